@@ -1,0 +1,233 @@
+package dialect
+
+import (
+	"strconv"
+	"strings"
+)
+
+// TranslateOptions configures Translate.
+type TranslateOptions struct {
+	// CatalogAlias maps a Unity Catalog catalog name to the DuckDB database
+	// that stores it (DuckDB reserves "main", so the engine stores catalog
+	// main as database main_db). It receives the first part of every
+	// three-part name exactly as typed (quotes removed, case kept). Because
+	// a.b.c may just as well be table.column.field, it must return its
+	// argument unchanged for names that are not catalogs. Nil leaves every
+	// name alone.
+	CatalogAlias func(catalog string) string
+}
+
+// Translate rewrites one Databricks SQL query or DML statement as DuckDB
+// SQL, token by token, keeping everything else as typed:
+//
+//   - `backtick` identifiers become "double-quoted" identifiers;
+//   - "double-quoted" and 'single-quoted' strings become single-quoted
+//     DuckDB strings, with backslash escapes decoded and adjacent literals
+//     chained ('a' 'b' is 'ab'); a LIKE pattern that contains a backslash
+//     gets ESCAPE '\' because backslash is the Databricks LIKE escape;
+//   - numeric literals with a type suffix (10L, 1S, 1Y, 1.5D, 2F, 1.5BD)
+//     become casts;
+//   - in a three-part name a.b.c (not part of a longer name and not a
+//     function call a.b.c(...)), a is replaced by opts.CatalogAlias(a);
+//   - parameter markers :name become $name, the form duckdb-go binds
+//     named parameters to; :: casts and colons after a value are kept.
+//
+// Comments are dropped, and surrounding whitespace and trailing semicolons
+// are trimmed.
+func Translate(stmt string, opts TranslateOptions) (string, error) {
+	toks, err := lex(stmt)
+	if err != nil {
+		return "", err
+	}
+	end := len(toks) - 1 // drop EOF and trailing semicolons
+	for end > 0 && (toks[end-1].trivia() || toks[end-1].isOp(";")) {
+		end--
+	}
+	return translateTokens(stmt, toks[:end], opts)
+}
+
+// Params lists the names of the :name parameter markers of stmt in order of
+// first appearance. It returns nil if stmt does not lex; Parse and
+// Translate report that error.
+func Params(stmt string) []string {
+	toks, err := lex(stmt)
+	if err != nil {
+		return nil
+	}
+	var names []string
+	seen := map[string]bool{}
+	for _, t := range toks {
+		if t.kind == tokParam && !seen[t.val] {
+			seen[t.val] = true
+			names = append(names, t.val)
+		}
+	}
+	return names
+}
+
+// translateTokens renders toks (a slice of one statement, trivia included)
+// as DuckDB SQL.
+func translateTokens(src string, toks []token, opts TranslateOptions) (string, error) {
+	var b strings.Builder
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		switch t.kind {
+		case tokEOF:
+		case tokComment:
+			// A space, not nothing: a/**/b must not become ab.
+			b.WriteByte(' ')
+		case tokIdent, tokQuotedIdent:
+			if alias, ok := catalogAlias(toks, i, opts); ok {
+				b.WriteString(duckIdent(alias))
+			} else if t.kind == tokQuotedIdent {
+				b.WriteString(quoteDuckIdent(t.val))
+			} else {
+				b.WriteString(t.val)
+			}
+		case tokString:
+			first, v := i, t.val
+			for k := nextSig(toks, i); k < len(toks) && toks[k].kind == tokString; k = nextSig(toks, i) {
+				v += toks[k].val
+				i = k
+			}
+			b.WriteString(quoteDuckString(v))
+			if strings.Contains(v, `\`) && isLikeOperand(toks, first, i) {
+				b.WriteString(` ESCAPE '\'`)
+			}
+		case tokNumber:
+			s, err := numberLiteral(src, t)
+			if err != nil {
+				return "", err
+			}
+			b.WriteString(s)
+		case tokParam:
+			b.WriteString("$" + t.val)
+		default:
+			b.WriteString(src[t.start:t.end])
+		}
+	}
+	return strings.TrimSpace(b.String()), nil
+}
+
+// isLikeOperand reports whether the string literal toks[first:last+1] is a
+// LIKE pattern without an ESCAPE clause.
+func isLikeOperand(toks []token, first, last int) bool {
+	p := prevSig(toks, first)
+	if p < 0 || !(toks[p].isKw("LIKE") || toks[p].isKw("ILIKE")) {
+		return false
+	}
+	n := nextSig(toks, last)
+	return n >= len(toks) || !toks[n].isKw("ESCAPE")
+}
+
+// nextSig returns the index of the first significant token after i, or
+// len(toks).
+func nextSig(toks []token, i int) int {
+	for i++; i < len(toks) && toks[i].trivia(); i++ {
+	}
+	return i
+}
+
+func prevSig(toks []token, i int) int {
+	for i--; i >= 0 && toks[i].trivia(); i-- {
+	}
+	return i
+}
+
+func isName(toks []token, i int) bool {
+	return i < len(toks) && (toks[i].kind == tokIdent || toks[i].kind == tokQuotedIdent)
+}
+
+func isOpAt(toks []token, i int, op string) bool { return i >= 0 && i < len(toks) && toks[i].isOp(op) }
+
+// catalogAlias returns the replacement for toks[i] if it is the first part
+// of a three-part name and CatalogAlias maps it to another name.
+func catalogAlias(toks []token, i int, opts TranslateOptions) (string, bool) {
+	if opts.CatalogAlias == nil || isOpAt(toks, prevSig(toks, i), ".") {
+		return "", false
+	}
+	d1 := nextSig(toks, i)
+	n2 := nextSig(toks, d1)
+	d2 := nextSig(toks, n2)
+	n3 := nextSig(toks, d2)
+	if !isOpAt(toks, d1, ".") || !isName(toks, n2) || !isOpAt(toks, d2, ".") || !isName(toks, n3) {
+		return "", false
+	}
+	// a.b.c( is a function call, except after INTO where "(" starts the
+	// column list of INSERT; a.b.c.d is a longer path, except a.b.c.*
+	// which selects every column of the table.
+	after := nextSig(toks, n3)
+	call := isOpAt(toks, after, "(") && !(prevSig(toks, i) >= 0 && toks[prevSig(toks, i)].isKw("INTO"))
+	if call || (isOpAt(toks, after, ".") && !isOpAt(toks, nextSig(toks, after), "*")) {
+		return "", false
+	}
+	alias := opts.CatalogAlias(toks[i].val)
+	if alias == toks[i].val {
+		return "", false
+	}
+	return alias, true
+}
+
+// numberLiteral renders a numeric literal, turning Databricks type
+// suffixes into casts so that DuckDB does not read 10L as 10 AS L.
+func numberLiteral(src string, t token) (string, error) {
+	types := map[string]string{"L": "BIGINT", "S": "SMALLINT", "Y": "TINYINT", "D": "DOUBLE", "F": "FLOAT"}
+	switch {
+	case t.suffix == "":
+		return src[t.start:t.end], nil
+	case t.suffix != "BD":
+		return "CAST(" + t.val + " AS " + types[t.suffix] + ")", nil
+	case strings.ContainsAny(t.val, "eE"):
+		return "", unsupported("syntax", "exponent in a BD literal ("+src[t.start:t.end]+")")
+	}
+	// A BD literal is an exact DECIMAL whose precision and scale are those
+	// of its digits.
+	intPart, frac, _ := strings.Cut(t.val, ".")
+	intPart = strings.TrimLeft(intPart, "0")
+	prec, scale := len(intPart)+len(frac), len(frac)
+	prec = max(prec, scale, 1)
+	return "CAST(" + t.val + " AS DECIMAL(" + strconv.Itoa(prec) + ", " + strconv.Itoa(scale) + "))", nil
+}
+
+func quoteDuckString(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+func quoteDuckIdent(s string) string {
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// duckIdent quotes a DuckDB identifier only when it has to, so that the
+// translated text stays readable in error messages.
+func duckIdent(s string) string {
+	for i, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || i > 0 && r >= '0' && r <= '9') {
+			return quoteDuckIdent(s)
+		}
+	}
+	if s == "" || duckReserved[s] {
+		return quoteDuckIdent(s)
+	}
+	return s
+}
+
+// duckReserved are DuckDB's reserved keywords that cannot be used as
+// unquoted names.
+var duckReserved = map[string]bool{
+	"all": true, "analyse": true, "analyze": true, "and": true, "any": true,
+	"array": true, "as": true, "asc": true, "asymmetric": true, "both": true,
+	"case": true, "cast": true, "check": true, "collate": true, "column": true,
+	"constraint": true, "create": true, "default": true, "deferrable": true,
+	"desc": true, "describe": true, "distinct": true, "do": true, "else": true,
+	"end": true, "except": true, "false": true, "fetch": true, "for": true,
+	"foreign": true, "from": true, "grant": true, "group": true, "having": true,
+	"in": true, "initially": true, "intersect": true, "into": true,
+	"lateral": true, "leading": true, "limit": true, "not": true, "null": true,
+	"offset": true, "on": true, "only": true, "or": true, "order": true,
+	"pivot": true, "placing": true, "primary": true, "qualify": true,
+	"references": true, "returning": true, "select": true, "show": true,
+	"some": true, "summarize": true, "symmetric": true, "table": true,
+	"then": true, "to": true, "trailing": true, "true": true, "union": true,
+	"unique": true, "unpivot": true, "using": true, "variadic": true,
+	"when": true, "where": true, "window": true, "with": true,
+}
