@@ -127,3 +127,22 @@ func TestDuckDBRoundTrip(t *testing.T) {
 		})
 	}
 }
+
+// FuzzFromDuckDB checks that no text makes FromDuckDB panic and that what it
+// returns is a type zbemu can print.
+func FuzzFromDuckDB(f *testing.F) {
+	for _, s := range []string{"INTEGER", `STRUCT(a INTEGER, "b c" VARCHAR[])[3]`, "MAP(VARCHAR, DECIMAL(18,3))", "ENUM('a', 'b''c')", "TIMESTAMP WITH TIME ZONE"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		typ, err := schema.FromDuckDB(s)
+		if err != nil {
+			if !errors.Is(err, schema.ErrBadTypeText) {
+				t.Fatalf("FromDuckDB(%q): error %v does not wrap ErrBadTypeText", s, err)
+			}
+			return
+		}
+		_ = typ.String()
+		_ = typ.DuckDB()
+	})
+}
