@@ -108,7 +108,7 @@ func (p *parser) alter() (Statement, error) {
 		return nil, p.errAt(p.peek(), "expected an ALTER TABLE action (ADD COLUMNS, ALTER COLUMN, SET TBLPROPERTIES, UNSET TBLPROPERTIES), found %s", describe(p.src, p.peek()))
 	}
 	construct := "ALTER TABLE " + action
-	if w := p.word(1); action == "RENAME" || action == "DROP" || action == "REPLACE" {
+	if w := p.word(1); action == "RENAME" || action == "DROP" || action == "REPLACE" || action == "OWNER" {
 		construct += " " + w
 	}
 	return nil, unsupported("statement", strings.TrimSpace(construct))

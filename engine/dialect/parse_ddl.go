@@ -97,7 +97,7 @@ func (p *parser) createCatalog() (Statement, error) {
 				return nil, err
 			}
 		case "MANAGED", "LOCATION":
-			return nil, &UnsupportedError{Kind: "clause", Construct: "MANAGED LOCATION", Hint: "zbemu stores all data itself"}
+			return nil, p.locationClause()
 		case "USING":
 			return nil, unsupported("clause", "USING SHARE")
 		case "DEFAULT":
@@ -141,7 +141,7 @@ func (p *parser) createSchema() (Statement, error) {
 				return nil, err
 			}
 		case "MANAGED", "LOCATION":
-			return nil, &UnsupportedError{Kind: "clause", Construct: "MANAGED LOCATION", Hint: "zbemu stores all data itself"}
+			return nil, p.locationClause()
 		case "DEFAULT":
 			return nil, unsupported("clause", "DEFAULT COLLATION")
 		default:
@@ -149,6 +149,15 @@ func (p *parser) createSchema() (Statement, error) {
 		}
 	}
 	return st, nil
+}
+
+// locationClause rejects [MANAGED] LOCATION of catalogs and schemas.
+func (p *parser) locationClause() error {
+	construct := "LOCATION"
+	if p.word(0) == "MANAGED" {
+		construct = "MANAGED LOCATION"
+	}
+	return &UnsupportedError{Kind: "clause", Construct: construct, Hint: "zbemu stores all data itself"}
 }
 
 // createTable parses the rest of CREATE [OR REPLACE] TABLE.
@@ -273,7 +282,11 @@ func (p *parser) columnList() ([]ColumnDef, error) {
 	for {
 		switch w := p.word(0); {
 		case w == "CONSTRAINT" && p.peekN(1).kind != tokEOF && p.peekN(2).kind == tokIdent:
-			return nil, unsupported("clause", "table constraint CONSTRAINT "+p.word(2))
+			kind := p.word(2)
+			if kind == "PRIMARY" || kind == "FOREIGN" {
+				kind += " KEY"
+			}
+			return nil, unsupported("clause", "table constraint "+kind)
 		case (w == "PRIMARY" || w == "FOREIGN") && p.peekN(1).isKw("KEY"):
 			return nil, unsupported("clause", "table constraint "+w+" KEY")
 		}

@@ -148,7 +148,7 @@ func (p *parser) qname(what string, max int) (QName, error) {
 	first := p.peek()
 	var q QName
 	for {
-		part, err := p.ident(what)
+		part, err := p.ident("a " + what)
 		if err != nil {
 			return QName{}, err
 		}
@@ -159,7 +159,7 @@ func (p *parser) qname(what string, max int) (QName, error) {
 		p.next()
 	}
 	if len(q.Parts) > max {
-		return QName{}, p.errAt(first, "%s %s has %d parts, at most %d are allowed", what, q, len(q.Parts), max)
+		return QName{}, p.errAt(first, "%s %s has %d parts (at most %d allowed)", what, q, len(q.Parts), max)
 	}
 	return q, nil
 }
