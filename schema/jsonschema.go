@@ -53,7 +53,9 @@ func JSONSchema(table string, cols []Column) ([]byte, error) {
 	} else {
 		// The service moves unknown keys (and mistyped values of nullable
 		// columns) into the rescue column instead of rejecting the record.
-		root.Description += " Unknown keys are allowed: they are collected in the rescue column " + rescue + "."
+		root.Description += " Unknown keys are allowed: they are collected in the rescue column " + rescue + "," +
+			" as are mistyped values of nullable columns (which are then null); the column schemas below" +
+			" describe the values that land in their own columns."
 	}
 	b, err := json.MarshalIndent(root, "", "  ")
 	if err != nil {
