@@ -9,11 +9,11 @@ import (
 type TranslateOptions struct {
 	// CatalogAlias maps a Unity Catalog catalog name to the DuckDB database
 	// that stores it (DuckDB reserves "main", so the engine stores catalog
-	// main as database main_db). It receives the first part of every
-	// three-part name exactly as typed (quotes removed, case kept). Because
-	// a.b.c may just as well be table.column.field, it must return its
-	// argument unchanged for names that are not catalogs. Nil leaves every
-	// name alone.
+	// main as database main_db). It receives the first part of every name
+	// of three or more parts exactly as typed (quotes removed, case kept).
+	// Because a.b.c may just as well be table.column.field, it must return
+	// its argument unchanged for names that are not catalogs. Nil leaves
+	// every name alone.
 	CatalogAlias func(catalog string) string
 }
 
@@ -27,8 +27,9 @@ type TranslateOptions struct {
 //     gets ESCAPE '\' because backslash is the Databricks LIKE escape;
 //   - numeric literals with a type suffix (10L, 1S, 1Y, 1.5D, 2F, 1.5BD)
 //     become casts;
-//   - in a three-part name a.b.c (not part of a longer name and not a
-//     function call a.b.c(...)), a is replaced by opts.CatalogAlias(a);
+//   - in a name of three or more parts a.b.c[.d] (catalog.schema.table
+//     and its columns; not a function call a.b.c(...)), a is replaced by
+//     opts.CatalogAlias(a);
 //   - parameter markers :name become $name, the form duckdb-go binds
 //     named parameters to; :: casts and colons after a value are kept.
 //
@@ -140,25 +141,30 @@ func isName(toks []token, i int) bool {
 
 func isOpAt(toks []token, i int, op string) bool { return i >= 0 && i < len(toks) && toks[i].isOp(op) }
 
-// catalogAlias returns the replacement for toks[i] if it is the first part
-// of a three-part name and CatalogAlias maps it to another name.
+// catalogAlias returns the replacement for toks[i] if it starts a name of
+// three or more parts (catalog.schema.table, or catalog.schema.table.column)
+// and CatalogAlias maps it to another name.
 func catalogAlias(toks []token, i int, opts TranslateOptions) (string, bool) {
 	if opts.CatalogAlias == nil || isOpAt(toks, prevSig(toks, i), ".") {
 		return "", false
 	}
-	d1 := nextSig(toks, i)
-	n2 := nextSig(toks, d1)
-	d2 := nextSig(toks, n2)
-	n3 := nextSig(toks, d2)
-	if !isOpAt(toks, d1, ".") || !isName(toks, n2) || !isOpAt(toks, d2, ".") || !isName(toks, n3) {
+	last, parts := i, 1
+	for {
+		dot := nextSig(toks, last)
+		n := nextSig(toks, dot)
+		if !isOpAt(toks, dot, ".") || !isName(toks, n) {
+			break
+		}
+		last, parts = n, parts+1
+	}
+	if parts < 3 {
+		// Two parts are schema.table or table.column: nothing to map.
 		return "", false
 	}
-	// a.b.c( is a function call, except after INTO where "(" starts the
-	// column list of INSERT; a.b.c.d is a longer path, except a.b.c.*
-	// which selects every column of the table.
-	after := nextSig(toks, n3)
-	call := isOpAt(toks, after, "(") && !(prevSig(toks, i) >= 0 && toks[prevSig(toks, i)].isKw("INTO"))
-	if call || (isOpAt(toks, after, ".") && !isOpAt(toks, nextSig(toks, after), "*")) {
+	// a.b.c(...) is a function call, except after INTO where "(" starts
+	// the column list of INSERT.
+	p := prevSig(toks, i)
+	if isOpAt(toks, nextSig(toks, last), "(") && !(p >= 0 && toks[p].isKw("INTO")) {
 		return "", false
 	}
 	alias := opts.CatalogAlias(toks[i].val)
