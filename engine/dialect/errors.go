@@ -27,6 +27,7 @@ type SyntaxError struct {
 	Msg          string
 }
 
+// Error formats the position first, the way editors print compiler errors.
 func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("syntax error at line %d, column %d: %s", e.Line, e.Column, e.Msg)
 }
@@ -47,6 +48,8 @@ type UnsupportedError struct {
 	Hint string
 }
 
+// Error names the construct and says plainly that zbemu does not implement
+// it, so a learner does not mistake it for a typo.
 func (e *UnsupportedError) Error() string {
 	if e.Hint != "" {
 		return fmt.Sprintf("unsupported %s: %s (zbemu does not implement it; %s)", e.Kind, e.Construct, e.Hint)

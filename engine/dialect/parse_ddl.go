@@ -363,7 +363,7 @@ func (p *parser) columnDef(adding bool) (ColumnDef, error) {
 var columnOptions = map[string]string{
 	"DEFAULT": "DEFAULT", "PRIMARY": "PRIMARY KEY", "FOREIGN": "FOREIGN KEY",
 	"REFERENCES": "FOREIGN KEY", "CONSTRAINT": "CONSTRAINT", "CHECK": "CHECK",
-	"MASK": "MASK", "COLLATE": "COLLATE", "UNIQUE": "UNIQUE",
+	"MASK": "MASK", "UNIQUE": "UNIQUE",
 }
 
 // generatedKind tells identity columns from generated expressions by
@@ -395,7 +395,8 @@ var intervalUnits = map[string]bool{
 }
 
 // typeText returns a column type exactly as typed: a name, then balanced
-// <...> and (...) groups, or an INTERVAL with its fields.
+// <...> and (...) groups, or an INTERVAL with its fields, then an optional
+// COLLATE clause.
 func (p *parser) typeText() (string, error) {
 	t := p.peek()
 	if t.kind != tokIdent {
@@ -430,6 +431,12 @@ func (p *parser) typeText() (string, error) {
 				break
 			}
 		}
+	}
+	// COLLATE belongs to the type in Databricks (STRING COLLATE UTF8_LCASE);
+	// package schema accepts it, so keep it in the text.
+	if p.peek().isKw("COLLATE") && (p.peekN(1).kind == tokIdent || p.peekN(1).kind == tokQuotedIdent) {
+		p.next()
+		end = p.next().end
 	}
 	return p.src[t.start:end], nil
 }

@@ -92,6 +92,8 @@ TBLPROPERTIES ('delta.enableChangeDataFeed' = 'true', delta.appendOnly = true, '
 	{"create table as with", "CREATE OR REPLACE TABLE t AS WITH x AS (SELECT 1 AS a) SELECT a FROM x"},
 	{"create table as parenthesised query", "CREATE TABLE t AS (SELECT 1)"},
 	{"create table columns and as", "CREATE TABLE t (a INT COMMENT 'x') AS SELECT 1"},
+	{"create table collation", "CREATE TABLE t (name STRING COLLATE UTF8_LCASE NOT NULL, code VARCHAR(3) collate `UNICODE_CI`)"},
+	{"alter column type collation", "ALTER TABLE t ALTER COLUMN c TYPE STRING COLLATE UTF8_BINARY"},
 	{"create table named if", "CREATE TABLE if (a INT)"},
 	{"create table adjacent comment literals", "CREATE TABLE t (a INT COMMENT 'it''s') COMMENT 'one ' \"two\""},
 	{"drop table", "DROP TABLE main.lab.events"},
