@@ -30,6 +30,9 @@ type TranslateOptions struct {
 //   - in a name of three or more parts a.b.c[.d] (catalog.schema.table
 //     and its columns; not a function call a.b.c(...)), a is replaced by
 //     opts.CatalogAlias(a);
+//   - a qualified star keeps only its last qualifier (main.lab.t.* is
+//     t.*), the only form DuckDB accepts, and a name led by the schema
+//     default quotes it ("default".t), as default is reserved in DuckDB;
 //   - parameter markers :name become $name, the form duckdb-go binds
 //     named parameters to; :: casts and colons after a value are kept.
 //
@@ -78,12 +81,28 @@ func translateTokens(src string, toks []token, opts TranslateOptions) (string, e
 			// A space, not nothing: a/**/b must not become ab.
 			b.WriteByte(' ')
 		case tokIdent, tokQuotedIdent:
-			if alias, ok := catalogAlias(toks, i, opts); ok {
+			starts := !isOpAt(toks, prevSig(toks, i), ".")
+			last, parts := nameEnd(toks, i)
+			after := nextSig(toks, last)
+			alias := ""
+			if starts && parts >= 3 {
+				alias = catalogAlias(toks, i, last, opts)
+			}
+			switch {
+			case starts && parts >= 2 && isOpAt(toks, after, ".") && isOpAt(toks, nextSig(toks, after), "*"):
+				// DuckDB accepts only a one-part qualifier before .*, and
+				// the last part is the one that names the relation or the
+				// STRUCT column: main.lab.t.* is t.*, t.s.* is s.*.
+				b.WriteString(identText(toks[last]))
+				i = last
+			case alias != "":
 				b.WriteString(duckIdent(alias))
-			} else if t.kind == tokQuotedIdent {
+			case starts && parts >= 2 && t.isKw("DEFAULT"):
+				// default is reserved in DuckDB expressions; schema
+				// default must be quoted when it leads a name.
 				b.WriteString(quoteDuckIdent(t.val))
-			} else {
-				b.WriteString(t.val)
+			default:
+				b.WriteString(identText(t))
 			}
 		case tokString:
 			first, v := i, t.val
@@ -141,37 +160,47 @@ func isName(toks []token, i int) bool {
 
 func isOpAt(toks []token, i int, op string) bool { return i >= 0 && i < len(toks) && toks[i].isOp(op) }
 
-// catalogAlias returns the replacement for toks[i] if it starts a name of
-// three or more parts (catalog.schema.table, or catalog.schema.table.column)
-// and CatalogAlias maps it to another name.
-func catalogAlias(toks []token, i int, opts TranslateOptions) (string, bool) {
-	if opts.CatalogAlias == nil || isOpAt(toks, prevSig(toks, i), ".") {
-		return "", false
-	}
-	last, parts := i, 1
+// nameEnd returns the index of the last part of the dotted name that
+// starts at toks[i], and its number of parts.
+func nameEnd(toks []token, i int) (last, parts int) {
+	last, parts = i, 1
 	for {
 		dot := nextSig(toks, last)
 		n := nextSig(toks, dot)
 		if !isOpAt(toks, dot, ".") || !isName(toks, n) {
-			break
+			return last, parts
 		}
 		last, parts = n, parts+1
 	}
-	if parts < 3 {
-		// Two parts are schema.table or table.column: nothing to map.
-		return "", false
+}
+
+// identText renders one identifier token for DuckDB.
+func identText(t token) string {
+	if t.kind == tokQuotedIdent {
+		return quoteDuckIdent(t.val)
+	}
+	return t.val
+}
+
+// catalogAlias returns the replacement for toks[i], the first part of a
+// name of three or more parts ending at toks[last] (catalog.schema.table,
+// or catalog.schema.table.column), if CatalogAlias maps it to another
+// name, or "". Two-part names are schema.table or table.column, so the
+// caller does not ask.
+func catalogAlias(toks []token, i, last int, opts TranslateOptions) string {
+	if opts.CatalogAlias == nil {
+		return ""
 	}
 	// a.b.c(...) is a function call, except after INTO where "(" starts
 	// the column list of INSERT.
 	p := prevSig(toks, i)
 	if isOpAt(toks, nextSig(toks, last), "(") && !(p >= 0 && toks[p].isKw("INTO")) {
-		return "", false
+		return ""
 	}
-	alias := opts.CatalogAlias(toks[i].val)
-	if alias == toks[i].val {
-		return "", false
+	if alias := opts.CatalogAlias(toks[i].val); alias != toks[i].val {
+		return alias
 	}
-	return alias, true
+	return ""
 }
 
 // numberLiteral renders a numeric literal, turning Databricks type

@@ -37,14 +37,22 @@ func TestTranslate(t *testing.T) {
 		{"colon in string", `SELECT '12:30', ':a', "b::c"`, `SELECT '12:30', ':a', 'b::c'`},
 
 		// Three-part names.
-		{"three parts", "SELECT * FROM main.default.events", "SELECT * FROM main_db.default.events"},
+		{"three parts", "SELECT * FROM main.lab.events", "SELECT * FROM main_db.lab.events"},
 		{"three parts quoted", "SELECT * FROM `main`.`default`.`t`", `SELECT * FROM main_db."default"."t"`},
 		{"catalog case", "SELECT * FROM MAIN.lab.t", "SELECT * FROM main_db.lab.t"},
 		{"spaces around dots", "SELECT * FROM main . lab . t", "SELECT * FROM main_db . lab . t"},
 		{"other catalog unchanged", "SELECT * FROM system.lakeflow.zerobus_ingest", "SELECT * FROM system.lakeflow.zerobus_ingest"},
 		{"two parts unchanged", "SELECT main.x FROM main.t", "SELECT main.x FROM main.t"},
 		{"column of qualified table", "SELECT main.lab.t.id FROM main.lab.t", "SELECT main_db.lab.t.id FROM main_db.lab.t"},
-		{"star of qualified table", "SELECT main.lab.t.* FROM main.lab.t", "SELECT main_db.lab.t.* FROM main_db.lab.t"},
+		{"star of qualified table", "SELECT main.lab.t.* FROM main.lab.t", "SELECT t.* FROM main_db.lab.t"},
+		{"star of two-part name", "SELECT lab.t.*, t.s.* FROM lab.t", "SELECT t.*, s.* FROM lab.t"},
+		{"star of one-part name", "SELECT t.*, * FROM t", "SELECT t.*, * FROM t"},
+		{"star of quoted name", "SELECT `main`.`lab`.`t`.* FROM t", `SELECT "t".* FROM t`},
+
+		// The default schema.
+		{"default after catalog", "SELECT main.default.t.id FROM main.default.t", "SELECT main_db.default.t.id FROM main_db.default.t"},
+		{"default leading a name", "SELECT default.t.id FROM default.t", `SELECT "default".t.id FROM "default".t`},
+		{"default keyword", "INSERT INTO t VALUES (DEFAULT)", "INSERT INTO t VALUES (DEFAULT)"},
 		{"inner part not mapped", "SELECT x.main.lab.t FROM x", "SELECT x.main.lab.t FROM x"},
 		{"function call unchanged", "SELECT main.lab.f(1)", "SELECT main.lab.f(1)"},
 		{"insert column list", "INSERT INTO main.lab.t(a) VALUES (1)", "INSERT INTO main_db.lab.t(a) VALUES (1)"},
