@@ -1,0 +1,56 @@
+package engine
+
+import (
+	"database/sql/driver"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/zbemu/zbemu/schema"
+)
+
+// convertRow turns the schema package's neutral values into the types the
+// DuckDB appender wants, for the few kinds where they differ (DECIMAL, MAP).
+func convertRow(tv *tableVersion, args []driver.Value) {
+	for i, c := range tv.cols {
+		if args[i] != nil && needsConvert(c.Type) {
+			args[i] = convertValue(c.Type, args[i])
+		}
+	}
+}
+
+func convertValue(t *schema.Type, v any) any {
+	if v == nil {
+		return nil
+	}
+	switch t.Kind {
+	case schema.Decimal:
+		d := v.(schema.DecimalValue)
+		return duckdb.Decimal{Width: uint8(t.Precision), Scale: uint8(t.Scale), Value: d.Unscaled}
+	case schema.Map:
+		entries := v.([]schema.MapEntry)
+		m := make(duckdb.Map, len(entries))
+		for _, e := range entries {
+			m[convertValue(t.Key, e.Key)] = convertValue(t.Value, e.Value)
+		}
+		return m
+	case schema.Array:
+		if !needsConvert(t.Elem) {
+			return v
+		}
+		in := v.([]any)
+		out := make([]any, len(in))
+		for i, x := range in {
+			out[i] = convertValue(t.Elem, x)
+		}
+		return out
+	case schema.Struct:
+		in := v.(map[string]any)
+		for _, f := range t.Fields {
+			if needsConvert(f.Type) {
+				in[f.Name] = convertValue(f.Type, in[f.Name])
+			}
+		}
+		return in
+	}
+	return v
+}

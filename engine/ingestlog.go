@@ -1,0 +1,302 @@
+package engine
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tidwall/wal"
+)
+
+// ingestLog makes validated records durable before they are acknowledged.
+//
+// Every accepted request (one gRPC message or one REST body) becomes one
+// entry. A single writer goroutine takes all entries queued by every stream,
+// writes them as one batch and syncs once (group commit), then acknowledges
+// them and hands the decoded rows to the materialiser. DuckDB commits never
+// sit on the ack path: performance.md measured ~1 ms per commit and 100–200 ms
+// checkpoint stalls, against ~0.2 ms for a log sync.
+//
+// Entries are replayed into DuckDB on start-up (idempotently, see
+// materializer) and dropped from the front once applied.
+type ingestLog struct {
+	e   *Engine
+	wal *wal.Log // nil in memory mode
+
+	// submitMu orders submissions against shutdown: submitters hold it for
+	// reading while they queue, shutdown takes it for writing to close ch.
+	submitMu sync.RWMutex
+	closing  bool
+	ch       chan *logEntry
+
+	last        uint64        // last index assigned (writer goroutine only)
+	lastDurable atomic.Uint64 // every entry up to here is durable and acknowledged
+	failed      atomic.Pointer[error]
+	stopped     chan struct{}
+}
+
+// logEntry is one accepted request on its way to the log and to DuckDB.
+type logEntry struct {
+	index    uint64
+	table    *tableState
+	tv       *tableVersion
+	streamID string
+	rows     [][]any
+	bytes    int64
+	payload  []byte
+	done     func(err error)
+	ackedAt  time.Time // when the entry became durable (for ack→queryable lag)
+}
+
+const logFormatVersion = 1
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+func openIngestLog(e *Engine) (*ingestLog, error) {
+	l := &ingestLog{e: e, ch: make(chan *logEntry, 4096), stopped: make(chan struct{})}
+	if e.opts.Memory {
+		return l, nil
+	}
+	dir := filepath.Join(e.opts.DataDir, "ingest-log")
+	if err := repairTail(dir); err != nil {
+		return nil, err
+	}
+	w, err := wal.Open(dir, &wal.Options{NoSync: e.opts.NoSync, SegmentSize: 64 << 20, LogFormat: wal.Binary, AllowEmpty: true, NoCopy: true})
+	if err != nil {
+		return nil, fmt.Errorf("open ingest log %s: %w", dir, err)
+	}
+	l.wal = w
+	last, err := w.LastIndex()
+	if err != nil {
+		return nil, err
+	}
+	l.last = last
+	l.lastDurable.Store(last)
+	return l, nil
+}
+
+// repairTail cuts a torn final entry (a crash in the middle of a write)
+// from the newest segment. Such an entry was never synced, so never
+// acknowledged: dropping it loses nothing a client was promised.
+func repairTail(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	names, err := filepath.Glob(filepath.Join(dir, "????????????????????"))
+	if err != nil || len(names) == 0 {
+		return err
+	}
+	sort.Strings(names)
+	path := names[len(names)-1]
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	good := 0
+	for good < len(data) {
+		size, n := binary.Uvarint(data[good:])
+		if n <= 0 || uint64(len(data)-good-n) < size || size == 0 {
+			break
+		}
+		good += n + int(size)
+	}
+	if good < len(data) {
+		if err := os.Truncate(path, int64(good)); err != nil {
+			return fmt.Errorf("repair torn ingest log tail: %w", err)
+		}
+	}
+	return nil
+}
+
+// encodePayload lays out an entry: crc32c | version | format | table id |
+// descriptor id | stream id | record count | records (length-prefixed).
+func encodePayload(tableID string, format Format, descID, streamID string, records [][]byte) []byte {
+	n := 16 + len(tableID) + len(descID) + len(streamID)
+	for _, r := range records {
+		n += len(r) + binary.MaxVarintLen32
+	}
+	b := make([]byte, 4, n)
+	b = append(b, logFormatVersion, byte(format))
+	b = appendString(b, tableID)
+	b = appendString(b, descID)
+	b = appendString(b, streamID)
+	b = binary.AppendUvarint(b, uint64(len(records)))
+	for _, r := range records {
+		b = binary.AppendUvarint(b, uint64(len(r)))
+		b = append(b, r...)
+	}
+	binary.LittleEndian.PutUint32(b, crc32.Checksum(b[4:], castagnoli))
+	return b
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+type decodedPayload struct {
+	format   Format
+	tableID  string
+	descID   string
+	streamID string
+	records  [][]byte
+}
+
+var errCorruptEntry = errors.New("corrupt ingest log entry")
+
+func decodePayload(b []byte) (decodedPayload, error) {
+	var p decodedPayload
+	if len(b) < 6 || binary.LittleEndian.Uint32(b) != crc32.Checksum(b[4:], castagnoli) || b[4] != logFormatVersion {
+		return p, errCorruptEntry
+	}
+	p.format = Format(b[5])
+	rest := b[6:]
+	var ok bool
+	if p.tableID, rest, ok = readString(rest); !ok {
+		return p, errCorruptEntry
+	}
+	if p.descID, rest, ok = readString(rest); !ok {
+		return p, errCorruptEntry
+	}
+	if p.streamID, rest, ok = readString(rest); !ok {
+		return p, errCorruptEntry
+	}
+	count, n := binary.Uvarint(rest)
+	if n <= 0 {
+		return p, errCorruptEntry
+	}
+	rest = rest[n:]
+	p.records = make([][]byte, 0, count)
+	for i := uint64(0); i < count; i++ {
+		size, n := binary.Uvarint(rest)
+		if n <= 0 || uint64(len(rest)-n) < size {
+			return p, errCorruptEntry
+		}
+		p.records = append(p.records, rest[n:n+int(size)])
+		rest = rest[n+int(size):]
+	}
+	return p, nil
+}
+
+func readString(b []byte) (string, []byte, bool) {
+	size, n := binary.Uvarint(b)
+	if n <= 0 || uint64(len(b)-n) < size {
+		return "", nil, false
+	}
+	return string(b[n : n+int(size)]), b[n+int(size):], true
+}
+
+// submit queues an entry; done is called once it is durable (or failed).
+func (l *ingestLog) submit(ent *logEntry) error {
+	if errp := l.failed.Load(); errp != nil {
+		return *errp
+	}
+	l.submitMu.RLock()
+	defer l.submitMu.RUnlock()
+	if l.closing {
+		return fmt.Errorf("%w: the server is shutting down", ErrClosed)
+	}
+	l.ch <- ent
+	return nil
+}
+
+// run is the group-commit writer.
+func (l *ingestLog) run(ctx context.Context) {
+	defer close(l.stopped)
+	batch := make([]*logEntry, 0, 1024)
+	var wb wal.Batch
+	lastTruncate := time.Now()
+	for {
+		first, ok := <-l.ch
+		if !ok {
+			return
+		}
+		batch = append(batch[:0], first)
+	drain:
+		for len(batch) < cap(batch) {
+			select {
+			case ent, ok := <-l.ch:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, ent)
+			default:
+				break drain
+			}
+		}
+		for _, ent := range batch {
+			l.last++
+			ent.index = l.last
+			if l.wal != nil {
+				wb.Write(ent.index, ent.payload)
+			}
+		}
+		var err error
+		if l.wal != nil {
+			err = l.wal.WriteBatch(&wb)
+			wb.Clear()
+		}
+		if err != nil {
+			err = fmt.Errorf("write ingest log: %w", err)
+			l.failed.Store(&err)
+			l.e.log.Error("ingest log write failed; refusing further ingest", "err", err)
+			for _, ent := range batch {
+				ent.done(err)
+			}
+			continue
+		}
+		l.lastDurable.Store(l.last)
+		now := time.Now()
+		for _, ent := range batch {
+			ent.ackedAt = now
+		}
+		l.e.mat.enqueue(batch)
+		for _, ent := range batch {
+			ent.payload = nil
+			ent.done(nil)
+		}
+		if l.wal != nil && time.Since(lastTruncate) > 10*time.Second {
+			lastTruncate = time.Now()
+			l.truncate(l.e.mat.applied.Load())
+		}
+	}
+}
+
+// truncate drops entries that every catalog has applied.
+func (l *ingestLog) truncate(applied uint64) {
+	first, err := l.wal.FirstIndex()
+	if err != nil || applied < first {
+		return
+	}
+	if err := l.wal.TruncateFront(applied + 1); err != nil {
+		l.e.log.Warn("truncate ingest log", "err", err)
+	}
+}
+
+// shutdown stops accepting entries and waits for the writer to finish the
+// ones already queued.
+func (l *ingestLog) shutdown() {
+	l.submitMu.Lock()
+	if !l.closing {
+		l.closing = true
+		close(l.ch)
+	}
+	l.submitMu.Unlock()
+	<-l.stopped
+}
+
+func (l *ingestLog) close() {
+	if l.wal != nil {
+		if err := l.wal.Close(); err != nil {
+			l.e.log.Warn("close ingest log", "err", err)
+		}
+	}
+}

@@ -1,0 +1,129 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/zbemu/zbemu/schema"
+)
+
+// replay applies log entries that some catalog has not applied yet. It runs
+// in Open, before the engine reports ready, so the first query after a
+// restart already sees every record acknowledged before the crash.
+func (e *Engine) replay(ctx context.Context) error {
+	if e.ilog.wal == nil {
+		return nil
+	}
+	first, err := e.ilog.wal.FirstIndex()
+	if err != nil {
+		return err
+	}
+	last, err := e.ilog.wal.LastIndex()
+	if err != nil {
+		return err
+	}
+	// Per-catalog watermark and table lookup by id.
+	watermark := map[string]uint64{}
+	byID := map[string]*tableState{}
+	e.mu.RLock()
+	for _, c := range e.catalogs {
+		var idx uint64
+		row := e.db.QueryRowContext(ctx, fmt.Sprintf("SELECT coalesce(max(log_index), 0) FROM %s.__zbemu.applied", quoteIdent(c.alias)))
+		if err := row.Scan(&idx); err != nil {
+			e.mu.RUnlock()
+			return fmt.Errorf("read applied index of catalog %s: %w", c.info.Name, err)
+		}
+		watermark[c.alias] = idx
+		for _, t := range c.tables {
+			byID[t.cur.Load().meta.TableID] = t
+		}
+	}
+	e.mu.RUnlock()
+	if first == 0 || last < first {
+		return nil
+	}
+	protoDecs := map[string]*schema.ProtoDecoder{}
+	var batch []*logEntry
+	applied, skipped := 0, 0
+	for idx := first; idx <= last; idx++ {
+		data, err := e.ilog.wal.Read(idx)
+		if err != nil {
+			return fmt.Errorf("read ingest log entry %d: %w", idx, err)
+		}
+		p, err := decodePayload(data)
+		if err != nil {
+			// Only an unsynced tail can be damaged; it was never acknowledged.
+			e.log.Warn("ingest log: dropping damaged tail", "from", idx, "to", last)
+			if err := e.ilog.wal.TruncateBack(idx - 1); err != nil {
+				return err
+			}
+			e.ilog.last = idx - 1
+			e.ilog.lastDurable.Store(idx - 1)
+			break
+		}
+		t, ok := byID[p.tableID]
+		if !ok {
+			skipped++ // the table was dropped after the records were acknowledged
+			continue
+		}
+		tv := t.cur.Load()
+		if idx <= watermark[tv.alias] {
+			continue
+		}
+		rows, err := e.replayRows(ctx, tv, p, protoDecs)
+		if err != nil {
+			e.log.Error("ingest log: cannot re-decode acknowledged records; skipping them", "index", idx, "table", tv.meta.fullName(), "err", err)
+			skipped++
+			continue
+		}
+		var size int64
+		for _, r := range p.records {
+			size += int64(len(r))
+		}
+		batch = append(batch, &logEntry{index: idx, table: t, tv: tv, streamID: p.streamID, rows: rows, bytes: size})
+		applied++
+	}
+	if len(batch) > 0 {
+		e.mat.enqueue(batch)
+		e.mat.flush(ctx)
+	}
+	e.mat.applied.Store(e.ilog.last)
+	if applied+skipped > 0 {
+		e.log.Info("replayed ingest log", "entries", applied, "skipped", skipped)
+	}
+	return nil
+}
+
+func (e *Engine) replayRows(ctx context.Context, tv *tableVersion, p decodedPayload, decs map[string]*schema.ProtoDecoder) ([][]any, error) {
+	rows := make([][]any, len(p.records))
+	var proto *schema.ProtoDecoder
+	if p.format == FormatProto {
+		key := p.descID + "/" + strings.ToLower(tv.meta.TableID)
+		proto = decs[key]
+		if proto == nil {
+			desc, err := e.ws.descriptor(ctx, p.descID)
+			if err != nil {
+				return nil, err
+			}
+			if proto, err = schema.NewProtoDecoder(tv.cols, desc); err != nil {
+				return nil, err
+			}
+			decs[key] = proto
+		}
+	}
+	for i, r := range p.records {
+		row := make([]any, len(tv.cols))
+		var err error
+		if proto != nil {
+			err = proto.Decode(r, row)
+		} else {
+			err = tv.jsonDec.Decode(r, row)
+		}
+		if err != nil {
+			return nil, err
+		}
+		rows[i] = row
+	}
+	return rows, nil
+}

@@ -1,0 +1,499 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/zbemu/zbemu/engine/dialect"
+)
+
+// StatementRequest is one SQL statement to run, as the Statement Execution
+// API receives it.
+type StatementRequest struct {
+	SQL      string
+	Catalog  string // current catalog; default main
+	Schema   string // current schema; default default
+	Params   []Param
+	Identity *Identity
+}
+
+// Param is a named parameter (:name in the statement). A nil Value is NULL.
+type Param struct {
+	Name  string
+	Value *string
+	Type  string // Databricks type name; empty means STRING
+}
+
+// ResultColumn describes one result column.
+type ResultColumn struct {
+	Name     string
+	TypeName string // Statement API type_name (INT, LONG, STRING, ...)
+	TypeText string // Databricks type text (INT, BIGINT, DECIMAL(10,2), ...)
+}
+
+// Result is the outcome of a statement: columns and rows of string cells
+// (nil for NULL), as the Statement Execution API returns them.
+type Result struct {
+	Columns []ResultColumn
+	Rows    [][]*string
+	// Catalog and Schema are current after the statement (USE changes them).
+	Catalog, Schema string
+}
+
+func strp(s string) *string { return &s }
+
+func stringCols(names ...string) []ResultColumn {
+	cols := make([]ResultColumn, len(names))
+	for i, n := range names {
+		cols[i] = ResultColumn{Name: n, TypeName: "STRING", TypeText: "STRING"}
+	}
+	return cols
+}
+
+// Execute runs SQL in the Databricks dialect. Several statements separated
+// by semicolons run in order; the result is the last one's. Before anything
+// reads data it waits until every acknowledged record is queryable.
+func (e *Engine) Execute(ctx context.Context, req StatementRequest) (*Result, error) {
+	if err := e.checkOpen(); err != nil {
+		return nil, err
+	}
+	if req.Identity == nil {
+		return nil, fmt.Errorf("%w: missing credentials", ErrUnauthenticated)
+	}
+	if req.Catalog == "" {
+		req.Catalog = "main"
+	}
+	if req.Schema == "" {
+		req.Schema = "default"
+	}
+	stmts, err := dialect.Split(req.SQL)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidArgument, err)
+	}
+	if len(stmts) == 0 {
+		return nil, fmt.Errorf("%w: the statement is empty", ErrInvalidArgument)
+	}
+	var res *Result
+	for _, text := range stmts {
+		st, err := dialect.ParseWith(text, dialect.TranslateOptions{CatalogAlias: duckAlias})
+		if err != nil {
+			return nil, dialectError(err)
+		}
+		res, err = e.execOne(ctx, &req, st, text)
+		if err != nil {
+			return nil, err
+		}
+		res.Catalog, res.Schema = req.Catalog, req.Schema
+	}
+	return res, nil
+}
+
+func dialectError(err error) error {
+	if errors.Is(err, dialect.ErrUnsupported) {
+		return fmt.Errorf("%w: %v", ErrUnsupported, err)
+	}
+	return fmt.Errorf("%w: %v", ErrInvalidArgument, err)
+}
+
+// qualify completes a 1–3 part name with the current catalog and schema.
+func qualify(req *StatementRequest, q dialect.QName) string {
+	switch len(q.Parts) {
+	case 1:
+		return req.Catalog + "." + req.Schema + "." + q.Parts[0]
+	case 2:
+		return req.Catalog + "." + q.Parts[0] + "." + q.Parts[1]
+	}
+	return strings.Join(q.Parts, ".")
+}
+
+func schemaName(req *StatementRequest, q dialect.QName) (string, string) {
+	switch len(q.Parts) {
+	case 0:
+		return req.Catalog, req.Schema
+	case 1:
+		return req.Catalog, q.Parts[0]
+	}
+	return q.Parts[0], q.Parts[1]
+}
+
+func columnSpecs(defs []dialect.ColumnDef) []ColumnSpec {
+	out := make([]ColumnSpec, len(defs))
+	for i, d := range defs {
+		out[i] = ColumnSpec{Name: d.Name, TypeText: d.TypeText, NotNull: d.NotNull, Comment: d.Comment}
+	}
+	return out
+}
+
+func (e *Engine) execOne(ctx context.Context, req *StatementRequest, st dialect.Statement, text string) (*Result, error) {
+	empty := &Result{}
+	owner := req.Identity.ClientID
+	switch s := st.(type) {
+	case *dialect.CreateCatalog:
+		_, err := e.CreateCatalog(ctx, CatalogInfo{Name: s.Name, Comment: s.Comment, Owner: owner}, s.IfNotExists)
+		return empty, err
+	case *dialect.DropCatalog:
+		return empty, e.DropCatalog(ctx, s.Name, s.IfExists, s.Cascade)
+	case *dialect.CreateSchema:
+		c, n := schemaName(req, s.Name)
+		_, err := e.CreateSchema(ctx, SchemaInfo{CatalogName: c, Name: n, Comment: s.Comment, Properties: s.Properties, Owner: owner}, s.IfNotExists)
+		return empty, err
+	case *dialect.DropSchema:
+		c, n := schemaName(req, s.Name)
+		return empty, e.DropSchema(ctx, c, n, s.IfExists, s.Cascade)
+	case *dialect.UseCatalog:
+		if _, err := e.GetCatalog(ctx, s.Name); err != nil {
+			return nil, err
+		}
+		req.Catalog, req.Schema = s.Name, "default"
+		return empty, nil
+	case *dialect.UseSchema:
+		c, n := schemaName(req, s.Name)
+		if _, err := e.GetSchema(ctx, c, n); err != nil {
+			return nil, err
+		}
+		req.Catalog, req.Schema = c, n
+		return empty, nil
+	case *dialect.ShowCatalogs:
+		res := &Result{Columns: stringCols("catalog")}
+		for _, c := range e.ListCatalogs(ctx) {
+			if likeMatch(s.Like, c.Name) {
+				res.Rows = append(res.Rows, []*string{strp(c.Name)})
+			}
+		}
+		return res, nil
+	case *dialect.ShowSchemas:
+		cat := s.Catalog
+		if cat == "" {
+			cat = req.Catalog
+		}
+		list, err := e.ListSchemas(ctx, cat)
+		if err != nil {
+			return nil, err
+		}
+		res := &Result{Columns: stringCols("databaseName")}
+		for _, sc := range list {
+			if likeMatch(s.Like, sc.Name) {
+				res.Rows = append(res.Rows, []*string{strp(sc.Name)})
+			}
+		}
+		return res, nil
+	case *dialect.ShowTables:
+		c, n := schemaName(req, s.Schema)
+		list, err := e.ListTables(ctx, c, n)
+		if err != nil {
+			return nil, err
+		}
+		res := &Result{Columns: append(stringCols("database", "tableName"), ResultColumn{Name: "isTemporary", TypeName: "BOOLEAN", TypeText: "BOOLEAN"})}
+		for _, t := range list {
+			if likeMatch(s.Like, t.Name) {
+				res.Rows = append(res.Rows, []*string{strp(t.SchemaName), strp(t.Name), strp("false")})
+			}
+		}
+		return res, nil
+	case *dialect.ShowGrants:
+		return e.showGrants(ctx, req, s)
+	case *dialect.DescribeTable:
+		return e.describe(ctx, qualify(req, s.Name), s.Extended)
+	case *dialect.DescribeHistory:
+		return e.describeHistory(ctx, qualify(req, s.Name), s.Limit)
+	case *dialect.CreateTable:
+		if s.AsSelect != "" {
+			return nil, fmt.Errorf("%w: CREATE TABLE ... AS SELECT (create the table with a column list, then INSERT INTO ... SELECT)", ErrUnsupported)
+		}
+		if s.Using != "" && s.Using != "DELTA" {
+			return nil, fmt.Errorf("%w: USING %s (zbemu tables are managed Delta tables; use USING DELTA or omit it)", ErrUnsupported, s.Using)
+		}
+		full := qualify(req, s.Name)
+		parts := strings.Split(full, ".")
+		if s.OrReplace {
+			if err := e.DropTable(ctx, full, true); err != nil {
+				return nil, err
+			}
+		}
+		_, err := e.CreateTable(ctx, TableSpec{Catalog: parts[0], Schema: parts[1], Name: parts[2], Columns: columnSpecs(s.Columns),
+			Comment: s.Comment, Properties: s.Properties, PartitionColumns: s.PartitionedBy, ClusterColumns: s.ClusterBy,
+			Owner: owner, Statement: text}, s.IfNotExists)
+		return empty, err
+	case *dialect.DropTable:
+		return empty, e.DropTable(ctx, qualify(req, s.Name), s.IfExists)
+	case *dialect.AlterTableAddColumns:
+		_, err := e.AddColumns(ctx, qualify(req, s.Name), columnSpecs(s.Columns), text)
+		return empty, err
+	case *dialect.AlterTableSetProperties:
+		_, err := e.SetProperties(ctx, qualify(req, s.Name), s.Properties, nil, text)
+		return empty, err
+	case *dialect.AlterTableUnsetProperties:
+		_, err := e.SetProperties(ctx, qualify(req, s.Name), nil, s.Keys, text)
+		return empty, err
+	case *dialect.AlterColumnComment:
+		_, err := e.SetColumnComment(ctx, qualify(req, s.Name), s.Column, s.Comment, text)
+		return empty, err
+	case *dialect.AlterColumnType:
+		return nil, fmt.Errorf("%w: ALTER COLUMN ... TYPE (type widening is not implemented yet)", ErrUnsupported)
+	case *dialect.Grant:
+		return empty, e.grantStmt(ctx, req, s.On, s.Principal, s.Privileges, true)
+	case *dialect.Revoke:
+		return empty, e.grantStmt(ctx, req, s.On, s.Principal, s.Privileges, false)
+	case *dialect.Query:
+		return e.query(ctx, req, s)
+	}
+	return nil, fmt.Errorf("%w: statement %T", ErrUnsupported, st)
+}
+
+func (e *Engine) securableName(req *StatementRequest, sec dialect.Securable) string {
+	switch sec.Type {
+	case "CATALOG":
+		if len(sec.Name.Parts) == 0 {
+			return req.Catalog
+		}
+		return strings.Join(sec.Name.Parts, ".")
+	case "SCHEMA":
+		c, n := schemaName(req, sec.Name)
+		return c + "." + n
+	}
+	return qualify(req, sec.Name)
+}
+
+func (e *Engine) grantStmt(ctx context.Context, req *StatementRequest, sec dialect.Securable, principal string, privs []string, grant bool) error {
+	if !req.Identity.Admin {
+		return fmt.Errorf("%w: only an admin principal may change grants", ErrPermissionDenied)
+	}
+	return e.changeGrants(ctx, principal, sec.Type, e.securableName(req, sec), privs, grant)
+}
+
+func (e *Engine) showGrants(ctx context.Context, req *StatementRequest, s *dialect.ShowGrants) (*Result, error) {
+	var typ, name string
+	if s.Securable != nil {
+		typ, name = s.Securable.Type, e.securableName(req, *s.Securable)
+	}
+	principal := s.Principal
+	if principal != "" {
+		if id, _, _, err := e.lookupPrincipal(ctx, principal); err == nil {
+			principal = id
+		}
+	}
+	gs, err := e.Grants(ctx, principal, typ, name)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Columns: stringCols("Principal", "ActionType", "ObjectType", "ObjectKey")}
+	for _, g := range gs {
+		res.Rows = append(res.Rows, []*string{strp(g.Principal), strp(g.Privilege), strp(g.SecurableType), strp(g.Securable)})
+	}
+	return res, nil
+}
+
+func (e *Engine) describe(ctx context.Context, full string, extended bool) (*Result, error) {
+	t, err := e.GetTable(ctx, full)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Columns: stringCols("col_name", "data_type", "comment")}
+	row := func(a, b string, c *string) { res.Rows = append(res.Rows, []*string{strp(a), strp(b), c}) }
+	for _, c := range t.Columns {
+		var cm *string
+		if c.Comment != "" {
+			cm = strp(c.Comment)
+		}
+		dt := strings.ToLower(c.TypeText)
+		if !c.Nullable {
+			dt += " not null"
+		}
+		row(c.Name, dt, cm)
+	}
+	if len(t.PartitionColumns) > 0 {
+		row("# Partition Information", "", nil)
+		row("# col_name", "data_type", strp("comment"))
+		for _, p := range t.PartitionColumns {
+			for _, c := range t.Columns {
+				if strings.EqualFold(c.Name, p) {
+					row(c.Name, c.TypeText, nil)
+				}
+			}
+		}
+	}
+	if !extended {
+		return res, nil
+	}
+	props := make([]string, 0, len(t.Properties))
+	for k, v := range t.Properties {
+		props = append(props, k+"="+v)
+	}
+	sort.Strings(props)
+	row("", "", nil)
+	row("# Detailed Table Information", "", nil)
+	row("Catalog", t.CatalogName, nil)
+	row("Database", t.SchemaName, nil)
+	row("Table", t.Name, nil)
+	row("Table ID", t.TableID, nil)
+	row("Created Time", formatMillis(t.CreatedAt), nil)
+	row("Last Access", "UNKNOWN", nil)
+	row("Created By", "zbemu", nil)
+	row("Type", t.TableType, nil)
+	if t.Comment != "" {
+		row("Comment", t.Comment, nil)
+	}
+	row("Location", t.StorageLocation, nil)
+	row("Provider", "delta", nil)
+	row("Owner", t.Owner, nil)
+	if len(t.ClusterColumns) > 0 {
+		row("Clustering Columns", "["+strings.Join(t.ClusterColumns, ",")+"]", nil)
+	}
+	row("Table Properties", "["+strings.Join(props, ",")+"]", nil)
+	row("Version", strconv.FormatInt(t.Version, 10), nil)
+	return res, nil
+}
+
+func (e *Engine) describeHistory(ctx context.Context, full string, limit int) (*Result, error) {
+	hs, err := e.History(ctx, full)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Columns: []ResultColumn{{Name: "version", TypeName: "LONG", TypeText: "BIGINT"},
+		{Name: "timestamp", TypeName: "TIMESTAMP", TypeText: "TIMESTAMP"}, {Name: "operation", TypeName: "STRING", TypeText: "STRING"},
+		{Name: "operationParameters", TypeName: "STRING", TypeText: "STRING"}, {Name: "statement", TypeName: "STRING", TypeText: "STRING"}}}
+	for i, h := range hs {
+		if limit > 0 && i >= limit {
+			break
+		}
+		res.Rows = append(res.Rows, []*string{strp(strconv.FormatInt(h.Version, 10)), strp(formatTimestamp(h.Timestamp, true)),
+			strp(h.Operation), strp(h.Parameters), strp(h.Statement)})
+	}
+	return res, nil
+}
+
+// likeMatch implements SHOW ... LIKE patterns: * wildcard and | alternatives,
+// case-insensitive.
+func likeMatch(pattern, s string) bool {
+	if pattern == "" {
+		return true
+	}
+	for _, alt := range strings.Split(pattern, "|") {
+		re := "^" + strings.ReplaceAll(regexp.QuoteMeta(strings.TrimSpace(alt)), `\*`, ".*") + "$"
+		if ok, _ := regexp.MatchString("(?i)"+re, s); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// query runs a statement on DuckDB after translating it. The connection is
+// pointed at the current catalog and schema first.
+func (e *Engine) query(ctx context.Context, req *StatementRequest, q *dialect.Query) (*Result, error) {
+	args, translated, err := bindParams(q.SQL, req.Params)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.Sync(ctx); err != nil {
+		return nil, err
+	}
+	conn, err := e.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	if _, err := e.GetSchema(ctx, req.Catalog, req.Schema); err == nil {
+		if _, err := conn.ExecContext(ctx, "USE "+quoteIdent(duckAlias(req.Catalog))+"."+quoteIdent(strings.ToLower(req.Schema))); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrSQL, err)
+		}
+	}
+	switch q.Kind {
+	case "INSERT", "UPDATE", "DELETE":
+		r, err := conn.ExecContext(ctx, translated, args...)
+		if err != nil {
+			return nil, sqlError(err)
+		}
+		n, _ := r.RowsAffected()
+		col := "num_affected_rows"
+		if q.Kind == "INSERT" {
+			col = "num_inserted_rows"
+		}
+		return &Result{Columns: []ResultColumn{{Name: col, TypeName: "LONG", TypeText: "BIGINT"}}, Rows: [][]*string{{strp(strconv.FormatInt(n, 10))}}}, nil
+	}
+	rows, err := conn.QueryContext(ctx, translated, args...)
+	if err != nil {
+		return nil, sqlError(err)
+	}
+	defer rows.Close()
+	return scanResult(rows)
+}
+
+// sqlError wraps a DuckDB error so that it reads like Databricks'
+// (TABLE_OR_VIEW_NOT_FOUND etc. are recognisable in the text).
+func sqlError(err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%w: %v", ErrCanceled, err)
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "Catalog Error: Table with name") || strings.Contains(msg, "does not exist!") {
+		return fmt.Errorf("%w: [TABLE_OR_VIEW_NOT_FOUND] %s", ErrSQL, msg)
+	}
+	return fmt.Errorf("%w: %s", ErrSQL, msg)
+}
+
+var paramRE = regexp.MustCompile(`\$([A-Za-z_][A-Za-z0-9_]*)`)
+
+// bindParams binds :name parameters (already rewritten to $name). A typed
+// parameter is cast in SQL, as Databricks does.
+func bindParams(query string, params []Param) ([]any, string, error) {
+	byName := map[string]Param{}
+	for _, p := range params {
+		byName[p.Name] = p
+	}
+	var args []any
+	var missing []string
+	seen := map[string]bool{}
+	out := paramRE.ReplaceAllStringFunc(query, func(m string) string {
+		name := m[1:]
+		p, ok := byName[name]
+		if !ok {
+			if !seen[name] {
+				missing = append(missing, name)
+			}
+			seen[name] = true
+			return m
+		}
+		if !seen[name] {
+			var v any
+			if p.Value != nil {
+				v = *p.Value
+			}
+			args = append(args, sql.Named(name, v))
+			seen[name] = true
+		}
+		if p.Type != "" && !strings.EqualFold(p.Type, "STRING") {
+			return "CAST(" + m + " AS " + duckParamType(p.Type) + ")"
+		}
+		return m
+	})
+	if len(missing) > 0 {
+		return nil, "", fmt.Errorf("%w: no value for parameter marker(s) %s; pass them in \"parameters\": [{\"name\": ..., \"value\": ...}]", ErrInvalidArgument, ":"+strings.Join(missing, ", :"))
+	}
+	return args, out, nil
+}
+
+func duckParamType(t string) string {
+	switch strings.ToUpper(t) {
+	case "INT", "INTEGER":
+		return "INTEGER"
+	case "BIGINT", "LONG":
+		return "BIGINT"
+	case "SMALLINT", "SHORT":
+		return "SMALLINT"
+	case "TINYINT", "BYTE":
+		return "TINYINT"
+	case "TIMESTAMP":
+		return "TIMESTAMPTZ"
+	case "TIMESTAMP_NTZ":
+		return "TIMESTAMP"
+	case "BINARY":
+		return "BLOB"
+	}
+	return strings.ToUpper(t)
+}

@@ -1,0 +1,275 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/zbemu/zbemu/schema"
+)
+
+// Format is the record encoding of a stream.
+type Format uint8
+
+// Record formats, numbered as in the ingest log.
+const (
+	FormatJSON  Format = 1
+	FormatProto Format = 2
+)
+
+func (f Format) dataFormat() string {
+	if f == FormatProto {
+		return "PROTOBUF"
+	}
+	return "JSON"
+}
+
+// MaxMessageBytes is the largest request Zerobus accepts (10 MiB per gRPC
+// message; zbemu applies the same limit to REST bodies).
+const MaxMessageBytes = 10 << 20
+
+// StreamSpec describes a stream to open.
+type StreamSpec struct {
+	Table      string // catalog.schema.table
+	Format     Format
+	Descriptor []byte // serialized DescriptorProto, for FormatProto
+	Protocol   string // GRPC or HTTP
+}
+
+// Stream is one open ingest stream. Submit is called from one goroutine
+// (the stream's receive loop); acknowledgements are read from another.
+type Stream struct {
+	e      *Engine
+	id     string
+	table  *tableState
+	tv     *tableVersion // the schema the stream opened with
+	format Format
+	proto  *schema.ProtoDecoder
+	descID string
+	proto_ string // protocol for events
+	opened time.Time
+
+	nextOffset int64 // next expected wire offset; receive goroutine only
+
+	acked   atomic.Int64 // highest durable offset, -1 before the first
+	ackCh   chan struct{}
+	pending sync.WaitGroup
+	failErr atomic.Pointer[error]
+
+	mu     sync.Mutex // guards errors
+	errors []StreamError
+	closed atomic.Bool
+}
+
+// OpenStream checks the identity's access and the table, compiles the
+// record decoder and returns a stream ready for Submit.
+func (e *Engine) OpenStream(ctx context.Context, id *Identity, spec StreamSpec) (*Stream, error) {
+	if err := e.checkOpen(); err != nil {
+		return nil, err
+	}
+	_, t, err := e.resolveTable(spec.Table)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.authorizeIngest(ctx, id, spec.Table); err != nil {
+		return nil, err
+	}
+	tv := t.cur.Load()
+	s := &Stream{e: e, id: uuid.NewString(), table: t, tv: tv, format: spec.Format, proto_: spec.Protocol,
+		opened: time.Now(), ackCh: make(chan struct{}, 1)}
+	s.acked.Store(-1)
+	switch spec.Format {
+	case FormatJSON:
+	case FormatProto:
+		if len(spec.Descriptor) == 0 {
+			return nil, fmt.Errorf("%w: record_type PROTO needs descriptor_proto (a serialized DescriptorProto of the record message)", ErrInvalidArgument)
+		}
+		dec, err := schema.NewProtoDecoder(tv.cols, spec.Descriptor)
+		if err != nil {
+			return nil, fmt.Errorf("%w: descriptor_proto does not match table %s: %v", ErrInvalidArgument, tv.meta.fullName(), err)
+		}
+		s.proto = dec
+		sum := sha256.Sum256(spec.Descriptor)
+		s.descID = hex.EncodeToString(sum[:16])
+		if err := e.ws.putDescriptor(ctx, s.descID, spec.Descriptor); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("%w: record_type must be JSON or PROTO", ErrInvalidArgument)
+	}
+	e.opts.Events.StreamEvent(StreamEvent{StreamID: s.id, Time: s.opened, OpenedTime: s.opened, TableID: tv.meta.TableID,
+		TableName: tv.meta.fullName(), Protocol: s.proto_, DataFormat: s.format.dataFormat()})
+	return s, nil
+}
+
+// ID is the stream's UUID.
+func (s *Stream) ID() string { return s.id }
+
+// TableName is the stream's table as catalog.schema.table.
+func (s *Stream) TableName() string { return s.tv.meta.fullName() }
+
+// decode validates records against the stream's schema. offset is -1 for REST.
+func (s *Stream) decode(offset int64, records [][]byte) ([][]any, int64, error) {
+	rows := make([][]any, len(records))
+	ncols := len(s.tv.cols)
+	// One backing array for the whole request keeps allocations per batch, not per row.
+	cells := make([]any, ncols*len(records))
+	var size int64
+	for i, r := range records {
+		row := cells[i*ncols : (i+1)*ncols : (i+1)*ncols]
+		var err error
+		if s.format == FormatProto {
+			err = s.proto.Decode(r, row)
+		} else {
+			err = s.tv.jsonDec.Decode(r, row)
+		}
+		if err != nil {
+			return nil, 0, &RecordError{Offset: offset, Index: i, Err: err}
+		}
+		rows[i] = row
+		size += int64(len(r))
+	}
+	return rows, size, nil
+}
+
+// Submit validates one request (its records are accepted or rejected as a
+// whole) and queues it for the ingest log. The offset must be the next one
+// of the stream (0, 1, 2, ...). A rejected request leaves the stream failed:
+// everything acknowledged before stays.
+func (s *Stream) Submit(offset int64, records [][]byte) error {
+	if errp := s.failErr.Load(); errp != nil {
+		return *errp
+	}
+	if offset != s.nextOffset {
+		return s.fail(fmt.Errorf("%w: expected offset_id %d, received %d (offsets start at 0 on every stream and grow by 1 per request)", ErrBadOffset, s.nextOffset, offset))
+	}
+	if len(records) == 0 {
+		return s.fail(fmt.Errorf("%w: request at offset %d has no records", ErrInvalidArgument, offset))
+	}
+	rows, size, err := s.decode(offset, records)
+	if err != nil {
+		return s.fail(err)
+	}
+	s.nextOffset++
+	ent := &logEntry{table: s.table, tv: s.tv, streamID: s.id, rows: rows, bytes: size,
+		payload: encodePayload(s.tv.meta.TableID, s.format, s.descID, s.id, records)}
+	s.pending.Add(1)
+	ent.done = func(err error) {
+		defer s.pending.Done()
+		if err != nil {
+			s.fail(err)
+			return
+		}
+		s.acked.Store(offset)
+		select {
+		case s.ackCh <- struct{}{}:
+		default:
+		}
+	}
+	if err := s.e.ilog.submit(ent); err != nil {
+		s.pending.Done()
+		return s.fail(err)
+	}
+	return nil
+}
+
+// Acked is the highest offset that is durable (-1 before the first).
+func (s *Stream) Acked() int64 { return s.acked.Load() }
+
+// AckNotify signals (coalesced) that Acked may have grown.
+func (s *Stream) AckNotify() <-chan struct{} { return s.ackCh }
+
+// Err is the error that failed the stream, if any.
+func (s *Stream) Err() error {
+	if errp := s.failErr.Load(); errp != nil {
+		return *errp
+	}
+	return nil
+}
+
+// Drain waits until every submitted request has been made durable.
+func (s *Stream) Drain(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { s.pending.Wait(); close(done) }()
+	select {
+	case <-done:
+		return s.Err()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *Stream) fail(err error) error {
+	s.failErr.CompareAndSwap(nil, &err)
+	s.recordError(err)
+	return err
+}
+
+func (s *Stream) recordError(err error) {
+	now := time.Now()
+	se := StreamError{Code: ErrorCode(err), Message: err.Error(), Time: now}
+	s.mu.Lock()
+	s.errors = append(s.errors, se)
+	s.mu.Unlock()
+	s.e.opts.Events.StreamEvent(StreamEvent{StreamID: s.id, Time: now, OpenedTime: s.opened, TableID: s.tv.meta.TableID,
+		TableName: s.tv.meta.fullName(), Protocol: s.proto_, DataFormat: s.format.dataFormat(), Errors: []StreamError{se}})
+}
+
+// Close ends the stream and records its close event. It does not wait for
+// pending requests; call Drain first for a graceful close.
+func (s *Stream) Close() {
+	if s.closed.Swap(true) {
+		return
+	}
+	now := time.Now()
+	s.mu.Lock()
+	errs := append([]StreamError(nil), s.errors...)
+	s.mu.Unlock()
+	s.e.opts.Events.StreamEvent(StreamEvent{StreamID: s.id, Time: now, OpenedTime: s.opened, ClosedTime: now, TableID: s.tv.meta.TableID,
+		TableName: s.tv.meta.fullName(), Protocol: s.proto_, DataFormat: s.format.dataFormat(), Errors: errs})
+}
+
+// Insert is the REST path: the records of one request are validated
+// together and written all-or-nothing; Insert returns once they are
+// durable. Each request counts as a stream of protocol HTTP.
+func (e *Engine) Insert(ctx context.Context, id *Identity, table string, records [][]byte) error {
+	s, err := e.OpenStream(ctx, id, StreamSpec{Table: table, Format: FormatJSON, Protocol: "HTTP"})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	// REST sees the table as it is now (no long-lived stream).
+	rows, size, err := s.decode(-1, records)
+	if err != nil {
+		s.recordError(err)
+		return err
+	}
+	done := make(chan error, 1)
+	ent := &logEntry{table: s.table, tv: s.tv, streamID: s.id, rows: rows, bytes: size,
+		payload: encodePayload(s.tv.meta.TableID, FormatJSON, "", s.id, records),
+		done:    func(err error) { done <- err }}
+	if err := e.ilog.submit(ent); err != nil {
+		return err
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		// The entry may still become durable; the client will not know,
+		// which is the at-least-once contract of the real service too.
+		return fmt.Errorf("%w: %v", ErrCanceled, ctx.Err())
+	}
+}
+
+// Sync waits until every acknowledged record is queryable. SQL statements
+// call it first, so a query sees everything acknowledged before it started.
+func (e *Engine) Sync(ctx context.Context) error {
+	return e.mat.sync(ctx, e.ilog.lastDurable.Load())
+}
+
