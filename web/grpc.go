@@ -1,0 +1,188 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/zbemu/zbemu/engine"
+	"github.com/zbemu/zbemu/web/zerobuspb"
+)
+
+// zerobusService implements databricks.zerobus.Zerobus/EphemeralStream.
+type zerobusService struct {
+	zerobuspb.UnimplementedZerobusServer
+	s *Server
+}
+
+func metadataValue(md metadata.MD, key string) string {
+	if v := md.Get(key); len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// EphemeralStream runs one stream: create, then ingest requests acked
+// cumulatively once durable. Acks are sent by a second goroutine so that
+// receiving and validating never wait for the disk.
+func (z *zerobusService) EphemeralStream(gs zerobuspb.Zerobus_EphemeralStreamServer) error {
+	// The SDK waits for response headers before it sends create_stream.
+	if err := gs.SendHeader(metadata.MD{}); err != nil {
+		return err
+	}
+	ctx := gs.Context()
+	md, _ := metadata.FromIncomingContext(ctx)
+	tok := metadataValue(md, "authorization")
+	if len(tok) > 7 && (tok[:7] == "Bearer " || tok[:7] == "bearer ") {
+		tok = tok[7:]
+	}
+	id, err := z.s.e.Authenticate(ctx, tok)
+	if err != nil {
+		return grpcStatus(err)
+	}
+	first, err := gs.Recv()
+	if err != nil {
+		return err
+	}
+	create := first.GetCreateStream()
+	if create == nil {
+		return status.Error(codes.InvalidArgument, "first message must be create_stream")
+	}
+	spec := engine.StreamSpec{Table: create.GetTableName(), Protocol: "GRPC", Descriptor: create.GetDescriptorProto()}
+	if spec.Table == "" {
+		spec.Table = metadataValue(md, "x-databricks-zerobus-table-name")
+	}
+	switch create.GetRecordType() {
+	case zerobuspb.RecordType_JSON:
+		spec.Format = engine.FormatJSON
+	case zerobuspb.RecordType_PROTO:
+		spec.Format = engine.FormatProto
+	default:
+		if create.RecordType == nil {
+			spec.Format = engine.FormatProto // absent means PROTO, for old clients
+		} else {
+			return status.Error(codes.InvalidArgument, "record_type RECORD_TYPE_UNSPECIFIED is not supported; use JSON or PROTO")
+		}
+	}
+	st, err := z.s.e.OpenStream(ctx, id, spec)
+	if err != nil {
+		return grpcStatus(err)
+	}
+	defer st.Close()
+	if err := gs.Send(&zerobuspb.EphemeralStreamResponse{Payload: &zerobuspb.EphemeralStreamResponse_CreateStreamResponse{
+		CreateStreamResponse: &zerobuspb.CreateIngestStreamResponse{StreamId: proto.String(st.ID())}}}); err != nil {
+		return err
+	}
+
+	ackCtx, stopAcks := context.WithCancel(ctx)
+	ackDone := make(chan error, 1)
+	go func() { ackDone <- z.sendAcks(ackCtx, gs, st) }()
+	finish := func(err error) error {
+		stopAcks()
+		if aerr := <-ackDone; err == nil && aerr != nil {
+			err = aerr
+		}
+		return err
+	}
+
+	for {
+		req, err := gs.Recv()
+		if err != nil {
+			// Half-close (io.EOF): everything received is acked, then OK.
+			// A cancelled call needs no answer.
+			if ctx.Err() != nil {
+				return finish(nil)
+			}
+			dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			derr := st.Drain(dctx)
+			cancel()
+			if derr != nil {
+				return finish(grpcStatus(derr))
+			}
+			stopAcks()
+			<-ackDone
+			if err := z.flushAck(gs, st, -1); err != nil {
+				return err
+			}
+			return nil
+		}
+		var offset int64
+		var records [][]byte
+		switch p := req.Payload.(type) {
+		case *zerobuspb.EphemeralStreamRequest_IngestRecord:
+			offset = p.IngestRecord.GetOffsetId()
+			switch r := p.IngestRecord.Record.(type) {
+			case *zerobuspb.IngestRecordRequest_JsonRecord:
+				records = [][]byte{[]byte(r.JsonRecord)}
+			case *zerobuspb.IngestRecordRequest_ProtoEncodedRecord:
+				records = [][]byte{r.ProtoEncodedRecord}
+			}
+		case *zerobuspb.EphemeralStreamRequest_IngestRecordBatch:
+			offset = p.IngestRecordBatch.GetOffsetId()
+			switch b := p.IngestRecordBatch.Batch.(type) {
+			case *zerobuspb.IngestRecordBatchRequest_JsonBatch:
+				records = make([][]byte, len(b.JsonBatch.GetRecords()))
+				for i, r := range b.JsonBatch.GetRecords() {
+					records[i] = []byte(r)
+				}
+			case *zerobuspb.IngestRecordBatchRequest_ProtoEncodedBatch:
+				records = b.ProtoEncodedBatch.GetRecords()
+			}
+		case *zerobuspb.EphemeralStreamRequest_CreateStream:
+			return finish(status.Error(codes.InvalidArgument, "create_stream may only be the first message of a stream"))
+		default:
+			return finish(status.Error(codes.InvalidArgument, "empty request message"))
+		}
+		if size := proto.Size(req); size > engine.MaxMessageBytes {
+			return finish(status.Error(codes.ResourceExhausted, fmt.Sprintf("message of %d bytes exceeds the 10 MB (%d bytes) limit per request; send smaller batches", size, engine.MaxMessageBytes)))
+		}
+		if err := st.Submit(offset, records); err != nil {
+			// What was acknowledged stays; acknowledge what became durable
+			// before failing the stream.
+			dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			_ = st.Drain(dctx)
+			cancel()
+			stopAcks()
+			<-ackDone
+			z.flushAck(gs, st, -1)
+			return grpcStatus(err)
+		}
+	}
+}
+
+// sendAcks sends cumulative acks as durability advances.
+func (z *zerobusService) sendAcks(ctx context.Context, gs zerobuspb.Zerobus_EphemeralStreamServer, st *engine.Stream) error {
+	last := int64(-1)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-st.AckNotify():
+		}
+		if a := st.Acked(); a > last {
+			if err := sendAck(gs, a); err != nil {
+				return err
+			}
+			last = a
+		}
+	}
+}
+
+// flushAck sends the final ack if it is newer than what was sent; used after
+// the ack goroutine has stopped, so it never races with it.
+func (z *zerobusService) flushAck(gs zerobuspb.Zerobus_EphemeralStreamServer, st *engine.Stream, sent int64) error {
+	if a := st.Acked(); a >= 0 && a > sent {
+		return sendAck(gs, a)
+	}
+	return nil
+}
+
+func sendAck(gs zerobuspb.Zerobus_EphemeralStreamServer, offset int64) error {
+	return gs.Send(&zerobuspb.EphemeralStreamResponse{Payload: &zerobuspb.EphemeralStreamResponse_IngestRecordResponse{
+		IngestRecordResponse: &zerobuspb.IngestRecordResponse{DurabilityAckUpToOffset: proto.Int64(offset)}}})
+}

@@ -1,0 +1,86 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+
+	"github.com/gorilla/mux"
+
+	"github.com/zbemu/zbemu/engine"
+)
+
+func pathUnescape(s string) (string, error) { return url.PathUnescape(s) }
+
+// insert implements REST POST /zerobus/v1/tables/{table}/insert: a JSON
+// array of records (or one JSON object), all-or-nothing, 200 {} once durable.
+func (s *Server) insert(w http.ResponseWriter, r *http.Request) error {
+	id, err := s.identity(r)
+	if err != nil {
+		return err
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && mt != "text/json") {
+			return &httpError{http.StatusUnsupportedMediaType, "INVALID_PARAMETER_VALUE",
+				fmt.Sprintf("Content-Type %q is not supported; send application/json (a JSON array of records or one JSON object)", ct)}
+		}
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, engine.MaxMessageBytes+1))
+	if err != nil {
+		return badRequest("cannot read request body: " + err.Error())
+	}
+	if len(body) > engine.MaxMessageBytes {
+		return &httpError{http.StatusRequestEntityTooLarge, "RESOURCE_EXHAUSTED",
+			fmt.Sprintf("request body exceeds the 10 MB (%d bytes) limit; split it into several requests", engine.MaxMessageBytes)}
+	}
+	records, err := SplitRecords(body)
+	if err != nil {
+		return badRequest(err.Error())
+	}
+	table := tableFromPath(mux.Vars(r)["table"])
+	if err := s.e.Insert(r.Context(), id, table, records); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, struct{}{})
+	return nil
+}
+
+// SplitRecords splits a REST body into raw JSON records: a JSON array of
+// objects, or a single JSON object. Records are validated later against the
+// table; here only the outer shape is checked.
+func SplitRecords(body []byte) ([][]byte, error) {
+	b := bytes.TrimSpace(body)
+	if len(b) == 0 {
+		return nil, fmt.Errorf("request body is empty; send a JSON array of records or one JSON object")
+	}
+	switch b[0] {
+	case '{':
+		if err := checkJSONValue(b); err != nil {
+			return nil, fmt.Errorf("malformed JSON record: %v", err)
+		}
+		return [][]byte{b}, nil
+	case '[':
+	default:
+		return nil, fmt.Errorf("request body must be a JSON array of records or one JSON object, got %s", describeJSONStart(b[0]))
+	}
+	var out [][]byte
+	dec := newArrayScanner(b)
+	for {
+		rec, ok, err := dec.next()
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			break
+		}
+		out = append(out, rec)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("the JSON array has no records")
+	}
+	return out, nil
+}

@@ -1,0 +1,74 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// arrayScanner walks the elements of a JSON array without decoding them
+// (the engine's schema-driven decoder does that, once).
+type arrayScanner struct {
+	dec   *json.Decoder
+	index int
+	begun bool
+}
+
+func newArrayScanner(b []byte) *arrayScanner {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	return &arrayScanner{dec: d}
+}
+
+func (a *arrayScanner) next() ([]byte, bool, error) {
+	if !a.begun {
+		a.begun = true
+		if _, err := a.dec.Token(); err != nil {
+			return nil, false, fmt.Errorf("malformed JSON body: %v", err)
+		}
+	}
+	if !a.dec.More() {
+		if _, err := a.dec.Token(); err != nil {
+			return nil, false, fmt.Errorf("malformed JSON body: %v", err)
+		}
+		if _, err := a.dec.Token(); err == nil {
+			return nil, false, fmt.Errorf("malformed JSON body: unexpected data after the closing ]")
+		}
+		return nil, false, nil
+	}
+	var raw json.RawMessage
+	if err := a.dec.Decode(&raw); err != nil {
+		return nil, false, fmt.Errorf("malformed JSON in record %d: %v", a.index, err)
+	}
+	if len(raw) == 0 || raw[0] != '{' {
+		return nil, false, fmt.Errorf("record %d must be a JSON object, got %s", a.index, describeJSONStart(raw[0]))
+	}
+	a.index++
+	return raw, true, nil
+}
+
+func checkJSONValue(b []byte) error {
+	if !json.Valid(b) {
+		var v any
+		return json.Unmarshal(b, &v)
+	}
+	return nil
+}
+
+func describeJSONStart(c byte) string {
+	switch {
+	case c == '{':
+		return "a JSON object"
+	case c == '[':
+		return "a JSON array"
+	case c == '"':
+		return "a JSON string"
+	case c == 't' || c == 'f':
+		return "a JSON boolean"
+	case c == 'n':
+		return "JSON null"
+	case c == '-' || (c >= '0' && c <= '9'):
+		return "a JSON number"
+	}
+	return fmt.Sprintf("%q (not JSON)", c)
+}

@@ -1,0 +1,303 @@
+package web
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/gorilla/mux"
+	"golang.org/x/net/http2"
+	"google.golang.org/grpc"
+
+	"github.com/zbemu/zbemu/engine"
+	"github.com/zbemu/zbemu/web/zerobuspb"
+)
+
+// Options configures the server.
+type Options struct {
+	// Addr is the one address for every surface (gRPC and HTTP).
+	Addr string
+	// TLS serves HTTPS and gRPC over TLS with a certificate from TLSConfig.
+	TLSConfig *tls.Config
+	// Logger receives request logs; nil discards them.
+	Logger *slog.Logger
+	// Version is reported by /healthz.
+	Version string
+}
+
+// Server serves the Zerobus gRPC service, OAuth, REST ingest, the SQL
+// Statement Execution API and the Unity Catalog API on one address.
+type Server struct {
+	e    *engine.Engine
+	opts Options
+	log  *slog.Logger
+
+	ln    net.Listener
+	http  *http.Server
+	grpc  *grpc.Server
+	h2c   *chanListener // plaintext connections that start with the HTTP/2 preface
+	stmts *statementStore
+
+	wg sync.WaitGroup
+}
+
+// New builds a server for an open engine.
+func New(e *engine.Engine, opts Options) *Server {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{e: e, opts: opts, log: opts.Logger, stmts: newStatementStore()}
+	s.grpc = grpc.NewServer(
+		grpc.MaxRecvMsgSize(engine.MaxMessageBytes+1<<20), // our own check gives the clearer error
+		grpc.MaxConcurrentStreams(10000),
+		grpc.InitialWindowSize(4<<20), grpc.InitialConnWindowSize(16<<20),
+		grpc.ReadBufferSize(256<<10), grpc.WriteBufferSize(256<<10),
+	)
+	zerobuspb.RegisterZerobusServer(s.grpc, &zerobusService{s: s})
+	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(opts.Logger.Handler(), slog.LevelDebug)}
+	return s
+}
+
+// Listen binds the address; Serve then serves on it. Split so that the
+// caller can print the banner once the port is bound.
+func (s *Server) Listen() error {
+	ln, err := net.Listen("tcp", s.opts.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.opts.Addr, err)
+	}
+	s.ln = ln
+	return nil
+}
+
+// Addr is the bound address (useful with port 0).
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Serve serves until Shutdown. gRPC and HTTP/1.1 share the port: plaintext
+// connections are sorted by their first bytes (the SDK speaks HTTP/2 with
+// prior knowledge, its OAuth client HTTP/1.1); TLS connections by ALPN.
+func (s *Server) Serve() error {
+	if s.opts.TLSConfig != nil {
+		cfg := s.opts.TLSConfig.Clone()
+		cfg.NextProtos = []string{"h2", "http/1.1"}
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.ProtoMajor == 2 && strings.HasPrefix(r.Header.Get("Content-Type"), "application/grpc") {
+				s.grpc.ServeHTTP(w, r)
+				return
+			}
+			s.http.Handler.ServeHTTP(w, r)
+		})
+		s.http.Handler = h
+		if err := http2.ConfigureServer(s.http, &http2.Server{MaxConcurrentStreams: 10000, MaxReadFrameSize: 1 << 20}); err != nil {
+			return err
+		}
+		err := s.http.Serve(tls.NewListener(s.ln, cfg))
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return err
+	}
+	s.h2c = newChanListener(s.ln.Addr())
+	httpLn := newChanListener(s.ln.Addr())
+	s.wg.Add(2)
+	go func() { defer s.wg.Done(); s.grpc.Serve(s.h2c) }()
+	go func() { defer s.wg.Done(); s.http.Serve(httpLn) }()
+	for {
+		c, err := s.ln.Accept()
+		if err != nil {
+			s.h2c.Close()
+			httpLn.Close()
+			if errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			return err
+		}
+		go s.sniff(c, httpLn)
+	}
+}
+
+var h2Preface = []byte("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+
+func (s *Server) sniff(c net.Conn, httpLn *chanListener) {
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	br := bufio.NewReaderSize(c, 4096)
+	peek, err := br.Peek(len(h2Preface))
+	c.SetReadDeadline(time.Time{})
+	pc := &peekedConn{Conn: c, r: br}
+	if err == nil && bytes.Equal(peek, h2Preface) {
+		s.h2c.put(pc)
+		return
+	}
+	if err != nil && len(peek) == 0 {
+		c.Close()
+		return
+	}
+	httpLn.put(pc)
+}
+
+// Shutdown stops accepting, lets open calls finish until ctx ends, then
+// closes everything.
+func (s *Server) Shutdown(ctx context.Context) error {
+	if s.ln != nil {
+		s.ln.Close()
+	}
+	done := make(chan struct{})
+	go func() { s.grpc.GracefulStop(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		s.grpc.Stop()
+	}
+	err := s.http.Shutdown(ctx)
+	s.stmts.cancelAll()
+	s.wg.Wait()
+	return err
+}
+
+type peekedConn struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+func (c *peekedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+// chanListener is a net.Listener fed with connections by the sniffer.
+type chanListener struct {
+	addr net.Addr
+	ch   chan net.Conn
+	once sync.Once
+	done chan struct{}
+}
+
+func newChanListener(addr net.Addr) *chanListener {
+	return &chanListener{addr: addr, ch: make(chan net.Conn), done: make(chan struct{})}
+}
+
+func (l *chanListener) put(c net.Conn) {
+	select {
+	case l.ch <- c:
+	case <-l.done:
+		c.Close()
+	}
+}
+
+func (l *chanListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.ch:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *chanListener) Close() error {
+	l.once.Do(func() { close(l.done) })
+	return nil
+}
+
+func (l *chanListener) Addr() net.Addr { return l.addr }
+
+// handlerFunc is a REST handler that returns its error instead of writing it.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// handle adapts a handlerFunc: it writes errors through the one mapping and
+// logs them with a request id.
+func (s *Server) handle(h handlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		rid := uuid.NewString()
+		w.Header().Set("x-request-id", rid)
+		if err := h(w, r); err != nil {
+			st, code, msg := classify(err)
+			lvl := slog.LevelInfo
+			if st >= 500 {
+				lvl = slog.LevelError
+			}
+			s.log.Log(r.Context(), lvl, "request failed", "method", r.Method, "path", r.URL.Path, "status", st, "code", code, "err", err, "request_id", rid)
+			writeJSON(w, st, APIError{ErrorCode: code, Message: msg})
+		}
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+// decodeJSON reads a JSON request body into v, naming the problem precisely.
+func decodeJSON(r *http.Request, v any) error {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 16<<20+1))
+	if err != nil {
+		return badRequest("cannot read request body: " + err.Error())
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return badRequest("request body is empty; expected a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(v); err != nil {
+		return badRequest("malformed JSON request body: " + err.Error())
+	}
+	return nil
+}
+
+// bearer extracts the token of an Authorization: Bearer header.
+func bearer(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+func (s *Server) identity(r *http.Request) (*engine.Identity, error) {
+	return s.e.Authenticate(r.Context(), bearer(r))
+}
+
+func (s *Server) routes() http.Handler {
+	r := mux.NewRouter()
+	r.UseEncodedPath()
+	r.HandleFunc("/healthz", s.healthz).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/readyz", s.readyz).Methods(http.MethodGet, http.MethodHead)
+	// The SDK concatenates the workspace URL and /oidc/v1/token, so any
+	// prefix (including a doubled slash) must reach the token endpoint.
+	r.MatcherFunc(func(r *http.Request, _ *mux.RouteMatch) bool {
+		return strings.HasSuffix(r.URL.Path, "/oidc/v1/token")
+	}).Methods(http.MethodPost).HandlerFunc(s.handle(s.token))
+	r.HandleFunc("/api/2.0/token/create", s.handle(s.createPAT)).Methods(http.MethodPost)
+	r.HandleFunc("/zbemu/v1/principals", s.handle(s.createPrincipal)).Methods(http.MethodPost)
+	r.HandleFunc("/zerobus/v1/tables/{table}/insert", s.handle(s.insert)).Methods(http.MethodPost)
+	s.statementRoutes(r)
+	s.unityCatalogRoutes(r)
+	r.NotFoundHandler = s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		return &httpError{http.StatusNotFound, "ENDPOINT_NOT_FOUND", fmt.Sprintf("no API at %s %s in zbemu", r.Method, r.URL.Path)}
+	})
+	r.MethodNotAllowedHandler = s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		return &httpError{http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path)}
+	})
+	return r
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"status": "up", "version": s.opts.Version})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if !s.e.Ready() {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "not ready", "storage": "closed"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "storage": "open"})
+}

@@ -1,0 +1,313 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/gorilla/mux"
+
+	"github.com/zbemu/zbemu/engine"
+)
+
+// The SQL Statement Execution API (/api/2.0/sql/statements). Statements run
+// on the engine; this file keeps their lifecycle (ids, wait_timeout,
+// polling, cancel) and the response shape.
+
+type statementRequest struct {
+	Statement     string           `json:"statement"`
+	WarehouseID   string           `json:"warehouse_id"`
+	Catalog       string           `json:"catalog"`
+	Schema        string           `json:"schema"`
+	Parameters    []statementParam `json:"parameters"`
+	WaitTimeout   string           `json:"wait_timeout"`
+	OnWaitTimeout string           `json:"on_wait_timeout"`
+	Disposition   string           `json:"disposition"`
+	Format        string           `json:"format"`
+	RowLimit      int64            `json:"row_limit"`
+}
+
+type statementParam struct {
+	Name  string  `json:"name"`
+	Value *string `json:"value"`
+	Type  string  `json:"type"`
+}
+
+// StatementResponse is the API's response object.
+type StatementResponse struct {
+	StatementID string          `json:"statement_id"`
+	Status      statementStatus `json:"status"`
+	Manifest    *manifest       `json:"manifest,omitempty"`
+	Result      *resultData     `json:"result,omitempty"`
+}
+
+type statementStatus struct {
+	State string    `json:"state"`
+	Error *APIError `json:"error,omitempty"`
+	// SQLState is set for failed statements (Databricks: status.sql_state).
+	SQLState string `json:"sql_state,omitempty"`
+}
+
+type manifest struct {
+	Format          string      `json:"format"`
+	Schema          schemaInfo  `json:"schema"`
+	TotalChunkCount int         `json:"total_chunk_count"`
+	Chunks          []chunkInfo `json:"chunks"`
+	TotalRowCount   int         `json:"total_row_count"`
+	Truncated       bool        `json:"truncated"`
+}
+
+type schemaInfo struct {
+	ColumnCount int          `json:"column_count"`
+	Columns     []columnInfo `json:"columns"`
+}
+
+type columnInfo struct {
+	Name     string `json:"name"`
+	TypeText string `json:"type_text"`
+	TypeName string `json:"type_name"`
+	Position int    `json:"position"`
+}
+
+type chunkInfo struct {
+	ChunkIndex int `json:"chunk_index"`
+	RowOffset  int `json:"row_offset"`
+	RowCount   int `json:"row_count"`
+}
+
+type resultData struct {
+	ChunkIndex int         `json:"chunk_index"`
+	RowOffset  int         `json:"row_offset"`
+	RowCount   int         `json:"row_count"`
+	DataArray  [][]*string `json:"data_array"`
+}
+
+// statementStore keeps recent statements for GET and cancel.
+type statementStore struct {
+	mu    sync.Mutex
+	items map[string]*statement
+	order []string
+}
+
+type statement struct {
+	mu     sync.Mutex
+	resp   StatementResponse
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+const keepStatements = 1000
+
+func newStatementStore() *statementStore { return &statementStore{items: map[string]*statement{}} }
+
+func (ss *statementStore) add(st *statement) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	ss.items[st.resp.StatementID] = st
+	ss.order = append(ss.order, st.resp.StatementID)
+	for len(ss.order) > keepStatements {
+		delete(ss.items, ss.order[0])
+		ss.order = ss.order[1:]
+	}
+}
+
+func (ss *statementStore) get(id string) (*statement, bool) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	st, ok := ss.items[id]
+	return st, ok
+}
+
+func (ss *statementStore) cancelAll() {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	for _, st := range ss.items {
+		st.cancel()
+	}
+}
+
+func (st *statement) snapshot() StatementResponse {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.resp
+}
+
+func (s *Server) statementRoutes(r *mux.Router) {
+	r.HandleFunc("/api/2.0/sql/statements", s.handle(s.executeStatement)).Methods(http.MethodPost)
+	r.HandleFunc("/api/2.0/sql/statements/", s.handle(s.executeStatement)).Methods(http.MethodPost)
+	r.HandleFunc("/api/2.0/sql/statements/{id}", s.handle(s.getStatement)).Methods(http.MethodGet)
+	r.HandleFunc("/api/2.0/sql/statements/{id}/cancel", s.handle(s.cancelStatement)).Methods(http.MethodPost)
+	r.HandleFunc("/api/2.0/sql/statements/{id}/result/chunks/{chunk}", s.handle(s.getChunk)).Methods(http.MethodGet)
+}
+
+// parseWaitTimeout accepts "0s" (asynchronous) or "5s".."50s"; default 10s.
+func parseWaitTimeout(v string) (time.Duration, error) {
+	if v == "" {
+		return 10 * time.Second, nil
+	}
+	n, err := strconv.Atoi(strings.TrimSuffix(v, "s"))
+	if err != nil || !strings.HasSuffix(v, "s") || (n != 0 && (n < 5 || n > 50)) {
+		return 0, badRequest(fmt.Sprintf("wait_timeout must be \"0s\" or between \"5s\" and \"50s\", got %q", v))
+	}
+	return time.Duration(n) * time.Second, nil
+}
+
+func (s *Server) executeStatement(w http.ResponseWriter, r *http.Request) error {
+	id, err := s.identity(r)
+	if err != nil {
+		return err
+	}
+	var req statementRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	if strings.TrimSpace(req.Statement) == "" {
+		return badRequest("field \"statement\" is required")
+	}
+	if req.Format != "" && !strings.EqualFold(req.Format, "JSON_ARRAY") {
+		return badRequest(fmt.Sprintf("format %q is not supported by zbemu; use JSON_ARRAY", req.Format))
+	}
+	if req.Disposition != "" && !strings.EqualFold(req.Disposition, "INLINE") {
+		return badRequest(fmt.Sprintf("disposition %q is not supported by zbemu; use INLINE", req.Disposition))
+	}
+	wait, err := parseWaitTimeout(req.WaitTimeout)
+	if err != nil {
+		return err
+	}
+	params := make([]engine.Param, len(req.Parameters))
+	for i, p := range req.Parameters {
+		if p.Name == "" {
+			return badRequest(fmt.Sprintf("parameters[%d]: field \"name\" is required", i))
+		}
+		params[i] = engine.Param{Name: p.Name, Value: p.Value, Type: p.Type}
+	}
+	// The statement outlives this request when it runs asynchronously.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	st := &statement{cancel: cancel, done: make(chan struct{}),
+		resp: StatementResponse{StatementID: uuid.NewString(), Status: statementStatus{State: "RUNNING"}}}
+	s.stmts.add(st)
+	go func() {
+		defer close(st.done)
+		defer cancel()
+		res, err := s.e.Execute(ctx, engine.StatementRequest{SQL: req.Statement, Catalog: req.Catalog, Schema: req.Schema, Params: params, Identity: id})
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		if st.resp.Status.State == "CANCELED" {
+			return
+		}
+		if err != nil {
+			_, code, msg := classify(err)
+			st.resp.Status = statementStatus{State: "FAILED", Error: &APIError{ErrorCode: code, Message: msg}, SQLState: sqlState(code)}
+			return
+		}
+		st.resp.Status = statementStatus{State: "SUCCEEDED"}
+		st.resp.Manifest, st.resp.Result = shapeResult(res, req.RowLimit)
+	}()
+	if wait > 0 {
+		select {
+		case <-st.done:
+		case <-time.After(wait):
+			if strings.EqualFold(req.OnWaitTimeout, "CANCEL") {
+				s.cancel(st)
+			}
+		}
+	}
+	resp := st.snapshot()
+	if resp.Status.State == "RUNNING" {
+		resp.Status.State = "PENDING"
+	}
+	writeJSON(w, http.StatusOK, resp)
+	return nil
+}
+
+func sqlState(code string) string {
+	switch code {
+	case "TABLE_DOES_NOT_EXIST":
+		return "42P01"
+	case "SCHEMA_DOES_NOT_EXIST", "CATALOG_DOES_NOT_EXIST":
+		return "3F000"
+	case "RESOURCE_ALREADY_EXISTS":
+		return "42P07"
+	case "NOT_IMPLEMENTED":
+		return "0A000"
+	}
+	return "42000"
+}
+
+func shapeResult(res *engine.Result, rowLimit int64) (*manifest, *resultData) {
+	rows := res.Rows
+	truncated := false
+	if rowLimit > 0 && int64(len(rows)) > rowLimit {
+		rows, truncated = rows[:rowLimit], true
+	}
+	m := &manifest{Format: "JSON_ARRAY", TotalChunkCount: 1, TotalRowCount: len(rows), Truncated: truncated,
+		Chunks: []chunkInfo{{ChunkIndex: 0, RowOffset: 0, RowCount: len(rows)}}}
+	m.Schema.ColumnCount = len(res.Columns)
+	m.Schema.Columns = make([]columnInfo, len(res.Columns))
+	for i, c := range res.Columns {
+		m.Schema.Columns[i] = columnInfo{Name: c.Name, TypeText: c.TypeText, TypeName: c.TypeName, Position: i}
+	}
+	if rows == nil {
+		rows = [][]*string{}
+	}
+	return m, &resultData{ChunkIndex: 0, RowOffset: 0, RowCount: len(rows), DataArray: rows}
+}
+
+func (s *Server) lookupStatement(r *http.Request) (*statement, error) {
+	if _, err := s.identity(r); err != nil {
+		return nil, err
+	}
+	id := mux.Vars(r)["id"]
+	st, ok := s.stmts.get(id)
+	if !ok {
+		return nil, &httpError{http.StatusNotFound, "RESOURCE_DOES_NOT_EXIST", fmt.Sprintf("statement %q does not exist (zbemu keeps the last %d statements)", id, keepStatements)}
+	}
+	return st, nil
+}
+
+func (s *Server) getStatement(w http.ResponseWriter, r *http.Request) error {
+	st, err := s.lookupStatement(r)
+	if err != nil {
+		return err
+	}
+	resp := st.snapshot()
+	writeJSON(w, http.StatusOK, resp)
+	return nil
+}
+
+func (s *Server) getChunk(w http.ResponseWriter, r *http.Request) error {
+	st, err := s.lookupStatement(r)
+	if err != nil {
+		return err
+	}
+	resp := st.snapshot()
+	if mux.Vars(r)["chunk"] != "0" || resp.Result == nil {
+		return &httpError{http.StatusNotFound, "RESOURCE_DOES_NOT_EXIST", "no such result chunk (zbemu returns every result in chunk 0)"}
+	}
+	writeJSON(w, http.StatusOK, resp.Result)
+	return nil
+}
+
+func (s *Server) cancel(st *statement) {
+	st.mu.Lock()
+	if st.resp.Status.State == "RUNNING" || st.resp.Status.State == "PENDING" {
+		st.resp.Status = statementStatus{State: "CANCELED"}
+	}
+	st.mu.Unlock()
+	st.cancel()
+}
+
+func (s *Server) cancelStatement(w http.ResponseWriter, r *http.Request) error {
+	st, err := s.lookupStatement(r)
+	if err != nil {
+		return err
+	}
+	s.cancel(st)
+	writeJSON(w, http.StatusOK, struct{}{})
+	return nil
+}

@@ -1,0 +1,283 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/zbemu/zbemu/engine"
+)
+
+// Unity Catalog REST 2.1: catalogs, schemas and tables, in Databricks'
+// shapes. Tables are created with SQL (Zerobus needs managed tables, which
+// the real Create Table API cannot make); the REST API reads and deletes them.
+
+const ucBase = "/api/2.1/unity-catalog"
+
+func (s *Server) unityCatalogRoutes(r *mux.Router) {
+	r.HandleFunc(ucBase+"/catalogs", s.handle(s.listCatalogs)).Methods(http.MethodGet)
+	r.HandleFunc(ucBase+"/catalogs", s.handle(s.createCatalog)).Methods(http.MethodPost)
+	r.HandleFunc(ucBase+"/catalogs/{name}", s.handle(s.getCatalog)).Methods(http.MethodGet)
+	r.HandleFunc(ucBase+"/catalogs/{name}", s.handle(s.deleteCatalog)).Methods(http.MethodDelete)
+	r.HandleFunc(ucBase+"/schemas", s.handle(s.listSchemas)).Methods(http.MethodGet)
+	r.HandleFunc(ucBase+"/schemas", s.handle(s.createSchema)).Methods(http.MethodPost)
+	r.HandleFunc(ucBase+"/schemas/{full_name}", s.handle(s.getSchema)).Methods(http.MethodGet)
+	r.HandleFunc(ucBase+"/schemas/{full_name}", s.handle(s.deleteSchema)).Methods(http.MethodDelete)
+	r.HandleFunc(ucBase+"/tables", s.handle(s.listTables)).Methods(http.MethodGet)
+	r.HandleFunc(ucBase+"/tables", s.handle(s.createTableREST)).Methods(http.MethodPost)
+	r.HandleFunc(ucBase+"/tables/{full_name}", s.handle(s.getTable)).Methods(http.MethodGet)
+	r.HandleFunc(ucBase+"/tables/{full_name}/exists", s.handle(s.tableExists)).Methods(http.MethodGet)
+	r.HandleFunc(ucBase+"/tables/{full_name}", s.handle(s.deleteTable)).Methods(http.MethodDelete)
+}
+
+func pathVar(r *http.Request, name string) string { return tableFromPath(mux.Vars(r)[name]) }
+
+// authed runs h after authenticating the caller.
+func (s *Server) authed(h handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if _, err := s.identity(r); err != nil {
+			return err
+		}
+		return h(w, r)
+	}
+}
+
+func (s *Server) listCatalogs(w http.ResponseWriter, r *http.Request) error {
+	return s.authed(func(w http.ResponseWriter, r *http.Request) error {
+		writeJSON(w, http.StatusOK, map[string]any{"catalogs": s.e.ListCatalogs(r.Context())})
+		return nil
+	})(w, r)
+}
+
+func (s *Server) getCatalog(w http.ResponseWriter, r *http.Request) error {
+	return s.authed(func(w http.ResponseWriter, r *http.Request) error {
+		c, err := s.e.GetCatalog(r.Context(), pathVar(r, "name"))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, c)
+		return nil
+	})(w, r)
+}
+
+func (s *Server) createCatalog(w http.ResponseWriter, r *http.Request) error {
+	id, err := s.identity(r)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Name       string            `json:"name"`
+		Comment    string            `json:"comment"`
+		Properties map[string]string `json:"properties"`
+	}
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	if req.Name == "" {
+		return badRequest("field \"name\" is required")
+	}
+	c, err := s.e.CreateCatalog(r.Context(), engine.CatalogInfo{Name: req.Name, Comment: req.Comment, Properties: req.Properties, Owner: id.ClientID}, false)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+func boolQuery(r *http.Request, name string) bool {
+	b, _ := strconv.ParseBool(r.URL.Query().Get(name))
+	return b
+}
+
+func (s *Server) deleteCatalog(w http.ResponseWriter, r *http.Request) error {
+	return s.authed(func(w http.ResponseWriter, r *http.Request) error {
+		if err := s.e.DropCatalog(r.Context(), pathVar(r, "name"), false, boolQuery(r, "force")); err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, struct{}{})
+		return nil
+	})(w, r)
+}
+
+func (s *Server) listSchemas(w http.ResponseWriter, r *http.Request) error {
+	return s.authed(func(w http.ResponseWriter, r *http.Request) error {
+		cat := r.URL.Query().Get("catalog_name")
+		if cat == "" {
+			return badRequest("query parameter catalog_name is required")
+		}
+		list, err := s.e.ListSchemas(r.Context(), cat)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"schemas": list})
+		return nil
+	})(w, r)
+}
+
+func splitFull(full string, n int) ([]string, error) {
+	parts := strings.Split(full, ".")
+	if len(parts) != n {
+		return nil, badRequest("name " + strconv.Quote(full) + " must have exactly " + strconv.Itoa(n) + " dot-separated parts")
+	}
+	return parts, nil
+}
+
+func (s *Server) getSchema(w http.ResponseWriter, r *http.Request) error {
+	return s.authed(func(w http.ResponseWriter, r *http.Request) error {
+		p, err := splitFull(pathVar(r, "full_name"), 2)
+		if err != nil {
+			return err
+		}
+		sc, err := s.e.GetSchema(r.Context(), p[0], p[1])
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, sc)
+		return nil
+	})(w, r)
+}
+
+func (s *Server) createSchema(w http.ResponseWriter, r *http.Request) error {
+	id, err := s.identity(r)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Name        string            `json:"name"`
+		CatalogName string            `json:"catalog_name"`
+		Comment     string            `json:"comment"`
+		Properties  map[string]string `json:"properties"`
+	}
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	if req.Name == "" || req.CatalogName == "" {
+		return badRequest("fields \"name\" and \"catalog_name\" are required")
+	}
+	sc, err := s.e.CreateSchema(r.Context(), engine.SchemaInfo{Name: req.Name, CatalogName: req.CatalogName, Comment: req.Comment, Properties: req.Properties, Owner: id.ClientID}, false)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, sc)
+	return nil
+}
+
+func (s *Server) deleteSchema(w http.ResponseWriter, r *http.Request) error {
+	return s.authed(func(w http.ResponseWriter, r *http.Request) error {
+		p, err := splitFull(pathVar(r, "full_name"), 2)
+		if err != nil {
+			return err
+		}
+		if err := s.e.DropSchema(r.Context(), p[0], p[1], false, boolQuery(r, "force")); err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, struct{}{})
+		return nil
+	})(w, r)
+}
+
+func (s *Server) listTables(w http.ResponseWriter, r *http.Request) error {
+	return s.authed(func(w http.ResponseWriter, r *http.Request) error {
+		q := r.URL.Query()
+		if q.Get("catalog_name") == "" || q.Get("schema_name") == "" {
+			return badRequest("query parameters catalog_name and schema_name are required")
+		}
+		list, err := s.e.ListTables(r.Context(), q.Get("catalog_name"), q.Get("schema_name"))
+		if err != nil {
+			return err
+		}
+		if list == nil {
+			list = []engine.TableInfo{}
+		}
+		if boolQuery(r, "omit_columns") {
+			for i := range list {
+				list[i].Columns = nil
+			}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"tables": list})
+		return nil
+	})(w, r)
+}
+
+func (s *Server) getTable(w http.ResponseWriter, r *http.Request) error {
+	return s.authed(func(w http.ResponseWriter, r *http.Request) error {
+		full := pathVar(r, "full_name")
+		if _, err := splitFull(full, 3); err != nil {
+			return err
+		}
+		if err := s.e.Sync(r.Context()); err != nil {
+			return err
+		}
+		t, err := s.e.GetTable(r.Context(), full)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, t)
+		return nil
+	})(w, r)
+}
+
+func (s *Server) tableExists(w http.ResponseWriter, r *http.Request) error {
+	return s.authed(func(w http.ResponseWriter, r *http.Request) error {
+		_, err := s.e.GetTable(r.Context(), pathVar(r, "full_name"))
+		writeJSON(w, http.StatusOK, map[string]bool{"table_exists": err == nil})
+		return nil
+	})(w, r)
+}
+
+func (s *Server) deleteTable(w http.ResponseWriter, r *http.Request) error {
+	return s.authed(func(w http.ResponseWriter, r *http.Request) error {
+		full := pathVar(r, "full_name")
+		if _, err := splitFull(full, 3); err != nil {
+			return err
+		}
+		if err := s.e.DropTable(r.Context(), full, false); err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, struct{}{})
+		return nil
+	})(w, r)
+}
+
+// createTableREST accepts the UC create-table body as a convenience (the
+// real API only makes external tables); the table is created as managed.
+func (s *Server) createTableREST(w http.ResponseWriter, r *http.Request) error {
+	id, err := s.identity(r)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Name        string `json:"name"`
+		CatalogName string `json:"catalog_name"`
+		SchemaName  string `json:"schema_name"`
+		Comment     string `json:"comment"`
+		Columns     []struct {
+			Name     string `json:"name"`
+			TypeText string `json:"type_text"`
+			Nullable *bool  `json:"nullable"`
+			Comment  string `json:"comment"`
+		} `json:"columns"`
+		Properties map[string]string `json:"properties"`
+	}
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	if req.Name == "" || req.CatalogName == "" || req.SchemaName == "" {
+		return badRequest("fields \"name\", \"catalog_name\" and \"schema_name\" are required")
+	}
+	spec := engine.TableSpec{Catalog: req.CatalogName, Schema: req.SchemaName, Name: req.Name, Comment: req.Comment, Properties: req.Properties, Owner: id.ClientID}
+	for i, c := range req.Columns {
+		if c.Name == "" || c.TypeText == "" {
+			return badRequest("columns[" + strconv.Itoa(i) + "]: fields \"name\" and \"type_text\" are required")
+		}
+		spec.Columns = append(spec.Columns, engine.ColumnSpec{Name: c.Name, TypeText: c.TypeText, NotNull: c.Nullable != nil && !*c.Nullable, Comment: c.Comment})
+	}
+	t, err := s.e.CreateTable(r.Context(), spec, false)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, t)
+	return nil
+}
