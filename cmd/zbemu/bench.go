@@ -1,0 +1,506 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/descriptorpb"
+
+	"github.com/zbemu/zbemu/engine"
+	"github.com/zbemu/zbemu/web"
+	"github.com/zbemu/zbemu/web/zerobuspb"
+)
+
+// zbemu bench measures the ingest path end to end (an in-process server on
+// a fresh data directory, driven over loopback by a client that speaks the
+// SDK's wire protocol) against a baseline measured in the same run: the raw
+// DuckDB appender committing every 1000 rows. Baseline and workload run
+// alternately; the median of the per-pair ratios is reported, because these
+// machines are noisy (research/performance.md §B10).
+
+const benchDDL = "(device_id STRING NOT NULL, ts TIMESTAMP NOT NULL, temperature DOUBLE, humidity DOUBLE, status STRING, seq BIGINT)"
+
+type benchConfig struct {
+	pairs   int
+	records int
+	loadDur time.Duration
+	only    string
+	tmp     string
+}
+
+type benchFigures struct {
+	recs, bytes int64
+	elapsed     time.Duration
+	cpu         time.Duration
+	lats        []time.Duration
+}
+
+func (f benchFigures) rate() float64 { return float64(f.recs) / f.elapsed.Seconds() }
+
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("zbemu bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg benchConfig
+	short := fs.Bool("short", false, "quick run: 3 pairs, 100k records, 5 s fixed load")
+	fs.IntVar(&cfg.pairs, "pairs", 5, "baseline/workload pairs per workload")
+	fs.IntVar(&cfg.records, "records", 300000, "records per workload run")
+	fs.DurationVar(&cfg.loadDur, "load-duration", 10*time.Second, "duration of the fixed 50,000 records/s load")
+	fs.StringVar(&cfg.only, "only", "", "run only workloads whose name contains this text")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err}
+	}
+	if *short {
+		cfg.pairs, cfg.records, cfg.loadDur = 3, 100000, 5*time.Second
+	}
+	dir, err := os.MkdirTemp("", "zbemu-bench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	cfg.tmp = dir
+	fmt.Fprintf(stdout, "zbemu bench: %d cores (GOMAXPROCS %d), %s, %d records per run, %d pairs; row: 6 columns (IoT), JSON ~111 B\n",
+		runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), cfg.records, cfg.pairs)
+	fmt.Fprintf(stdout, "%-34s %12s %9s %9s %9s %11s %10s %s\n", "workload", "records/s", "MB/s", "ack p50", "ack p99", "CPU µs/rec", "ratio", "baseline rows/s")
+	workloads := []struct {
+		name string
+		run  func(ctx context.Context, b *benchEnv, n int) (benchFigures, error)
+	}{
+		{"grpc json batch=100", func(ctx context.Context, b *benchEnv, n int) (benchFigures, error) { return b.grpcRun(ctx, 1, n, 100, false, 256) }},
+		{"grpc json batch=1000", func(ctx context.Context, b *benchEnv, n int) (benchFigures, error) { return b.grpcRun(ctx, 1, n, 1000, false, 64) }},
+		{"grpc proto batch=100", func(ctx context.Context, b *benchEnv, n int) (benchFigures, error) { return b.grpcRun(ctx, 1, n, 100, true, 256) }},
+		{"grpc json single, 1000 in flight", func(ctx context.Context, b *benchEnv, n int) (benchFigures, error) { return b.grpcRun(ctx, 1, n/5, 1, false, 1000) }},
+		{"grpc json 4 streams x 4 tables", func(ctx context.Context, b *benchEnv, n int) (benchFigures, error) { return b.grpcRun(ctx, 4, n, 100, false, 256) }},
+		{"grpc proto 4 streams x 4 tables", func(ctx context.Context, b *benchEnv, n int) (benchFigures, error) { return b.grpcRun(ctx, 4, n, 100, true, 256) }},
+		{"rest batch=1000, 4 clients", func(ctx context.Context, b *benchEnv, n int) (benchFigures, error) { return b.restRun(ctx, 4, n, 1000) }},
+	}
+	for _, w := range workloads {
+		if cfg.only != "" && !strings.Contains(w.name, cfg.only) {
+			continue
+		}
+		var ratios, rates, bases []float64
+		var last benchFigures
+		for p := 0; p < cfg.pairs; p++ {
+			base, err := baselineAppender(filepath.Join(dir, fmt.Sprintf("base-%d.duckdb", p)), cfg.records)
+			if err != nil {
+				return fmt.Errorf("baseline: %w", err)
+			}
+			f, err := withBenchEnv(ctx, dir, func(b *benchEnv) (benchFigures, error) { return w.run(ctx, b, cfg.records) })
+			if err != nil {
+				return fmt.Errorf("%s: %w", w.name, err)
+			}
+			ratios, rates, bases, last = append(ratios, f.rate()/base), append(rates, f.rate()), append(bases, base), f
+		}
+		fmt.Fprintf(stdout, "%-34s %12.0f %9.1f %9s %9s %11.2f %5.2f [%.2f-%.2f] %.0f\n", w.name, median(rates),
+			median(rates)*float64(last.bytes)/float64(last.recs)/1e6, ms(percentile(last.lats, 0.5)), ms(percentile(last.lats, 0.99)),
+			float64(last.cpu.Microseconds())/float64(last.recs), median(ratios), minOf(ratios), maxOf(ratios), median(bases))
+	}
+	if cfg.only == "" || strings.Contains("fixed load", cfg.only) {
+		f, lag, err := withBenchEnvLag(ctx, dir, func(b *benchEnv) (benchFigures, error) { return b.fixedLoad(ctx, 50000, cfg.loadDur) })
+		if err != nil {
+			return fmt.Errorf("fixed load: %w", err)
+		}
+		fmt.Fprintf(stdout, "\nfixed load 50,000 records/s for %s (batches of 100, open loop): achieved %.0f records/s, ack p50 %s p99 %s max %s ms; ack→queryable p50 %s p99 %s ms\n",
+			cfg.loadDur, f.rate(), ms(percentile(f.lats, 0.5)), ms(percentile(f.lats, 0.99)), ms(percentile(f.lats, 1)), ms(percentile(lag, 0.5)), ms(percentile(lag, 0.99)))
+	}
+	if cfg.only == "" || strings.Contains("rss", cfg.only) {
+		rss, err := withBenchEnvRSS(ctx, dir, 1000000)
+		if err != nil {
+			return fmt.Errorf("rss: %w", err)
+		}
+		fmt.Fprintf(stdout, "RSS after ingesting 1,000,000 rows (server and client in one process): %d MB\n", rss>>20)
+	}
+	return nil
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d.Microseconds())/1000) }
+
+func median(v []float64) float64 {
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	if len(s) == 0 {
+		return math.NaN()
+	}
+	return s[len(s)/2]
+}
+
+func minOf(v []float64) float64 {
+	m := math.Inf(1)
+	for _, x := range v {
+		m = math.Min(m, x)
+	}
+	return m
+}
+
+func maxOf(v []float64) float64 {
+	m := math.Inf(-1)
+	for _, x := range v {
+		m = math.Max(m, x)
+	}
+	return m
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// benchRow returns record i as JSON, as proto2 bytes and as appender values.
+func benchRow(i int) (string, []byte, []driver.Value) {
+	dev := fmt.Sprintf("device-%05d", i%10000)
+	ts := int64(1795521600000000 + i*1000)
+	temp, hum := float64(i%400)/10, float64(i%1000)/10
+	status := []string{"ok", "warn", "fail"}[i%3]
+	j := fmt.Sprintf(`{"device_id":%q,"ts":%d,"temperature":%g,"humidity":%g,"status":%q,"seq":%d}`, dev, ts, temp, hum, status, i)
+	var p []byte
+	p = protowire.AppendTag(p, 1, protowire.BytesType)
+	p = protowire.AppendString(p, dev)
+	p = protowire.AppendTag(p, 2, protowire.VarintType)
+	p = protowire.AppendVarint(p, uint64(ts))
+	p = protowire.AppendTag(p, 3, protowire.Fixed64Type)
+	p = protowire.AppendFixed64(p, math.Float64bits(temp))
+	p = protowire.AppendTag(p, 4, protowire.Fixed64Type)
+	p = protowire.AppendFixed64(p, math.Float64bits(hum))
+	p = protowire.AppendTag(p, 5, protowire.BytesType)
+	p = protowire.AppendString(p, status)
+	p = protowire.AppendTag(p, 6, protowire.VarintType)
+	p = protowire.AppendVarint(p, uint64(i))
+	return j, p, []driver.Value{dev, time.UnixMicro(ts).UTC(), temp, hum, status, int64(i)}
+}
+
+func benchDescriptor() []byte {
+	f := func(name string, n int32, label descriptorpb.FieldDescriptorProto_Label, typ descriptorpb.FieldDescriptorProto_Type) *descriptorpb.FieldDescriptorProto {
+		return &descriptorpb.FieldDescriptorProto{Name: proto.String(name), Number: proto.Int32(n), Label: label.Enum(), Type: typ.Enum()}
+	}
+	req, opt := descriptorpb.FieldDescriptorProto_LABEL_REQUIRED, descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL
+	d := &descriptorpb.DescriptorProto{Name: proto.String("bench"), Field: []*descriptorpb.FieldDescriptorProto{
+		f("device_id", 1, req, descriptorpb.FieldDescriptorProto_TYPE_STRING), f("ts", 2, req, descriptorpb.FieldDescriptorProto_TYPE_INT64),
+		f("temperature", 3, opt, descriptorpb.FieldDescriptorProto_TYPE_DOUBLE), f("humidity", 4, opt, descriptorpb.FieldDescriptorProto_TYPE_DOUBLE),
+		f("status", 5, opt, descriptorpb.FieldDescriptorProto_TYPE_STRING), f("seq", 6, opt, descriptorpb.FieldDescriptorProto_TYPE_INT64)}}
+	b, _ := proto.Marshal(d)
+	return b
+}
+
+// baselineAppender appends n rows with the raw DuckDB appender, committing
+// every 1000 rows, and returns rows/s.
+func baselineAppender(path string, n int) (float64, error) {
+	defer os.Remove(path)
+	defer os.Remove(path + ".wal")
+	c, err := duckdb.NewConnector(path, nil)
+	if err != nil {
+		return 0, err
+	}
+	db := sql.OpenDB(c)
+	defer db.Close()
+	if _, err := db.Exec("CREATE TABLE t (device_id VARCHAR NOT NULL, ts TIMESTAMPTZ NOT NULL, temperature DOUBLE, humidity DOUBLE, status VARCHAR, seq BIGINT)"); err != nil {
+		return 0, err
+	}
+	rows := make([][]driver.Value, n)
+	for i := range rows {
+		_, _, rows[i] = benchRow(i)
+	}
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	start := time.Now()
+	err = conn.Raw(func(dc any) error {
+		a, err := duckdb.NewAppender(dc.(driver.Conn), "", "", "t")
+		if err != nil {
+			return err
+		}
+		for i, r := range rows {
+			if err := a.AppendRow(r...); err != nil {
+				return err
+			}
+			if (i+1)%1000 == 0 {
+				if err := a.Flush(); err != nil {
+					return err
+				}
+			}
+		}
+		return a.Close()
+	})
+	return float64(n) / time.Since(start).Seconds(), err
+}
+
+// benchEnv is an in-process zbemu on a fresh data directory.
+type benchEnv struct {
+	e    *engine.Engine
+	srv  *web.Server
+	addr string
+}
+
+var benchSeq int
+
+func openBenchEnv(ctx context.Context, root string) (*benchEnv, error) {
+	benchSeq++
+	dir := filepath.Join(root, fmt.Sprintf("run-%d", benchSeq))
+	e, err := engine.Open(ctx, engine.Options{DataDir: dir, DevClientSecret: "bench", DevToken: "dapi-bench"})
+	if err != nil {
+		return nil, err
+	}
+	srv := web.New(e, web.Options{Addr: "127.0.0.1:0"})
+	if err := srv.Listen(); err != nil {
+		e.Close(ctx)
+		return nil, err
+	}
+	go srv.Serve()
+	b := &benchEnv{e: e, srv: srv, addr: srv.Addr()}
+	admin := &engine.Identity{ClientID: "zbemu-dev", Admin: true}
+	for i := 0; i < 4; i++ {
+		if _, err := e.Execute(ctx, engine.StatementRequest{SQL: fmt.Sprintf("CREATE TABLE main.default.bench%d %s", i, benchDDL), Identity: admin}); err != nil {
+			b.close(ctx)
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+func (b *benchEnv) close(ctx context.Context) {
+	b.srv.Shutdown(ctx)
+	b.e.Close(ctx)
+}
+
+func withBenchEnv(ctx context.Context, root string, f func(*benchEnv) (benchFigures, error)) (benchFigures, error) {
+	fig, _, err := withBenchEnvLag(ctx, root, f)
+	return fig, err
+}
+
+// withBenchEnvLag also returns the ack→queryable lags seen during f.
+func withBenchEnvLag(ctx context.Context, root string, f func(*benchEnv) (benchFigures, error)) (benchFigures, []time.Duration, error) {
+	b, err := openBenchEnv(ctx, root)
+	if err != nil {
+		return benchFigures{}, nil, err
+	}
+	defer b.close(ctx)
+	b.e.QueryableLags() // reset
+	runtime.GC()
+	fig, err := f(b)
+	if err != nil {
+		return fig, nil, err
+	}
+	// Every acked record must be in DuckDB.
+	admin := &engine.Identity{ClientID: "zbemu-dev", Admin: true}
+	res, err := b.e.Execute(ctx, engine.StatementRequest{SQL: "SELECT (SELECT count(*) FROM bench0)+(SELECT count(*) FROM bench1)+(SELECT count(*) FROM bench2)+(SELECT count(*) FROM bench3)", Identity: admin})
+	if err != nil {
+		return fig, nil, err
+	}
+	if got := *res.Rows[0][0]; got != fmt.Sprint(fig.recs) {
+		return fig, nil, fmt.Errorf("acked %d records but the tables hold %s", fig.recs, got)
+	}
+	return fig, b.e.QueryableLags(), nil
+}
+
+func withBenchEnvRSS(ctx context.Context, root string, n int) (int64, error) {
+	b, err := openBenchEnv(ctx, root)
+	if err != nil {
+		return 0, err
+	}
+	defer b.close(ctx)
+	if _, err := b.grpcRun(ctx, 1, n, 100, false, 256); err != nil {
+		return 0, err
+	}
+	b.e.Sync(ctx)
+	runtime.GC()
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "VmRSS:") {
+			var kb int64
+			fmt.Sscan(strings.TrimSpace(strings.TrimPrefix(line, "VmRSS:")), &kb)
+			return kb << 10, nil
+		}
+	}
+	return 0, fmt.Errorf("no VmRSS")
+}
+
+// grpcRun sends n records per stream-set over `streams` streams (one table
+// each) in batches, keeping `window` requests in flight per stream.
+func (b *benchEnv) grpcRun(ctx context.Context, streams, n, batch int, useProto bool, window int) (benchFigures, error) {
+	per := n / streams
+	type payload struct {
+		js []string
+		pb [][]byte
+	}
+	var bytesTotal int64
+	reqs := make([][]payload, streams)
+	for s := 0; s < streams; s++ {
+		for i := 0; i < per; i += batch {
+			var p payload
+			for k := i; k < i+batch && k < per; k++ {
+				j, pb, _ := benchRow(s*per + k)
+				if useProto {
+					p.pb = append(p.pb, pb)
+					bytesTotal += int64(len(pb))
+				} else {
+					p.js = append(p.js, j)
+					bytesTotal += int64(len(j))
+				}
+			}
+			reqs[s] = append(reqs[s], p)
+		}
+	}
+	cc, err := dialBench(b.addr)
+	if err != nil {
+		return benchFigures{}, err
+	}
+	defer cc.Close()
+	rt, desc := zerobuspb.RecordType_JSON, []byte(nil)
+	if useProto {
+		rt, desc = zerobuspb.RecordType_PROTO, benchDescriptor()
+	}
+	sts := make([]*benchStream, streams)
+	for s := range sts {
+		if sts[s], err = openBenchStream(ctx, cc, "dapi-bench", fmt.Sprintf("main.default.bench%d", s), rt, desc, window); err != nil {
+			return benchFigures{}, err
+		}
+	}
+	cpu0, start := cpuTime(), time.Now()
+	var wg sync.WaitGroup
+	errs := make([]error, streams)
+	for s := range sts {
+		wg.Add(1)
+		go func(s int) {
+			defer wg.Done()
+			for _, p := range reqs[s] {
+				if err := sts[s].send(p.js, p.pb, time.Time{}); err != nil {
+					errs[s] = err
+					return
+				}
+			}
+			errs[s] = sts[s].finish()
+		}(s)
+	}
+	wg.Wait()
+	fig := benchFigures{recs: int64(per * streams), bytes: bytesTotal, elapsed: time.Since(start), cpu: cpuTime() - cpu0}
+	for s, st := range sts {
+		if errs[s] != nil {
+			return fig, errs[s]
+		}
+		fig.lats = append(fig.lats, st.lats...)
+	}
+	return fig, nil
+}
+
+// restRun posts JSON arrays of `batch` records from `clients` keep-alive clients.
+func (b *benchEnv) restRun(ctx context.Context, clients, n, batch int) (benchFigures, error) {
+	per := n / clients
+	bodies := make([][][]byte, clients)
+	var bytesTotal int64
+	for c := 0; c < clients; c++ {
+		for i := 0; i < per; i += batch {
+			var buf bytes.Buffer
+			buf.WriteByte('[')
+			for k := i; k < i+batch && k < per; k++ {
+				if k > i {
+					buf.WriteByte(',')
+				}
+				j, _, _ := benchRow(c*per + k)
+				buf.WriteString(j)
+			}
+			buf.WriteByte(']')
+			bytesTotal += int64(buf.Len())
+			bodies[c] = append(bodies[c], buf.Bytes())
+		}
+	}
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
+	cpu0, start := cpuTime(), time.Now()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var lats []time.Duration
+	var firstErr error
+	for c := 0; c < clients; c++ {
+		wg.Add(1)
+		go func(c int) {
+			defer wg.Done()
+			for _, body := range bodies[c] {
+				t0 := time.Now()
+				req, _ := http.NewRequestWithContext(ctx, "POST", fmt.Sprintf("http://%s/zerobus/v1/tables/main.default.bench%d/insert", b.addr, c), bytes.NewReader(body))
+				req.Header.Set("Authorization", "Bearer dapi-bench")
+				req.Header.Set("Content-Type", "application/json")
+				resp, err := hc.Do(req)
+				if err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != 200 {
+						err = fmt.Errorf("HTTP %d", resp.StatusCode)
+					}
+				}
+				mu.Lock()
+				lats = append(lats, time.Since(t0))
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				mu.Unlock()
+				if err != nil {
+					return
+				}
+			}
+		}(c)
+	}
+	wg.Wait()
+	return benchFigures{recs: int64(per * clients), bytes: bytesTotal, elapsed: time.Since(start), cpu: cpuTime() - cpu0, lats: lats}, firstErr
+}
+
+// fixedLoad offers `rate` records/s in batches of 100 on one stream, open
+// loop: latency counts from the scheduled send time.
+func (b *benchEnv) fixedLoad(ctx context.Context, rate int, dur time.Duration) (benchFigures, error) {
+	const batch = 100
+	cc, err := dialBench(b.addr)
+	if err != nil {
+		return benchFigures{}, err
+	}
+	defer cc.Close()
+	st, err := openBenchStream(ctx, cc, "dapi-bench", "main.default.bench0", zerobuspb.RecordType_JSON, nil, 100000)
+	if err != nil {
+		return benchFigures{}, err
+	}
+	interval := time.Second / time.Duration(rate/batch)
+	total := int(dur / interval)
+	payloads := make([][]string, total)
+	var bytesTotal int64
+	for i := range payloads {
+		for k := 0; k < batch; k++ {
+			j, _, _ := benchRow(i*batch + k)
+			payloads[i] = append(payloads[i], j)
+			bytesTotal += int64(len(j))
+		}
+	}
+	cpu0, start := cpuTime(), time.Now()
+	for i, p := range payloads {
+		at := start.Add(time.Duration(i) * interval)
+		if d := time.Until(at); d > 0 {
+			time.Sleep(d)
+		}
+		if err := st.send(p, nil, at); err != nil {
+			return benchFigures{}, err
+		}
+	}
+	if err := st.finish(); err != nil {
+		return benchFigures{}, err
+	}
+	return benchFigures{recs: int64(total * batch), bytes: bytesTotal, elapsed: time.Since(start), cpu: cpuTime() - cpu0, lats: st.lats}, nil
+}
+

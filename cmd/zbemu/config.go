@@ -1,0 +1,121 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// Config is everything zbemu serve can be told. Precedence: flags, then
+// ZBEMU_* environment variables, then defaults.
+type Config struct {
+	Addr         string
+	DataDir      string
+	Memory       bool
+	TLS          bool
+	ClientID     string
+	ClientSecret string
+	DevToken     string
+	LogLevel     string
+}
+
+// DefaultConfig is what a learner gets with no flags.
+func DefaultConfig() Config {
+	return Config{Addr: "localhost:8765", DataDir: "./.zbemu", ClientID: "zbemu-dev", ClientSecret: "zbemu-dev-secret",
+		DevToken: "dapi-zbemu-dev-token", LogLevel: "info"}
+}
+
+// usageError marks errors in how zbemu was called (exit code 2).
+type usageError struct{ err error }
+
+func (u usageError) Error() string { return u.err.Error() }
+func (u usageError) Unwrap() error { return u.err }
+
+// ConfigError names the setting that is wrong.
+type ConfigError struct {
+	Field, Value string
+	Err          error
+}
+
+func (e *ConfigError) Error() string { return fmt.Sprintf("%s=%q: %v", e.Field, e.Value, e.Err) }
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+var errBadValue = errors.New("invalid value")
+
+// envString and envBool read ZBEMU_* overrides of the defaults.
+func envString(getenv func(string) string, name string, def string) string {
+	if v := getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func envBool(getenv func(string) string, name string, def bool) (bool, error) {
+	v := getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, &ConfigError{Field: name, Value: v, Err: errBadValue}
+	}
+	return b, nil
+}
+
+// parseServeConfig builds the Config of zbemu serve from args and env.
+func parseServeConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	c := DefaultConfig()
+	c.Addr = envString(getenv, "ZBEMU_ADDR", c.Addr)
+	c.DataDir = envString(getenv, "ZBEMU_DATA", c.DataDir)
+	c.ClientID = envString(getenv, "ZBEMU_CLIENT_ID", c.ClientID)
+	c.ClientSecret = envString(getenv, "ZBEMU_CLIENT_SECRET", c.ClientSecret)
+	c.DevToken = envString(getenv, "ZBEMU_TOKEN", c.DevToken)
+	c.LogLevel = envString(getenv, "ZBEMU_LOG_LEVEL", c.LogLevel)
+	var err error
+	if c.Memory, err = envBool(getenv, "ZBEMU_MEMORY", c.Memory); err != nil {
+		return c, err
+	}
+	if c.TLS, err = envBool(getenv, "ZBEMU_TLS", c.TLS); err != nil {
+		return c, err
+	}
+	fs := flag.NewFlagSet("zbemu serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.Addr, "addr", c.Addr, "address for every surface: gRPC, OAuth, REST, SQL and Unity Catalog APIs (env ZBEMU_ADDR)")
+	fs.StringVar(&c.DataDir, "data", c.DataDir, "data directory, created if missing (env ZBEMU_DATA)")
+	fs.BoolVar(&c.Memory, "memory", c.Memory, "keep everything in memory; nothing is written to disk (env ZBEMU_MEMORY)")
+	fs.BoolVar(&c.TLS, "tls", c.TLS, "serve TLS with a local CA generated into the data directory (env ZBEMU_TLS)")
+	fs.StringVar(&c.ClientID, "client-id", c.ClientID, "client id of the default service principal (env ZBEMU_CLIENT_ID)")
+	fs.StringVar(&c.ClientSecret, "client-secret", c.ClientSecret, "secret of the default service principal (env ZBEMU_CLIENT_SECRET)")
+	fs.StringVar(&c.DevToken, "token", c.DevToken, "a personal access token of the default principal that is always accepted; empty disables it (env ZBEMU_TOKEN)")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env ZBEMU_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return c, usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return c, usageError{fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))}
+	}
+	return c, c.Validate()
+}
+
+// Validate checks the settings that can be checked without opening anything.
+func (c Config) Validate() error {
+	if c.Addr == "" {
+		return &ConfigError{Field: "addr", Value: c.Addr, Err: errBadValue}
+	}
+	if !c.Memory && c.DataDir == "" {
+		return &ConfigError{Field: "data", Value: c.DataDir, Err: errors.New("a data directory is required unless --memory is set")}
+	}
+	if c.ClientID == "" || c.ClientSecret == "" {
+		return &ConfigError{Field: "client-id/client-secret", Value: c.ClientID, Err: errors.New("the default principal needs an id and a secret")}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return &ConfigError{Field: "log-level", Value: c.LogLevel, Err: errBadValue}
+	}
+	return nil
+}
+

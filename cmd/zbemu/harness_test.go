@@ -1,0 +1,297 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Integration tests start the real binary (built once in TestMain) on a
+// loopback port with a data directory in t.TempDir().
+
+var (
+	binPath   string
+	sdkOnce   sync.Once
+	sdkErr    error
+	devToken  = DefaultConfig().DevToken
+	devID     = DefaultConfig().ClientID
+	devSecret = DefaultConfig().ClientSecret
+)
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "zbemu-bin")
+	if err != nil {
+		panic(err)
+	}
+	binPath = filepath.Join(dir, "zbemu")
+	out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "build zbemu: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// server is a running zbemu process.
+type server struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	addr   string
+	url    string
+	data   string
+	log    *bytes.Buffer
+	stdout *bytes.Buffer
+	waited chan struct{}
+}
+
+func freePort(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// startServer runs `zbemu serve` with extra args on a fresh port; data is
+// the data directory ("" for a new temp dir).
+func startServer(t *testing.T, data string, extra ...string) *server {
+	t.Helper()
+	if data == "" {
+		data = t.TempDir()
+	}
+	addr := freePort(t)
+	s := &server{t: t, addr: addr, url: "http://" + addr, data: data, log: &bytes.Buffer{}, stdout: &bytes.Buffer{}, waited: make(chan struct{})}
+	args := append([]string{"serve", "--addr", addr, "--data", data}, extra...)
+	s.cmd = exec.Command(binPath, args...)
+	s.cmd.Stdout = s.stdout
+	s.cmd.Stderr = s.log
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { s.cmd.Wait(); close(s.waited) }()
+	t.Cleanup(func() { s.stop() })
+	for _, a := range extra {
+		if a == "--tls" {
+			s.url = "https://" + addr
+		}
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-s.waited:
+			t.Fatalf("zbemu exited early: %s\n%s", s.stdout, s.log)
+		default:
+		}
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			return s
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("zbemu did not start: %s", s.log)
+	return nil
+}
+
+// stop sends SIGTERM and waits for a clean exit.
+func (s *server) stop() {
+	if s.cmd.ProcessState != nil {
+		return
+	}
+	select {
+	case <-s.waited:
+		return
+	default:
+	}
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.waited:
+	case <-time.After(30 * time.Second):
+		s.cmd.Process.Kill()
+		<-s.waited
+		s.t.Errorf("zbemu did not stop on SIGTERM; log:\n%s", s.log)
+	}
+}
+
+// kill9 kills the server without any chance to clean up.
+func (s *server) kill9() {
+	s.cmd.Process.Kill()
+	<-s.waited
+}
+
+// call does an HTTP request with the dev token and returns status and body.
+func (s *server) call(method, path, token string, body any) (int, []byte) {
+	s.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		j, _ := json.Marshal(b)
+		rd = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, s.url+path, rd)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := httpClient().Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, data
+}
+
+var httpClientFn = func() *http.Client { return http.DefaultClient }
+
+func httpClient() *http.Client { return httpClientFn() }
+
+type stmtResult struct {
+	StatementID string `json:"statement_id"`
+	Status      struct {
+		State string `json:"state"`
+		Error *struct {
+			ErrorCode string `json:"error_code"`
+			Message   string `json:"message"`
+		} `json:"error"`
+	} `json:"status"`
+	Manifest *struct {
+		Schema struct {
+			ColumnCount int `json:"column_count"`
+			Columns     []struct {
+				Name     string `json:"name"`
+				TypeName string `json:"type_name"`
+				TypeText string `json:"type_text"`
+				Position int    `json:"position"`
+			} `json:"columns"`
+		} `json:"schema"`
+	} `json:"manifest"`
+	Result *struct {
+		DataArray [][]*string `json:"data_array"`
+	} `json:"result"`
+}
+
+// sql runs one statement and fails the test unless it succeeds.
+func (s *server) sql(stmt string) [][]*string {
+	s.t.Helper()
+	r := s.sqlResult(stmt)
+	if r.Status.State != "SUCCEEDED" {
+		msg := ""
+		if r.Status.Error != nil {
+			msg = r.Status.Error.ErrorCode + ": " + r.Status.Error.Message
+		}
+		s.t.Fatalf("SQL %q: state %s %s", stmt, r.Status.State, msg)
+	}
+	if r.Result == nil {
+		return nil
+	}
+	return r.Result.DataArray
+}
+
+func (s *server) sqlResult(stmt string) stmtResult {
+	s.t.Helper()
+	code, body := s.call("POST", "/api/2.0/sql/statements", devToken, map[string]any{"statement": stmt, "warehouse_id": "w", "wait_timeout": "50s"})
+	if code != 200 {
+		s.t.Fatalf("SQL %q: HTTP %d %s", stmt, code, body)
+	}
+	var r stmtResult
+	if err := json.Unmarshal(body, &r); err != nil {
+		s.t.Fatal(err)
+	}
+	return r
+}
+
+// count returns SELECT count(*) of a table.
+func (s *server) count(table string) int {
+	s.t.Helper()
+	rows := s.sql("SELECT count(*) FROM " + table)
+	var n int
+	fmt.Sscan(*rows[0][0], &n)
+	return n
+}
+
+// ensureSDK installs the official Node SDK once per test binary.
+func ensureSDK(t *testing.T) {
+	t.Helper()
+	sdkOnce.Do(func() {
+		out, err := exec.Command("bash", "../../.ci/install-sdk.sh").CombinedOutput()
+		if err != nil {
+			sdkErr = fmt.Errorf("install the official SDK: %v\n%s", err, out)
+		}
+	})
+	if sdkErr != nil {
+		t.Fatal(sdkErr)
+	}
+}
+
+// sdkResult is the driver's output.
+type sdkResult struct {
+	OK      bool `json:"ok"`
+	Streams []struct {
+		OK            bool    `json:"ok"`
+		StreamCreated bool    `json:"streamCreated"`
+		LastOffset    *int64  `json:"lastOffset"`
+		AckedRecords  int     `json:"ackedRecords"`
+		QueuedRecords int     `json:"queuedRecords"`
+		Error         *string `json:"error"`
+		Stage         string  `json:"stage"`
+		Second        *struct {
+			OK           bool    `json:"ok"`
+			AckedRecords int     `json:"ackedRecords"`
+			Error        *string `json:"error"`
+		} `json:"second"`
+	} `json:"streams"`
+	DescriptorB64 string   `json:"descriptorB64"`
+	Records       []string `json:"records"`
+}
+
+// runSDK pipes a scenario into the official SDK driver.
+func runSDK(t *testing.T, scenario map[string]any, env ...string) sdkResult {
+	t.Helper()
+	ensureSDK(t)
+	b, _ := json.Marshal(scenario)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", "testdata/sdk/driver.js")
+	cmd.Stdin = bytes.NewReader(b)
+	cmd.Env = append(os.Environ(), env...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("SDK driver: %v\n%s", err, stderr.String())
+	}
+	var r sdkResult
+	if err := json.Unmarshal(out, &r); err != nil {
+		t.Fatalf("SDK driver output %q: %v", out, err)
+	}
+	return r
+}
+
+// scenario builds the common part of a driver scenario for s.
+func (s *server) scenario(streams ...map[string]any) map[string]any {
+	return map[string]any{"endpoint": s.url, "workspaceUrl": s.url, "clientId": devID, "clientSecret": devSecret, "streams": streams, "timeoutMs": 60000}
+}

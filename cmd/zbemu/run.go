@@ -1,0 +1,54 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+)
+
+const usage = `zbemu — Databricks Zerobus Ingest and the lakehouse around it, offline.
+
+Usage:
+  zbemu serve [flags]               run the server (zbemu serve -h for flags)
+  zbemu sql [flags] ["STATEMENT"]   run SQL against a running server (REPL without a statement)
+  zbemu principal create NAME       create a service principal on a running server
+  zbemu token create [--comment C]  create a personal access token (dapi...) on a running server
+  zbemu bench [flags]               measure ingest throughput and latency
+  zbemu version
+`
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// Run dispatches a subcommand.
+func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return usageError{fmt.Errorf("missing command")}
+	}
+	switch args[0] {
+	case "serve":
+		cfg, err := parseServeConfig(args[1:], os.Getenv, stderr)
+		if err != nil {
+			return err
+		}
+		return serve(ctx, cfg, stdout, stderr)
+	case "sql":
+		return runSQL(ctx, args[1:], stdin, stdout, stderr)
+	case "principal":
+		return runPrincipal(ctx, args[1:], stdout, stderr)
+	case "token":
+		return runToken(ctx, args[1:], stdout, stderr)
+	case "bench":
+		return runBench(ctx, args[1:], stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "zbemu", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return usageError{fmt.Errorf("unknown command %q", args[0])}
+}

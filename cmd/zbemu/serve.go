@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/zbemu/zbemu/engine"
+	"github.com/zbemu/zbemu/web"
+)
+
+func newLogger(level string, w io.Writer) *slog.Logger {
+	var l slog.Level
+	l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// serve wires Config into the engine and web Options and runs until ctx ends.
+func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
+	log := newLogger(cfg.LogLevel, stderr)
+	eopts := engine.Options{DataDir: cfg.DataDir, Memory: cfg.Memory, Logger: log,
+		DevClientID: cfg.ClientID, DevClientSecret: cfg.ClientSecret, DevToken: cfg.DevToken}
+	e, err := engine.Open(ctx, eopts)
+	if err != nil {
+		return err
+	}
+	wopts := web.Options{Addr: cfg.Addr, Logger: log, Version: version}
+	caPath := ""
+	if cfg.TLS {
+		dir := filepath.Join(cfg.DataDir, "tls")
+		if cfg.Memory {
+			dir = filepath.Join(os.TempDir(), "zbemu-tls")
+		}
+		tc, ca, err := web.LocalTLS(dir)
+		if err != nil {
+			e.Close(context.Background())
+			return err
+		}
+		wopts.TLSConfig, caPath = tc, ca
+	}
+	srv := web.New(e, wopts)
+	if err := srv.Listen(); err != nil {
+		e.Close(context.Background())
+		return err
+	}
+	printBanner(stdout, cfg, srv.Addr(), caPath)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve() }()
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	log.Info("shutting down: finishing open calls, making acknowledged records queryable")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if serr := srv.Shutdown(sctx); serr != nil && err == nil {
+		err = serr
+	}
+	if cerr := e.Close(sctx); cerr != nil && err == nil {
+		err = cerr
+	}
+	return err
+}
+
+var bannerTmpl = template.Must(template.New("banner").Parse(`
+zbemu {{.Version}} — Databricks Zerobus Ingest emulator, ready.
+
+  Workspace URL      {{.URL}}
+  Zerobus endpoint   {{.URL}}
+  Data directory     {{.Data}}
+  Client id / secret {{.ClientID}} / {{.ClientSecret}}
+  Token (PAT)        {{.Token}}
+{{- if .CA}}
+  TLS CA             {{.CA}}
+    export SSL_CERT_FILE={{.CA}}
+{{- end}}
+
+Run SQL:   zbemu sql "SHOW TABLES IN main.default"
+           curl -s -H "Authorization: Bearer {{.Token}}" {{.URL}}/api/2.0/sql/statements \
+             -d '{"statement": "SELECT 1", "warehouse_id": "zbemu"}'
+REST:      curl -s -H "Authorization: Bearer {{.Token}}" -H "Content-Type: application/json" \
+             {{.URL}}/zerobus/v1/tables/main.default.events/insert -d '[{"id": 1}]'
+SDK (Node):
+  const sdk = new ZerobusSdk("{{.URL}}", "{{.URL}}");
+  const stream = await sdk.createStream({ tableName: "main.default.events" },
+      "{{.ClientID}}", "{{.ClientSecret}}", { recordType: RecordType.Json });
+  await stream.ingestRecordOffset({ id: 1 }); await stream.close();
+SDK (Python):
+  sdk = ZerobusSdk("{{.URL}}", "{{.URL}}")
+  stream = sdk.create_stream("{{.ClientID}}", "{{.ClientSecret}}", TableProperties("main.default.events"),
+                             StreamConfigurationOptions(record_type=RecordType.JSON))
+If you use an HTTP proxy: export NO_PROXY=localhost,127.0.0.1
+`))
+
+func printBanner(w io.Writer, cfg Config, addr, ca string) {
+	scheme := "http"
+	if ca != "" {
+		scheme = "https"
+	}
+	host := addr
+	if strings.HasPrefix(cfg.Addr, "localhost:") {
+		host = "localhost:" + addr[strings.LastIndex(addr, ":")+1:]
+	}
+	data := cfg.DataDir
+	if cfg.Memory {
+		data = "(in memory: nothing is written to disk)"
+	} else if abs, err := filepath.Abs(data); err == nil {
+		data = abs
+	}
+	token := cfg.DevToken
+	if token == "" {
+		token = "<create one: zbemu token create>"
+	}
+	bannerTmpl.Execute(w, map[string]string{"Version": version, "URL": fmt.Sprintf("%s://%s", scheme, host), "Data": data,
+		"ClientID": cfg.ClientID, "ClientSecret": cfg.ClientSecret, "Token": token, "CA": ca})
+}
