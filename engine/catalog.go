@@ -46,8 +46,8 @@ type SchemaInfo struct {
 // catalogState is the cached metadata of one catalog and its DuckDB file.
 type catalogState struct {
 	info    CatalogInfo
-	alias   string // DuckDB database name
-	path    string // file path, or ":memory:"
+	alias   string                 // DuckDB database name
+	path    string                 // file path, or ":memory:"
 	schemas map[string]*SchemaInfo // key: lower-case schema name
 	tables  map[string]*tableState // key: lower-case "schema.table"
 }

@@ -82,8 +82,8 @@ type Engine struct {
 	mu       sync.RWMutex
 	catalogs map[string]*catalogState // key: lower-case catalog name
 
-	ilog  *ingestLog
-	mat   *materializer
+	ilog *ingestLog
+	mat  *materializer
 
 	ready  atomic.Bool
 	closed atomic.Bool
@@ -215,4 +215,3 @@ func (e *Engine) checkOpen() error {
 	}
 	return nil
 }
-

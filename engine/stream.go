@@ -272,4 +272,3 @@ func (e *Engine) Insert(ctx context.Context, id *Identity, table string, records
 func (e *Engine) Sync(ctx context.Context) error {
 	return e.mat.sync(ctx, e.ilog.lastDurable.Load())
 }
-

@@ -35,7 +35,9 @@ type httpError struct {
 
 func (e *httpError) Error() string { return e.msg }
 
-func badRequest(msg string) error { return &httpError{http.StatusBadRequest, "INVALID_PARAMETER_VALUE", msg} }
+func badRequest(msg string) error {
+	return &httpError{http.StatusBadRequest, "INVALID_PARAMETER_VALUE", msg}
+}
 
 var codeStatus = map[string]int{
 	"TABLE_DOES_NOT_EXIST":    http.StatusNotFound,

@@ -83,12 +83,24 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		name string
 		run  func(ctx context.Context, b *benchEnv, n int) (benchFigures, error)
 	}{
-		{"grpc json batch=100", func(ctx context.Context, b *benchEnv, n int) (benchFigures, error) { return b.grpcRun(ctx, 1, n, 100, false, 256) }},
-		{"grpc json batch=1000", func(ctx context.Context, b *benchEnv, n int) (benchFigures, error) { return b.grpcRun(ctx, 1, n, 1000, false, 64) }},
-		{"grpc proto batch=100", func(ctx context.Context, b *benchEnv, n int) (benchFigures, error) { return b.grpcRun(ctx, 1, n, 100, true, 256) }},
-		{"grpc json single, 1000 in flight", func(ctx context.Context, b *benchEnv, n int) (benchFigures, error) { return b.grpcRun(ctx, 1, n/5, 1, false, 1000) }},
-		{"grpc json 4 streams x 4 tables", func(ctx context.Context, b *benchEnv, n int) (benchFigures, error) { return b.grpcRun(ctx, 4, n, 100, false, 256) }},
-		{"grpc proto 4 streams x 4 tables", func(ctx context.Context, b *benchEnv, n int) (benchFigures, error) { return b.grpcRun(ctx, 4, n, 100, true, 256) }},
+		{"grpc json batch=100", func(ctx context.Context, b *benchEnv, n int) (benchFigures, error) {
+			return b.grpcRun(ctx, 1, n, 100, false, 256)
+		}},
+		{"grpc json batch=1000", func(ctx context.Context, b *benchEnv, n int) (benchFigures, error) {
+			return b.grpcRun(ctx, 1, n, 1000, false, 64)
+		}},
+		{"grpc proto batch=100", func(ctx context.Context, b *benchEnv, n int) (benchFigures, error) {
+			return b.grpcRun(ctx, 1, n, 100, true, 256)
+		}},
+		{"grpc json single, 1000 in flight", func(ctx context.Context, b *benchEnv, n int) (benchFigures, error) {
+			return b.grpcRun(ctx, 1, n/5, 1, false, 1000)
+		}},
+		{"grpc json 4 streams x 4 tables", func(ctx context.Context, b *benchEnv, n int) (benchFigures, error) {
+			return b.grpcRun(ctx, 4, n, 100, false, 256)
+		}},
+		{"grpc proto 4 streams x 4 tables", func(ctx context.Context, b *benchEnv, n int) (benchFigures, error) {
+			return b.grpcRun(ctx, 4, n, 100, true, 256)
+		}},
 		{"rest batch=1000, 4 clients", func(ctx context.Context, b *benchEnv, n int) (benchFigures, error) { return b.restRun(ctx, 4, n, 1000) }},
 	}
 	for _, w := range workloads {
@@ -503,4 +515,3 @@ func (b *benchEnv) fixedLoad(ctx context.Context, rate int, dur time.Duration) (
 	}
 	return benchFigures{recs: int64(total * batch), bytes: bytesTotal, elapsed: time.Since(start), cpu: cpuTime() - cpu0, lats: st.lats}, nil
 }
-

@@ -118,4 +118,3 @@ func (c Config) Validate() error {
 	}
 	return nil
 }
-
