@@ -91,12 +91,13 @@ func (s *Server) Serve() error {
 	if s.opts.TLSConfig != nil {
 		cfg := s.opts.TLSConfig.Clone()
 		cfg.NextProtos = []string{"h2", "http/1.1"}
+		rest := s.http.Handler
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.ProtoMajor == 2 && strings.HasPrefix(r.Header.Get("Content-Type"), "application/grpc") {
 				s.grpc.ServeHTTP(w, r)
 				return
 			}
-			s.http.Handler.ServeHTTP(w, r)
+			rest.ServeHTTP(w, r)
 		})
 		s.http.Handler = h
 		if err := http2.ConfigureServer(s.http, &http2.Server{MaxConcurrentStreams: 10000, MaxReadFrameSize: 1 << 20}); err != nil {

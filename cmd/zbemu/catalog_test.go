@@ -118,7 +118,8 @@ func TestStatementErrors(t *testing.T) {
 		name, stmt, code, contains string
 	}{
 		{"unknown table", "SELECT * FROM main.default.missing", "BAD_REQUEST", "TABLE_OR_VIEW_NOT_FOUND"},
-		{"bad type text", "CREATE TABLE main.default.x (a ARRAY<INT)", "INVALID_PARAMETER_VALUE", "ARRAY<INT"},
+		{"unbalanced type text", "CREATE TABLE main.default.x (a ARRAY<INT)", "INVALID_PARAMETER_VALUE", `unbalanced "<"`},
+		{"unknown type", "CREATE TABLE main.default.x (a INTEGR)", "INVALID_PARAMETER_VALUE", "column a"},
 		{"unsupported type", "CREATE TABLE main.default.x (a INTERVAL DAY)", "INVALID_PARAMETER_VALUE", "INTERVAL"},
 		{"duplicate table", "CREATE TABLE main.default.dup (a INT)", "RESOURCE_ALREADY_EXISTS", "dup"},
 		{"unsupported statement", "OPTIMIZE main.default.dup", "NOT_IMPLEMENTED", "OPTIMIZE"},
