@@ -30,7 +30,11 @@ func convertValue(t *schema.Type, v any) any {
 		entries := v.([]schema.MapEntry)
 		m := make(duckdb.Map, len(entries))
 		for _, e := range entries {
-			m[convertValue(t.Key, e.Key)] = convertValue(t.Value, e.Value)
+			k := convertValue(t.Key, e.Key)
+			if b, ok := k.([]byte); ok {
+				k = string(b) // a slice cannot be a Go map key
+			}
+			m[k] = convertValue(t.Value, e.Value)
 		}
 		return m
 	case schema.Array:

@@ -60,7 +60,7 @@ func New(e *engine.Engine, opts Options) *Server {
 	}
 	s := &Server{e: e, opts: opts, log: opts.Logger, stmts: newStatementStore()}
 	s.grpc = grpc.NewServer(
-		grpc.MaxRecvMsgSize(engine.MaxMessageBytes+1<<20), // our own check gives the clearer error
+		grpc.MaxRecvMsgSize(64<<20), // above the 10 MB limit, so our own check gives the clearer error
 		grpc.MaxConcurrentStreams(10000),
 		grpc.InitialWindowSize(4<<20), grpc.InitialConnWindowSize(16<<20),
 		grpc.ReadBufferSize(256<<10), grpc.WriteBufferSize(256<<10),
