@@ -1,0 +1,33 @@
+package main
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestDependencyDirection enforces the one-way package graph:
+// schema ← engine ← systables, web, fixtures ← cmd.
+func TestDependencyDirection(t *testing.T) {
+	const mod = "github.com/zbemu/zbemu/"
+	forbidden := map[string][]string{
+		"schema":    {"engine", "web", "systables", "fixtures", "cmd"},
+		"engine":    {"web", "systables", "fixtures", "cmd"},
+		"systables": {"web", "fixtures", "cmd"},
+		"fixtures":  {"web", "systables", "cmd"},
+		"web":       {"cmd", "systables", "fixtures"},
+	}
+	for pkg, bad := range forbidden {
+		out, err := exec.Command("go", "list", "-deps", mod+pkg).Output()
+		if err != nil {
+			t.Fatalf("go list %s: %v", pkg, err)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			for _, b := range bad {
+				if dep == mod+b || strings.HasPrefix(dep, mod+b+"/") {
+					t.Errorf("%s must not import %s", pkg, dep)
+				}
+			}
+		}
+	}
+}
