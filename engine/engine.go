@@ -41,6 +41,9 @@ type Options struct {
 	// CheckpointThreshold is DuckDB's WAL size that triggers a checkpoint
 	// (default "256MB"). Checkpoints only stall materialisation, never acks.
 	CheckpointThreshold string
+	// MemoryLimit caps DuckDB's buffer memory (default "256MB"); DuckDB
+	// spills to disk beyond it, so it bounds RSS rather than data size.
+	MemoryLimit string
 	// NoSync skips fsync of the ingest log. Acks then no longer mean durable;
 	// only for benchmarks that measure everything but the disk.
 	NoSync bool
@@ -61,6 +64,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.CheckpointThreshold == "" {
 		o.CheckpointThreshold = "256MB"
+	}
+	if o.MemoryLimit == "" {
+		o.MemoryLimit = "256MB"
 	}
 	if o.DevClientID == "" {
 		o.DevClientID = "zbemu-dev"
@@ -135,6 +141,7 @@ func (e *Engine) openStores(ctx context.Context) error {
 		for _, q := range []string{
 			"SET checkpoint_threshold = '" + e.opts.CheckpointThreshold + "'",
 			"SET TimeZone = 'UTC'",
+			"SET memory_limit = '" + e.opts.MemoryLimit + "'",
 			"SET autoinstall_known_extensions = false",
 			"SET autoload_known_extensions = false",
 		} {

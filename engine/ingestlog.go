@@ -69,7 +69,7 @@ func openIngestLog(e *Engine) (*ingestLog, error) {
 	if err := repairTail(dir); err != nil {
 		return nil, err
 	}
-	w, err := wal.Open(dir, &wal.Options{NoSync: e.opts.NoSync, SegmentSize: 64 << 20, LogFormat: wal.Binary, AllowEmpty: true, NoCopy: true})
+	w, err := wal.Open(dir, &wal.Options{NoSync: e.opts.NoSync, SegmentSize: 16 << 20, LogFormat: wal.Binary, AllowEmpty: true, NoCopy: true})
 	if err != nil {
 		return nil, fmt.Errorf("open ingest log %s: %w", dir, err)
 	}

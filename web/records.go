@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 )
 
 // arrayScanner walks the elements of a JSON array without decoding them
@@ -29,9 +30,14 @@ func (a *arrayScanner) next() ([]byte, bool, error) {
 	}
 	if !a.dec.More() {
 		if _, err := a.dec.Token(); err != nil {
+			if err == io.EOF {
+				return nil, false, fmt.Errorf("malformed JSON body: unexpected end of input, the array is not closed with ]")
+			}
 			return nil, false, fmt.Errorf("malformed JSON body: %v", err)
 		}
-		if _, err := a.dec.Token(); err == nil {
+		// Only whitespace may follow the closing ] (Token returns io.EOF
+		// then; any other token or a syntax error means trailing data).
+		if _, err := a.dec.Token(); err != io.EOF {
 			return nil, false, fmt.Errorf("malformed JSON body: unexpected data after the closing ]")
 		}
 		return nil, false, nil
