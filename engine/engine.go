@@ -44,6 +44,9 @@ type Options struct {
 	// MemoryLimit caps DuckDB's buffer memory (default "256MB"); DuckDB
 	// spills to disk beyond it, so it bounds RSS rather than data size.
 	MemoryLimit string
+	// LogGenerationBytes is the size after which the ingest log starts a new
+	// generation; applied generations are deleted whole (default 64 MiB).
+	LogGenerationBytes int64
 	// NoSync skips fsync of the ingest log. Acks then no longer mean durable;
 	// only for benchmarks that measure everything but the disk.
 	NoSync bool
@@ -64,6 +67,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.CheckpointThreshold == "" {
 		o.CheckpointThreshold = "256MB"
+	}
+	if o.LogGenerationBytes <= 0 {
+		o.LogGenerationBytes = 64 << 20
 	}
 	if o.MemoryLimit == "" {
 		o.MemoryLimit = "256MB"

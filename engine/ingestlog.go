@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,17 +20,23 @@ import (
 // ingestLog makes validated records durable before they are acknowledged.
 //
 // Every accepted request (one gRPC message or one REST body) becomes one
-// entry. A single writer goroutine takes all entries queued by every stream,
-// writes them as one batch and syncs once (group commit), then acknowledges
-// them and hands the decoded rows to the materialiser. DuckDB commits never
-// sit on the ack path: performance.md measured ~1 ms per commit and 100–200 ms
-// checkpoint stalls, against ~0.2 ms for a log sync.
+// entry with a global index. A single writer goroutine takes all entries
+// queued by every stream, writes them as one batch and syncs once (group
+// commit), then acknowledges them and hands the decoded rows to the
+// materialiser. DuckDB commits never sit on the ack path: performance.md
+// measured ~1 ms per commit and 100–200 ms checkpoint stalls, against
+// ~0.2 ms for a log sync.
 //
-// Entries are replayed into DuckDB on start-up (idempotently, see
-// materializer) and dropped from the front once applied.
+// The log is a series of generations, each a tidwall/wal log in a
+// directory named after the global index of its first entry. When a
+// generation grows past Options.LogGenerationBytes the writer starts the next one; a
+// generation whose entries are all applied to DuckDB is deleted whole. So
+// truncation never rewrites a segment under the writer's lock (tidwall's
+// TruncateFront would, stalling acks), and the newest directory name keeps
+// the global index monotonic across restarts.
 type ingestLog struct {
 	e   *Engine
-	wal *wal.Log // nil in memory mode
+	dir string
 
 	// submitMu orders submissions against shutdown: submitters hold it for
 	// reading while they queue, shutdown takes it for writing to close ch.
@@ -37,10 +44,27 @@ type ingestLog struct {
 	closing  bool
 	ch       chan *logEntry
 
-	last        uint64        // last index assigned (writer goroutine only)
+	// Writer goroutine only (and Open/replay before it starts):
+	gens     []*generation // oldest first; the last one is written
+	last     uint64        // last global index assigned
+	curBytes int64         // bytes written to the current generation
+
 	lastDurable atomic.Uint64 // every entry up to here is durable and acknowledged
 	failed      atomic.Pointer[error]
 	stopped     chan struct{}
+	cleanup     sync.WaitGroup
+}
+
+// generation is one tidwall/wal log; global index = base + local - 1.
+type generation struct {
+	base uint64
+	dir  string
+	wal  *wal.Log
+}
+
+func (g *generation) lastGlobal() uint64 {
+	li, _ := g.wal.LastIndex()
+	return g.base + li - 1
 }
 
 // logEntry is one accepted request on its way to the log and to DuckDB.
@@ -65,22 +89,77 @@ func openIngestLog(e *Engine) (*ingestLog, error) {
 	if e.opts.Memory {
 		return l, nil
 	}
-	dir := filepath.Join(e.opts.DataDir, "ingest-log")
+	l.dir = filepath.Join(e.opts.DataDir, "ingest-log")
+	if err := os.MkdirAll(l.dir, 0o755); err != nil {
+		return nil, err
+	}
+	dirs, err := filepath.Glob(filepath.Join(l.dir, "????????????????????"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(dirs)
+	for _, d := range dirs {
+		base, err := strconv.ParseUint(filepath.Base(d), 10, 64)
+		if err != nil || base == 0 {
+			continue
+		}
+		g, err := l.openGeneration(base)
+		if err != nil {
+			l.close()
+			return nil, err
+		}
+		l.gens = append(l.gens, g)
+	}
+	if len(l.gens) == 0 {
+		g, err := l.openGeneration(1)
+		if err != nil {
+			return nil, err
+		}
+		l.gens = append(l.gens, g)
+	}
+	l.last = l.gens[len(l.gens)-1].lastGlobal()
+	l.lastDurable.Store(l.last)
+	return l, nil
+}
+
+func (l *ingestLog) openGeneration(base uint64) (*generation, error) {
+	dir := filepath.Join(l.dir, fmt.Sprintf("%020d", base))
 	if err := repairTail(dir); err != nil {
 		return nil, err
 	}
-	w, err := wal.Open(dir, &wal.Options{NoSync: e.opts.NoSync, SegmentSize: 16 << 20, LogFormat: wal.Binary, AllowEmpty: true, NoCopy: true})
+	w, err := wal.Open(dir, &wal.Options{NoSync: l.e.opts.NoSync, SegmentSize: 16 << 20, LogFormat: wal.Binary, AllowEmpty: true, NoCopy: true})
 	if err != nil {
 		return nil, fmt.Errorf("open ingest log %s: %w", dir, err)
 	}
-	l.wal = w
-	last, err := w.LastIndex()
+	return &generation{base: base, dir: dir, wal: w}, nil
+}
+
+// rotate starts a new generation after the current one (writer only).
+func (l *ingestLog) rotate() error {
+	g, err := l.openGeneration(l.last + 1)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	l.last = last
-	l.lastDurable.Store(last)
-	return l, nil
+	l.gens = append(l.gens, g)
+	l.curBytes = 0
+	return nil
+}
+
+// dropApplied deletes generations whose entries are all queryable. The
+// files are removed in the background so the writer never waits on unlink.
+func (l *ingestLog) dropApplied(applied uint64) {
+	for len(l.gens) > 1 && l.gens[0].lastGlobal() <= applied {
+		g := l.gens[0]
+		l.gens = l.gens[1:]
+		l.cleanup.Add(1)
+		go func() {
+			defer l.cleanup.Done()
+			g.wal.Close()
+			if err := os.RemoveAll(g.dir); err != nil {
+				l.e.log.Warn("remove applied ingest log generation", "dir", g.dir, "err", err)
+			}
+		}()
+	}
 }
 
 // repairTail cuts a torn final entry (a crash in the middle of a write)
@@ -213,7 +292,6 @@ func (l *ingestLog) run(ctx context.Context) {
 	defer close(l.stopped)
 	batch := make([]*logEntry, 0, 1024)
 	var wb wal.Batch
-	lastTruncate := time.Now()
 	for {
 		first, ok := <-l.ch
 		if !ok {
@@ -232,18 +310,26 @@ func (l *ingestLog) run(ctx context.Context) {
 				break drain
 			}
 		}
+		var err error
+		if len(l.gens) > 0 && l.curBytes > l.e.opts.LogGenerationBytes {
+			err = l.rotate()
+		}
+		var cur *generation
+		if len(l.gens) > 0 {
+			cur = l.gens[len(l.gens)-1]
+		}
 		for _, ent := range batch {
 			l.last++
 			ent.index = l.last
-			if l.wal != nil {
-				wb.Write(ent.index, ent.payload)
+			if cur != nil {
+				wb.Write(ent.index-cur.base+1, ent.payload)
+				l.curBytes += int64(len(ent.payload))
 			}
 		}
-		var err error
-		if l.wal != nil {
-			err = l.wal.WriteBatch(&wb)
-			wb.Clear()
+		if cur != nil && err == nil {
+			err = cur.wal.WriteBatch(&wb)
 		}
+		wb.Clear()
 		if err != nil {
 			err = fmt.Errorf("write ingest log: %w", err)
 			l.failed.Store(&err)
@@ -263,21 +349,9 @@ func (l *ingestLog) run(ctx context.Context) {
 			ent.payload = nil
 			ent.done(nil)
 		}
-		if l.wal != nil && time.Since(lastTruncate) > 10*time.Second {
-			lastTruncate = time.Now()
-			l.truncate(l.e.mat.applied.Load())
+		if len(l.gens) > 1 {
+			l.dropApplied(l.e.mat.kept.Load())
 		}
-	}
-}
-
-// truncate drops entries that every catalog has applied.
-func (l *ingestLog) truncate(applied uint64) {
-	first, err := l.wal.FirstIndex()
-	if err != nil || applied < first {
-		return
-	}
-	if err := l.wal.TruncateFront(applied + 1); err != nil {
-		l.e.log.Warn("truncate ingest log", "err", err)
 	}
 }
 
@@ -294,9 +368,11 @@ func (l *ingestLog) shutdown() {
 }
 
 func (l *ingestLog) close() {
-	if l.wal != nil {
-		if err := l.wal.Close(); err != nil {
-			l.e.log.Warn("close ingest log", "err", err)
+	l.cleanup.Wait()
+	for _, g := range l.gens {
+		if err := g.wal.Close(); err != nil {
+			l.e.log.Warn("close ingest log", "dir", g.dir, "err", err)
 		}
 	}
+	l.gens = nil
 }

@@ -30,7 +30,12 @@ type materializer struct {
 	pendingRows int
 
 	wake    chan struct{}
-	applied atomic.Uint64 // every entry up to here is queryable
+	applied atomic.Uint64 // every entry up to here is queryable (or failed to apply)
+	// kept is the index up to which entries are safely in DuckDB; after a
+	// failed round it stops, so the ingest log keeps those entries for the
+	// replay at the next start.
+	kept   atomic.Uint64
+	broken atomic.Bool
 
 	// appliedMu guards appliedCh, which is closed and replaced after each
 	// round so that waiters can select on progress.
@@ -166,7 +171,11 @@ func (m *materializer) flush(ctx context.Context) {
 	maxIdx := batch[len(batch)-1].index
 	ctx = context.WithoutCancel(ctx)
 	if err := m.apply(ctx, batch, maxIdx); err != nil {
+		m.broken.Store(true)
 		m.e.log.Error("materialise acknowledged records into DuckDB failed; they stay in the ingest log and are retried at the next start", "err", err)
+	}
+	if !m.broken.Load() {
+		m.kept.Store(maxIdx)
 	}
 	m.applied.Store(maxIdx)
 	now := time.Now()

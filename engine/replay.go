@@ -12,16 +12,9 @@ import (
 // in Open, before the engine reports ready, so the first query after a
 // restart already sees every record acknowledged before the crash.
 func (e *Engine) replay(ctx context.Context) error {
-	if e.ilog.wal == nil {
+	l := e.ilog
+	if len(l.gens) == 0 {
 		return nil
-	}
-	first, err := e.ilog.wal.FirstIndex()
-	if err != nil {
-		return err
-	}
-	last, err := e.ilog.wal.LastIndex()
-	if err != nil {
-		return err
 	}
 	// Per-catalog watermark and table lookup by id.
 	watermark := map[string]uint64{}
@@ -40,58 +33,81 @@ func (e *Engine) replay(ctx context.Context) error {
 		}
 	}
 	e.mu.RUnlock()
-	if first == 0 || last < first {
-		return nil
-	}
 	protoDecs := map[string]*schema.ProtoDecoder{}
 	var batch []*logEntry
 	applied, skipped := 0, 0
-	for idx := first; idx <= last; idx++ {
-		data, err := e.ilog.wal.Read(idx)
+	for gi, g := range l.gens {
+		first, err := g.wal.FirstIndex()
 		if err != nil {
-			return fmt.Errorf("read ingest log entry %d: %w", idx, err)
+			return err
 		}
-		p, err := decodePayload(data)
+		lastLocal, err := g.wal.LastIndex()
 		if err != nil {
-			// Only an unsynced tail can be damaged; it was never acknowledged.
-			e.log.Warn("ingest log: dropping damaged tail", "from", idx, "to", last)
-			if err := e.ilog.wal.TruncateBack(idx - 1); err != nil {
-				return err
+			return err
+		}
+		for local := first; local <= lastLocal && first > 0; local++ {
+			idx := g.base + local - 1
+			data, err := g.wal.Read(local)
+			if err != nil {
+				return fmt.Errorf("read ingest log entry %d: %w", idx, err)
 			}
-			e.ilog.last = idx - 1
-			e.ilog.lastDurable.Store(idx - 1)
-			break
+			p, err := decodePayload(data)
+			if err != nil {
+				if gi != len(l.gens)-1 {
+					return fmt.Errorf("ingest log entry %d in %s is damaged: %w", idx, g.dir, err)
+				}
+				// Only an unsynced tail can be damaged; it was never acknowledged.
+				e.log.Warn("ingest log: dropping damaged tail", "from", idx)
+				if err := g.wal.TruncateBack(local - 1); err != nil {
+					return err
+				}
+				break
+			}
+			t, ok := byID[p.tableID]
+			if !ok {
+				skipped++ // the table was dropped after the records were acknowledged
+				continue
+			}
+			tv := t.cur.Load()
+			if idx <= watermark[tv.alias] {
+				continue
+			}
+			rows, err := e.replayRows(ctx, tv, p, protoDecs)
+			if err != nil {
+				e.log.Error("ingest log: cannot re-decode acknowledged records; skipping them", "index", idx, "table", tv.meta.fullName(), "err", err)
+				skipped++
+				continue
+			}
+			var size int64
+			for _, r := range p.records {
+				size += int64(len(r))
+			}
+			batch = append(batch, &logEntry{index: idx, table: t, tv: tv, streamID: p.streamID, rows: rows, bytes: size})
+			applied++
 		}
-		t, ok := byID[p.tableID]
-		if !ok {
-			skipped++ // the table was dropped after the records were acknowledged
-			continue
-		}
-		tv := t.cur.Load()
-		if idx <= watermark[tv.alias] {
-			continue
-		}
-		rows, err := e.replayRows(ctx, tv, p, protoDecs)
-		if err != nil {
-			e.log.Error("ingest log: cannot re-decode acknowledged records; skipping them", "index", idx, "table", tv.meta.fullName(), "err", err)
-			skipped++
-			continue
-		}
-		var size int64
-		for _, r := range p.records {
-			size += int64(len(r))
-		}
-		batch = append(batch, &logEntry{index: idx, table: t, tv: tv, streamID: p.streamID, rows: rows, bytes: size})
-		applied++
 	}
+	l.last = l.gens[len(l.gens)-1].lastGlobal()
+	l.lastDurable.Store(l.last)
 	if len(batch) > 0 {
 		e.mat.enqueue(batch)
 		e.mat.flush(ctx)
 	}
-	e.mat.applied.Store(e.ilog.last)
+	e.mat.applied.Store(l.last)
+	if e.mat.broken.Load() {
+		return fmt.Errorf("could not apply the ingest log to DuckDB (see the log above); the log is kept")
+	}
+	e.mat.kept.Store(l.last)
 	if applied+skipped > 0 {
 		e.log.Info("replayed ingest log", "entries", applied, "skipped", skipped)
 	}
+	// Everything is in DuckDB now: start a fresh generation (its name keeps
+	// the index monotonic) and drop the old ones.
+	if li, _ := l.gens[len(l.gens)-1].wal.LastIndex(); li > 0 {
+		if err := l.rotate(); err != nil {
+			return err
+		}
+	}
+	l.dropApplied(l.last)
 	return nil
 }
 

@@ -113,9 +113,126 @@ func formatValue(t *schema.Type, v any) string {
 	case duckdb.Interval:
 		return fmt.Sprintf("%d months %d days %d microseconds", x.Months, x.Days, x.Micros)
 	}
-	b, err := json.Marshal(jsonable(v))
+	b, err := marshalJSON(typedJSON(t, v))
 	if err != nil {
 		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+// marshalJSON is json.Marshal without HTML escaping: "<" in a value stays
+// "<", as in Databricks' results.
+func marshalJSON(v any) ([]byte, error) {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return []byte(strings.TrimSuffix(b.String(), "\n")), nil
+}
+
+// orderedObject is a JSON object that keeps its keys in order: STRUCT
+// fields in declaration order and MAP entries in map order, as Databricks
+// renders them (encoding/json would sort a Go map's keys).
+type orderedObject struct {
+	keys []string
+	vals []any
+}
+
+func (o orderedObject) MarshalJSON() ([]byte, error) {
+	b := []byte{'{'}
+	for i, k := range o.keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		kb, err := marshalJSON(k)
+		if err != nil {
+			return nil, err
+		}
+		vb, err := marshalJSON(o.vals[i])
+		if err != nil {
+			return nil, err
+		}
+		b = append(append(append(b, kb...), ':'), vb...)
+	}
+	return append(b, '}'), nil
+}
+
+// typedJSON converts a value of a complex column into what encoding/json
+// renders the way Databricks does, using the column type so that nested
+// DATE, TIMESTAMP_NTZ and DECIMAL values and STRUCT field order come out
+// as they do at the top level. Without a type (VARIANT, unknown) it falls
+// back to jsonable.
+func typedJSON(t *schema.Type, v any) any {
+	if v == nil {
+		return nil
+	}
+	if t == nil {
+		return jsonable(v)
+	}
+	switch t.Kind {
+	case schema.Array:
+		if x, ok := v.([]any); ok {
+			out := make([]any, len(x))
+			for i, e := range x {
+				out[i] = typedJSON(t.Elem, e)
+			}
+			return out
+		}
+	case schema.Map:
+		var keys, vals []any
+		switch x := v.(type) {
+		case duckdb.OrderedMap:
+			keys, vals = x.Keys(), x.Values()
+		case duckdb.Map:
+			for k, e := range x {
+				keys, vals = append(keys, k), append(vals, e)
+			}
+		default:
+			return jsonable(v)
+		}
+		o := orderedObject{keys: make([]string, len(keys)), vals: make([]any, len(vals))}
+		for i := range keys {
+			o.keys[i] = mapKey(t.Key, keys[i])
+			o.vals[i] = typedJSON(t.Value, vals[i])
+		}
+		return o
+	case schema.Struct:
+		x, ok := v.(map[string]any)
+		if !ok || len(x) != len(t.Fields) {
+			return jsonable(v)
+		}
+		o := orderedObject{}
+		for _, f := range t.Fields {
+			fv, ok := x[f.Name]
+			if !ok {
+				return jsonable(v)
+			}
+			o.keys = append(o.keys, f.Name)
+			o.vals = append(o.vals, typedJSON(f.Type, fv))
+		}
+		return o
+	case schema.Date, schema.TimestampNTZ, schema.Timestamp, schema.String:
+		if _, ok := v.(time.Time); ok {
+			return formatValue(t, v)
+		}
+	case schema.Decimal:
+		if x, ok := v.(duckdb.Decimal); ok {
+			return json.Number(formatDecimal(x))
+		}
+	}
+	return jsonable(v)
+}
+
+// mapKey renders a MAP key as a JSON object key.
+func mapKey(t *schema.Type, k any) string {
+	if s, ok := typedJSON(t, k).(string); ok {
+		return s
+	}
+	b, err := marshalJSON(typedJSON(t, k))
+	if err != nil {
+		return fmt.Sprint(k)
 	}
 	return string(b)
 }
@@ -169,6 +286,14 @@ func jsonable(v any) any {
 			out[fmt.Sprint(jsonable(k))] = jsonable(e)
 		}
 		return out
+	case duckdb.OrderedMap:
+		o := orderedObject{}
+		vals := x.Values()
+		for i, k := range x.Keys() {
+			o.keys = append(o.keys, fmt.Sprint(jsonable(k)))
+			o.vals = append(o.vals, jsonable(vals[i]))
+		}
+		return o
 	case []byte:
 		return base64.StdEncoding.EncodeToString(x)
 	case time.Time:

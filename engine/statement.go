@@ -21,6 +21,11 @@ type StatementRequest struct {
 	Schema   string // current schema; default default
 	Params   []Param
 	Identity *Identity
+
+	// namespaceGiven is set when the request named its catalog or schema:
+	// then a query fails if that namespace does not exist instead of
+	// resolving unqualified names elsewhere.
+	namespaceGiven bool
 }
 
 // Param is a named parameter (:name in the statement). A nil Value is NULL.
@@ -66,6 +71,7 @@ func (e *Engine) Execute(ctx context.Context, req StatementRequest) (*Result, er
 	if req.Identity == nil {
 		return nil, fmt.Errorf("%w: missing credentials", ErrUnauthenticated)
 	}
+	req.namespaceGiven = req.Catalog != "" || req.Schema != ""
 	if req.Catalog == "" {
 		req.Catalog = "main"
 	}
@@ -402,6 +408,8 @@ func (e *Engine) query(ctx context.Context, req *StatementRequest, q *dialect.Qu
 		if _, err := conn.ExecContext(ctx, "USE "+quoteIdent(duckAlias(req.Catalog))+"."+quoteIdent(strings.ToLower(req.Schema))); err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrSQL, err)
 		}
+	} else if req.namespaceGiven {
+		return nil, err
 	}
 	switch q.Kind {
 	case "INSERT", "UPDATE", "DELETE":
@@ -469,6 +477,11 @@ func bindParams(query string, params []Param) ([]any, string, error) {
 		}
 		if p.Type != "" && !strings.EqualFold(p.Type, "STRING") {
 			return "CAST(" + m + " AS " + duckParamType(p.Type) + ")"
+		}
+		if p.Value == nil {
+			// An untyped parameter is a STRING, also when it is NULL
+			// (DuckDB would type a bare NULL as INTEGER).
+			return "CAST(" + m + " AS VARCHAR)"
 		}
 		return m
 	})
