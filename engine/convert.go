@@ -2,6 +2,7 @@ package engine
 
 import (
 	"database/sql/driver"
+	"encoding/json"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
@@ -23,6 +24,10 @@ func convertValue(t *schema.Type, v any) any {
 		return nil
 	}
 	switch t.Kind {
+	case schema.Variant:
+		// The appender JSON-encodes values of JSON columns; raw JSON text
+		// must pass through unchanged, not become a JSON string.
+		return json.RawMessage(v.(string))
 	case schema.Decimal:
 		d := v.(schema.DecimalValue)
 		return duckdb.Decimal{Width: uint8(t.Precision), Scale: uint8(t.Scale), Value: d.Unscaled}

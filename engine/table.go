@@ -54,7 +54,7 @@ type tableVersion struct {
 	cols    []schema.Column
 	jsonDec *schema.JSONDecoder
 	// convert is true when some column needs a value conversion before the
-	// DuckDB appender (DECIMAL, MAP), so primitive tables skip the pass.
+	// DuckDB appender (DECIMAL, MAP, VARIANT), so primitive tables skip the pass.
 	convert bool
 }
 
@@ -94,7 +94,7 @@ func compileVersion(m *tableMeta, alias string) (*tableVersion, error) {
 
 func needsConvert(t *schema.Type) bool {
 	switch t.Kind {
-	case schema.Decimal, schema.Map:
+	case schema.Decimal, schema.Map, schema.Variant:
 		return true
 	case schema.Array:
 		return needsConvert(t.Elem)
