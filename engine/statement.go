@@ -22,10 +22,11 @@ type StatementRequest struct {
 	Params   []Param
 	Identity *Identity
 
-	// namespaceGiven is set when the request named its catalog or schema:
-	// then a query fails if that namespace does not exist instead of
-	// resolving unqualified names elsewhere.
-	namespaceGiven bool
+	// catalogGiven and schemaGiven are set when the request (or a USE
+	// statement) named the catalog or schema: a query then fails if it
+	// does not exist, as USE CATALOG/SCHEMA would, instead of resolving
+	// unqualified names elsewhere.
+	catalogGiven, schemaGiven bool
 }
 
 // Param is a named parameter (:name in the statement). A nil Value is NULL.
@@ -71,7 +72,7 @@ func (e *Engine) Execute(ctx context.Context, req StatementRequest) (*Result, er
 	if req.Identity == nil {
 		return nil, fmt.Errorf("%w: missing credentials", ErrUnauthenticated)
 	}
-	req.namespaceGiven = req.Catalog != "" || req.Schema != ""
+	req.catalogGiven, req.schemaGiven = req.Catalog != "", req.Schema != ""
 	if req.Catalog == "" {
 		req.Catalog = "main"
 	}
@@ -157,6 +158,7 @@ func (e *Engine) execOne(ctx context.Context, req *StatementRequest, st dialect.
 			return nil, err
 		}
 		req.Catalog, req.Schema = s.Name, "default"
+		req.catalogGiven, req.schemaGiven = true, false
 		return empty, nil
 	case *dialect.UseSchema:
 		c, n := schemaName(req, s.Name)
@@ -164,6 +166,7 @@ func (e *Engine) execOne(ctx context.Context, req *StatementRequest, st dialect.
 			return nil, err
 		}
 		req.Catalog, req.Schema = c, n
+		req.catalogGiven, req.schemaGiven = true, true
 		return empty, nil
 	case *dialect.ShowCatalogs:
 		res := &Result{Columns: stringCols("catalog")}
@@ -408,8 +411,22 @@ func (e *Engine) query(ctx context.Context, req *StatementRequest, q *dialect.Qu
 		if _, err := conn.ExecContext(ctx, "USE "+quoteIdent(duckAlias(req.Catalog))+"."+quoteIdent(strings.ToLower(req.Schema))); err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrSQL, err)
 		}
-	} else if req.namespaceGiven {
-		return nil, err
+	} else {
+		if req.schemaGiven {
+			return nil, err
+		}
+		// The connection is pooled: names must not resolve in the schema
+		// an earlier statement chose on it. schema.table still resolves in
+		// an existing current catalog.
+		use := "USE memory.main"
+		if _, err := e.GetCatalog(ctx, req.Catalog); err == nil {
+			use = "USE " + quoteIdent(duckAlias(req.Catalog))
+		} else if req.catalogGiven {
+			return nil, err
+		}
+		if _, err := conn.ExecContext(ctx, use); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrSQL, err)
+		}
 	}
 	switch q.Kind {
 	case "INSERT", "UPDATE", "DELETE":
