@@ -221,6 +221,12 @@ func (s *Server) executeStatement(w http.ResponseWriter, r *http.Request) error 
 	if resp.Status.State == "RUNNING" {
 		resp.Status.State = "PENDING"
 	}
+	if wait == 0 {
+		// Asynchronous mode answers PENDING and the id only, even when a
+		// fast statement has already finished; the client polls for the
+		// outcome, as it must against Databricks.
+		resp = StatementResponse{StatementID: resp.StatementID, Status: statementStatus{State: "PENDING"}}
+	}
 	writeJSON(w, http.StatusOK, resp)
 	return nil
 }
