@@ -215,5 +215,9 @@ func printTable(w io.Writer, names, types []string, rows [][]*string) {
 		row(vals)
 	}
 	line("└", "┴", "┘")
-	fmt.Fprintf(w, "%d rows\n", len(rows))
+	if len(rows) == 1 {
+		fmt.Fprintln(w, "1 row")
+	} else {
+		fmt.Fprintf(w, "%d rows\n", len(rows))
+	}
 }

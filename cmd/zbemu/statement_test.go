@@ -1,0 +1,759 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The Statement Execution API (/api/2.0/sql/statements) is checked against
+// golden transcripts in testdata/statements: each file lists the requests
+// of one scenario with the status and body zbemu answered. Statement ids
+// (and any other UUID) are replaced by <uuid-N>, numbered in order of
+// appearance, so a GET of the id a POST returned reads as the same id.
+// Every response is also checked against Databricks' conventions
+// (checkStatementConventions), so a golden cannot bless a broken shape.
+//
+// Rewrite the goldens after a deliberate change with
+//
+//	go test ./cmd/zbemu -run 'TestStatementAPI' -update
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/ with the current output")
+
+const statementsPath = "/api/2.0/sql/statements"
+
+// recordedRequest is a request as a golden file shows it.
+type recordedRequest struct {
+	Method   string  `json:"method"`
+	Path     string  `json:"path"`
+	Token    string  `json:"token"`
+	Body     any     `json:"body,omitempty"`
+	BodyText *string `json:"body_text,omitempty"`
+}
+
+// exchange is one request and zbemu's answer.
+type exchange struct {
+	Request  recordedRequest `json:"request"`
+	Status   int             `json:"status"`
+	Response json.RawMessage `json:"response"`
+}
+
+// transcript records the exchanges of one golden file.
+type transcript struct {
+	t   *testing.T
+	s   *server
+	log []exchange
+}
+
+func newTranscript(t *testing.T, s *server) *transcript { return &transcript{t: t, s: s} }
+
+// do sends a request and records it. body is sent as JSON, or as is when it
+// is a string; token "" sends no Authorization header.
+func (tr *transcript) do(method, path, token string, body any) (int, []byte) {
+	tr.t.Helper()
+	req := recordedRequest{Method: method, Path: path, Token: token}
+	switch token {
+	case devToken:
+		req.Token = "<dev token>"
+	case "":
+		req.Token = "<none>"
+	}
+	switch b := body.(type) {
+	case nil:
+	case string:
+		req.BodyText = &b
+	default:
+		req.Body = b
+	}
+	code, resp := tr.s.call(method, path, token, body)
+	raw := json.RawMessage(bytes.TrimSpace(resp))
+	if !json.Valid(raw) {
+		raw, _ = json.Marshal(string(resp))
+	}
+	tr.log = append(tr.log, exchange{Request: req, Status: code, Response: raw})
+	return code, resp
+}
+
+// stmtResponse is the full StatementResponse shape.
+type stmtResponse struct {
+	StatementID string `json:"statement_id"`
+	Status      struct {
+		State string `json:"state"`
+		Error *struct {
+			ErrorCode string `json:"error_code"`
+			Message   string `json:"message"`
+		} `json:"error"`
+		SQLState string `json:"sql_state"`
+	} `json:"status"`
+	Manifest *struct {
+		Format string `json:"format"`
+		Schema struct {
+			ColumnCount int `json:"column_count"`
+			Columns     []struct {
+				Name     string `json:"name"`
+				TypeText string `json:"type_text"`
+				TypeName string `json:"type_name"`
+				Position int    `json:"position"`
+			} `json:"columns"`
+		} `json:"schema"`
+		TotalChunkCount int `json:"total_chunk_count"`
+		Chunks          []struct {
+			ChunkIndex int `json:"chunk_index"`
+			RowOffset  int `json:"row_offset"`
+			RowCount   int `json:"row_count"`
+		} `json:"chunks"`
+		TotalRowCount int  `json:"total_row_count"`
+		Truncated     bool `json:"truncated"`
+	} `json:"manifest"`
+	Result *struct {
+		ChunkIndex int         `json:"chunk_index"`
+		RowOffset  int         `json:"row_offset"`
+		RowCount   int         `json:"row_count"`
+		DataArray  [][]*string `json:"data_array"`
+	} `json:"result"`
+}
+
+// exec posts a statement request (with the dev token), checks that the
+// answer is HTTP 200 and follows the conventions, and returns it.
+func (tr *transcript) exec(req map[string]any) stmtResponse {
+	tr.t.Helper()
+	if _, ok := req["warehouse_id"]; !ok {
+		req["warehouse_id"] = "zbemu"
+	}
+	code, body := tr.do("POST", statementsPath, devToken, req)
+	if code != 200 {
+		tr.t.Fatalf("POST %v: HTTP %d %s", req, code, body)
+	}
+	return checkStatementConventions(tr.t, body)
+}
+
+// sql runs one statement synchronously.
+func (tr *transcript) sql(stmt string) stmtResponse {
+	tr.t.Helper()
+	return tr.exec(map[string]any{"statement": stmt, "wait_timeout": "30s"})
+}
+
+// get polls a statement once.
+func (tr *transcript) get(id string) stmtResponse {
+	tr.t.Helper()
+	code, body := tr.do("GET", statementsPath+"/"+id, devToken, nil)
+	if code != 200 {
+		tr.t.Fatalf("GET statement %s: HTTP %d %s", id, code, body)
+	}
+	return checkStatementConventions(tr.t, body)
+}
+
+var (
+	uuidRE      = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+	timestampRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$`)
+	ntzRE       = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}$`)
+	dateRE      = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+	integerRE   = regexp.MustCompile(`^-?\d+$`)
+	decimalRE   = regexp.MustCompile(`^-?\d+(\.\d+)?$`)
+)
+
+// checkStatementConventions decodes a StatementResponse and checks the
+// rules of the Databricks API: a UUID statement id, a known state, an error
+// object exactly when FAILED, a manifest whose counts agree with the
+// result, and every value a string (or null) formatted as Databricks
+// formats its type.
+func checkStatementConventions(t *testing.T, body []byte) stmtResponse {
+	t.Helper()
+	var r stmtResponse
+	if err := json.Unmarshal(body, &r); err != nil {
+		t.Fatalf("statement response %s: %v", body, err)
+	}
+	// Values must be JSON strings or null, never numbers or booleans.
+	var generic struct {
+		Result *struct {
+			DataArray [][]any `json:"data_array"`
+		} `json:"result"`
+	}
+	json.Unmarshal(body, &generic)
+	if generic.Result != nil {
+		for i, row := range generic.Result.DataArray {
+			for j, v := range row {
+				if _, ok := v.(string); v != nil && !ok {
+					t.Errorf("data_array[%d][%d] = %v (%T); values must be strings or null", i, j, v, v)
+				}
+			}
+		}
+	}
+	if !uuidRE.MatchString(r.StatementID) || len(r.StatementID) != 36 {
+		t.Errorf("statement_id %q is not a UUID", r.StatementID)
+	}
+	switch r.Status.State {
+	case "PENDING", "RUNNING", "SUCCEEDED", "FAILED", "CANCELED", "CLOSED":
+	default:
+		t.Errorf("unknown state %q in %s", r.Status.State, body)
+	}
+	if (r.Status.State == "FAILED") != (r.Status.Error != nil) {
+		t.Errorf("state %s with error %v", r.Status.State, r.Status.Error)
+	}
+	if r.Status.Error != nil && (r.Status.Error.ErrorCode == "" || r.Status.Error.Message == "" || r.Status.SQLState == "") {
+		t.Errorf("incomplete error: %s", body)
+	}
+	if r.Status.State != "SUCCEEDED" {
+		if r.Manifest != nil || r.Result != nil {
+			t.Errorf("state %s with a result: %s", r.Status.State, body)
+		}
+		return r
+	}
+	m, res := r.Manifest, r.Result
+	if m == nil || res == nil {
+		t.Fatalf("SUCCEEDED without manifest or result: %s", body)
+	}
+	if m.Format != "JSON_ARRAY" || m.Schema.ColumnCount != len(m.Schema.Columns) || m.TotalChunkCount != 1 ||
+		len(m.Chunks) != 1 || m.Chunks[0].RowCount != res.RowCount || m.TotalRowCount != res.RowCount || res.RowCount != len(res.DataArray) {
+		t.Errorf("manifest and result disagree: %s", body)
+	}
+	for i, c := range m.Schema.Columns {
+		if c.Position != i {
+			t.Errorf("column %s has position %d, want %d", c.Name, c.Position, i)
+		}
+	}
+	for i, row := range res.DataArray {
+		if len(row) != m.Schema.ColumnCount {
+			t.Errorf("row %d has %d values for %d columns", i, len(row), m.Schema.ColumnCount)
+			continue
+		}
+		for j, v := range row {
+			if v == nil {
+				continue
+			}
+			c := m.Schema.Columns[j]
+			var re *regexp.Regexp
+			switch c.TypeText {
+			case "TIMESTAMP":
+				re = timestampRE
+			case "TIMESTAMP_NTZ":
+				re = ntzRE
+			case "DATE":
+				re = dateRE
+			}
+			switch c.TypeName {
+			case "BYTE", "SHORT", "INT", "LONG":
+				re = integerRE
+			case "DECIMAL":
+				re = decimalRE
+			case "BOOLEAN":
+				re = regexp.MustCompile(`^(true|false)$`)
+			case "ARRAY", "MAP", "STRUCT":
+				if !json.Valid([]byte(*v)) {
+					t.Errorf("%s value %q of column %s is not JSON", c.TypeName, *v, c.Name)
+				}
+			}
+			if re != nil && !re.MatchString(*v) {
+				t.Errorf("%s value %q of column %s does not match %s", c.TypeText, *v, c.Name, re)
+			}
+		}
+	}
+	return r
+}
+
+// check compares the transcript with testdata/statements/<name>.json.
+func (tr *transcript) check(name string) {
+	tr.t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(tr.log); err != nil {
+		tr.t.Fatal(err)
+	}
+	got := normalizeIDs(buf.String())
+	path := filepath.Join("testdata", "statements", name+".json")
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			tr.t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			tr.t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		tr.t.Fatalf("%v (create it with -update)", err)
+	}
+	if d := lineDiff(string(want), got); d != "" {
+		tr.t.Errorf("%s differs from the golden file (rerun with -update if the change is intended):\n%s", path, d)
+	}
+}
+
+// normalizeIDs replaces each distinct UUID by <uuid-N>.
+func normalizeIDs(s string) string {
+	ids := map[string]string{}
+	return uuidRE.ReplaceAllStringFunc(s, func(id string) string {
+		if n, ok := ids[id]; ok {
+			return n
+		}
+		ids[id] = fmt.Sprintf("<uuid-%d>", len(ids)+1)
+		return ids[id]
+	})
+}
+
+// lineDiff shows the first differing line of want and got with context,
+// or "" when they are equal.
+func lineDiff(want, got string) string {
+	if want == got {
+		return ""
+	}
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	i := 0
+	for i < len(w) && i < len(g) && w[i] == g[i] {
+		i++
+	}
+	var b strings.Builder
+	from := max(0, i-3)
+	for k := from; k < i; k++ {
+		fmt.Fprintf(&b, "  %4d   %s\n", k+1, w[k])
+	}
+	for k := i; k < min(i+6, len(w)); k++ {
+		fmt.Fprintf(&b, "  %4d - %s\n", k+1, w[k])
+	}
+	for k := i; k < min(i+6, len(g)); k++ {
+		fmt.Fprintf(&b, "  %4d + %s\n", k+1, g[k])
+	}
+	return b.String()
+}
+
+// columnsOf lists "name type_name type_text" of each result column.
+func columnsOf(r stmtResponse) []string {
+	var out []string
+	if r.Manifest == nil {
+		return nil
+	}
+	for _, c := range r.Manifest.Schema.Columns {
+		out = append(out, c.Name+" "+c.TypeName+" "+c.TypeText)
+	}
+	return out
+}
+
+// rowsOf renders data_array with NULL for null.
+func rowsOf(r stmtResponse) [][]string {
+	var out [][]string
+	if r.Result == nil {
+		return nil
+	}
+	for _, row := range r.Result.DataArray {
+		var cells []string
+		for _, v := range row {
+			if v == nil {
+				cells = append(cells, "NULL")
+			} else {
+				cells = append(cells, *v)
+			}
+		}
+		out = append(out, cells)
+	}
+	return out
+}
+
+func equalStrings(a, b []string) bool {
+	return strings.Join(a, "\x00") == strings.Join(b, "\x00") && len(a) == len(b)
+}
+
+// allTypesDDL creates a table with a column of every Delta type.
+const allTypesDDL = `CREATE TABLE main.types.all_types (
+  tiny TINYINT, small SMALLINT, i INT, big BIGINT, f FLOAT, d DOUBLE, dec DECIMAL(10,2),
+  b BOOLEAN, s STRING, bin BINARY, day DATE, ts TIMESTAMP, ntz TIMESTAMP_NTZ,
+  arr ARRAY<INT>, m MAP<STRING, INT>, st STRUCT<a: INT, b: STRING>, v VARIANT)`
+
+// The complex literals use DuckDB's syntax ([...], MAP {...}, {...}) and
+// the binary one unhex(): zbemu does not yet translate Databricks' array(),
+// map(), named_struct(), parse_json() or X'..' literals.
+const allTypesInsert = `INSERT INTO main.types.all_types VALUES
+  (127Y, 32767S, 2147483647, 9223372036854775807L, CAST(0.1 AS FLOAT), 2.25D, -12.34,
+   true, 'hello, "world"', unhex('CAFE'), DATE '2024-11-24', TIMESTAMP '2024-11-24 10:00:00.123', '2024-11-24 10:00:00',
+   [1, 2, NULL], MAP {'a': 1, 'b': NULL}, {'a': 1, 'b': 'x'}, '{"k": [1, 2], "a": null}'),
+  (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`
+
+func TestStatementAPI(t *testing.T) {
+	s := startServer(t, "", "--memory")
+	s.sql("CREATE SCHEMA main.types")
+	s.sql(allTypesDDL)
+	s.sql(allTypesInsert)
+	s.sql("CREATE TABLE main.types.nested (id INT, a ARRAY<STRUCT<z: INT, a: DATE>>, m MAP<STRING, ARRAY<DECIMAL(5,2)>>, " +
+		"s STRUCT<ts: TIMESTAMP, ntz: TIMESTAMP_NTZ, b: BINARY, inner: STRUCT<y: STRING, x: DOUBLE>>, mm MAP<DATE, STRUCT<n: BIGINT>>)")
+	s.sql(`INSERT INTO main.types.nested VALUES
+	  (1, [{'z': 1, 'a': DATE '2024-11-24'}, NULL], MAP {'p': [1.5, NULL, -2.25]}, {'ts': TIMESTAMP '2024-11-24 10:00:00', 'ntz': '2024-11-24 10:00:00.5', 'b': unhex('00FF'), 'inner': {'y': 'why', 'x': 0.5}}, MAP {DATE '2024-11-24': {'n': 7}}),
+	  (2, [], MAP {}, {'ts': NULL, 'ntz': NULL, 'b': NULL, 'inner': NULL}, NULL),
+	  (3, NULL, NULL, NULL, NULL)`)
+	s.sql("CREATE CATALOG lab")
+	s.sql("CREATE SCHEMA lab.iot")
+	s.sql("CREATE TABLE lab.iot.readings (device_id STRING NOT NULL COMMENT 'who sent it', ts TIMESTAMP NOT NULL, temp DOUBLE, " +
+		"day DATE) PARTITIONED BY (day) COMMENT 'raw readings'")
+	s.sql("INSERT INTO lab.iot.readings VALUES ('d1', TIMESTAMP '2024-11-24 10:00:00', 21.5, DATE '2024-11-24'), " +
+		"('d2', TIMESTAMP '2024-11-24 10:00:01.250', NULL, DATE '2024-11-24')")
+
+	t.Run("all_types", func(t *testing.T) {
+		tr := newTranscript(t, s)
+		r := tr.sql("SELECT * FROM main.types.all_types ORDER BY i NULLS LAST")
+		wantCols := []string{
+			"tiny BYTE TINYINT", "small SHORT SMALLINT", "i INT INT", "big LONG BIGINT", "f FLOAT FLOAT", "d DOUBLE DOUBLE",
+			"dec DECIMAL DECIMAL(10,2)", "b BOOLEAN BOOLEAN", "s STRING STRING", "bin BINARY BINARY", "day DATE DATE",
+			"ts TIMESTAMP TIMESTAMP", "ntz TIMESTAMP TIMESTAMP_NTZ", "arr ARRAY ARRAY<INT>", "m MAP MAP<STRING, INT>",
+			"st STRUCT STRUCT<a: INT, b: STRING>", "v STRING VARIANT",
+		}
+		if got := columnsOf(r); !equalStrings(got, wantCols) {
+			t.Errorf("columns:\n got %q\nwant %q", got, wantCols)
+		}
+		wantRow := []string{"127", "32767", "2147483647", "9223372036854775807", "0.1", "2.25", "-12.34",
+			"true", `hello, "world"`, "yv4=", "2024-11-24", "2024-11-24T10:00:00.123Z", "2024-11-24T10:00:00.000",
+			"[1,2,null]", `{"a":1,"b":null}`, `{"a":1,"b":"x"}`, `{"a":null,"k":[1,2]}`}
+		rows := rowsOf(r)
+		if len(rows) != 2 || !equalStrings(rows[0], wantRow) {
+			t.Fatalf("rows:\n got %q\nwant %q", rows, wantRow)
+		}
+		for j, v := range r.Result.DataArray[1] {
+			if v != nil {
+				t.Errorf("NULL row: column %d = %q", j, *v)
+			}
+		}
+		tr.check("all_types")
+	})
+
+	t.Run("aggregates", func(t *testing.T) {
+		tr := newTranscript(t, s)
+		r := tr.sql("SELECT count(*) AS n, max(ts) AS latest, min(day) AS first_day FROM main.types.all_types")
+		if got, want := columnsOf(r), []string{"n LONG BIGINT", "latest TIMESTAMP TIMESTAMP", "first_day DATE DATE"}; !equalStrings(got, want) {
+			t.Errorf("columns %q, want %q", got, want)
+		}
+		if got := rowsOf(r); len(got) != 1 || !equalStrings(got[0], []string{"2", "2024-11-24T10:00:00.123Z", "2024-11-24"}) {
+			t.Errorf("rows %q", got)
+		}
+		tr.check("aggregates")
+	})
+
+	t.Run("nulls", func(t *testing.T) {
+		tr := newTranscript(t, s)
+		r := tr.sql("SELECT CAST(NULL AS STRING) AS s, CAST(NULL AS INT) AS i, CAST(NULL AS TIMESTAMP) AS ts, " +
+			"[1, NULL] AS arr, {'a': NULL} AS st, MAP {'k': NULL} AS m, coalesce(NULL, 'fallback') AS c")
+		want := []string{"NULL", "NULL", "NULL", "[1,null]", `{"a":null}`, `{"k":null}`, "fallback"}
+		if got := rowsOf(r); len(got) != 1 || !equalStrings(got[0], want) {
+			t.Errorf("rows %q, want %q", got, want)
+		}
+		tr.sql("SELECT * FROM main.types.all_types WHERE i IS NULL")
+		tr.sql("SELECT i FROM main.types.all_types WHERE i = -1")
+		tr.check("nulls")
+	})
+
+	t.Run("nested", func(t *testing.T) {
+		tr := newTranscript(t, s)
+		r := tr.sql("SELECT * FROM main.types.nested ORDER BY id")
+		wantCols := []string{"id INT INT", "a ARRAY ARRAY<STRUCT<z: INT, a: DATE>>", "m MAP MAP<STRING, ARRAY<DECIMAL(5,2)>>",
+			"s STRUCT STRUCT<ts: TIMESTAMP, ntz: TIMESTAMP_NTZ, b: BINARY, inner: STRUCT<y: STRING, x: DOUBLE>>",
+			"mm MAP MAP<DATE, STRUCT<n: BIGINT>>"}
+		if got := columnsOf(r); !equalStrings(got, wantCols) {
+			t.Errorf("columns:\n got %q\nwant %q", got, wantCols)
+		}
+		// Nested values are rendered by their type like top-level ones,
+		// struct fields keep their declared order.
+		want := [][]string{
+			{"1", `[{"z":1,"a":"2024-11-24"},null]`, `{"p":[1.50,null,-2.25]}`,
+				`{"ts":"2024-11-24T10:00:00.000Z","ntz":"2024-11-24T10:00:00.500","b":"AP8=","inner":{"y":"why","x":0.5}}`,
+				`{"2024-11-24":{"n":7}}`},
+			{"2", `[]`, `{}`, `{"ts":null,"ntz":null,"b":null,"inner":null}`, "NULL"},
+			{"3", "NULL", "NULL", "NULL", "NULL"},
+		}
+		got := rowsOf(r)
+		if len(got) != len(want) {
+			t.Fatalf("rows %q", got)
+		}
+		for i := range want {
+			if !equalStrings(got[i], want[i]) {
+				t.Errorf("row %d:\n got %q\nwant %q", i, got[i], want[i])
+			}
+		}
+		r = tr.sql("SELECT s.inner.y AS y, m['p'] AS p, s.ts AS ts, mm AS mm FROM main.types.nested WHERE id = 1")
+		if got := rowsOf(r); len(got) != 1 || !equalStrings(got[0], []string{"why", "[1.50,null,-2.25]", "2024-11-24T10:00:00.000Z", `{"2024-11-24":{"n":7}}`}) {
+			t.Errorf("field access: %q (columns %q)", got, columnsOf(r))
+		}
+		tr.check("nested")
+	})
+
+	t.Run("parameters", func(t *testing.T) {
+		tr := newTranscript(t, s)
+		r := tr.exec(map[string]any{
+			"statement": "SELECT :n + 1 AS n1, :s AS s, :ts AS ts, :missing_int AS null_int, :untyped_null AS null_string",
+			"parameters": []map[string]any{
+				{"name": "n", "value": "41", "type": "INT"},
+				{"name": "s", "value": "it's"},
+				{"name": "ts", "value": "2024-11-24T10:00:00Z", "type": "TIMESTAMP"},
+				{"name": "missing_int", "type": "INT"},
+				{"name": "untyped_null", "value": nil},
+			},
+		})
+		if got, want := columnsOf(r), []string{"n1 INT INT", "s STRING STRING", "ts TIMESTAMP TIMESTAMP", "null_int INT INT", "null_string STRING STRING"}; !equalStrings(got, want) {
+			t.Errorf("columns %q, want %q", got, want)
+		}
+		if got := rowsOf(r); len(got) != 1 || !equalStrings(got[0], []string{"42", "it's", "2024-11-24T10:00:00.000Z", "NULL", "NULL"}) {
+			t.Errorf("rows %q", got)
+		}
+		// A marker used twice binds once; markers work in WHERE.
+		r = tr.exec(map[string]any{
+			"statement":  "SELECT device_id FROM lab.iot.readings WHERE device_id = :dev OR device_id = :dev || 'x' ORDER BY 1",
+			"parameters": []map[string]any{{"name": "dev", "value": "d2", "type": "STRING"}},
+		})
+		if got := rowsOf(r); len(got) != 1 || got[0][0] != "d2" {
+			t.Errorf("WHERE with a parameter: %q", got)
+		}
+		r = tr.exec(map[string]any{"statement": "SELECT :nope AS x"})
+		if r.Status.State != "FAILED" || r.Status.Error.ErrorCode != "INVALID_PARAMETER_VALUE" || !strings.Contains(r.Status.Error.Message, ":nope") {
+			t.Errorf("missing parameter: %+v", r.Status)
+		}
+		tr.check("parameters")
+	})
+
+	t.Run("failed", func(t *testing.T) {
+		tr := newTranscript(t, s)
+		tests := []struct{ stmt, code, contains string }{
+			{"SELECT * FROM main.types.missing", "BAD_REQUEST", "[TABLE_OR_VIEW_NOT_FOUND]"},
+			{"OPTIMIZE main.types.all_types", "NOT_IMPLEMENTED", "OPTIMIZE"},
+			{"CREATE TABLE main.types.all_types (a INT)", "RESOURCE_ALREADY_EXISTS", "all_types"},
+			{"USE CATALOG nope", "CATALOG_DOES_NOT_EXIST", "nope"},
+		}
+		for _, tc := range tests {
+			r := tr.sql(tc.stmt)
+			if r.Status.State != "FAILED" || r.Status.Error.ErrorCode != tc.code || !strings.Contains(r.Status.Error.Message, tc.contains) {
+				t.Errorf("%s: %+v %+v", tc.stmt, r.Status, r.Status.Error)
+			}
+		}
+		tr.check("failed")
+	})
+
+	t.Run("ddl", func(t *testing.T) {
+		tr := newTranscript(t, s)
+		for _, stmt := range []string{
+			"CREATE SCHEMA main.ddl_demo COMMENT 'scratch'",
+			"CREATE TABLE main.ddl_demo.t (a INT, b STRING) COMMENT 'demo'",
+			"ALTER TABLE main.ddl_demo.t ADD COLUMNS (c DOUBLE)",
+			"INSERT INTO main.ddl_demo.t VALUES (1, 'x', 0.5), (2, 'y', NULL)",
+			"UPDATE main.ddl_demo.t SET c = 1.5 WHERE a = 2",
+			"DELETE FROM main.ddl_demo.t WHERE a = 1",
+			"DROP TABLE main.ddl_demo.t",
+			"DROP SCHEMA main.ddl_demo",
+		} {
+			r := tr.sql(stmt)
+			if r.Status.State != "SUCCEEDED" {
+				t.Fatalf("%s: %+v", stmt, r.Status)
+			}
+			dml := strings.HasPrefix(stmt, "INSERT") || strings.HasPrefix(stmt, "UPDATE") || strings.HasPrefix(stmt, "DELETE")
+			if !dml && (r.Manifest.Schema.ColumnCount != 0 || len(r.Result.DataArray) != 0) {
+				t.Errorf("%s: DDL returned columns %q rows %q", stmt, columnsOf(r), rowsOf(r))
+			}
+			if dml && (r.Manifest.Schema.ColumnCount != 1 || r.Manifest.Schema.Columns[0].TypeName != "LONG") {
+				t.Errorf("%s: DML returned columns %q", stmt, columnsOf(r))
+			}
+		}
+		tr.check("ddl")
+	})
+
+	t.Run("show", func(t *testing.T) {
+		tr := newTranscript(t, s)
+		checks := []struct {
+			stmt string
+			cols []string
+			rows []string // first cell of each row... or the joined row
+		}{
+			{"SHOW CATALOGS", []string{"catalog STRING STRING"}, []string{"lab", "main"}},
+			{"SHOW CATALOGS LIKE 'l*'", []string{"catalog STRING STRING"}, []string{"lab"}},
+			{"SHOW SCHEMAS IN lab", []string{"databaseName STRING STRING"}, []string{"iot"}},
+			{"SHOW SCHEMAS", []string{"databaseName STRING STRING"}, []string{"default", "types"}},
+			{"SHOW TABLES IN main.types", []string{"database STRING STRING", "tableName STRING STRING", "isTemporary BOOLEAN BOOLEAN"},
+				[]string{"types all_types false", "types nested false"}},
+			{"SHOW TABLES IN lab.iot LIKE 'read*'", []string{"database STRING STRING", "tableName STRING STRING", "isTemporary BOOLEAN BOOLEAN"},
+				[]string{"iot readings false"}},
+		}
+		for _, c := range checks {
+			r := tr.sql(c.stmt)
+			if got := columnsOf(r); !equalStrings(got, c.cols) {
+				t.Errorf("%s: columns %q, want %q", c.stmt, got, c.cols)
+			}
+			var got []string
+			for _, row := range rowsOf(r) {
+				got = append(got, strings.Join(row, " "))
+			}
+			if !equalSets(got, c.rows) {
+				t.Errorf("%s: rows %q, want %q", c.stmt, got, c.rows)
+			}
+		}
+		tr.check("show")
+	})
+
+	t.Run("describe", func(t *testing.T) {
+		tr := newTranscript(t, s)
+		r := tr.sql("DESCRIBE TABLE lab.iot.readings")
+		if got, want := columnsOf(r), []string{"col_name STRING STRING", "data_type STRING STRING", "comment STRING STRING"}; !equalStrings(got, want) {
+			t.Errorf("columns %q", got)
+		}
+		rows := rowsOf(r)
+		if len(rows) < 4 || !equalStrings(rows[0], []string{"device_id", "string not null", "who sent it"}) ||
+			!equalStrings(rows[2], []string{"temp", "double", "NULL"}) {
+			t.Errorf("rows %q", rows)
+		}
+		tr.sql("DESCRIBE main.types.nested")
+		tr.check("describe")
+	})
+
+	t.Run("catalog_and_schema_fields", func(t *testing.T) {
+		tr := newTranscript(t, s)
+		r := tr.exec(map[string]any{"statement": "SELECT device_id, temp FROM readings ORDER BY device_id", "catalog": "lab", "schema": "iot"})
+		if got := rowsOf(r); len(got) != 2 || !equalStrings(got[0], []string{"d1", "21.5"}) || !equalStrings(got[1], []string{"d2", "NULL"}) {
+			t.Errorf("unqualified SELECT in lab.iot: %+v %q", r.Status, got)
+		}
+		r = tr.exec(map[string]any{"statement": "SHOW TABLES", "catalog": "lab", "schema": "iot"})
+		if got := rowsOf(r); len(got) != 1 || got[0][1] != "readings" {
+			t.Errorf("SHOW TABLES in lab.iot: %q", got)
+		}
+		// schema alone is a schema of the default catalog main.
+		r = tr.exec(map[string]any{"statement": "SELECT count(*) AS n FROM all_types", "schema": "types"})
+		if got := rowsOf(r); len(got) != 1 || got[0][0] != "2" {
+			t.Errorf("unqualified SELECT in main.types: %+v %q", r.Status, got)
+		}
+		// A two-part name is schema.table in the request's catalog.
+		r = tr.exec(map[string]any{"statement": "SELECT count(*) AS n FROM iot.readings", "catalog": "lab"})
+		if got := rowsOf(r); len(got) != 1 || got[0][0] != "2" {
+			t.Errorf("two-part name in lab: %+v %q", r.Status, got)
+		}
+		// USE inside the statement text changes the namespace for what follows.
+		r = tr.exec(map[string]any{"statement": "USE SCHEMA lab.iot; SELECT count(*) AS n FROM readings"})
+		if got := rowsOf(r); len(got) != 1 || got[0][0] != "2" {
+			t.Errorf("USE then SELECT: %+v %q", r.Status, got)
+		}
+		// A namespace that does not exist fails instead of resolving names elsewhere.
+		r = tr.exec(map[string]any{"statement": "SELECT count(*) FROM all_types", "catalog": "nope"})
+		if r.Status.State != "FAILED" || r.Status.Error.ErrorCode != "CATALOG_DOES_NOT_EXIST" {
+			t.Errorf("unknown catalog: %+v %+v", r.Status, r.Status.Error)
+		}
+		r = tr.exec(map[string]any{"statement": "SELECT count(*) FROM all_types", "schema": "nope"})
+		if r.Status.State != "FAILED" || r.Status.Error.ErrorCode != "SCHEMA_DOES_NOT_EXIST" {
+			t.Errorf("unknown schema: %+v %+v", r.Status, r.Status.Error)
+		}
+		tr.check("catalog_and_schema_fields")
+	})
+
+	t.Run("async", func(t *testing.T) {
+		tr := newTranscript(t, s)
+		r := tr.exec(map[string]any{"statement": "SELECT device_id FROM lab.iot.readings ORDER BY 1", "wait_timeout": "0s"})
+		if r.Status.State != "PENDING" && r.Status.State != "RUNNING" {
+			t.Fatalf("wait_timeout 0s: state %s, want PENDING", r.Status.State)
+		}
+		id := r.StatementID
+		// Poll without recording until the statement is done, then
+		// record the final GET.
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			code, body := s.call("GET", statementsPath+"/"+id, devToken, nil)
+			if code != 200 {
+				t.Fatalf("poll: HTTP %d %s", code, body)
+			}
+			st := checkStatementConventions(t, body)
+			if st.Status.State != "PENDING" && st.Status.State != "RUNNING" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("statement still %s after 30s", st.Status.State)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		r = tr.get(id)
+		if r.StatementID != id || r.Status.State != "SUCCEEDED" {
+			t.Fatalf("GET: %s %+v", r.StatementID, r.Status)
+		}
+		if got := rowsOf(r); len(got) != 2 || got[0][0] != "d1" || got[1][0] != "d2" {
+			t.Errorf("rows %q", got)
+		}
+		code, body := tr.do("GET", statementsPath+"/"+id+"/result/chunks/0", devToken, nil)
+		if code != 200 || !strings.Contains(string(body), `"data_array":[["d1"],["d2"]]`) {
+			t.Errorf("chunk 0: %d %s", code, body)
+		}
+		code, body = tr.do("GET", statementsPath+"/"+id+"/result/chunks/1", devToken, nil)
+		if code != 404 {
+			t.Errorf("chunk 1: %d %s", code, body)
+		}
+		tr.check("async")
+	})
+
+	t.Run("cancel_finished", func(t *testing.T) {
+		tr := newTranscript(t, s)
+		r := tr.sql("SELECT 1 AS one")
+		code, body := tr.do("POST", statementsPath+"/"+r.StatementID+"/cancel", devToken, nil)
+		if code != 200 || strings.TrimSpace(string(body)) != "{}" {
+			t.Errorf("cancel: %d %s", code, body)
+		}
+		// Canceling a finished statement changes nothing.
+		r2 := tr.get(r.StatementID)
+		if r2.Status.State != "SUCCEEDED" || rowsOf(r2)[0][0] != "1" {
+			t.Errorf("after cancel: %+v %q", r2.Status, rowsOf(r2))
+		}
+		code, body = tr.do("POST", statementsPath+"/no-such-statement/cancel", devToken, nil)
+		if code != 404 || !strings.Contains(string(body), "RESOURCE_DOES_NOT_EXIST") {
+			t.Errorf("cancel unknown: %d %s", code, body)
+		}
+		tr.check("cancel_finished")
+	})
+
+	t.Run("request_errors", func(t *testing.T) {
+		tr := newTranscript(t, s)
+		tests := []struct {
+			name, method, path, token string
+			body                      any
+			status                    int
+			code, contains            string
+		}{
+			{"unknown statement", "GET", statementsPath + "/no-such-statement", devToken, nil, 404, "RESOURCE_DOES_NOT_EXIST", "no-such-statement"},
+			{"CSV format", "POST", statementsPath, devToken, map[string]any{"statement": "SELECT 1", "warehouse_id": "w", "format": "CSV"}, 400, "INVALID_PARAMETER_VALUE", "CSV"},
+			{"external links", "POST", statementsPath, devToken, map[string]any{"statement": "SELECT 1", "warehouse_id": "w", "disposition": "EXTERNAL_LINKS"}, 400, "INVALID_PARAMETER_VALUE", "EXTERNAL_LINKS"},
+			{"missing statement", "POST", statementsPath, devToken, map[string]any{"warehouse_id": "w"}, 400, "INVALID_PARAMETER_VALUE", "statement"},
+			{"blank statement", "POST", statementsPath, devToken, map[string]any{"statement": "  ", "warehouse_id": "w"}, 400, "INVALID_PARAMETER_VALUE", "statement"},
+			{"malformed JSON", "POST", statementsPath, devToken, `{"statement": "SELECT 1"`, 400, "INVALID_PARAMETER_VALUE", "malformed JSON"},
+			{"empty body", "POST", statementsPath, devToken, "", 400, "INVALID_PARAMETER_VALUE", "empty"},
+			{"bad wait_timeout", "POST", statementsPath, devToken, map[string]any{"statement": "SELECT 1", "wait_timeout": "60s"}, 400, "INVALID_PARAMETER_VALUE", "wait_timeout"},
+			{"parameter without name", "POST", statementsPath, devToken, map[string]any{"statement": "SELECT 1", "parameters": []map[string]any{{"value": "1"}}}, 400, "INVALID_PARAMETER_VALUE", "name"},
+			{"missing token", "POST", statementsPath, "", map[string]any{"statement": "SELECT 1", "warehouse_id": "w"}, 401, "UNAUTHENTICATED", ""},
+			{"wrong token", "POST", statementsPath, "dapi-wrong", map[string]any{"statement": "SELECT 1", "warehouse_id": "w"}, 401, "UNAUTHENTICATED", ""},
+			{"GET without token", "GET", statementsPath + "/no-such-statement", "", nil, 401, "UNAUTHENTICATED", ""},
+		}
+		for _, tc := range tests {
+			code, body := tr.do(tc.method, tc.path, tc.token, tc.body)
+			var e struct {
+				ErrorCode string `json:"error_code"`
+				Message   string `json:"message"`
+			}
+			if err := json.Unmarshal(body, &e); err != nil {
+				t.Errorf("%s: body %q is not JSON", tc.name, body)
+			}
+			if code != tc.status || e.ErrorCode != tc.code || !strings.Contains(e.Message, tc.contains) {
+				t.Errorf("%s: got %d %s", tc.name, code, body)
+			}
+		}
+		tr.check("request_errors")
+	})
+}
+
+// equalSets reports whether a and b hold the same strings in any order.
+func equalSets(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	seen := map[string]int{}
+	for _, x := range a {
+		seen[x]++
+	}
+	for _, x := range b {
+		seen[x]--
+		if seen[x] < 0 {
+			return false
+		}
+	}
+	return true
+}
