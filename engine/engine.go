@@ -147,6 +147,8 @@ func (e *Engine) openStores(ctx context.Context) error {
 		for _, q := range []string{
 			"SET checkpoint_threshold = '" + e.opts.CheckpointThreshold + "'",
 			"SET TimeZone = 'UTC'",
+			// Databricks sorts NULLs first ascending and last descending.
+			"SET default_null_order = 'nulls_first_on_asc_last_on_desc'",
 			"SET memory_limit = '" + e.opts.MemoryLimit + "'",
 			"SET autoinstall_known_extensions = false",
 			"SET autoload_known_extensions = false",
