@@ -270,6 +270,9 @@ func (s *Server) identity(r *http.Request) (*engine.Identity, error) {
 func (s *Server) routes() http.Handler {
 	r := mux.NewRouter()
 	r.UseEncodedPath()
+	// No 301 to a cleaned path: a client follows it with a GET, so the
+	// SDK's POST //oidc/v1/token (workspace URL ending in "/") would fail.
+	r.SkipClean(true)
 	r.HandleFunc("/healthz", s.healthz).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/readyz", s.readyz).Methods(http.MethodGet, http.MethodHead)
 	// The SDK concatenates the workspace URL and /oidc/v1/token, so any
