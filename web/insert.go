@@ -17,11 +17,7 @@ func pathUnescape(s string) (string, error) { return url.PathUnescape(s) }
 
 // insert implements REST POST /zerobus/v1/tables/{table}/insert: a JSON
 // array of records (or one JSON object), all-or-nothing, 200 {} once durable.
-func (s *Server) insert(w http.ResponseWriter, r *http.Request) error {
-	id, err := s.identity(r)
-	if err != nil {
-		return err
-	}
+func (s *Server) insert(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && mt != "text/json") {

@@ -52,11 +52,7 @@ func writeOAuthError(w http.ResponseWriter, status int, code, desc string) {
 }
 
 // createPAT implements POST /api/2.0/token/create.
-func (s *Server) createPAT(w http.ResponseWriter, r *http.Request) error {
-	id, err := s.identity(r)
-	if err != nil {
-		return err
-	}
+func (s *Server) createPAT(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
 	var req struct {
 		Comment         string `json:"comment"`
 		LifetimeSeconds int64  `json:"lifetime_seconds"`
@@ -92,11 +88,7 @@ func tableFromPath(raw string) string {
 
 // createPrincipal implements POST /zbemu/v1/principals (a zbemu extension,
 // admin only): it creates a service principal and returns its secret once.
-func (s *Server) createPrincipal(w http.ResponseWriter, r *http.Request) error {
-	id, err := s.identity(r)
-	if err != nil {
-		return err
-	}
+func (s *Server) createPrincipal(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
 	if !id.Admin {
 		return &httpError{http.StatusForbidden, "PERMISSION_DENIED", "only an admin principal may create service principals"}
 	}

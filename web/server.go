@@ -267,6 +267,20 @@ func (s *Server) identity(r *http.Request) (*engine.Identity, error) {
 	return s.e.Authenticate(r.Context(), bearer(r))
 }
 
+// authedFunc is a handler that runs as an authenticated identity.
+type authedFunc func(w http.ResponseWriter, r *http.Request, id *engine.Identity) error
+
+// authed authenticates the bearer token before running h.
+func (s *Server) authed(h authedFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := s.identity(r)
+		if err != nil {
+			return err
+		}
+		return h(w, r, id)
+	}
+}
+
 func (s *Server) routes() http.Handler {
 	r := mux.NewRouter()
 	r.UseEncodedPath()
@@ -280,9 +294,9 @@ func (s *Server) routes() http.Handler {
 	r.MatcherFunc(func(r *http.Request, _ *mux.RouteMatch) bool {
 		return strings.HasSuffix(r.URL.Path, "/oidc/v1/token")
 	}).Methods(http.MethodPost).HandlerFunc(s.handle(s.token))
-	r.HandleFunc("/api/2.0/token/create", s.handle(s.createPAT)).Methods(http.MethodPost)
-	r.HandleFunc("/zbemu/v1/principals", s.handle(s.createPrincipal)).Methods(http.MethodPost)
-	r.HandleFunc("/zerobus/v1/tables/{table}/insert", s.handle(s.insert)).Methods(http.MethodPost)
+	r.HandleFunc("/api/2.0/token/create", s.handle(s.authed(s.createPAT))).Methods(http.MethodPost)
+	r.HandleFunc("/zbemu/v1/principals", s.handle(s.authed(s.createPrincipal))).Methods(http.MethodPost)
+	r.HandleFunc("/zerobus/v1/tables/{table}/insert", s.handle(s.authed(s.insert))).Methods(http.MethodPost)
 	s.statementRoutes(r)
 	s.unityCatalogRoutes(r)
 	r.NotFoundHandler = s.handle(func(w http.ResponseWriter, r *http.Request) error {

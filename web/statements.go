@@ -138,11 +138,11 @@ func (st *statement) snapshot() StatementResponse {
 }
 
 func (s *Server) statementRoutes(r *mux.Router) {
-	r.HandleFunc("/api/2.0/sql/statements", s.handle(s.executeStatement)).Methods(http.MethodPost)
-	r.HandleFunc("/api/2.0/sql/statements/", s.handle(s.executeStatement)).Methods(http.MethodPost)
-	r.HandleFunc("/api/2.0/sql/statements/{id}", s.handle(s.getStatement)).Methods(http.MethodGet)
-	r.HandleFunc("/api/2.0/sql/statements/{id}/cancel", s.handle(s.cancelStatement)).Methods(http.MethodPost)
-	r.HandleFunc("/api/2.0/sql/statements/{id}/result/chunks/{chunk}", s.handle(s.getChunk)).Methods(http.MethodGet)
+	r.HandleFunc("/api/2.0/sql/statements", s.handle(s.authed(s.executeStatement))).Methods(http.MethodPost)
+	r.HandleFunc("/api/2.0/sql/statements/", s.handle(s.authed(s.executeStatement))).Methods(http.MethodPost)
+	r.HandleFunc("/api/2.0/sql/statements/{id}", s.handle(s.authed(s.getStatement))).Methods(http.MethodGet)
+	r.HandleFunc("/api/2.0/sql/statements/{id}/cancel", s.handle(s.authed(s.cancelStatement))).Methods(http.MethodPost)
+	r.HandleFunc("/api/2.0/sql/statements/{id}/result/chunks/{chunk}", s.handle(s.authed(s.getChunk))).Methods(http.MethodGet)
 }
 
 // parseWaitTimeout accepts "0s" (asynchronous) or "5s".."50s"; default 10s.
@@ -157,11 +157,7 @@ func parseWaitTimeout(v string) (time.Duration, error) {
 	return time.Duration(n) * time.Second, nil
 }
 
-func (s *Server) executeStatement(w http.ResponseWriter, r *http.Request) error {
-	id, err := s.identity(r)
-	if err != nil {
-		return err
-	}
+func (s *Server) executeStatement(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
 	var req statementRequest
 	if err := decodeJSON(r, &req); err != nil {
 		return err
@@ -265,9 +261,6 @@ func shapeResult(res *engine.Result, rowLimit int64) (*manifest, *resultData) {
 }
 
 func (s *Server) lookupStatement(r *http.Request) (*statement, error) {
-	if _, err := s.identity(r); err != nil {
-		return nil, err
-	}
 	id := mux.Vars(r)["id"]
 	st, ok := s.stmts.get(id)
 	if !ok {
@@ -276,7 +269,7 @@ func (s *Server) lookupStatement(r *http.Request) (*statement, error) {
 	return st, nil
 }
 
-func (s *Server) getStatement(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) getStatement(w http.ResponseWriter, r *http.Request, _ *engine.Identity) error {
 	st, err := s.lookupStatement(r)
 	if err != nil {
 		return err
@@ -286,7 +279,7 @@ func (s *Server) getStatement(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) getChunk(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) getChunk(w http.ResponseWriter, r *http.Request, _ *engine.Identity) error {
 	st, err := s.lookupStatement(r)
 	if err != nil {
 		return err
@@ -308,7 +301,7 @@ func (s *Server) cancel(st *statement) {
 	st.cancel()
 }
 
-func (s *Server) cancelStatement(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) cancelStatement(w http.ResponseWriter, r *http.Request, _ *engine.Identity) error {
 	st, err := s.lookupStatement(r)
 	if err != nil {
 		return err

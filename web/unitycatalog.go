@@ -17,56 +17,38 @@ import (
 const ucBase = "/api/2.1/unity-catalog"
 
 func (s *Server) unityCatalogRoutes(r *mux.Router) {
-	r.HandleFunc(ucBase+"/catalogs", s.handle(s.listCatalogs)).Methods(http.MethodGet)
-	r.HandleFunc(ucBase+"/catalogs", s.handle(s.createCatalog)).Methods(http.MethodPost)
-	r.HandleFunc(ucBase+"/catalogs/{name}", s.handle(s.getCatalog)).Methods(http.MethodGet)
-	r.HandleFunc(ucBase+"/catalogs/{name}", s.handle(s.deleteCatalog)).Methods(http.MethodDelete)
-	r.HandleFunc(ucBase+"/schemas", s.handle(s.listSchemas)).Methods(http.MethodGet)
-	r.HandleFunc(ucBase+"/schemas", s.handle(s.createSchema)).Methods(http.MethodPost)
-	r.HandleFunc(ucBase+"/schemas/{full_name}", s.handle(s.getSchema)).Methods(http.MethodGet)
-	r.HandleFunc(ucBase+"/schemas/{full_name}", s.handle(s.deleteSchema)).Methods(http.MethodDelete)
-	r.HandleFunc(ucBase+"/tables", s.handle(s.listTables)).Methods(http.MethodGet)
-	r.HandleFunc(ucBase+"/tables", s.handle(s.createTableREST)).Methods(http.MethodPost)
-	r.HandleFunc(ucBase+"/tables/{full_name}", s.handle(s.getTable)).Methods(http.MethodGet)
-	r.HandleFunc(ucBase+"/tables/{full_name}/exists", s.handle(s.tableExists)).Methods(http.MethodGet)
-	r.HandleFunc(ucBase+"/tables/{full_name}", s.handle(s.deleteTable)).Methods(http.MethodDelete)
+	r.HandleFunc(ucBase+"/catalogs", s.handle(s.authed(s.listCatalogs))).Methods(http.MethodGet)
+	r.HandleFunc(ucBase+"/catalogs", s.handle(s.authed(s.createCatalog))).Methods(http.MethodPost)
+	r.HandleFunc(ucBase+"/catalogs/{name}", s.handle(s.authed(s.getCatalog))).Methods(http.MethodGet)
+	r.HandleFunc(ucBase+"/catalogs/{name}", s.handle(s.authed(s.deleteCatalog))).Methods(http.MethodDelete)
+	r.HandleFunc(ucBase+"/schemas", s.handle(s.authed(s.listSchemas))).Methods(http.MethodGet)
+	r.HandleFunc(ucBase+"/schemas", s.handle(s.authed(s.createSchema))).Methods(http.MethodPost)
+	r.HandleFunc(ucBase+"/schemas/{full_name}", s.handle(s.authed(s.getSchema))).Methods(http.MethodGet)
+	r.HandleFunc(ucBase+"/schemas/{full_name}", s.handle(s.authed(s.deleteSchema))).Methods(http.MethodDelete)
+	r.HandleFunc(ucBase+"/tables", s.handle(s.authed(s.listTables))).Methods(http.MethodGet)
+	r.HandleFunc(ucBase+"/tables", s.handle(s.authed(s.createTableREST))).Methods(http.MethodPost)
+	r.HandleFunc(ucBase+"/tables/{full_name}", s.handle(s.authed(s.getTable))).Methods(http.MethodGet)
+	r.HandleFunc(ucBase+"/tables/{full_name}/exists", s.handle(s.authed(s.tableExists))).Methods(http.MethodGet)
+	r.HandleFunc(ucBase+"/tables/{full_name}", s.handle(s.authed(s.deleteTable))).Methods(http.MethodDelete)
 }
 
 func pathVar(r *http.Request, name string) string { return tableFromPath(mux.Vars(r)[name]) }
 
-// authed runs h after authenticating the caller.
-func (s *Server) authed(h handlerFunc) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		if _, err := s.identity(r); err != nil {
-			return err
-		}
-		return h(w, r)
-	}
+func (s *Server) listCatalogs(w http.ResponseWriter, r *http.Request, _ *engine.Identity) error {
+	writeJSON(w, http.StatusOK, map[string]any{"catalogs": s.e.ListCatalogs(r.Context())})
+	return nil
 }
 
-func (s *Server) listCatalogs(w http.ResponseWriter, r *http.Request) error {
-	return s.authed(func(w http.ResponseWriter, r *http.Request) error {
-		writeJSON(w, http.StatusOK, map[string]any{"catalogs": s.e.ListCatalogs(r.Context())})
-		return nil
-	})(w, r)
-}
-
-func (s *Server) getCatalog(w http.ResponseWriter, r *http.Request) error {
-	return s.authed(func(w http.ResponseWriter, r *http.Request) error {
-		c, err := s.e.GetCatalog(r.Context(), pathVar(r, "name"))
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, c)
-		return nil
-	})(w, r)
-}
-
-func (s *Server) createCatalog(w http.ResponseWriter, r *http.Request) error {
-	id, err := s.identity(r)
+func (s *Server) getCatalog(w http.ResponseWriter, r *http.Request, _ *engine.Identity) error {
+	c, err := s.e.GetCatalog(r.Context(), pathVar(r, "name"))
 	if err != nil {
 		return err
 	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+func (s *Server) createCatalog(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
 	var req struct {
 		Name       string            `json:"name"`
 		Comment    string            `json:"comment"`
@@ -91,29 +73,25 @@ func boolQuery(r *http.Request, name string) bool {
 	return b
 }
 
-func (s *Server) deleteCatalog(w http.ResponseWriter, r *http.Request) error {
-	return s.authed(func(w http.ResponseWriter, r *http.Request) error {
-		if err := s.e.DropCatalog(r.Context(), pathVar(r, "name"), false, boolQuery(r, "force")); err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, struct{}{})
-		return nil
-	})(w, r)
+func (s *Server) deleteCatalog(w http.ResponseWriter, r *http.Request, _ *engine.Identity) error {
+	if err := s.e.DropCatalog(r.Context(), pathVar(r, "name"), false, boolQuery(r, "force")); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, struct{}{})
+	return nil
 }
 
-func (s *Server) listSchemas(w http.ResponseWriter, r *http.Request) error {
-	return s.authed(func(w http.ResponseWriter, r *http.Request) error {
-		cat := r.URL.Query().Get("catalog_name")
-		if cat == "" {
-			return badRequest("query parameter catalog_name is required")
-		}
-		list, err := s.e.ListSchemas(r.Context(), cat)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"schemas": list})
-		return nil
-	})(w, r)
+func (s *Server) listSchemas(w http.ResponseWriter, r *http.Request, _ *engine.Identity) error {
+	cat := r.URL.Query().Get("catalog_name")
+	if cat == "" {
+		return badRequest("query parameter catalog_name is required")
+	}
+	list, err := s.e.ListSchemas(r.Context(), cat)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"schemas": list})
+	return nil
 }
 
 func splitFull(full string, n int) ([]string, error) {
@@ -124,26 +102,20 @@ func splitFull(full string, n int) ([]string, error) {
 	return parts, nil
 }
 
-func (s *Server) getSchema(w http.ResponseWriter, r *http.Request) error {
-	return s.authed(func(w http.ResponseWriter, r *http.Request) error {
-		p, err := splitFull(pathVar(r, "full_name"), 2)
-		if err != nil {
-			return err
-		}
-		sc, err := s.e.GetSchema(r.Context(), p[0], p[1])
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, sc)
-		return nil
-	})(w, r)
-}
-
-func (s *Server) createSchema(w http.ResponseWriter, r *http.Request) error {
-	id, err := s.identity(r)
+func (s *Server) getSchema(w http.ResponseWriter, r *http.Request, _ *engine.Identity) error {
+	p, err := splitFull(pathVar(r, "full_name"), 2)
 	if err != nil {
 		return err
 	}
+	sc, err := s.e.GetSchema(r.Context(), p[0], p[1])
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, sc)
+	return nil
+}
+
+func (s *Server) createSchema(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
 	var req struct {
 		Name        string            `json:"name"`
 		CatalogName string            `json:"catalog_name"`
@@ -164,90 +136,76 @@ func (s *Server) createSchema(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) deleteSchema(w http.ResponseWriter, r *http.Request) error {
-	return s.authed(func(w http.ResponseWriter, r *http.Request) error {
-		p, err := splitFull(pathVar(r, "full_name"), 2)
-		if err != nil {
-			return err
-		}
-		if err := s.e.DropSchema(r.Context(), p[0], p[1], false, boolQuery(r, "force")); err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, struct{}{})
-		return nil
-	})(w, r)
+func (s *Server) deleteSchema(w http.ResponseWriter, r *http.Request, _ *engine.Identity) error {
+	p, err := splitFull(pathVar(r, "full_name"), 2)
+	if err != nil {
+		return err
+	}
+	if err := s.e.DropSchema(r.Context(), p[0], p[1], false, boolQuery(r, "force")); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, struct{}{})
+	return nil
 }
 
-func (s *Server) listTables(w http.ResponseWriter, r *http.Request) error {
-	return s.authed(func(w http.ResponseWriter, r *http.Request) error {
-		q := r.URL.Query()
-		if q.Get("catalog_name") == "" || q.Get("schema_name") == "" {
-			return badRequest("query parameters catalog_name and schema_name are required")
+func (s *Server) listTables(w http.ResponseWriter, r *http.Request, _ *engine.Identity) error {
+	q := r.URL.Query()
+	if q.Get("catalog_name") == "" || q.Get("schema_name") == "" {
+		return badRequest("query parameters catalog_name and schema_name are required")
+	}
+	list, err := s.e.ListTables(r.Context(), q.Get("catalog_name"), q.Get("schema_name"))
+	if err != nil {
+		return err
+	}
+	if list == nil {
+		list = []engine.TableInfo{}
+	}
+	if boolQuery(r, "omit_columns") {
+		for i := range list {
+			list[i].Columns = nil
 		}
-		list, err := s.e.ListTables(r.Context(), q.Get("catalog_name"), q.Get("schema_name"))
-		if err != nil {
-			return err
-		}
-		if list == nil {
-			list = []engine.TableInfo{}
-		}
-		if boolQuery(r, "omit_columns") {
-			for i := range list {
-				list[i].Columns = nil
-			}
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"tables": list})
-		return nil
-	})(w, r)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"tables": list})
+	return nil
 }
 
-func (s *Server) getTable(w http.ResponseWriter, r *http.Request) error {
-	return s.authed(func(w http.ResponseWriter, r *http.Request) error {
-		full := pathVar(r, "full_name")
-		if _, err := splitFull(full, 3); err != nil {
-			return err
-		}
-		if err := s.e.Sync(r.Context()); err != nil {
-			return err
-		}
-		t, err := s.e.GetTable(r.Context(), full)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, t)
-		return nil
-	})(w, r)
+func (s *Server) getTable(w http.ResponseWriter, r *http.Request, _ *engine.Identity) error {
+	full := pathVar(r, "full_name")
+	if _, err := splitFull(full, 3); err != nil {
+		return err
+	}
+	if err := s.e.Sync(r.Context()); err != nil {
+		return err
+	}
+	t, err := s.e.GetTable(r.Context(), full)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, t)
+	return nil
 }
 
-func (s *Server) tableExists(w http.ResponseWriter, r *http.Request) error {
-	return s.authed(func(w http.ResponseWriter, r *http.Request) error {
-		_, err := s.e.GetTable(r.Context(), pathVar(r, "full_name"))
-		writeJSON(w, http.StatusOK, map[string]bool{"table_exists": err == nil})
-		return nil
-	})(w, r)
+func (s *Server) tableExists(w http.ResponseWriter, r *http.Request, _ *engine.Identity) error {
+	_, err := s.e.GetTable(r.Context(), pathVar(r, "full_name"))
+	writeJSON(w, http.StatusOK, map[string]bool{"table_exists": err == nil})
+	return nil
 }
 
-func (s *Server) deleteTable(w http.ResponseWriter, r *http.Request) error {
-	return s.authed(func(w http.ResponseWriter, r *http.Request) error {
-		full := pathVar(r, "full_name")
-		if _, err := splitFull(full, 3); err != nil {
-			return err
-		}
-		if err := s.e.DropTable(r.Context(), full, false); err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, struct{}{})
-		return nil
-	})(w, r)
+func (s *Server) deleteTable(w http.ResponseWriter, r *http.Request, _ *engine.Identity) error {
+	full := pathVar(r, "full_name")
+	if _, err := splitFull(full, 3); err != nil {
+		return err
+	}
+	if err := s.e.DropTable(r.Context(), full, false); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, struct{}{})
+	return nil
 }
 
 // createTableREST accepts the UC create-table body as a convenience (the
 // real API only makes external tables); the table is created as managed.
-func (s *Server) createTableREST(w http.ResponseWriter, r *http.Request) error {
-	id, err := s.identity(r)
-	if err != nil {
-		return err
-	}
+func (s *Server) createTableREST(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
 	var req struct {
 		Name        string `json:"name"`
 		CatalogName string `json:"catalog_name"`
