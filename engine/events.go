@@ -11,7 +11,28 @@ type EventSink interface {
 	StreamEvent(ev StreamEvent)
 	// CommitEvent records rows of one stream committed to a table.
 	CommitEvent(ev CommitEvent)
+	// RejectedRecord records a record that failed validation, so learners
+	// can see why data did not arrive (system.zbemu.rejected_records).
+	RejectedRecord(ev RejectedRecord)
 }
+
+// RejectedRecord is one record that was refused.
+type RejectedRecord struct {
+	Time      time.Time
+	TableName string
+	StreamID  string // stream id (gRPC) or request id (REST)
+	Protocol  string // GRPC or HTTP
+	Offset    int64  // wire offset of the request (gRPC), -1 for REST
+	Index     int    // record index within the request
+	Column    string // column path, e.g. readings[3].value
+	Reason    string
+	Hint      string
+	Message   string // the full error text the client received
+	Raw       []byte // the record, truncated to MaxRejectedRaw bytes
+}
+
+// MaxRejectedRaw bounds the raw record kept with a rejection.
+const MaxRejectedRaw = 4096
 
 // StreamEvent is one row of system.lakeflow.zerobus_stream.
 type StreamEvent struct {
@@ -46,5 +67,6 @@ type CommitEvent struct {
 
 type nopSink struct{}
 
-func (nopSink) StreamEvent(StreamEvent) {}
-func (nopSink) CommitEvent(CommitEvent) {}
+func (nopSink) StreamEvent(StreamEvent)       {}
+func (nopSink) CommitEvent(CommitEvent)       {}
+func (nopSink) RejectedRecord(RejectedRecord) {}

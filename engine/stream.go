@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -130,12 +131,29 @@ func (s *Stream) decode(offset int64, records [][]byte) ([][]any, int64, error) 
 			err = s.tv.jsonDec.Decode(r, row)
 		}
 		if err != nil {
-			return nil, 0, &RecordError{Offset: offset, Index: i, Err: err}
+			rerr := &RecordError{Offset: offset, Index: i, Err: err}
+			s.reject(rerr, r)
+			return nil, 0, rerr
 		}
 		rows[i] = row
 		size += int64(len(r))
 	}
 	return rows, size, nil
+}
+
+// reject reports a refused record to the event sink.
+func (s *Stream) reject(err *RecordError, raw []byte) {
+	ev := RejectedRecord{Time: time.Now(), TableName: s.tv.meta.fullName(), StreamID: s.id, Protocol: s.proto_,
+		Offset: err.Offset, Index: err.Index, Message: err.Error()}
+	var re *schema.RecordError
+	if errors.As(err.Err, &re) {
+		ev.Column, ev.Reason, ev.Hint = re.Path, re.Reason, re.Hint
+	}
+	if len(raw) > MaxRejectedRaw {
+		raw = raw[:MaxRejectedRaw]
+	}
+	ev.Raw = append([]byte(nil), raw...)
+	s.e.opts.Events.RejectedRecord(ev)
 }
 
 // Submit validates one request (its records are accepted or rejected as a
