@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -91,6 +92,24 @@ func TestEphemeralStreamProtocolErrors(t *testing.T) {
 			}
 			if last != tc.lastAck {
 				t.Errorf("last ack %d, want %d", last, tc.lastAck)
+			}
+		})
+	}
+}
+
+func TestEphemeralStreamRejectsBadTokens(t *testing.T) {
+	s := startServer(t, "", "--memory")
+	s.sql("CREATE TABLE main.default.iot " + iotDDL)
+	cc, err := dialBench(s.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cc.Close()
+	for _, tc := range []struct{ name, token string }{{"missing", ""}, {"garbage", "not-a-token"}, {"unknown PAT", "dapi0000"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := openBenchStream(context.Background(), cc, tc.token, "main.default.iot", zerobuspb.RecordType_JSON, nil, 1)
+			if st, _ := status.FromError(errors.Unwrap(err)); err == nil || st.Code() != codes.Unauthenticated {
+				t.Errorf("got %v, want UNAUTHENTICATED", err)
 			}
 		})
 	}

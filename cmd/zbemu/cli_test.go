@@ -1,0 +1,71 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// runCLI runs the zbemu binary against s and returns stdout, failing on error.
+func runCLI(t *testing.T, s *server, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(binPath, args...)
+	cmd.Env = append(os.Environ(), "ZBEMU_URL="+s.url, "ZBEMU_TOKEN="+devToken)
+	out, err := cmd.Output()
+	if err != nil {
+		var stderr string
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = string(ee.Stderr)
+		}
+		t.Fatalf("zbemu %v: %v\n%s", args, err, stderr)
+	}
+	return string(out)
+}
+
+func TestPrincipalAndTokenCLI(t *testing.T) {
+	s := startServer(t, "", "--memory")
+	s.sql("CREATE TABLE main.default.t (id INT)")
+	out := runCLI(t, s, "principal", "create", "app")
+	m := regexp.MustCompile(`client_id:\s+(\S+)\nclient_secret:\s+(\S+)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("principal create printed:\n%s", out)
+	}
+	id, secret := m[1], m[2]
+	for _, g := range []string{"GRANT USE CATALOG ON CATALOG main TO `" + id + "`", "GRANT USE SCHEMA ON SCHEMA main.default TO `" + id + "`",
+		"GRANT SELECT, MODIFY ON TABLE main.default.t TO `" + id + "`"} {
+		s.sql(g)
+	}
+	sc := s.scenario(map[string]any{"table": "main.default.t", "records": []any{map[string]any{"id": 1}, map[string]any{"id": 2}}})
+	sc["clientId"], sc["clientSecret"] = id, secret
+	if r := runSDK(t, sc); !r.OK {
+		t.Fatalf("SDK with the new principal: %s", errText(r.Streams[0].Error))
+	}
+	tok := strings.TrimSpace(runCLI(t, s, "token", "create", "--comment", "notebook"))
+	if !strings.HasPrefix(tok, "dapi") {
+		t.Fatalf("token create printed %q", tok)
+	}
+	code, body := s.call("POST", "/zerobus/v1/tables/main.default.t/insert", tok, `{"id": 3}`)
+	if code != 200 {
+		t.Fatalf("insert with the new PAT: %d %s", code, body)
+	}
+	if n := s.count("main.default.t"); n != 3 {
+		t.Errorf("count %d, want 3", n)
+	}
+}
+
+func TestHealthAndReadiness(t *testing.T) {
+	s := startServer(t, "")
+	for _, path := range []string{"/healthz", "/readyz"} {
+		code, body := s.call("GET", path, "", nil)
+		var v map[string]any
+		if code != 200 || json.Unmarshal(body, &v) != nil || v["status"] == nil {
+			t.Errorf("%s: %d %s", path, code, body)
+		}
+	}
+	if !strings.Contains(s.stdout.String(), "Zerobus endpoint   "+s.url) || !strings.Contains(s.stdout.String(), "zbemu-dev / zbemu-dev-secret") {
+		t.Errorf("banner:\n%s", s.stdout)
+	}
+}
