@@ -46,15 +46,15 @@ type StreamSpec struct {
 // Stream is one open ingest stream. Submit is called from one goroutine
 // (the stream's receive loop); acknowledgements are read from another.
 type Stream struct {
-	e      *Engine
-	id     string
-	table  *tableState
-	tv     *tableVersion // the schema the stream opened with
-	format Format
-	proto  *schema.ProtoDecoder
-	descID string
-	proto_ string // protocol for events
-	opened time.Time
+	e        *Engine
+	id       string
+	table    *tableState
+	tv       *tableVersion // the schema the stream opened with
+	format   Format
+	proto    *schema.ProtoDecoder
+	descID   string
+	protocol string // GRPC or HTTP, for events
+	opened   time.Time
 
 	nextOffset int64 // next expected wire offset; receive goroutine only
 
@@ -82,7 +82,7 @@ func (e *Engine) OpenStream(ctx context.Context, id *Identity, spec StreamSpec) 
 		return nil, err
 	}
 	tv := t.cur.Load()
-	s := &Stream{e: e, id: uuid.NewString(), table: t, tv: tv, format: spec.Format, proto_: spec.Protocol,
+	s := &Stream{e: e, id: uuid.NewString(), table: t, tv: tv, format: spec.Format, protocol: spec.Protocol,
 		opened: time.Now(), ackCh: make(chan struct{}, 1)}
 	s.acked.Store(-1)
 	switch spec.Format {
@@ -105,7 +105,7 @@ func (e *Engine) OpenStream(ctx context.Context, id *Identity, spec StreamSpec) 
 		return nil, fmt.Errorf("%w: record_type must be JSON or PROTO", ErrInvalidArgument)
 	}
 	e.opts.Events.StreamEvent(StreamEvent{StreamID: s.id, Time: s.opened, OpenedTime: s.opened, TableID: tv.meta.TableID,
-		TableName: tv.meta.fullName(), Protocol: s.proto_, DataFormat: s.format.dataFormat()})
+		TableName: tv.meta.fullName(), Protocol: s.protocol, DataFormat: s.format.dataFormat()})
 	return s, nil
 }
 
@@ -143,7 +143,7 @@ func (s *Stream) decode(offset int64, records [][]byte) ([][]any, int64, error) 
 
 // reject reports a refused record to the event sink.
 func (s *Stream) reject(err *RecordError, raw []byte) {
-	ev := RejectedRecord{Time: time.Now(), TableName: s.tv.meta.fullName(), StreamID: s.id, Protocol: s.proto_,
+	ev := RejectedRecord{Time: time.Now(), TableName: s.tv.meta.fullName(), StreamID: s.id, Protocol: s.protocol,
 		Offset: err.Offset, Index: err.Index, Message: err.Error()}
 	var re *schema.RecordError
 	if errors.As(err.Err, &re) {
@@ -236,7 +236,7 @@ func (s *Stream) recordError(err error) {
 	s.errors = append(s.errors, se)
 	s.mu.Unlock()
 	s.e.opts.Events.StreamEvent(StreamEvent{StreamID: s.id, Time: now, OpenedTime: s.opened, TableID: s.tv.meta.TableID,
-		TableName: s.tv.meta.fullName(), Protocol: s.proto_, DataFormat: s.format.dataFormat(), Errors: []StreamError{se}})
+		TableName: s.tv.meta.fullName(), Protocol: s.protocol, DataFormat: s.format.dataFormat(), Errors: []StreamError{se}})
 }
 
 // Close ends the stream and records its close event. It does not wait for
@@ -250,7 +250,7 @@ func (s *Stream) Close() {
 	errs := append([]StreamError(nil), s.errors...)
 	s.mu.Unlock()
 	s.e.opts.Events.StreamEvent(StreamEvent{StreamID: s.id, Time: now, OpenedTime: s.opened, ClosedTime: now, TableID: s.tv.meta.TableID,
-		TableName: s.tv.meta.fullName(), Protocol: s.proto_, DataFormat: s.format.dataFormat(), Errors: errs})
+		TableName: s.tv.meta.fullName(), Protocol: s.protocol, DataFormat: s.format.dataFormat(), Errors: errs})
 }
 
 // Insert is the REST path: the records of one request are validated

@@ -106,7 +106,7 @@ func (z *zerobusService) EphemeralStream(gs zerobuspb.Zerobus_EphemeralStreamSer
 			}
 			stopAcks()
 			<-ackDone
-			if err := z.flushAck(gs, st, -1); err != nil {
+			if err := finalAck(gs, st); err != nil {
 				return err
 			}
 			return nil
@@ -149,7 +149,7 @@ func (z *zerobusService) EphemeralStream(gs zerobuspb.Zerobus_EphemeralStreamSer
 			cancel()
 			stopAcks()
 			<-ackDone
-			z.flushAck(gs, st, -1)
+			finalAck(gs, st)
 			return grpcStatus(err)
 		}
 	}
@@ -173,10 +173,11 @@ func (z *zerobusService) sendAcks(ctx context.Context, gs zerobuspb.Zerobus_Ephe
 	}
 }
 
-// flushAck sends the final ack if it is newer than what was sent; used after
-// the ack goroutine has stopped, so it never races with it.
-func (z *zerobusService) flushAck(gs zerobuspb.Zerobus_EphemeralStreamServer, st *engine.Stream, sent int64) error {
-	if a := st.Acked(); a >= 0 && a > sent {
+// finalAck sends the stream's highest durable offset once more; used after
+// the ack goroutine has stopped, so it never races with it. Repeating an
+// ack is harmless to the SDK (an empty range of offsets).
+func finalAck(gs zerobuspb.Zerobus_EphemeralStreamServer, st *engine.Stream) error {
+	if a := st.Acked(); a >= 0 {
 		return sendAck(gs, a)
 	}
 	return nil
