@@ -194,6 +194,17 @@ type AlterColumnType struct {
 	TypeText string
 }
 
+// AlterColumnSetTags is ALTER TABLE name ALTER | CHANGE [COLUMN] column
+// SET TAGS ('key' [= 'value'], ...) or ... UNSET TAGS (key, ...). For SET,
+// Tags holds the tags (a tag written without a value has the value "") and
+// Unset is nil; for UNSET, Unset holds the keys and Tags is nil.
+type AlterColumnSetTags struct {
+	Name   QName
+	Column string
+	Tags   map[string]string
+	Unset  []string
+}
+
 // Grant is GRANT privilege, ... ON securable TO principal. Privileges are
 // upper case with single spaces ("USE CATALOG", "ALL PRIVILEGES").
 type Grant struct {
@@ -237,6 +248,7 @@ func (*AlterTableSetProperties) statement()   {}
 func (*AlterTableUnsetProperties) statement() {}
 func (*AlterColumnComment) statement()        {}
 func (*AlterColumnType) statement()           {}
+func (*AlterColumnSetTags) statement()        {}
 func (*Grant) statement()                     {}
 func (*Revoke) statement()                    {}
 func (*Query) statement()                     {}

@@ -135,7 +135,8 @@ func (p *parser) addColumns() ([]ColumnDef, error) {
 	}
 }
 
-// alterColumn parses ALTER | CHANGE [COLUMN] c COMMENT '...' | TYPE t.
+// alterColumn parses ALTER | CHANGE [COLUMN] c COMMENT '...' | TYPE t |
+// SET TAGS (...) | UNSET TAGS (...).
 func (p *parser) alterColumn(name QName, action string) (Statement, error) {
 	if p.kwBeforeName("COLUMN") {
 		p.next()
@@ -162,7 +163,14 @@ func (p *parser) alterColumn(name QName, action string) (Statement, error) {
 			return nil, err
 		}
 		return &AlterColumnType{Name: name, Column: col, TypeText: t}, p.end()
-	case "SET", "DROP":
+	case "SET", "UNSET":
+		if p.word(1) == "TAGS" {
+			p.next()
+			p.next()
+			return p.columnTags(name, col, w == "UNSET")
+		}
+		fallthrough
+	case "DROP":
 		construct := "ALTER COLUMN " + w + " " + p.word(1)
 		if p.word(1) == "NOT" {
 			construct += " NULL"
@@ -175,7 +183,49 @@ func (p *parser) alterColumn(name QName, action string) (Statement, error) {
 		return nil, &UnsupportedError{Kind: "statement", Construct: "CHANGE COLUMN with a new name or type",
 			Hint: "use ALTER COLUMN ... TYPE or ALTER COLUMN ... COMMENT"}
 	}
-	return nil, p.errAt(p.peek(), "expected COMMENT or TYPE after the column name, found %s", describe(p.src, p.peek()))
+	return nil, p.errAt(p.peek(), "expected COMMENT, TYPE, SET TAGS or UNSET TAGS after the column name, found %s", describe(p.src, p.peek()))
+}
+
+// columnTags parses the tag list after SET TAGS or UNSET TAGS. SET takes
+// ('key' = 'value', ...) where a key without a value (as Databricks allows
+// for key-only tags) has the value ""; UNSET takes (key, ...).
+func (p *parser) columnTags(name QName, col string, unset bool) (Statement, error) {
+	st := &AlterColumnSetTags{Name: name, Column: col}
+	if unset {
+		keys, err := p.keyList("tag")
+		if err != nil {
+			return nil, err
+		}
+		st.Unset = keys
+		return st, p.end()
+	}
+	if err := p.expectOp("(", "before the tag list"); err != nil {
+		return nil, err
+	}
+	st.Tags = map[string]string{}
+	for {
+		kt := p.peek()
+		k, err := p.propertyKey()
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := st.Tags[k]; dup {
+			return nil, p.errAt(kt, "duplicate tag %q", k)
+		}
+		st.Tags[k] = ""
+		if p.acceptOp("=") {
+			if st.Tags[k], err = p.propertyValue(); err != nil {
+				return nil, err
+			}
+		}
+		if p.acceptOp(",") {
+			continue
+		}
+		if err := p.expectOp(")", "after the tag list"); err != nil {
+			return nil, err
+		}
+		return st, p.end()
+	}
 }
 
 // properties parses ('key' = 'value', ...). Keys may also be dotted names
@@ -206,8 +256,11 @@ func (p *parser) properties() (map[string]string, error) {
 }
 
 // propertyKeys parses (key, ...) of UNSET TBLPROPERTIES.
-func (p *parser) propertyKeys() ([]string, error) {
-	if err := p.expectOp("(", "before the property keys"); err != nil {
+func (p *parser) propertyKeys() ([]string, error) { return p.keyList("property") }
+
+// keyList parses (key, ...); what names the keys in error messages.
+func (p *parser) keyList(what string) ([]string, error) {
+	if err := p.expectOp("(", "before the "+what+" keys"); err != nil {
 		return nil, err
 	}
 	var keys []string
@@ -220,7 +273,7 @@ func (p *parser) propertyKeys() ([]string, error) {
 		if p.acceptOp(",") {
 			continue
 		}
-		return keys, p.expectOp(")", "after the property keys")
+		return keys, p.expectOp(")", "after the "+what+" keys")
 	}
 }
 
