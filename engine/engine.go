@@ -27,6 +27,8 @@ type Options struct {
 	Logger *slog.Logger
 	// Events receives stream and commit events (system tables); nil drops them.
 	Events EventSink
+	// Observer receives ingest measurements (metrics, stats); nil measures nothing.
+	Observer Observer
 	// DevClientID and DevClientSecret are the credentials of the default
 	// service principal, which holds every privilege.
 	DevClientID, DevClientSecret string
@@ -58,6 +60,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.Events == nil {
 		o.Events = nopSink{}
+	}
+	if o.Observer == nil {
+		o.Observer = nopObserver{}
 	}
 	if o.FlushInterval <= 0 {
 		o.FlushInterval = 50 * time.Millisecond
