@@ -55,6 +55,7 @@ type Stream struct {
 	descID   string
 	protocol string // GRPC or HTTP, for events
 	opened   time.Time
+	obs      StreamObserver // measurements (metrics, stats)
 
 	nextOffset int64 // next expected wire offset; receive goroutine only
 
@@ -106,6 +107,8 @@ func (e *Engine) OpenStream(ctx context.Context, id *Identity, spec StreamSpec) 
 	}
 	e.opts.Events.StreamEvent(StreamEvent{StreamID: s.id, Time: s.opened, OpenedTime: s.opened, TableID: tv.meta.TableID,
 		TableName: tv.meta.fullName(), Protocol: s.protocol, DataFormat: s.format.dataFormat()})
+	s.obs = e.opts.Observer.StreamOpened(StreamInfo{ID: s.id, Table: tv.meta.fullName(), Protocol: s.protocol,
+		DataFormat: s.format.dataFormat(), Opened: s.opened})
 	return s, nil
 }
 
@@ -154,6 +157,7 @@ func (s *Stream) reject(err *RecordError, raw []byte) {
 	}
 	ev.Raw = append([]byte(nil), raw...)
 	s.e.opts.Events.RejectedRecord(ev)
+	s.obs.Rejected(1)
 }
 
 // Submit validates one request (its records are accepted or rejected as a
@@ -161,6 +165,7 @@ func (s *Stream) reject(err *RecordError, raw []byte) {
 // of the stream (0, 1, 2, ...). A rejected request leaves the stream failed:
 // everything acknowledged before stays.
 func (s *Stream) Submit(offset int64, records [][]byte) error {
+	received := time.Now()
 	if errp := s.failErr.Load(); errp != nil {
 		return *errp
 	}
@@ -185,6 +190,7 @@ func (s *Stream) Submit(offset int64, records [][]byte) error {
 			return
 		}
 		s.acked.Store(offset)
+		s.obs.Acked(len(records), int(size), ent.ackedAt.Sub(received))
 		select {
 		case s.ackCh <- struct{}{}:
 		default:
@@ -251,6 +257,7 @@ func (s *Stream) Close() {
 	s.mu.Unlock()
 	s.e.opts.Events.StreamEvent(StreamEvent{StreamID: s.id, Time: now, OpenedTime: s.opened, ClosedTime: now, TableID: s.tv.meta.TableID,
 		TableName: s.tv.meta.fullName(), Protocol: s.protocol, DataFormat: s.format.dataFormat(), Errors: errs})
+	s.obs.Closed()
 }
 
 // Insert is the REST path: the records of one request are validated
@@ -263,6 +270,7 @@ func (e *Engine) Insert(ctx context.Context, id *Identity, table string, records
 	}
 	defer s.Close()
 	// REST sees the table as it is now (no long-lived stream).
+	received := time.Now()
 	rows, size, err := s.decode(-1, records)
 	if err != nil {
 		s.recordError(err)
@@ -270,8 +278,13 @@ func (e *Engine) Insert(ctx context.Context, id *Identity, table string, records
 	}
 	done := make(chan error, 1)
 	ent := &logEntry{table: s.table, tv: s.tv, streamID: s.id, rows: rows, bytes: size,
-		payload: encodePayload(s.tv.meta.TableID, FormatJSON, "", s.id, records),
-		done:    func(err error) { done <- err }}
+		payload: encodePayload(s.tv.meta.TableID, FormatJSON, "", s.id, records)}
+	ent.done = func(err error) {
+		if err == nil {
+			s.obs.Acked(len(records), int(size), ent.ackedAt.Sub(received))
+		}
+		done <- err
+	}
 	if err := e.ilog.submit(ent); err != nil {
 		return err
 	}
