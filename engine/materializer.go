@@ -233,6 +233,7 @@ func (m *materializer) apply(ctx context.Context, batch []*logEntry, maxIdx uint
 }
 
 func (m *materializer) applyCatalog(ctx context.Context, alias string, tabs map[*tableState]*tableBatch, maxIdx uint64) error {
+	began := time.Now()
 	if _, err := m.conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
 		return err
 	}
@@ -257,6 +258,7 @@ func (m *materializer) applyCatalog(ctx context.Context, alias string, tabs map[
 	}
 	now := time.Now()
 	for _, tb := range tabs {
+		m.e.opts.Observer.Commit(tb.tv.meta.fullName(), len(tb.rows), now.Sub(began))
 		m.emitCommits(tb, now)
 	}
 	return nil
