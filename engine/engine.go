@@ -29,6 +29,9 @@ type Options struct {
 	Events EventSink
 	// Observer receives ingest measurements (metrics, stats); nil measures nothing.
 	Observer Observer
+	// SystemTables serves system.lakeflow.* and system.zbemu.* to SQL; nil
+	// makes queries of them fail with a message that they are switched off.
+	SystemTables SystemTables
 	// DevClientID and DevClientSecret are the credentials of the default
 	// service principal, which holds every privilege.
 	DevClientID, DevClientSecret string
@@ -175,6 +178,9 @@ func (e *Engine) openStores(ctx context.Context) error {
 	e.ws = ws
 	if err := e.ensureDevPrincipal(ctx); err != nil {
 		return fmt.Errorf("default principal: %w", err)
+	}
+	if err := e.openSystemTables(ctx); err != nil {
+		return err
 	}
 	return e.loadCatalogs(ctx)
 }

@@ -299,6 +299,9 @@ func (e *Engine) showGrants(ctx context.Context, req *StatementRequest, s *diale
 }
 
 func (e *Engine) describe(ctx context.Context, full string, extended bool) (*Result, error) {
+	if res, ok := describeSystemTable(full); ok {
+		return res, nil
+	}
 	t, err := e.GetTable(ctx, full)
 	if err != nil {
 		return nil, err
