@@ -223,7 +223,7 @@ type systemScan struct {
 	done        bool
 }
 
-func (s *systemScan) ColumnInfos() []duckdb.ColumnInfo       { return s.infos }
+func (s *systemScan) ColumnInfos() []duckdb.ColumnInfo     { return s.infos }
 func (s *systemScan) Cardinality() *duckdb.CardinalityInfo { return nil }
 func (s *systemScan) Init()                                {}
 
