@@ -27,10 +27,20 @@ func metadataValue(md metadata.MD, key string) string {
 	return ""
 }
 
-// EphemeralStream runs one stream: create, then ingest requests acked
+// EphemeralStream runs one stream and turns its error into the gRPC status
+// here, once, after counting it for the metrics (unless the client left).
+func (z *zerobusService) EphemeralStream(gs zerobuspb.Zerobus_EphemeralStreamServer) error {
+	err := z.ephemeralStream(gs)
+	if err != nil && gs.Context().Err() == nil {
+		z.s.metrics.countError(errorCode(err), "GRPC")
+	}
+	return grpcStatus(err)
+}
+
+// ephemeralStream runs one stream: create, then ingest requests acked
 // cumulatively once durable. Acks are sent by a second goroutine so that
 // receiving and validating never wait for the disk.
-func (z *zerobusService) EphemeralStream(gs zerobuspb.Zerobus_EphemeralStreamServer) error {
+func (z *zerobusService) ephemeralStream(gs zerobuspb.Zerobus_EphemeralStreamServer) error {
 	// The SDK waits for response headers before it sends create_stream.
 	if err := gs.SendHeader(metadata.MD{}); err != nil {
 		return err
@@ -43,7 +53,7 @@ func (z *zerobusService) EphemeralStream(gs zerobuspb.Zerobus_EphemeralStreamSer
 	}
 	id, err := z.s.e.Authenticate(ctx, tok)
 	if err != nil {
-		return grpcStatus(err)
+		return err
 	}
 	first, err := gs.Recv()
 	if err != nil {
@@ -71,7 +81,7 @@ func (z *zerobusService) EphemeralStream(gs zerobuspb.Zerobus_EphemeralStreamSer
 	}
 	st, err := z.s.e.OpenStream(ctx, id, spec)
 	if err != nil {
-		return grpcStatus(err)
+		return err
 	}
 	defer st.Close()
 	if err := gs.Send(&zerobuspb.EphemeralStreamResponse{Payload: &zerobuspb.EphemeralStreamResponse_CreateStreamResponse{
@@ -102,7 +112,7 @@ func (z *zerobusService) EphemeralStream(gs zerobuspb.Zerobus_EphemeralStreamSer
 			derr := st.Drain(dctx)
 			cancel()
 			if derr != nil {
-				return finish(grpcStatus(derr))
+				return finish(derr)
 			}
 			stopAcks()
 			<-ackDone
@@ -150,7 +160,7 @@ func (z *zerobusService) EphemeralStream(gs zerobuspb.Zerobus_EphemeralStreamSer
 			stopAcks()
 			<-ackDone
 			finalAck(gs, st)
-			return grpcStatus(err)
+			return err
 		}
 	}
 }

@@ -35,6 +35,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Version is reported by /healthz.
 	Version string
+	// Metrics backs /metrics and /zbemu/v1/stats; pass the one given to
+	// the engine as its Observer. Nil creates one that sees only web errors.
+	Metrics *Metrics
 }
 
 // Server serves the Zerobus gRPC service, OAuth, REST ingest, the SQL
@@ -44,11 +47,12 @@ type Server struct {
 	opts Options
 	log  *slog.Logger
 
-	ln    net.Listener
-	http  *http.Server
-	grpc  *grpc.Server
-	h2c   *chanListener // plaintext connections that start with the HTTP/2 preface
-	stmts *statementStore
+	ln      net.Listener
+	http    *http.Server
+	grpc    *grpc.Server
+	h2c     *chanListener // plaintext connections that start with the HTTP/2 preface
+	stmts   *statementStore
+	metrics *Metrics
 
 	wg sync.WaitGroup
 }
@@ -58,7 +62,10 @@ func New(e *engine.Engine, opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{e: e, opts: opts, log: opts.Logger, stmts: newStatementStore()}
+	if opts.Metrics == nil {
+		opts.Metrics = NewMetrics()
+	}
+	s := &Server{e: e, opts: opts, log: opts.Logger, stmts: newStatementStore(), metrics: opts.Metrics}
 	s.grpc = grpc.NewServer(
 		grpc.MaxRecvMsgSize(64<<20), // above the 10 MB limit, so our own check gives the clearer error
 		grpc.MaxConcurrentStreams(10000),
@@ -296,7 +303,10 @@ func (s *Server) routes() http.Handler {
 	}).Methods(http.MethodPost).HandlerFunc(s.handle(s.token))
 	r.HandleFunc("/api/2.0/token/create", s.handle(s.authed(s.createPAT))).Methods(http.MethodPost)
 	r.HandleFunc("/zbemu/v1/principals", s.handle(s.authed(s.createPrincipal))).Methods(http.MethodPost)
-	r.HandleFunc("/zerobus/v1/tables/{table}/insert", s.handle(s.authed(s.insert))).Methods(http.MethodPost)
+	r.HandleFunc("/zerobus/v1/tables/{table}/insert", s.handle(s.countErrors("HTTP", s.authed(s.insert)))).Methods(http.MethodPost)
+	// Unauthenticated, like most exporters: it holds counts and table names, no data.
+	r.Handle("/metrics", s.metrics.Handler()).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/zbemu/v1/stats", s.handle(s.authed(s.stats))).Methods(http.MethodGet)
 	s.statementRoutes(r)
 	s.unityCatalogRoutes(r)
 	r.NotFoundHandler = s.handle(func(w http.ResponseWriter, r *http.Request) error {

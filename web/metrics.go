@@ -1,0 +1,301 @@
+package web
+
+import (
+	"net/http"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/zbemu/zbemu/engine"
+)
+
+// Metrics measures ingest for GET /metrics (Prometheus text format, on a
+// registry of its own) and GET /zbemu/v1/stats. It implements
+// engine.Observer; the web layer adds the errors it returns to ingest
+// clients. Hot-path cost is one lookup of cached metric children per
+// stream and a few atomic adds plus one short lock per request.
+type Metrics struct {
+	reg *prometheus.Registry
+
+	records     *prometheus.CounterVec   // table, protocol
+	bytes       *prometheus.CounterVec   // table, protocol
+	ackLatency  *prometheus.HistogramVec // table, protocol
+	openStreams *prometheus.GaugeVec     // table, protocol
+	rejected    *prometheus.CounterVec   // table
+	commitTime  *prometheus.HistogramVec // table
+	commitRows  *prometheus.HistogramVec // table
+	errors      *prometheus.CounterVec   // code, protocol
+
+	streams sync.Map // stream id → *streamObserver, open gRPC streams
+
+	// mu guards series and tables; entries are created once and never removed.
+	mu     sync.RWMutex
+	series map[seriesKey]*series
+	tables map[string]*tableStats
+
+	// errMu guards errs.
+	errMu sync.Mutex
+	errs  map[errorKey]*errorCount
+}
+
+var _ engine.Observer = (*Metrics)(nil)
+
+// Bucket bounds in seconds: ack latency from 0.5 ms to 1 s, commits up to 2.5 s.
+var (
+	ackBuckets    = []float64{.0005, .001, .002, .005, .01, .025, .05, .1, .25, .5, 1}
+	commitBuckets = []float64{.0005, .001, .002, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}
+	rowsBuckets   = prometheus.ExponentialBuckets(1, 4, 10) // 1 … 262,144
+)
+
+// NewMetrics creates the metrics on a fresh registry with the Go runtime
+// and process collectors.
+func NewMetrics() *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		records: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "zbemu_ingest_records_total",
+			Help: "Records acknowledged (durable), by table and protocol."}, []string{"table", "protocol"}),
+		bytes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "zbemu_ingest_bytes_total",
+			Help: "Bytes of acknowledged records as sent (JSON text or protobuf), by table and protocol."}, []string{"table", "protocol"}),
+		ackLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "zbemu_ack_latency_seconds",
+			Help:    "Time from receiving an ingest request to its durable ack, one observation per request.",
+			Buckets: ackBuckets}, []string{"table", "protocol"}),
+		openStreams: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "zbemu_open_streams",
+			Help: "Open ingest streams (a REST request is a stream while it runs), by table and protocol."}, []string{"table", "protocol"}),
+		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "zbemu_rejected_records_total",
+			Help: "Records refused by validation (as in system.zbemu.rejected_records), by table."}, []string{"table"}),
+		commitTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "zbemu_commit_duration_seconds",
+			Help:    "DuckDB transaction time of each materialiser commit, observed for every table it covers.",
+			Buckets: commitBuckets}, []string{"table"}),
+		commitRows: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "zbemu_commit_rows",
+			Help: "Rows of a table per materialiser commit.", Buckets: rowsBuckets}, []string{"table"}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "zbemu_errors_total",
+			Help: "Errors returned to ingest clients, by Databricks error_code and protocol."}, []string{"code", "protocol"}),
+		series: map[seriesKey]*series{},
+		tables: map[string]*tableStats{},
+		errs:   map[errorKey]*errorCount{},
+	}
+	m.reg.MustRegister(m.records, m.bytes, m.ackLatency, m.openStreams, m.rejected, m.commitTime, m.commitRows, m.errors,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Registry is the registry behind /metrics, for adding collectors.
+func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
+
+// Handler serves the metrics in the Prometheus exposition format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+type seriesKey struct{ table, protocol string }
+
+// series caches the metric children of one table and protocol.
+type series struct {
+	tab        *tableStats
+	records    prometheus.Counter
+	bytes      prometheus.Counter
+	ackLatency prometheus.Observer
+	open       prometheus.Gauge
+}
+
+// tableStats holds one table's window, totals and per-table children.
+type tableStats struct {
+	name       string
+	win        *window
+	open       atomic.Int64
+	records    atomic.Int64
+	bytes      atomic.Int64
+	rejectedN  atomic.Int64
+	rejected   prometheus.Counter
+	commitTime prometheus.Observer
+	commitRows prometheus.Observer
+}
+
+func (m *Metrics) seriesFor(table, protocol string) *series {
+	k := seriesKey{table, protocol}
+	m.mu.RLock()
+	s := m.series[k]
+	m.mu.RUnlock()
+	if s != nil {
+		return s
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if s := m.series[k]; s != nil {
+		return s
+	}
+	s = &series{tab: m.tableLocked(table), records: m.records.WithLabelValues(table, protocol),
+		bytes: m.bytes.WithLabelValues(table, protocol), ackLatency: m.ackLatency.WithLabelValues(table, protocol),
+		open: m.openStreams.WithLabelValues(table, protocol)}
+	m.series[k] = s
+	return s
+}
+
+func (m *Metrics) tableFor(table string) *tableStats {
+	m.mu.RLock()
+	t := m.tables[table]
+	m.mu.RUnlock()
+	if t != nil {
+		return t
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.tableLocked(table)
+}
+
+func (m *Metrics) tableLocked(table string) *tableStats {
+	if t := m.tables[table]; t != nil {
+		return t
+	}
+	t := &tableStats{name: table, win: newWindow(time.Now(), true), rejected: m.rejected.WithLabelValues(table),
+		commitTime: m.commitTime.WithLabelValues(table), commitRows: m.commitRows.WithLabelValues(table)}
+	m.tables[table] = t
+	return t
+}
+
+// tableList returns the tables seen so far, sorted by name.
+func (m *Metrics) tableList() []*tableStats {
+	m.mu.RLock()
+	out := make([]*tableStats, 0, len(m.tables))
+	for _, t := range m.tables {
+		out = append(out, t)
+	}
+	m.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
+}
+
+// StreamOpened implements engine.Observer.
+func (m *Metrics) StreamOpened(info engine.StreamInfo) engine.StreamObserver {
+	s := m.seriesFor(info.Table, info.Protocol)
+	s.open.Inc()
+	s.tab.open.Add(1)
+	so := &streamObserver{m: m, s: s, info: info}
+	// A REST request is a stream too, but a per-request window would cost
+	// more than the request; REST is summarised per table.
+	if info.Protocol != "HTTP" {
+		so.win = newWindow(info.Opened, false)
+		m.streams.Store(info.ID, so)
+	}
+	return so
+}
+
+// Commit implements engine.Observer.
+func (m *Metrics) Commit(table string, rows int, d time.Duration) {
+	t := m.tableFor(table)
+	t.commitTime.Observe(d.Seconds())
+	t.commitRows.Observe(float64(rows))
+}
+
+// streamObserver measures one stream.
+type streamObserver struct {
+	m              *Metrics
+	s              *series
+	info           engine.StreamInfo
+	win            *window // nil for REST requests
+	records, bytes atomic.Int64
+	closed         atomic.Bool
+}
+
+// Acked implements engine.StreamObserver.
+func (so *streamObserver) Acked(records, bytes int, latency time.Duration) {
+	s := so.s
+	s.records.Add(float64(records))
+	s.bytes.Add(float64(bytes))
+	s.ackLatency.Observe(latency.Seconds())
+	s.tab.records.Add(int64(records))
+	s.tab.bytes.Add(int64(bytes))
+	now := time.Now()
+	s.tab.win.add(now, records, bytes, latency)
+	if so.win != nil {
+		so.records.Add(int64(records))
+		so.bytes.Add(int64(bytes))
+		so.win.add(now, records, bytes, latency)
+	}
+}
+
+// Rejected implements engine.StreamObserver.
+func (so *streamObserver) Rejected(records int) {
+	so.s.tab.rejected.Add(float64(records))
+	so.s.tab.rejectedN.Add(int64(records))
+}
+
+// Closed implements engine.StreamObserver.
+func (so *streamObserver) Closed() {
+	if so.closed.Swap(true) {
+		return
+	}
+	so.s.open.Dec()
+	so.s.tab.open.Add(-1)
+	if so.win != nil {
+		so.m.streams.Delete(so.info.ID)
+	}
+}
+
+type errorKey struct{ code, protocol string }
+
+type errorCount struct {
+	total int64
+	win   *window // records counts errors
+}
+
+// countError counts one error returned to an ingest client.
+func (m *Metrics) countError(code, protocol string) {
+	m.errors.WithLabelValues(code, protocol).Inc()
+	now := time.Now()
+	k := errorKey{code, protocol}
+	m.errMu.Lock()
+	defer m.errMu.Unlock()
+	e := m.errs[k]
+	if e == nil {
+		e = &errorCount{win: newWindow(now, false)}
+		m.errs[k] = e
+	}
+	e.total++
+	e.win.add(now, 1, 0, 0)
+}
+
+// grpcCodeNames names the gRPC statuses that the web layer makes itself
+// (protocol errors, transport failures) with the matching error_code.
+// Engine errors never get here: they are named by classify.
+var grpcCodeNames = map[codes.Code]string{
+	codes.InvalidArgument:   "INVALID_PARAMETER_VALUE",
+	codes.ResourceExhausted: "RESOURCE_EXHAUSTED",
+	codes.NotFound:          "RESOURCE_DOES_NOT_EXIST",
+	codes.Unauthenticated:   "UNAUTHENTICATED",
+	codes.PermissionDenied:  "PERMISSION_DENIED",
+	codes.Unavailable:       "TEMPORARILY_UNAVAILABLE",
+	codes.Canceled:          "CANCELLED",
+	codes.DeadlineExceeded:  "CANCELLED",
+}
+
+// errorCode is the error_code a client receives for err.
+func errorCode(err error) string {
+	if st, ok := status.FromError(err); ok {
+		if c, ok := grpcCodeNames[st.Code()]; ok {
+			return c
+		}
+		return "INTERNAL_ERROR"
+	}
+	_, code, _ := classify(err)
+	return code
+}
+
+// countErrors counts the errors an ingest handler returns. A request the
+// client abandoned is not counted: nobody received that error.
+func (s *Server) countErrors(protocol string, h handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		err := h(w, r)
+		if err != nil && r.Context().Err() == nil {
+			s.metrics.countError(errorCode(err), protocol)
+		}
+		return err
+	}
+}
