@@ -268,11 +268,12 @@ var benchSeq int
 func openBenchEnv(ctx context.Context, root string) (*benchEnv, error) {
 	benchSeq++
 	dir := filepath.Join(root, fmt.Sprintf("run-%d", benchSeq))
-	e, err := engine.Open(ctx, engine.Options{DataDir: dir, DevClientSecret: "bench", DevToken: "dapi-bench"})
+	metrics := web.NewMetrics() // measured like serve, so the benchmark includes its cost
+	e, err := engine.Open(ctx, engine.Options{DataDir: dir, DevClientSecret: "bench", DevToken: "dapi-bench", Observer: metrics})
 	if err != nil {
 		return nil, err
 	}
-	srv := web.New(e, web.Options{Addr: "127.0.0.1:0"})
+	srv := web.New(e, web.Options{Addr: "127.0.0.1:0", Metrics: metrics})
 	if err := srv.Listen(); err != nil {
 		e.Close(ctx)
 		return nil, err

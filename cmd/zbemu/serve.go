@@ -24,13 +24,14 @@ func newLogger(level string, w io.Writer) *slog.Logger {
 // serve wires Config into the engine and web Options and runs until ctx ends.
 func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	log := newLogger(cfg.LogLevel, stderr)
-	eopts := engine.Options{DataDir: cfg.DataDir, Memory: cfg.Memory, Logger: log,
+	metrics := web.NewMetrics()
+	eopts := engine.Options{DataDir: cfg.DataDir, Memory: cfg.Memory, Logger: log, Observer: metrics,
 		DevClientID: cfg.ClientID, DevClientSecret: cfg.ClientSecret, DevToken: cfg.DevToken}
 	e, err := engine.Open(ctx, eopts)
 	if err != nil {
 		return err
 	}
-	wopts := web.Options{Addr: cfg.Addr, Logger: log, Version: version}
+	wopts := web.Options{Addr: cfg.Addr, Logger: log, Version: version, Metrics: metrics}
 	caPath := ""
 	if cfg.TLS {
 		dir := filepath.Join(cfg.DataDir, "tls")
