@@ -3,6 +3,7 @@ package engine
 import (
 	"database/sql/driver"
 	"encoding/json"
+	"math/big"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
@@ -29,8 +30,7 @@ func convertValue(t *schema.Type, v any) any {
 		// must pass through unchanged, not become a JSON string.
 		return json.RawMessage(v.(string))
 	case schema.Decimal:
-		d := v.(schema.DecimalValue)
-		return duckdb.Decimal{Width: uint8(t.Precision), Scale: uint8(t.Scale), Value: d.Unscaled}
+		return decimalOf(t, v)
 	case schema.Map:
 		entries := v.([]schema.MapEntry)
 		m := make(duckdb.Map, len(entries))
@@ -62,4 +62,33 @@ func convertValue(t *schema.Type, v any) any {
 		return in
 	}
 	return v
+}
+
+// decimalOf converts a DECIMAL value for the appender, which takes the
+// unscaled integer at the column's scale. A row decoded before the column
+// was widened (ALTER COLUMN ... TYPE) carries the old type's value: a
+// DECIMAL of a smaller scale, or an integer. Other widenings (INT → BIGINT,
+// FLOAT → DOUBLE, DATE → TIMESTAMP_NTZ) need nothing: the appender casts
+// the narrower Go value itself.
+func decimalOf(t *schema.Type, v any) any {
+	var unscaled *big.Int
+	scale := 0
+	switch x := v.(type) {
+	case schema.DecimalValue:
+		unscaled, scale = x.Unscaled, x.Scale
+	case int8:
+		unscaled = big.NewInt(int64(x))
+	case int16:
+		unscaled = big.NewInt(int64(x))
+	case int32:
+		unscaled = big.NewInt(int64(x))
+	case int64:
+		unscaled = big.NewInt(x)
+	default:
+		return v
+	}
+	if scale < t.Scale {
+		unscaled = new(big.Int).Mul(unscaled, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(t.Scale-scale)), nil))
+	}
+	return duckdb.Decimal{Width: uint8(t.Precision), Scale: uint8(t.Scale), Value: unscaled}
 }

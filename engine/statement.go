@@ -244,7 +244,11 @@ func (e *Engine) execOne(ctx context.Context, req *StatementRequest, st dialect.
 		_, err := e.SetColumnComment(ctx, qualify(req, s.Name), s.Column, s.Comment, text)
 		return empty, err
 	case *dialect.AlterColumnType:
-		return nil, fmt.Errorf("%w: ALTER COLUMN ... TYPE (type widening is not implemented yet)", ErrUnsupported)
+		_, err := e.AlterColumnType(ctx, qualify(req, s.Name), s.Column, s.TypeText, text)
+		return empty, err
+	case *dialect.AlterColumnSetTags:
+		_, err := e.SetColumnTags(ctx, qualify(req, s.Name), s.Column, s.Tags, s.Unset, text)
+		return empty, err
 	case *dialect.Grant:
 		return empty, e.grantStmt(ctx, req, s.On, s.Principal, s.Privileges, true)
 	case *dialect.Revoke:

@@ -50,6 +50,7 @@ type Stream struct {
 	id       string
 	table    *tableState
 	tv       *tableVersion // the schema the stream opened with
+	merged   *tableVersion // the schema an automatic merge moved it to; receive goroutine only
 	format   Format
 	proto    *schema.ProtoDecoder
 	descID   string
@@ -120,8 +121,31 @@ func (s *Stream) TableName() string { return s.tv.meta.fullName() }
 
 // decode validates records against the stream's schema. offset is -1 for REST.
 func (s *Stream) decode(offset int64, records [][]byte) ([][]any, int64, error) {
+	tv := s.version()
+	rows, size, i, err := s.decodeWith(tv, records)
+	if err != nil && tv.autoMerge && s.format == FormatJSON {
+		// zbemu.autoMerge: new fields become columns, then the request is decoded again.
+		ntv, mi, merr := s.autoMerge(tv, records, err)
+		if merr != nil {
+			i, err = mi, merr
+		} else if ntv != nil {
+			s.merged = ntv
+			rows, size, i, err = s.decodeWith(ntv, records)
+		}
+	}
+	if err != nil {
+		rerr := &RecordError{Offset: offset, Index: i, Err: err}
+		s.reject(rerr, records[i])
+		return nil, 0, rerr
+	}
+	return rows, size, nil
+}
+
+// decodeWith decodes every record with the decoders of tv; on error it
+// returns the index of the first bad record.
+func (s *Stream) decodeWith(tv *tableVersion, records [][]byte) ([][]any, int64, int, error) {
 	rows := make([][]any, len(records))
-	ncols := len(s.tv.cols)
+	ncols := len(tv.cols)
 	// One backing array for the whole request keeps allocations per batch, not per row.
 	cells := make([]any, ncols*len(records))
 	var size int64
@@ -131,17 +155,15 @@ func (s *Stream) decode(offset int64, records [][]byte) ([][]any, int64, error) 
 		if s.format == FormatProto {
 			err = s.proto.Decode(r, row)
 		} else {
-			err = s.tv.jsonDec.Decode(r, row)
+			err = tv.jsonDec.Decode(r, row)
 		}
 		if err != nil {
-			rerr := &RecordError{Offset: offset, Index: i, Err: err}
-			s.reject(rerr, r)
-			return nil, 0, rerr
+			return nil, 0, i, err
 		}
 		rows[i] = row
 		size += int64(len(r))
 	}
-	return rows, size, nil
+	return rows, size, 0, nil
 }
 
 // reject reports a refused record to the event sink.
@@ -180,7 +202,7 @@ func (s *Stream) Submit(offset int64, records [][]byte) error {
 		return s.fail(err)
 	}
 	s.nextOffset++
-	ent := &logEntry{table: s.table, tv: s.tv, streamID: s.id, rows: rows, bytes: size,
+	ent := &logEntry{table: s.table, tv: s.version(), streamID: s.id, rows: rows, bytes: size,
 		payload: encodePayload(s.tv.meta.TableID, s.format, s.descID, s.id, records)}
 	s.pending.Add(1)
 	ent.done = func(err error) {
@@ -277,7 +299,7 @@ func (e *Engine) Insert(ctx context.Context, id *Identity, table string, records
 		return err
 	}
 	done := make(chan error, 1)
-	ent := &logEntry{table: s.table, tv: s.tv, streamID: s.id, rows: rows, bytes: size,
+	ent := &logEntry{table: s.table, tv: s.version(), streamID: s.id, rows: rows, bytes: size,
 		payload: encodePayload(s.tv.meta.TableID, FormatJSON, "", s.id, records)}
 	ent.done = func(err error) {
 		if err == nil {

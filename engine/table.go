@@ -1,12 +1,14 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -22,6 +24,9 @@ type storedColumn struct {
 	Type     string `json:"type"` // canonical Databricks type text
 	Nullable bool   `json:"nullable"`
 	Comment  string `json:"comment,omitempty"`
+	// Tags are the column's Unity Catalog tags (SET TAGS); a tag without a
+	// value has the value "". zerobus-rescue marks the rescue column.
+	Tags map[string]string `json:"tags,omitempty"`
 }
 
 // tableMeta is the metadata DuckDB does not hold natively. It is stored as
@@ -56,6 +61,8 @@ type tableVersion struct {
 	// convert is true when some column needs a value conversion before the
 	// DuckDB appender (DECIMAL, MAP, VARIANT), so primitive tables skip the pass.
 	convert bool
+	// autoMerge is zbemu.autoMerge: new JSON fields become columns.
+	autoMerge bool
 }
 
 // tableState is a live table: the current version, swapped atomically on
@@ -76,7 +83,6 @@ func newTableState(m *tableMeta, alias string) (*tableState, error) {
 
 func compileVersion(m *tableMeta, alias string) (*tableVersion, error) {
 	cols := make([]schema.Column, len(m.Columns))
-	rescue := m.Properties["zbemu.rescueColumn"]
 	convert := false
 	for i, c := range m.Columns {
 		t, err := schema.Parse(c.Type)
@@ -84,12 +90,13 @@ func compileVersion(m *tableMeta, alias string) (*tableVersion, error) {
 			return nil, fmt.Errorf("column %s: %w", c.Name, err)
 		}
 		cols[i] = schema.Column{Name: c.Name, Type: t, Nullable: c.Nullable, Comment: c.Comment,
-			Rescue: rescue != "" && strings.EqualFold(rescue, c.Name) && t.Kind == schema.Variant && c.Nullable}
+			Rescue: isRescue(m, c) && t.Kind == schema.Variant && c.Nullable}
 		if needsConvert(t) {
 			convert = true
 		}
 	}
-	return &tableVersion{meta: m, alias: alias, cols: cols, jsonDec: schema.NewJSONDecoder(cols), convert: convert}, nil
+	return &tableVersion{meta: m, alias: alias, cols: cols, jsonDec: schema.NewJSONDecoder(cols), convert: convert,
+		autoMerge: propTrue(m, PropAutoMerge)}, nil
 }
 
 func needsConvert(t *schema.Type) bool {
@@ -148,6 +155,28 @@ type TableInfo struct {
 	Version int64 `json:"-"`
 	// DuckDB is the table's three-part name in DuckDB.
 	DuckDB string `json:"-"`
+}
+
+// MarshalJSON writes the Unity Catalog shape. As UC does for every Delta
+// table, the properties include delta.lastUpdateVersion (the table version
+// of DESCRIBE HISTORY; zbemu counts schema and property changes, not data
+// commits) and delta.lastCommitTimestamp (milliseconds of that change).
+func (t TableInfo) MarshalJSON() ([]byte, error) {
+	type plain TableInfo // the same fields without this method
+	p := plain(t)
+	p.Properties = make(map[string]string, len(t.Properties)+2)
+	for k, v := range t.Properties {
+		p.Properties[k] = v
+	}
+	p.Properties["delta.lastUpdateVersion"] = strconv.FormatInt(t.Version, 10)
+	p.Properties["delta.lastCommitTimestamp"] = strconv.FormatInt(t.UpdatedAt, 10)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // type text is full of < and >
+	if err := enc.Encode(p); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(b.Bytes(), "\n"), nil
 }
 
 func (v *tableVersion) info() TableInfo {
@@ -422,6 +451,9 @@ func (e *Engine) alterTable(ctx context.Context, full, op, statement string, cha
 	m.Columns = append([]storedColumn(nil), old.meta.Columns...)
 	m.Properties = copyProps(old.meta.Properties)
 	ddl, params, err := change(&m)
+	if errors.Is(err, errNoChange) {
+		return old.info(), nil
+	}
 	if err != nil {
 		return TableInfo{}, err
 	}
