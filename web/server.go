@@ -309,6 +309,7 @@ func (s *Server) routes() http.Handler {
 	r.HandleFunc("/zbemu/v1/stats", s.handle(s.authed(s.stats))).Methods(http.MethodGet)
 	s.statementRoutes(r)
 	s.unityCatalogRoutes(r)
+	s.schemaRoutes(r)
 	r.NotFoundHandler = s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return &httpError{http.StatusNotFound, "ENDPOINT_NOT_FOUND", fmt.Sprintf("no API at %s %s in zbemu", r.Method, r.URL.Path)}
 	})
