@@ -14,6 +14,8 @@ Usage:
   zbemu sql [flags] ["STATEMENT"]   run SQL against a running server (REPL without a statement)
   zbemu principal create NAME       create a service principal on a running server
   zbemu token create [--comment C]  create a personal access token (dapi...) on a running server
+  zbemu schema proto C.S.T          print the .proto file of a table (proto2, as the SDK's generator emits it)
+  zbemu schema jsonschema C.S.T     print the JSON Schema a JSON record of a table must satisfy
   zbemu bench [flags]               measure ingest throughput and latency
   zbemu version
 `
@@ -40,6 +42,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runPrincipal(ctx, args[1:], stdout, stderr)
 	case "token":
 		return runToken(ctx, args[1:], stdout, stderr)
+	case "schema":
+		return runSchema(ctx, args[1:], stdout, stderr)
 	case "bench":
 		return runBench(ctx, args[1:], stdout, stderr)
 	case "version":
