@@ -1,0 +1,156 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/zbemu/zbemu/engine"
+)
+
+// gathered flattens the zbemu_ metrics of reg into "name{label=value,...}"
+// → value (counters, gauges; histograms as _count and _sum).
+func gathered(t *testing.T, reg prometheus.Gatherer) map[string]float64 {
+	t.Helper()
+	fams, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]float64{}
+	for _, f := range fams {
+		if !strings.HasPrefix(f.GetName(), "zbemu_") {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			var ls []string
+			for _, l := range m.GetLabel() {
+				ls = append(ls, l.GetName()+"="+l.GetValue())
+			}
+			sort.Strings(ls)
+			key := "{" + strings.Join(ls, ",") + "}"
+			switch {
+			case m.Counter != nil:
+				out[f.GetName()+key] = m.GetCounter().GetValue()
+			case m.Gauge != nil:
+				out[f.GetName()+key] = m.GetGauge().GetValue()
+			case m.Histogram != nil:
+				out[f.GetName()+"_count"+key] = float64(m.GetHistogram().GetSampleCount())
+				out[f.GetName()+"_sum"+key] = m.GetHistogram().GetSampleSum()
+			}
+		}
+	}
+	return out
+}
+
+func TestMetricsObserver(t *testing.T) {
+	m := NewMetrics()
+	opened := time.Now()
+	grpcA := m.StreamOpened(engine.StreamInfo{ID: "s1", Table: "main.default.a", Protocol: "GRPC", DataFormat: "JSON", Opened: opened})
+	for range 3 {
+		grpcA.Acked(100, 1000, 2*time.Millisecond)
+	}
+	grpcA.Rejected(1)
+	rest := m.StreamOpened(engine.StreamInfo{ID: "r1", Table: "main.default.a", Protocol: "HTTP", DataFormat: "JSON", Opened: opened})
+	rest.Acked(10, 50, 300*time.Microsecond)
+	rest.Closed()
+	rest.Closed() // twice is once
+	grpcB := m.StreamOpened(engine.StreamInfo{ID: "s2", Table: "main.default.b", Protocol: "GRPC", DataFormat: "PROTOBUF", Opened: opened})
+	grpcB.Acked(7, 70, time.Millisecond)
+	m.Commit("main.default.a", 310, 4*time.Millisecond)
+	m.countError("INVALID_PARAMETER_VALUE", "GRPC")
+	m.countError("INVALID_PARAMETER_VALUE", "GRPC")
+	m.countError("UNAUTHENTICATED", "HTTP")
+
+	got := gathered(t, m.Registry())
+	want := map[string]float64{
+		"zbemu_ingest_records_total{protocol=GRPC,table=main.default.a}":      300,
+		"zbemu_ingest_bytes_total{protocol=GRPC,table=main.default.a}":        3000,
+		"zbemu_ingest_records_total{protocol=HTTP,table=main.default.a}":      10,
+		"zbemu_ingest_bytes_total{protocol=HTTP,table=main.default.a}":        50,
+		"zbemu_ingest_records_total{protocol=GRPC,table=main.default.b}":      7,
+		"zbemu_ack_latency_seconds_count{protocol=GRPC,table=main.default.a}": 3,
+		"zbemu_ack_latency_seconds_sum{protocol=GRPC,table=main.default.a}":   0.006,
+		"zbemu_open_streams{protocol=GRPC,table=main.default.a}":              1,
+		"zbemu_open_streams{protocol=HTTP,table=main.default.a}":              0,
+		"zbemu_rejected_records_total{table=main.default.a}":                  1,
+		"zbemu_commit_duration_seconds_count{table=main.default.a}":           1,
+		"zbemu_commit_rows_sum{table=main.default.a}":                         310,
+		"zbemu_errors_total{code=INVALID_PARAMETER_VALUE,protocol=GRPC}":      2,
+		"zbemu_errors_total{code=UNAUTHENTICATED,protocol=HTTP}":              1,
+	}
+	for k, v := range want {
+		if g, ok := got[k]; !ok || fmt.Sprintf("%.6f", g) != fmt.Sprintf("%.6f", v) {
+			t.Errorf("%s = %v (present %v), want %v", k, g, ok, v)
+		}
+	}
+	if problems, err := testutil.GatherAndLint(m.Registry()); err != nil || len(problems) > 0 {
+		t.Errorf("promlint: %v %+v", err, problems)
+	}
+
+	st := m.Snapshot(time.Now())
+	if st.OpenStreams != 2 || len(st.Tables) != 2 || len(st.Streams) != 2 {
+		t.Fatalf("open %d, tables %+v, streams %+v", st.OpenStreams, st.Tables, st.Streams)
+	}
+	a := st.Tables[0]
+	if a.Table != "main.default.a" || a.RecordsTotal != 310 || a.BytesTotal != 3050 || a.RejectedRecordsTotal != 1 ||
+		a.RecordsPerSecond <= 0 || a.RecordsPerSecond > 310 || a.OpenStreams != 1 || a.AckLatencyMs == nil || a.AckLatencyMs.Acks != 4 {
+		t.Errorf("table a: %+v latency %+v", a, a.AckLatencyMs)
+	}
+	// Rates are over the window's age, at least a second.
+	if st.RecordsPerSecond <= 0 || st.RecordsPerSecond > 317 || st.AckLatencyMs == nil || st.AckLatencyMs.Acks != 5 {
+		t.Errorf("totals: %v records/s, latency %+v", st.RecordsPerSecond, st.AckLatencyMs)
+	}
+	if p := st.AckLatencyMs.P50; p < 1.75 || p > 2.25 {
+		t.Errorf("p50 = %v ms, want about 2", p)
+	}
+	if s := st.Streams[0]; s.StreamID != "s1" || s.RecordsTotal != 300 || s.BytesTotal != 3000 || s.Protocol != "GRPC" {
+		t.Errorf("stream s1: %+v", s)
+	}
+	wantErrs := []ErrorStats{{"INVALID_PARAMETER_VALUE", "GRPC", 2, 2}, {"UNAUTHENTICATED", "HTTP", 1, 1}}
+	if fmt.Sprint(st.Errors) != fmt.Sprint(wantErrs) {
+		t.Errorf("errors = %+v, want %+v", st.Errors, wantErrs)
+	}
+
+	grpcA.Closed()
+	grpcB.Closed()
+	st = m.Snapshot(time.Now())
+	if st.OpenStreams != 0 || len(st.Streams) != 0 {
+		t.Errorf("after close: open %d, streams %+v", st.OpenStreams, st.Streams)
+	}
+	if g := gathered(t, m.Registry())["zbemu_open_streams{protocol=GRPC,table=main.default.a}"]; g != 0 {
+		t.Errorf("open streams gauge %v after close", g)
+	}
+}
+
+func TestErrorCode(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"engine error", fmt.Errorf("%w: Table x cannot be found", engine.ErrTableNotFound), "TABLE_DOES_NOT_EXIST"},
+		{"invalid record", &engine.RecordError{Offset: 3, Err: errors.New("bad")}, "INVALID_PARAMETER_VALUE"},
+		{"web protocol error", &httpError{http.StatusUnsupportedMediaType, "INVALID_PARAMETER_VALUE", "no"}, "INVALID_PARAMETER_VALUE"},
+		{"gRPC protocol error", status.Error(codes.InvalidArgument, "first message must be create_stream"), "INVALID_PARAMETER_VALUE"},
+		{"gRPC message too large", status.Error(codes.ResourceExhausted, "too big"), "RESOURCE_EXHAUSTED"},
+		{"gRPC transport", status.Error(codes.Unavailable, "gone"), "TEMPORARILY_UNAVAILABLE"},
+		{"unknown gRPC status", status.Error(codes.DataLoss, "?"), "INTERNAL_ERROR"},
+		{"plain error", errors.New("boom"), "INTERNAL_ERROR"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := errorCode(tc.err); got != tc.want {
+				t.Errorf("errorCode(%v) = %s, want %s", tc.err, got, tc.want)
+			}
+		})
+	}
+}
