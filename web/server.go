@@ -35,6 +35,8 @@ type Options struct {
 	Logger *slog.Logger
 	// Version is reported by /healthz.
 	Version string
+	// Alerts serves /zbemu/v1/alerts; nil answers that alerts are off.
+	Alerts AlertManager
 	// Metrics backs /metrics and /zbemu/v1/stats; pass the one given to
 	// the engine as its Observer. Nil creates one that sees only web errors.
 	Metrics *Metrics
@@ -309,6 +311,7 @@ func (s *Server) routes() http.Handler {
 	r.HandleFunc("/zbemu/v1/stats", s.handle(s.authed(s.stats))).Methods(http.MethodGet)
 	s.statementRoutes(r)
 	s.unityCatalogRoutes(r)
+	s.alertRoutes(r)
 	s.schemaRoutes(r)
 	r.NotFoundHandler = s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return &httpError{http.StatusNotFound, "ENDPOINT_NOT_FOUND", fmt.Sprintf("no API at %s %s in zbemu", r.Method, r.URL.Path)}
