@@ -7,6 +7,9 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/zbemu/zbemu/systables"
 )
 
 // Config is everything zbemu serve can be told. Precedence: flags, then
@@ -20,12 +23,19 @@ type Config struct {
 	ClientSecret string
 	DevToken     string
 	LogLevel     string
+	// System tables (package systables) and alerts.
+	SysTables     bool
+	SysRetention  time.Duration
+	AlertInterval time.Duration
+	AccountID     string
+	WorkspaceID   string
 }
 
 // DefaultConfig is what a learner gets with no flags.
 func DefaultConfig() Config {
 	return Config{Addr: "localhost:8765", DataDir: "./.zbemu", ClientID: "zbemu-dev", ClientSecret: "zbemu-dev-secret",
-		DevToken: "dapi-zbemu-dev-token", LogLevel: "info"}
+		DevToken: "dapi-zbemu-dev-token", LogLevel: "info", SysTables: true, SysRetention: systables.DefaultRetention,
+		AlertInterval: systables.DefaultAlertInterval, AccountID: systables.DefaultAccountID, WorkspaceID: systables.DefaultWorkspaceID}
 }
 
 // usageError marks errors in how zbemu was called (exit code 2).
@@ -65,6 +75,18 @@ func envBool(getenv func(string) string, name string, def bool) (bool, error) {
 	return b, nil
 }
 
+func envDuration(getenv func(string) string, name string, def time.Duration) (time.Duration, error) {
+	v := getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, &ConfigError{Field: name, Value: v, Err: errBadValue}
+	}
+	return d, nil
+}
+
 // parseServeConfig builds the Config of zbemu serve from args and env.
 func parseServeConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
 	c := DefaultConfig()
@@ -81,6 +103,17 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	if c.TLS, err = envBool(getenv, "ZBEMU_TLS", c.TLS); err != nil {
 		return c, err
 	}
+	if c.SysTables, err = envBool(getenv, "ZBEMU_SYSTABLES", c.SysTables); err != nil {
+		return c, err
+	}
+	if c.SysRetention, err = envDuration(getenv, "ZBEMU_SYSTABLES_RETENTION", c.SysRetention); err != nil {
+		return c, err
+	}
+	if c.AlertInterval, err = envDuration(getenv, "ZBEMU_ALERT_INTERVAL", c.AlertInterval); err != nil {
+		return c, err
+	}
+	c.AccountID = envString(getenv, "ZBEMU_ACCOUNT_ID", c.AccountID)
+	c.WorkspaceID = envString(getenv, "ZBEMU_WORKSPACE_ID", c.WorkspaceID)
 	fs := flag.NewFlagSet("zbemu serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "address for every surface: gRPC, OAuth, REST, SQL and Unity Catalog APIs (env ZBEMU_ADDR)")
@@ -91,9 +124,16 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.StringVar(&c.ClientSecret, "client-secret", c.ClientSecret, "secret of the default service principal (env ZBEMU_CLIENT_SECRET)")
 	fs.StringVar(&c.DevToken, "token", c.DevToken, "a personal access token of the default principal that is always accepted; empty disables it (env ZBEMU_TOKEN)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env ZBEMU_LOG_LEVEL)")
+	noSys := !c.SysTables
+	fs.BoolVar(&noSys, "no-systables", noSys, "do not record system tables (system.lakeflow.*) or run alerts (env ZBEMU_SYSTABLES=false)")
+	fs.DurationVar(&c.SysRetention, "systables-retention", c.SysRetention, "how long system table rows are kept (env ZBEMU_SYSTABLES_RETENTION)")
+	fs.DurationVar(&c.AlertInterval, "alert-interval", c.AlertInterval, "how often alerts without their own --every are evaluated (env ZBEMU_ALERT_INTERVAL)")
+	fs.StringVar(&c.AccountID, "account-id", c.AccountID, "account_id written into the system tables (env ZBEMU_ACCOUNT_ID)")
+	fs.StringVar(&c.WorkspaceID, "workspace-id", c.WorkspaceID, "workspace_id written into the system tables (env ZBEMU_WORKSPACE_ID)")
 	if err := fs.Parse(args); err != nil {
 		return c, usageError{err}
 	}
+	c.SysTables = !noSys
 	if fs.NArg() > 0 {
 		return c, usageError{fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))}
 	}
@@ -110,6 +150,12 @@ func (c Config) Validate() error {
 	}
 	if c.ClientID == "" || c.ClientSecret == "" {
 		return &ConfigError{Field: "client-id/client-secret", Value: c.ClientID, Err: errors.New("the default principal needs an id and a secret")}
+	}
+	if c.SysRetention <= 0 {
+		return &ConfigError{Field: "systables-retention", Value: c.SysRetention.String(), Err: errBadValue}
+	}
+	if c.AlertInterval < systables.MinAlertInterval {
+		return &ConfigError{Field: "alert-interval", Value: c.AlertInterval.String(), Err: fmt.Errorf("must be at least %s", systables.MinAlertInterval)}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -16,6 +16,7 @@ Usage:
   zbemu token create [--comment C]  create a personal access token (dapi...) on a running server
   zbemu schema proto C.S.T          print the .proto file of a table (proto2, as the SDK's generator emits it)
   zbemu schema jsonschema C.S.T     print the JSON Schema a JSON record of a table must satisfy
+  zbemu alert create|list|delete    manage SQL alerts over the system tables on a running server
   zbemu bench [flags]               measure ingest throughput and latency
   zbemu version
 `
@@ -44,6 +45,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runToken(ctx, args[1:], stdout, stderr)
 	case "schema":
 		return runSchema(ctx, args[1:], stdout, stderr)
+	case "alert":
+		return runAlert(ctx, args[1:], stdout, stderr)
 	case "bench":
 		return runBench(ctx, args[1:], stdout, stderr)
 	case "version":

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/zbemu/zbemu/engine"
+	"github.com/zbemu/zbemu/systables"
 	"github.com/zbemu/zbemu/web"
 )
 
@@ -27,11 +28,46 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	metrics := web.NewMetrics()
 	eopts := engine.Options{DataDir: cfg.DataDir, Memory: cfg.Memory, Logger: log, Observer: metrics,
 		DevClientID: cfg.ClientID, DevClientSecret: cfg.ClientSecret, DevToken: cfg.DevToken}
-	e, err := engine.Open(ctx, eopts)
+	sys, err := openSystables(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
+	if sys != nil {
+		eopts.Events, eopts.SystemTables = sys, sys
+	}
+	e, err := engine.Open(ctx, eopts)
+	if err != nil {
+		if sys != nil {
+			sys.Close(context.Background())
+		}
+		return err
+	}
 	wopts := web.Options{Addr: cfg.Addr, Logger: log, Version: version, Metrics: metrics}
+	var alerts *systables.Alerts
+	if sys != nil {
+		alerts, err = systables.OpenAlerts(ctx, sys, e, systables.AlertOptions{Interval: cfg.AlertInterval, Logger: log,
+			Identity: &engine.Identity{ClientID: cfg.ClientID, Admin: true}})
+		if err != nil {
+			e.Close(context.Background())
+			sys.Close(context.Background())
+			return err
+		}
+		wopts.Alerts = alerts
+	}
+	// closeAll stops alerts before the engine they query, and the system
+	// tables after the engine, which emits its last commits while closing.
+	closeAll := func(ctx context.Context) error {
+		if alerts != nil {
+			alerts.Close(ctx)
+		}
+		err := e.Close(ctx)
+		if sys != nil {
+			if serr := sys.Close(ctx); serr != nil && err == nil {
+				err = serr
+			}
+		}
+		return err
+	}
 	caPath := ""
 	if cfg.TLS {
 		dir := filepath.Join(cfg.DataDir, "tls")
@@ -40,14 +76,14 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		}
 		tc, ca, err := web.LocalTLS(dir)
 		if err != nil {
-			e.Close(context.Background())
+			closeAll(context.Background())
 			return err
 		}
 		wopts.TLSConfig, caPath = tc, ca
 	}
 	srv := web.New(e, wopts)
 	if err := srv.Listen(); err != nil {
-		e.Close(context.Background())
+		closeAll(context.Background())
 		return err
 	}
 	printBanner(stdout, cfg, srv.Addr(), caPath)
@@ -63,10 +99,26 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	if serr := srv.Shutdown(sctx); serr != nil && err == nil {
 		err = serr
 	}
-	if cerr := e.Close(sctx); cerr != nil && err == nil {
+	if cerr := closeAll(sctx); cerr != nil && err == nil {
 		err = cerr
 	}
 	return err
+}
+
+// openSystables opens <data>/system.db (in memory with --memory), or
+// nothing with --no-systables.
+func openSystables(ctx context.Context, cfg Config, log *slog.Logger) (*systables.Store, error) {
+	if !cfg.SysTables {
+		return nil, nil
+	}
+	opts := systables.Options{Memory: cfg.Memory, Path: filepath.Join(cfg.DataDir, "system.db"), Retention: cfg.SysRetention,
+		AccountID: cfg.AccountID, WorkspaceID: cfg.WorkspaceID, Logger: log}
+	if !cfg.Memory {
+		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+			return nil, fmt.Errorf("create data directory: %w", err)
+		}
+	}
+	return systables.Open(ctx, opts)
 }
 
 var bannerTmpl = template.Must(template.New("banner").Parse(`
