@@ -154,3 +154,27 @@ func TestErrorCode(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkStreamObserverAcked is the metrics' cost per acknowledged
+// request (one per batch, not per record) on the ack path.
+func BenchmarkStreamObserverAcked(b *testing.B) {
+	m := NewMetrics()
+	so := m.StreamOpened(engine.StreamInfo{ID: "s", Table: "main.default.t", Protocol: "GRPC", DataFormat: "JSON", Opened: time.Now()})
+	b.ReportAllocs()
+	for b.Loop() {
+		so.Acked(100, 11100, 3*time.Millisecond)
+	}
+}
+
+// BenchmarkRESTRequestObserved is the metrics' cost of one REST request:
+// open, ack and close of its stream.
+func BenchmarkRESTRequestObserved(b *testing.B) {
+	m := NewMetrics()
+	info := engine.StreamInfo{ID: "r", Table: "main.default.t", Protocol: "HTTP", DataFormat: "JSON", Opened: time.Now()}
+	b.ReportAllocs()
+	for b.Loop() {
+		so := m.StreamOpened(info)
+		so.Acked(1000, 111000, 3*time.Millisecond)
+		so.Closed()
+	}
+}
