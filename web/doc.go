@@ -1,7 +1,7 @@
 // Package web serves every network surface of zbemu on one address: the
 // Zerobus gRPC service (EphemeralStream), the OAuth token endpoint, REST
-// ingest, the SQL Statement Execution API, the Unity Catalog REST API and
-// health checks.
+// ingest, the SQL Statement Execution API, the Unity Catalog REST API,
+// Prometheus metrics (/metrics), the stats API and health checks.
 //
 // Invariants: handlers return errors instead of writing them, and errors.go
 // is the only place that turns engine errors into HTTP statuses, Databricks
@@ -9,5 +9,5 @@
 // before reading anything (the official SDK waits for them) and acks only
 // what the engine reports durable, cumulatively and never ahead of what it
 // received. web holds no data of its own except the short-lived state of
-// SQL statements for polling.
+// SQL statements for polling and the in-memory counters of metrics.go.
 package web
