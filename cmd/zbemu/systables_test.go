@@ -213,7 +213,9 @@ func TestServeConfigSystables(t *testing.T) {
 		{"env off", nil, map[string]string{"ZBEMU_SYSTABLES": "false"}, func(c Config) bool { return !c.SysTables }, ""},
 		{"flag wins over env", []string{"--no-systables=false"}, map[string]string{"ZBEMU_SYSTABLES": "false"}, func(c Config) bool { return c.SysTables }, ""},
 		{"retention and ids", []string{"--systables-retention", "48h", "--workspace-id", "42"}, map[string]string{"ZBEMU_ACCOUNT_ID": "acc"},
-			func(c Config) bool { return c.SysRetention == 48*time.Hour && c.WorkspaceID == "42" && c.AccountID == "acc" }, ""},
+			func(c Config) bool {
+				return c.SysRetention == 48*time.Hour && c.WorkspaceID == "42" && c.AccountID == "acc"
+			}, ""},
 		{"bad env bool", nil, map[string]string{"ZBEMU_SYSTABLES": "maybe"}, nil, "ZBEMU_SYSTABLES"},
 		{"bad env duration", nil, map[string]string{"ZBEMU_ALERT_INTERVAL": "often"}, nil, "ZBEMU_ALERT_INTERVAL"},
 		{"alert interval too short", []string{"--alert-interval", "10ms"}, nil, nil, "alert-interval"},
