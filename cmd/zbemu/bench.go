@@ -26,6 +26,7 @@ import (
 	"google.golang.org/protobuf/types/descriptorpb"
 
 	"github.com/zbemu/zbemu/engine"
+	"github.com/zbemu/zbemu/systables"
 	"github.com/zbemu/zbemu/web"
 	"github.com/zbemu/zbemu/web/zerobuspb"
 )
@@ -125,8 +126,26 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			median(rates)*float64(last.bytes)/float64(last.recs)/1e6, ms(percentile(last.lats, 0.5)), ms(percentile(last.lats, 0.99)),
 			float64(last.cpu.Microseconds())/float64(last.recs), median(ratios), minOf(ratios), maxOf(ratios), median(bases))
 	}
+	for _, w := range workloads {
+		if name := "system tables on/off, " + w.name; (w.name == "grpc json batch=100" || strings.HasPrefix(w.name, "rest")) && (cfg.only == "" || strings.Contains(name, cfg.only)) {
+			// Alternating pairs, so drift of the machine hits both sides.
+			var on, off, ratios []float64
+			for p := 0; p < cfg.pairs; p++ {
+				var figs [2]benchFigures
+				for i, noSys := range []bool{true, false} {
+					f, _, err := withBenchEnvLag(ctx, dir, noSys, func(b *benchEnv) (benchFigures, error) { return w.run(ctx, b, cfg.records) })
+					if err != nil {
+						return fmt.Errorf("%s: %w", name, err)
+					}
+					figs[i] = f
+				}
+				off, on, ratios = append(off, figs[0].rate()), append(on, figs[1].rate()), append(ratios, figs[1].rate()/figs[0].rate())
+			}
+			fmt.Fprintf(stdout, "%s: %.0f records/s on, %.0f off; on/off %.3f [%.3f-%.3f]\n", name, median(on), median(off), median(ratios), minOf(ratios), maxOf(ratios))
+		}
+	}
 	if cfg.only == "" || strings.Contains("fixed load", cfg.only) {
-		f, lag, err := withBenchEnvLag(ctx, dir, func(b *benchEnv) (benchFigures, error) { return b.fixedLoad(ctx, 50000, cfg.loadDur) })
+		f, lag, err := withBenchEnvLag(ctx, dir, false, func(b *benchEnv) (benchFigures, error) { return b.fixedLoad(ctx, 50000, cfg.loadDur) })
 		if err != nil {
 			return fmt.Errorf("fixed load: %w", err)
 		}
@@ -261,25 +280,46 @@ type benchEnv struct {
 	e    *engine.Engine
 	srv  *web.Server
 	addr string
+	sys  *systables.Store // nil when run without system tables
 }
 
 var benchSeq int
 
-func openBenchEnv(ctx context.Context, root string) (*benchEnv, error) {
+// openBenchEnv starts an engine and server as serve does: with metrics and,
+// unless noSys, system tables.
+func openBenchEnv(ctx context.Context, root string, noSys bool) (*benchEnv, error) {
 	benchSeq++
 	dir := filepath.Join(root, fmt.Sprintf("run-%d", benchSeq))
 	metrics := web.NewMetrics() // measured like serve, so the benchmark includes its cost
-	e, err := engine.Open(ctx, engine.Options{DataDir: dir, DevClientSecret: "bench", DevToken: "dapi-bench", Observer: metrics})
+	eopts := engine.Options{DataDir: dir, DevClientSecret: "bench", DevToken: "dapi-bench", Observer: metrics}
+	var sys *systables.Store
+	if !noSys {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+		var err error
+		if sys, err = systables.Open(ctx, systables.Options{Path: filepath.Join(dir, "system.db")}); err != nil {
+			return nil, err
+		}
+		eopts.Events, eopts.SystemTables = sys, sys
+	}
+	e, err := engine.Open(ctx, eopts)
 	if err != nil {
+		if sys != nil {
+			sys.Close(ctx)
+		}
 		return nil, err
 	}
 	srv := web.New(e, web.Options{Addr: "127.0.0.1:0", Metrics: metrics})
 	if err := srv.Listen(); err != nil {
 		e.Close(ctx)
+		if sys != nil {
+			sys.Close(ctx)
+		}
 		return nil, err
 	}
 	go srv.Serve()
-	b := &benchEnv{e: e, srv: srv, addr: srv.Addr()}
+	b := &benchEnv{e: e, srv: srv, addr: srv.Addr(), sys: sys}
 	admin := &engine.Identity{ClientID: "zbemu-dev", Admin: true}
 	for i := 0; i < 4; i++ {
 		if _, err := e.Execute(ctx, engine.StatementRequest{SQL: fmt.Sprintf("CREATE TABLE main.default.bench%d %s", i, benchDDL), Identity: admin}); err != nil {
@@ -293,16 +333,19 @@ func openBenchEnv(ctx context.Context, root string) (*benchEnv, error) {
 func (b *benchEnv) close(ctx context.Context) {
 	b.srv.Shutdown(ctx)
 	b.e.Close(ctx)
+	if b.sys != nil {
+		b.sys.Close(ctx)
+	}
 }
 
 func withBenchEnv(ctx context.Context, root string, f func(*benchEnv) (benchFigures, error)) (benchFigures, error) {
-	fig, _, err := withBenchEnvLag(ctx, root, f)
+	fig, _, err := withBenchEnvLag(ctx, root, false, f)
 	return fig, err
 }
 
 // withBenchEnvLag also returns the ack→queryable lags seen during f.
-func withBenchEnvLag(ctx context.Context, root string, f func(*benchEnv) (benchFigures, error)) (benchFigures, []time.Duration, error) {
-	b, err := openBenchEnv(ctx, root)
+func withBenchEnvLag(ctx context.Context, root string, noSys bool, f func(*benchEnv) (benchFigures, error)) (benchFigures, []time.Duration, error) {
+	b, err := openBenchEnv(ctx, root, noSys)
 	if err != nil {
 		return benchFigures{}, nil, err
 	}
@@ -326,7 +369,7 @@ func withBenchEnvLag(ctx context.Context, root string, f func(*benchEnv) (benchF
 }
 
 func withBenchEnvRSS(ctx context.Context, root string, n int) (int64, error) {
-	b, err := openBenchEnv(ctx, root)
+	b, err := openBenchEnv(ctx, root, false)
 	if err != nil {
 		return 0, err
 	}
