@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sort"
-	"strings"
 	"testing"
 	"time"
 
@@ -16,40 +14,6 @@ import (
 
 	"github.com/zbemu/zbemu/engine"
 )
-
-// gathered flattens the zbemu_ metrics of reg into "name{label=value,...}"
-// → value (counters, gauges; histograms as _count and _sum).
-func gathered(t *testing.T, reg prometheus.Gatherer) map[string]float64 {
-	t.Helper()
-	fams, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]float64{}
-	for _, f := range fams {
-		if !strings.HasPrefix(f.GetName(), "zbemu_") {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			var ls []string
-			for _, l := range m.GetLabel() {
-				ls = append(ls, l.GetName()+"="+l.GetValue())
-			}
-			sort.Strings(ls)
-			key := "{" + strings.Join(ls, ",") + "}"
-			switch {
-			case m.Counter != nil:
-				out[f.GetName()+key] = m.GetCounter().GetValue()
-			case m.Gauge != nil:
-				out[f.GetName()+key] = m.GetGauge().GetValue()
-			case m.Histogram != nil:
-				out[f.GetName()+"_count"+key] = float64(m.GetHistogram().GetSampleCount())
-				out[f.GetName()+"_sum"+key] = m.GetHistogram().GetSampleSum()
-			}
-		}
-	}
-	return out
-}
 
 func TestMetricsObserver(t *testing.T) {
 	m := NewMetrics()
@@ -70,26 +34,32 @@ func TestMetricsObserver(t *testing.T) {
 	m.countError("INVALID_PARAMETER_VALUE", "GRPC")
 	m.countError("UNAUTHENTICATED", "HTTP")
 
-	got := gathered(t, m.Registry())
-	want := map[string]float64{
-		"zbemu_ingest_records_total{protocol=GRPC,table=main.default.a}":      300,
-		"zbemu_ingest_bytes_total{protocol=GRPC,table=main.default.a}":        3000,
-		"zbemu_ingest_records_total{protocol=HTTP,table=main.default.a}":      10,
-		"zbemu_ingest_bytes_total{protocol=HTTP,table=main.default.a}":        50,
-		"zbemu_ingest_records_total{protocol=GRPC,table=main.default.b}":      7,
-		"zbemu_ack_latency_seconds_count{protocol=GRPC,table=main.default.a}": 3,
-		"zbemu_ack_latency_seconds_sum{protocol=GRPC,table=main.default.a}":   0.006,
-		"zbemu_open_streams{protocol=GRPC,table=main.default.a}":              1,
-		"zbemu_open_streams{protocol=HTTP,table=main.default.a}":              0,
-		"zbemu_rejected_records_total{table=main.default.a}":                  1,
-		"zbemu_commit_duration_seconds_count{table=main.default.a}":           1,
-		"zbemu_commit_rows_sum{table=main.default.a}":                         310,
-		"zbemu_errors_total{code=INVALID_PARAMETER_VALUE,protocol=GRPC}":      2,
-		"zbemu_errors_total{code=UNAUTHENTICATED,protocol=HTTP}":              1,
+	counters := []struct {
+		name string
+		c    prometheus.Collector
+		want float64
+	}{
+		{"records GRPC a", m.records.WithLabelValues("main.default.a", "GRPC"), 300},
+		{"bytes GRPC a", m.bytes.WithLabelValues("main.default.a", "GRPC"), 3000},
+		{"records HTTP a", m.records.WithLabelValues("main.default.a", "HTTP"), 10},
+		{"bytes HTTP a", m.bytes.WithLabelValues("main.default.a", "HTTP"), 50},
+		{"records GRPC b", m.records.WithLabelValues("main.default.b", "GRPC"), 7},
+		{"open GRPC a", m.openStreams.WithLabelValues("main.default.a", "GRPC"), 1},
+		{"open HTTP a", m.openStreams.WithLabelValues("main.default.a", "HTTP"), 0},
+		{"rejected a", m.rejected.WithLabelValues("main.default.a"), 1},
+		{"errors INVALID_PARAMETER_VALUE GRPC", m.errors.WithLabelValues("INVALID_PARAMETER_VALUE", "GRPC"), 2},
+		{"errors UNAUTHENTICATED HTTP", m.errors.WithLabelValues("UNAUTHENTICATED", "HTTP"), 1},
 	}
-	for k, v := range want {
-		if g, ok := got[k]; !ok || fmt.Sprintf("%.6f", g) != fmt.Sprintf("%.6f", v) {
-			t.Errorf("%s = %v (present %v), want %v", k, g, ok, v)
+	for _, tc := range counters {
+		if got := testutil.ToFloat64(tc.c); got != tc.want {
+			t.Errorf("%s = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	// Histograms: one series per table and protocol (ack latency) or per
+	// table (commits, from the table's first stream on).
+	for name, want := range map[string]int{"zbemu_ack_latency_seconds": 3, "zbemu_commit_duration_seconds": 2, "zbemu_commit_rows": 2} {
+		if n, err := testutil.GatherAndCount(m.Registry(), name); err != nil || n != want {
+			t.Errorf("%s: %d series (%v), want %d", name, n, err, want)
 		}
 	}
 	if problems, err := testutil.GatherAndLint(m.Registry()); err != nil || len(problems) > 0 {
@@ -126,7 +96,7 @@ func TestMetricsObserver(t *testing.T) {
 	if st.OpenStreams != 0 || len(st.Streams) != 0 {
 		t.Errorf("after close: open %d, streams %+v", st.OpenStreams, st.Streams)
 	}
-	if g := gathered(t, m.Registry())["zbemu_open_streams{protocol=GRPC,table=main.default.a}"]; g != 0 {
+	if g := testutil.ToFloat64(m.openStreams.WithLabelValues("main.default.a", "GRPC")); g != 0 {
 		t.Errorf("open streams gauge %v after close", g)
 	}
 }
