@@ -238,7 +238,7 @@ var jsonValueTests = []struct {
 		[]string{"1", "null", `["x"]`, "true", `"\x"`, `"\ud800"`, `"\udc00x"`, "\"a\tb\""}},
 	{"BINARY", tk(schema.Binary), false,
 		[]string{`""`, `"AQID"`, `"AQI="`, `"AQ=="`, `"AQ"`, `"+/+/"`, `"aGVsbG8="`},
-		[]string{`"!!!!"`, `"-_-_"`, `"A"`, "1"}},
+		[]string{`"!!!!"`, `"-_-_"`, `"A"`, `"AQ="`, `"AQI=="`, `"AQ\nID"`, `"AQ\r\n=="`, "1"}},
 	{"BOOLEAN", tk(schema.Boolean), true, []string{"true", "false", "null"}, []string{`"true"`, "1", "0"}},
 	{"DATE", tk(schema.Date), false,
 		[]string{"20051", "-719162", "0"},

@@ -104,7 +104,7 @@ func propertySchema(t *Type, nullable bool, comment string) *jsonschema.Schema {
 	if note := encodingNote(t); note != "" {
 		parts = append(parts, note)
 	}
-	s := nullableSchema(valueSchema(t), nullable && t.Kind != Variant)
+	s := nullableSchema(valueSchema(t), nullable)
 	s.Description = strings.Join(parts, " — ")
 	return s
 }
@@ -112,7 +112,7 @@ func propertySchema(t *Type, nullable bool, comment string) *jsonschema.Schema {
 // itemSchema is the schema of an array element or map value; only types
 // whose JSON encoding is not obvious get a description.
 func itemSchema(t *Type, nullable bool) *jsonschema.Schema {
-	s := nullableSchema(valueSchema(t), nullable && t.Kind != Variant)
+	s := nullableSchema(valueSchema(t), nullable)
 	if note := encodingNote(t); note != "" {
 		s.Description = t.String() + " — " + note
 	}
@@ -121,8 +121,16 @@ func itemSchema(t *Type, nullable bool) *jsonschema.Schema {
 
 // nullableSchema adds null to the accepted values. anyOf is used rather
 // than a type array because the library models "type" as one string, and
-// anyOf also composes with the FLOAT/DOUBLE alternatives.
+// anyOf also composes with the FLOAT/DOUBLE alternatives. VARIANT takes any
+// JSON value, but a JSON null is SQL NULL, not a VARIANT null: a NOT NULL
+// VARIANT excludes it, a nullable one needs no alternative.
 func nullableSchema(s *jsonschema.Schema, nullable bool) *jsonschema.Schema {
+	if s.Type == "" && len(s.AnyOf) == 0 && s.Not == nil { // VARIANT
+		if !nullable {
+			s.Not = &jsonschema.Schema{Type: "null"}
+		}
+		return s
+	}
 	if !nullable {
 		return s
 	}
@@ -147,7 +155,7 @@ func encodingNote(t *Type) string {
 		return fmt.Sprintf("decimal number as a string, at most %d digits before and %d after the point, e.g. %q",
 			t.Precision-t.Scale, t.Scale, decimalExample(t))
 	case Binary:
-		return "bytes as a standard base64 string with padding"
+		return "bytes as a standard base64 string, with or without padding"
 	case Float, Double:
 		return `a number, or one of the strings "NaN", "Infinity", "-Infinity"`
 	case Variant:
@@ -183,8 +191,17 @@ var intRanges = map[Kind][2]int64{
 }
 
 // base64Pattern accepts standard (RFC 4648 §4) base64 with padding, which
-// is what encoding/json and the SDKs produce for bytes.
-const base64Pattern = `^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$`
+// is what encoding/json and the SDKs produce for bytes, or without any
+// padding, as some encoders write it; not partial padding nor line breaks.
+const base64Pattern = `^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$`
+
+// floatBound is, for FLOAT and DOUBLE, the smallest magnitude that rounds to
+// infinity: the largest finite value plus half a unit in the last place
+// (2^128 - 2^103 and 2^1024 - 2^970), written out exactly.
+var floatBound = map[Kind]string{
+	Float:  "340282356779733661637539395458142568448",
+	Double: "179769313486231580793728971405303415079934132710037826936173778980444968292764750946649017977587207096330286416692887910946555547851940402630657488671505820681908902000708383676273854845817711531764475730270069855571366959622842914819860834936475292719074168444365510704342711559699508093042880177904174497792",
+}
 
 // floatKeyPattern accepts the string forms of FLOAT/DOUBLE map keys.
 const floatKeyPattern = `^(?:-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|NaN|-?Infinity)$`
@@ -200,9 +217,12 @@ func valueSchema(t *Type) *jsonschema.Schema {
 	switch t.Kind {
 	case Float, Double:
 		// JSON has no NaN or infinities; the service takes them as these
-		// strings, as Jackson and protobuf's JSON mapping spell them.
+		// strings, as Jackson and protobuf's JSON mapping spell them. A
+		// number must round to a finite value of the type: the bounds are
+		// the largest finite value plus half a unit in the last place.
+		bound := floatBound[t.Kind]
 		return &jsonschema.Schema{AnyOf: []*jsonschema.Schema{
-			{Type: "number"},
+			{Type: "number", ExclusiveMinimum: json.Number("-" + bound), ExclusiveMaximum: json.Number(bound)},
 			{Type: "string", Enum: []any{"NaN", "Infinity", "-Infinity"}},
 		}}
 	case Decimal:

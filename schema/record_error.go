@@ -335,14 +335,20 @@ func decimalValue(t *Type, expected string, s []byte) (any, *RecordError) {
 	return DecimalValue{Unscaled: u, Scale: t.Scale}, nil
 }
 
-// decodeBase64 decodes standard base64 with or without padding, the two
-// forms JSON producers emit.
+// decodeBase64 decodes standard base64 with padding, or without any, the
+// two forms JSON producers emit (the table's JSON Schema allows the same).
+// Partial padding and line breaks, which encoding/base64 would skip, are
+// refused.
 func decodeBase64(s []byte) ([]byte, bool) {
-	for i := 0; i < 2 && len(s) > 0 && s[len(s)-1] == '='; i++ {
-		s = s[:len(s)-1]
+	if bytes.ContainsAny(s, "\r\n") {
+		return nil, false
 	}
-	out := make([]byte, base64.RawStdEncoding.DecodedLen(len(s)))
-	n, err := base64.RawStdEncoding.Decode(out, s)
+	enc := base64.RawStdEncoding
+	if len(s) > 0 && s[len(s)-1] == '=' {
+		enc = base64.StdEncoding
+	}
+	out := make([]byte, enc.DecodedLen(len(s)))
+	n, err := enc.Decode(out, s)
 	if err != nil {
 		return nil, false
 	}
