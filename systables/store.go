@@ -100,6 +100,11 @@ type Store struct {
 	dropped int64
 	closed  bool
 
+	// versionBase is, per table id, the highest commit_version stored before
+	// Open: the engine counts commits from 1 in each process, so versions
+	// continue from there. Only the writer uses it after Open.
+	versionBase map[string]int64
+
 	kick    chan struct{} // asks the writer to write now
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -138,8 +143,30 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		stopped: make(chan struct{})}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.prune()
+	if s.versionBase, err = loadVersionBase(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
 	go s.run()
 	return s, nil
+}
+
+func loadVersionBase(ctx context.Context, db *sql.DB) (map[string]int64, error) {
+	rows, err := db.QueryContext(ctx, "SELECT table_id, max(commit_version) FROM zerobus_ingest WHERE table_id IS NOT NULL GROUP BY table_id")
+	if err != nil {
+		return nil, fmt.Errorf("read commit versions: %w", err)
+	}
+	defer rows.Close()
+	base := map[string]int64{}
+	for rows.Next() {
+		var id string
+		var v int64
+		if err := rows.Scan(&id, &v); err != nil {
+			return nil, err
+		}
+		base[id] = v
+	}
+	return base, rows.Err()
 }
 
 // Close writes every queued event, stops the writer and closes the file.

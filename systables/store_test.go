@@ -228,3 +228,32 @@ func TestStoreReadableWhileWriting(t *testing.T) {
 		t.Errorf("the reader never saw a row (last count %d)", last)
 	}
 }
+
+// TestStoreCommitVersionsContinue: the engine counts commit versions from 1
+// in every process; stored versions continue across restarts.
+func TestStoreCommitVersionsContinue(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "system.db")
+	var got []any
+	for run := 0; run < 2; run++ {
+		s, err := systables.Open(context.Background(), systables.Options{Path: path})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for v := int64(1); v <= 2; v++ {
+			s.CommitEvent(engine.CommitEvent{TableID: "a", CommitVersion: v, CommitTime: t0})
+		}
+		s.CommitEvent(engine.CommitEvent{TableID: fmt.Sprint("b", run), CommitVersion: 1, CommitTime: t0})
+		if run == 1 {
+			for _, r := range readAll(t, s, "lakeflow.zerobus_ingest") {
+				got = append(got, fmt.Sprint(r[3], "@", r[5]))
+			}
+		}
+		if err := s.Close(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []any{"a@1", "a@2", "b0@1", "a@3", "a@4", "b1@1"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("table@version %v, want %v", got, want)
+	}
+}

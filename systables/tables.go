@@ -140,7 +140,7 @@ func (s *Store) toRow(ev any) row {
 		return row{specs["lakeflow.zerobus_stream"], []any{acc, ws, e.StreamID, formatTime(e.Time), nil, formatTime(e.OpenedTime),
 			formatTime(e.ClosedTime), e.TableID, e.TableName, e.Protocol, e.DataFormat, errorsText(e.Errors)}}
 	case engine.CommitEvent:
-		return row{specs["lakeflow.zerobus_ingest"], []any{acc, ws, e.StreamID, e.TableID, e.TableName, e.CommitVersion,
+		return row{specs["lakeflow.zerobus_ingest"], []any{acc, ws, e.StreamID, e.TableID, e.TableName, s.versionBase[e.TableID] + e.CommitVersion,
 			formatTime(e.CommitTime), e.CommittedRecords, e.CommittedBytes, "[]"}}
 	case engine.RejectedRecord:
 		return row{specs["zbemu.rejected_records"], []any{formatTime(e.Time), e.TableName, e.StreamID, e.Protocol, e.Offset,
