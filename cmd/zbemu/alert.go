@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"text/tabwriter"
 	"time"
 )
@@ -78,7 +79,7 @@ func runAlert(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "NAME\tSTATE\tEVERY\tLAST EVALUATED\tWEBHOOK\tSQL")
 		for _, a := range out.Alerts {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, a.State, a.Every, dash(a.LastEvaluated), dash(a.WebhookURL), a.SQL)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, a.State, a.Every, dash(a.LastEvaluated), dash(a.WebhookURL), strings.Join(strings.Fields(a.SQL), " "))
 			if a.LastError != "" {
 				fmt.Fprintf(tw, "\terror: %s\t\t\t\t\n", a.LastError)
 			}
