@@ -57,6 +57,8 @@ type benchFigures struct {
 
 func (f benchFigures) rate() float64 { return float64(f.recs) / f.elapsed.Seconds() }
 
+func (f benchFigures) cpuPerRecord() float64 { return float64(f.cpu.Microseconds()) / float64(f.recs) }
+
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("zbemu bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -129,7 +131,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for _, w := range workloads {
 		if name := "system tables on/off, " + w.name; (w.name == "grpc json batch=100" || strings.HasPrefix(w.name, "rest")) && (cfg.only == "" || strings.Contains(name, cfg.only)) {
 			// Alternating pairs, so drift of the machine hits both sides.
-			var on, off, ratios []float64
+			var on, off, ratios, cpuOn, cpuOff []float64
 			for p := 0; p < cfg.pairs; p++ {
 				var figs [2]benchFigures
 				for i, noSys := range []bool{true, false} {
@@ -140,8 +142,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 					figs[i] = f
 				}
 				off, on, ratios = append(off, figs[0].rate()), append(on, figs[1].rate()), append(ratios, figs[1].rate()/figs[0].rate())
+				cpuOff, cpuOn = append(cpuOff, figs[0].cpuPerRecord()), append(cpuOn, figs[1].cpuPerRecord())
 			}
-			fmt.Fprintf(stdout, "%s: %.0f records/s on, %.0f off; on/off %.3f [%.3f-%.3f]\n", name, median(on), median(off), median(ratios), minOf(ratios), maxOf(ratios))
+			// CPU per record is the steadier figure when other work shares the machine.
+			fmt.Fprintf(stdout, "%s: %.0f records/s on, %.0f off, on/off %.3f [%.3f-%.3f]; CPU µs/rec on %.2f, off %.2f\n", name,
+				median(on), median(off), median(ratios), minOf(ratios), maxOf(ratios), median(cpuOn), median(cpuOff))
 		}
 	}
 	if cfg.only == "" || strings.Contains("fixed load", cfg.only) {
