@@ -16,6 +16,20 @@
 // own error messages still point at what the learner wrote. Comments are
 // dropped and surrounding whitespace and a trailing semicolon are trimmed.
 //
+// The Spark SQL that learners and Databricks' own dashboards write is
+// rewritten the same way (translate_*.go): Spark functions DuckDB lacks or
+// spells differently (SIZE, UNIX_TIMESTAMP, DATEADD, DATE_FORMAT,
+// collect_list, named_struct, ... — the table is funcRewrites), LATERAL
+// VIEW EXPLODE as a lateral join, INTERVAL forms DuckDB does not read,
+// typed literals and cast types with zbemu's type mapping (TIMESTAMP is
+// TIMESTAMPTZ, VARIANT is JSON, ARRAY<T> is T[]), VARIANT paths v:a.b[0]
+// as json_extract, 0-based array subscripts as 1-based, <=>, DIV and
+// RLIKE. Without types, two guesses are made and documented where they
+// are: SIZE of anything not built by a map function is an array's, and a
+// subscript that is not a string literal is an array index. A Spark
+// function zbemu cannot express fails with an ErrUnsupported error naming
+// it (from_json, inline, date patterns with letters strftime lacks).
+//
 // Invariants:
 //   - The package is pure: no I/O, no global mutable state, standard
 //     library only. Every function is safe for concurrent use.

@@ -34,7 +34,10 @@ type TranslateOptions struct {
 //     t.*), the only form DuckDB accepts, and a name led by the schema
 //     default quotes it ("default".t), as default is reserved in DuckDB;
 //   - parameter markers :name become $name, the form duckdb-go binds
-//     named parameters to; :: casts and colons after a value are kept.
+//     named parameters to;
+//   - Spark SQL is rewritten as described in the package documentation:
+//     functions, LATERAL VIEW, INTERVAL and typed literals, cast types,
+//     VARIANT paths (raw:a.b), array subscripts, <=>, DIV and RLIKE.
 //
 // Comments are dropped, and surrounding whitespace and trailing semicolons
 // are trimmed.
@@ -72,62 +75,228 @@ func Params(stmt string) []string {
 // translateTokens renders toks (a slice of one statement, trivia included)
 // as DuckDB SQL.
 func translateTokens(src string, toks []token, opts TranslateOptions) (string, error) {
-	var b strings.Builder
+	tr := &translator{src: src, opts: opts}
+	out, err := tr.render(toks)
+	return strings.TrimSpace(out), err
+}
+
+// translator renders token slices as DuckDB SQL. Constructs that DuckDB
+// spells differently (function calls, LATERAL VIEW, typed literals, casts,
+// JSON paths, subscripts) are rewritten by the handlers in the other
+// translate_*.go files, which render their operands with render again.
+type translator struct {
+	src  string
+	opts TranslateOptions
+}
+
+// output is the DuckDB text of one render call. operand is the offset in
+// buf where the last complete operand (a name, literal, call or
+// parenthesised expression) starts, or -1, so that a postfix construct
+// such as raw:path can wrap it; parens holds the operand starts of the
+// open parentheses.
+type output struct {
+	buf     []byte
+	operand int
+	parens  []int
+}
+
+func (o *output) write(s string) { o.buf = append(o.buf, s...) }
+
+// writeOperand writes s as a new operand.
+func (o *output) writeOperand(s string) {
+	o.operand = len(o.buf)
+	o.write(s)
+}
+
+// cutOperand removes the last operand from buf and returns its text, or
+// "" if there is none.
+func (o *output) cutOperand() string {
+	if o.operand < 0 || o.operand > len(o.buf) {
+		return ""
+	}
+	s := string(o.buf[o.operand:])
+	o.buf = o.buf[:o.operand]
+	return strings.TrimSpace(s)
+}
+
+// render translates toks, a slice of one statement with its trivia.
+func (tr *translator) render(toks []token) (string, error) {
+	o := &output{operand: -1}
 	for i := 0; i < len(toks); i++ {
-		t := toks[i]
-		switch t.kind {
-		case tokEOF:
-		case tokComment:
-			// A space, not nothing: a/**/b must not become ab.
-			b.WriteByte(' ')
-		case tokIdent, tokQuotedIdent:
-			starts := !isOpAt(toks, prevSig(toks, i), ".")
-			last, parts := nameEnd(toks, i)
-			after := nextSig(toks, last)
-			alias := ""
-			if starts && parts >= 3 {
-				alias = catalogAlias(toks, i, last, opts)
+		next, err := tr.renderOne(o, toks, i)
+		if err != nil {
+			return "", err
+		}
+		i = next
+	}
+	return string(o.buf), nil
+}
+
+// renderOne renders toks[i], or the construct that starts there, and
+// returns the index of the last token it consumed.
+func (tr *translator) renderOne(o *output, toks []token, i int) (int, error) {
+	t := toks[i]
+	switch t.kind {
+	case tokEOF:
+	case tokComment:
+		// A space, not nothing: a/**/b must not become ab.
+		o.write(" ")
+	case tokIdent, tokQuotedIdent:
+		if isOpAt(toks, prevSig(toks, i), ".") {
+			o.write(identText(t))
+			return i, nil
+		}
+		if t.kind == tokIdent {
+			if last, ok, err := tr.special(o, toks, i); ok || err != nil {
+				return last, err
 			}
-			switch {
-			case starts && parts >= 2 && isOpAt(toks, after, ".") && isOpAt(toks, nextSig(toks, after), "*"):
-				// DuckDB accepts only a one-part qualifier before .*, and
-				// the last part is the one that names the relation or the
-				// STRUCT column: main.lab.t.* is t.*, t.s.* is s.*.
-				b.WriteString(identText(toks[last]))
-				i = last
-			case alias != "":
-				b.WriteString(duckIdent(alias))
-			case starts && parts >= 2 && t.isKw("DEFAULT"):
-				// default is reserved in DuckDB expressions; schema
-				// default must be quoted when it leads a name.
-				b.WriteString(quoteDuckIdent(t.val))
-			default:
-				b.WriteString(identText(t))
+		}
+		o.operand = len(o.buf)
+		return tr.name(o, toks, i), nil
+	case tokString:
+		first, v := i, t.val
+		for k := nextSig(toks, i); k < len(toks) && toks[k].kind == tokString; k = nextSig(toks, i) {
+			v += toks[k].val
+			i = k
+		}
+		o.writeOperand(quoteDuckString(v))
+		if strings.Contains(v, `\`) && isLikeOperand(toks, first, i) {
+			o.write(` ESCAPE '\'`)
+		}
+	case tokNumber:
+		s, err := numberLiteral(tr.src, t)
+		if err != nil {
+			return i, err
+		}
+		o.writeOperand(s)
+	case tokParam:
+		o.writeOperand("$" + t.val)
+	case tokOp:
+		return tr.operator(o, toks, i)
+	default:
+		o.write(tr.src[t.start:t.end])
+	}
+	return i, nil
+}
+
+// name renders the first part of a (possibly dotted) name at toks[i].
+func (tr *translator) name(o *output, toks []token, i int) int {
+	t := toks[i]
+	last, parts := nameEnd(toks, i)
+	after := nextSig(toks, last)
+	alias := ""
+	if parts >= 3 {
+		alias = catalogAlias(toks, i, last, tr.opts)
+	}
+	switch {
+	case parts >= 2 && isOpAt(toks, after, ".") && isOpAt(toks, nextSig(toks, after), "*"):
+		// DuckDB accepts only a one-part qualifier before .*, and the
+		// last part is the one that names the relation or the STRUCT
+		// column: main.lab.t.* is t.*, t.s.* is s.*.
+		o.write(identText(toks[last]))
+		return last
+	case alias != "":
+		o.write(duckIdent(alias))
+	case parts >= 2 && t.isKw("DEFAULT"):
+		// default is reserved in DuckDB expressions; schema default must
+		// be quoted when it leads a name.
+		o.write(quoteDuckIdent(t.val))
+	default:
+		o.write(identText(t))
+	}
+	return i
+}
+
+// operator renders the operator toks[i] and what it introduces.
+func (tr *translator) operator(o *output, toks []token, i int) (int, error) {
+	t := toks[i]
+	switch t.val {
+	case "(":
+		start := len(o.buf)
+		if p := prevSig(toks, i); p >= 0 && isFuncName(toks[p]) && o.operand >= 0 {
+			start = o.operand // the call f(...) is one operand
+		}
+		o.parens = append(o.parens, start)
+	case ")":
+		if n := len(o.parens); n > 0 {
+			o.operand = o.parens[n-1]
+			o.parens = o.parens[:n-1]
+		}
+	case "[":
+		if isValueEnd(toks, prevSig(toks, i)) {
+			return tr.subscript(o, toks, i)
+		}
+	case ":":
+		if isValueEnd(toks, prevSig(toks, i)) {
+			if last, ok, err := tr.jsonPath(o, toks, i); ok || err != nil {
+				return last, err
 			}
-		case tokString:
-			first, v := i, t.val
-			for k := nextSig(toks, i); k < len(toks) && toks[k].kind == tokString; k = nextSig(toks, i) {
-				v += toks[k].val
-				i = k
-			}
-			b.WriteString(quoteDuckString(v))
-			if strings.Contains(v, `\`) && isLikeOperand(toks, first, i) {
-				b.WriteString(` ESCAPE '\'`)
-			}
-		case tokNumber:
-			s, err := numberLiteral(src, t)
-			if err != nil {
-				return "", err
-			}
-			b.WriteString(s)
-		case tokParam:
-			b.WriteString("$" + t.val)
-		default:
-			b.WriteString(src[t.start:t.end])
+		}
+	case "::":
+		o.write("::")
+		return tr.castType(o, toks, i)
+	case "<":
+		// a <=> b is null-safe equality.
+		if j, k := i+1, i+2; k < len(toks) && toks[j].isOp("=") && toks[k].isOp(">") &&
+			toks[j].start == t.end && toks[k].start == toks[j].end {
+			o.write(padded(toks, i, k, "IS NOT DISTINCT FROM"))
+			return k, nil
 		}
 	}
-	return strings.TrimSpace(b.String()), nil
+	o.write(t.val)
+	return i, nil
 }
+
+// padded returns s with a space on each side where the tokens around
+// toks[first:last+1] are not already whitespace.
+func padded(toks []token, first, last int, s string) string {
+	if first > 0 && toks[first-1].kind != tokSpace {
+		s = " " + s
+	}
+	if last+1 < len(toks) && toks[last+1].kind != tokSpace {
+		s += " "
+	}
+	return s
+}
+
+// isValueEnd reports whether toks[i] can end an operand (a name, literal,
+// closing bracket), so that a "[" or ":" after it is postfix.
+func isValueEnd(toks []token, i int) bool {
+	if i < 0 || i >= len(toks) {
+		return false
+	}
+	switch t := toks[i]; t.kind {
+	case tokQuotedIdent, tokString, tokNumber, tokParam:
+		return true
+	case tokIdent:
+		return !keywordBeforeExpr[strings.ToUpper(t.val)]
+	case tokOp:
+		return t.val == ")" || t.val == "]"
+	}
+	return false
+}
+
+// isFuncName reports whether t, before "(", names a function rather than
+// being a keyword such as IN, AS or FROM.
+func isFuncName(t token) bool {
+	return t.kind == tokQuotedIdent || t.kind == tokIdent && !keywordBeforeExpr[strings.ToUpper(t.val)]
+}
+
+// keywordBeforeExpr are keywords that can precede an expression or a
+// parenthesised list, so they end no operand and call no function.
+var keywordBeforeExpr = func() map[string]bool {
+	m := map[string]bool{
+		"AS": true, "FROM": true, "JOIN": true, "USING": true, "OVER": true,
+		"FILTER": true, "INTO": true, "TABLE": true, "WITH": true,
+		"LATERAL": true, "UNION": true, "INTERSECT": true, "EXCEPT": true,
+		"WINDOW": true, "PARTITION": true, "GROUP": true, "ORDER": true,
+		"WITHIN": true, "RECURSIVE": true,
+	}
+	for k := range paramAfter {
+		m[k] = true
+	}
+	return m
+}()
 
 // isLikeOperand reports whether the string literal toks[first:last+1] is a
 // LIKE pattern without an ESCAPE clause.

@@ -62,9 +62,9 @@ func TestTranslate(t *testing.T) {
 		{"named parameters", "SELECT * FROM t WHERE a = :a AND b BETWEEN :start AND :end", "SELECT * FROM t WHERE a = $a AND b BETWEEN $start AND $end"},
 		{"parameter without spaces", "SELECT * FROM t WHERE a=:a LIMIT :n", "SELECT * FROM t WHERE a=$a LIMIT $n"},
 		{"parameters in list", "SELECT :x, f(:y) WHERE z IN (:p,:q)", "SELECT $x, f($y) WHERE z IN ($p,$q)"},
-		{"casts kept", "SELECT a::INT, :p::STRING, CAST(:q AS INT)", "SELECT a::INT, $p::STRING, CAST($q AS INT)"},
-		{"json path kept", "SELECT raw:customer.name FROM t", "SELECT raw:customer.name FROM t"},
-		{"struct type kept", "SELECT CAST(x AS STRUCT<a:INT>)", "SELECT CAST(x AS STRUCT<a:INT>)"},
+		{"casts", "SELECT a::INT, :p::STRING, CAST(:q AS INT)", "SELECT a::INT, $p::VARCHAR, CAST($q AS INT)"},
+		{"json path", "SELECT raw:customer.name FROM t", "SELECT json_extract(raw, '$.customer.name') FROM t"},
+		{"struct type", "SELECT CAST(x AS STRUCT<a:INT>)", `SELECT CAST(x AS STRUCT("a" INT))`},
 
 		// Numbers.
 		{"long suffix", "SELECT 10L, 1S, 2Y", "SELECT CAST(10 AS BIGINT), CAST(1 AS SMALLINT), CAST(2 AS TINYINT)"},
