@@ -397,8 +397,8 @@ var generalRewrites = map[string]rewriteFunc{
 	"collect_list":          collectList("list_filter"),
 	"array_agg":             collectList("list_filter"),
 	"collect_set":           collectList("list_distinct"),
-	"percentile_approx":     tmpl("approx_quantile({0}, {1})", 2, 3),
-	"approx_percentile":     tmpl("approx_quantile({0}, {1})", 2, 3),
+	"percentile_approx":     tmpl("quantile_disc({0}, {1})", 2, 3), // exact: an element of the data, as Spark returns
+	"approx_percentile":     tmpl("quantile_disc({0}, {1})", 2, 3),
 	"percentile":            tmpl("quantile_cont({0}, {1})", 2),
 	"approx_count_distinct": tmpl("approx_count_distinct({0})", 1, 2),
 	"every":                 rename("bool_and"),
