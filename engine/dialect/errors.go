@@ -39,7 +39,7 @@ func (e *SyntaxError) Unwrap() error { return ErrSyntax }
 // not implement.
 type UnsupportedError struct {
 	// Kind is what sort of construct it is: "statement", "clause",
-	// "column option", "securable" or "syntax".
+	// "column option", "securable", "syntax", "function" or "type".
 	Kind string
 	// Construct names it as the learner would look it up in the Databricks
 	// SQL reference, e.g. "OPTIMIZE" or "GENERATED ALWAYS AS".

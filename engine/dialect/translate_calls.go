@@ -2,6 +2,7 @@ package dialect
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -40,13 +41,12 @@ func (tr *translator) special(o *output, toks []token, i int) (last int, ok bool
 
 // call is one function call being rewritten.
 type call struct {
-	tr    *translator
-	name  token     // the function name as typed
-	toks  []token   // the slice the call is in
-	close int       // index in toks of its ")"
-	raw   [][]token // the arguments' tokens, trivia trimmed
-	args  []string  // the arguments translated
-	last  int       // last token consumed (close, or the end of a suffix)
+	tr   *translator
+	name token     // the function name as typed
+	toks []token   // the slice the call is in
+	raw  [][]token // the arguments' tokens, trivia trimmed
+	args []string  // the arguments translated
+	last int       // last token consumed (close, or the end of a suffix)
 }
 
 // maxCallText bounds the DuckDB text of one rewritten call, beyond 16
@@ -70,7 +70,7 @@ func (tr *translator) call(o *output, toks []token, i, open int) (int, bool, err
 	if close < 0 {
 		return i, false, nil
 	}
-	c := &call{tr: tr, name: toks[i], toks: toks, close: close, last: close}
+	c := &call{tr: tr, name: toks[i], toks: toks, last: close}
 	for _, arg := range splitArgs(toks[open+1 : close]) {
 		text, err := tr.render(arg)
 		if err != nil {
@@ -323,16 +323,8 @@ func byArity(forms map[int]rewriteFunc) rewriteFunc {
 		for n := range forms {
 			counts = append(counts, n)
 		}
-		sortInts(counts)
+		slices.Sort(counts)
 		return "", c.arity(counts...)
-	}
-}
-
-func sortInts(s []int) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
 	}
 }
 
