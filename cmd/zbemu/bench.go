@@ -164,6 +164,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		fmt.Fprintf(stdout, "RSS after ingesting 1,000,000 rows (server and client in one process): %d MB\n", rss>>20)
 	}
+	if cfg.only == "" || strings.Contains("validation", cfg.only) {
+		if err := benchValidation(stdout, cfg.pairs); err != nil {
+			return fmt.Errorf("validation: %w", err)
+		}
+	}
 	return nil
 }
 
