@@ -66,6 +66,7 @@ var sparkCases = []struct {
 	{"null-safe equality", "SELECT a <=> b, a<=>NULL, a <= b, a <> b FROM t"},
 	{"div operator", "SELECT 7 DIV 2, a div b FROM t"},
 	{"rlike", "SELECT * FROM t WHERE s RLIKE '^err', s NOT RLIKE 'x', s REGEXP :p, rlike(s, 'a+')"},
+	{"words that are only sometimes operators", "SELECT rlike, regexp, div, interval, size FROM t"},
 	{"casts", "SELECT CAST(x AS STRING), CAST(ts AS TIMESTAMP_NTZ), CAST(s AS TIMESTAMP), CAST(s AS VARIANT), CAST(x AS DECIMAL), CAST(x AS DECIMAL(10, 2)), TRY_CAST(s AS INT), CAST(b AS BINARY) FROM t"},
 	{"complex casts", "SELECT CAST(a AS ARRAY<STRING>), CAST(m AS MAP<STRING, ARRAY<INT>>), CAST(s AS STRUCT<a: INT, `b c` STRING NOT NULL COMMENT 'x'>), CAST(s AS STRUCT<>) FROM t"},
 	{"double-colon casts", "SELECT x::string, x::timestamp, x :: long, x::array<struct<a:int>>, x::interval day to second FROM t"},

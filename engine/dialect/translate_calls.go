@@ -28,7 +28,7 @@ func (tr *translator) special(o *output, toks []token, i int) (last int, ok bool
 		return tr.lateralView(o, toks, i, n)
 	case word == "INTERVAL":
 		return tr.interval(o, toks, i)
-	case word == "RLIKE" || word == "REGEXP":
+	case (word == "RLIKE" || word == "REGEXP") && (isValueEnd(toks, prevSig(toks, i)) || toks[max(prevSig(toks, i), 0)].isKw("NOT")):
 		return tr.rlike(o, toks, i, n)
 	case word == "DIV" && isValueEnd(toks, prevSig(toks, i)):
 		o.write("//")
