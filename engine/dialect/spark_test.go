@@ -104,10 +104,10 @@ func TestTranslateSpark(t *testing.T) {
 	checkGolden(t, "spark.golden", golden.String())
 }
 
-// TestTranslateDashboard translates every query of Databricks' Zerobus
-// monitoring dashboard (extracted into cmd/zbemu/testdata/dashboard, where
-// the integration test runs them against the server); the translations
-// are in testdata/dashboard.golden.
+// TestTranslateDashboard translates every monitoring query of
+// cmd/zbemu/testdata/dashboard (zbemu's queries for the panels of the
+// Zerobus monitoring dashboard, which the integration test runs against the
+// server); the translations are in testdata/dashboard.golden.
 func TestTranslateDashboard(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("..", "..", "cmd", "zbemu", "testdata", "dashboard", "*.sql"))
 	if err != nil || len(files) == 0 {

@@ -1,0 +1,3 @@
+SELECT count(DISTINCT table_name) AS active_tables_last_hour
+FROM system.lakeflow.zerobus_ingest
+WHERE commit_time > now() - INTERVAL 1 HOUR AND (table_name = :p_table OR :p_table = 'All')
