@@ -26,7 +26,13 @@ func scanResult(rows *sql.Rows) (*Result, error) {
 	res := &Result{}
 	types := make([]*schema.Type, len(cts))
 	for i, ct := range cts {
-		t, _ := schema.FromDuckDB(ct.DatabaseTypeName())
+		dt := ct.DatabaseTypeName()
+		if dt == "HUGEINT" {
+			// DuckDB widens SUM of integers to HUGEINT; Databricks answers
+			// BIGINT for the same query, and learners' code expects LONG.
+			dt = "BIGINT"
+		}
+		t, _ := schema.FromDuckDB(dt)
 		types[i] = t
 		res.Columns = append(res.Columns, ResultColumn{Name: ct.Name(), TypeName: statementTypeName(t), TypeText: t.String()})
 	}
