@@ -185,18 +185,18 @@ func TestDashboardQueries(t *testing.T) {
 		}
 	}
 	all := map[string][]check{
-		"active-streams": {one("active_streams", 0)},
+		"active-streams":         {one("active_streams", 0)},
 		"streams-with-errors-7d": {one("error_streams", 2)},
-		"tables-written-7d": {one("active_tables", 2)},
-		"records-per-hour": {total("records_ingested", 20)},
-		"bytes-per-hour": {atLeast("bytes_ingested", 20)},
-		"throughput-per-table": {valuesOf("table_name", restTable, sdkTable), atLeast("bytes_per_second", 0.01)},
+		"tables-written-7d":      {one("active_tables", 2)},
+		"records-per-hour":       {total("records_ingested", 20)},
+		"bytes-per-hour":         {atLeast("bytes_ingested", 20)},
+		"throughput-per-table":   {valuesOf("table_name", restTable, sdkTable), atLeast("bytes_per_second", 0.01)},
 		// Every row of a stream (open, error, close) has its opened_time.
 		"streams-opened-closed": {atLeast("streams_opened", 6), total("streams_closed", 6)},
 		"top-tables-by-records": {valuesOf("table_name", restTable, sdkTable), total("total_records", 20)},
-		"top-tables-by-bytes": {valuesOf("table_name", restTable, sdkTable), atLeast("total_bytes", 20)},
-		"error-rate-per-hour": {atLeast("total_events", 12), atLeast("error_events", 2)},
-		"errors-by-code": {valuesOf("error_code", "INVALID_PARAMETER_VALUE"), atLeast("occurrence_count", 2)},
+		"top-tables-by-bytes":   {valuesOf("table_name", restTable, sdkTable), atLeast("total_bytes", 20)},
+		"error-rate-per-hour":   {atLeast("total_events", 12), atLeast("error_events", 2)},
+		"errors-by-code":        {valuesOf("error_code", "INVALID_PARAMETER_VALUE"), atLeast("occurrence_count", 2)},
 		"error-details": {func(t *testing.T, rows dashboardRows) {
 			for _, r := range rows {
 				if r["error_code"] != "INVALID_PARAMETER_VALUE" || !strings.Contains(r["error_message"], "yesterday") ||
@@ -208,29 +208,29 @@ func TestDashboardQueries(t *testing.T) {
 				t.Errorf("error detail: %d rows, want one per error at least for both failing streams", len(rows))
 			}
 		}},
-		"commits-with-errors":          {atLeast("total_batches", 3), total("batches_with_errors", 0)},
-		"streams-by-protocol":          {valuesOf("protocol", "GRPC", "HTTP"), total("stream_count", 6)},
-		"streams-by-format":          {valuesOf("data_format", "JSON"), total("stream_count", 6)},
-		"stream-durations":          {valuesOf("duration_bucket", "< 1 min"), atLeast("stream_count", 6)},
-		"records-7d":           {one("total_records_7d", 20)},
-		"gb-7d":           {one("total_gb_7d", 0)},
-		"commits-last-hour":           {atLeast("commits_last_hour", 3)},
-		"streams-last-hour":           {one("streams_last_hour", 6)},
-		"tables-last-hour":           {one("active_tables_last_hour", 2)},
-		"gb-last-hour":           {one("gb_ingested_last_hour", 0)},
-		"records-last-hour":           {one("records_last_hour", 20)},
-		"error-streams-last-hour":           {one("error_streams_last_hour", 2)},
-		"table-filter": {valuesOf("full_table_name", restTable, sdkTable)},
+		"commits-with-errors":     {atLeast("total_batches", 3), total("batches_with_errors", 0)},
+		"streams-by-protocol":     {valuesOf("protocol", "GRPC", "HTTP"), total("stream_count", 6)},
+		"streams-by-format":       {valuesOf("data_format", "JSON"), total("stream_count", 6)},
+		"stream-durations":        {valuesOf("duration_bucket", "< 1 min"), atLeast("stream_count", 6)},
+		"records-7d":              {one("total_records_7d", 20)},
+		"gb-7d":                   {one("total_gb_7d", 0)},
+		"commits-last-hour":       {atLeast("commits_last_hour", 3)},
+		"streams-last-hour":       {one("streams_last_hour", 6)},
+		"tables-last-hour":        {one("active_tables_last_hour", 2)},
+		"gb-last-hour":            {one("gb_ingested_last_hour", 0)},
+		"records-last-hour":       {one("records_last_hour", 20)},
+		"error-streams-last-hour": {one("error_streams_last_hour", 2)},
+		"table-filter":            {valuesOf("full_table_name", restTable, sdkTable)},
 	}
 	sdkOnly := map[string][]check{
-		"streams-with-errors-7d":          {one("error_streams", 1)},
-		"tables-written-7d":          {one("active_tables", 1)},
-		"top-tables-by-records":          {valuesOf("table_name", sdkTable), total("total_records", 14)},
-		"streams-by-protocol":          {valuesOf("protocol", "GRPC"), total("stream_count", 2)},
-		"records-7d":           {one("total_records_7d", 14)},
-		"streams-last-hour":           {one("streams_last_hour", 2)},
-		"error-streams-last-hour":           {one("error_streams_last_hour", 1)},
-		"table-filter": {valuesOf("full_table_name", restTable, sdkTable)}, // it ignores the filter
+		"streams-with-errors-7d":  {one("error_streams", 1)},
+		"tables-written-7d":       {one("active_tables", 1)},
+		"top-tables-by-records":   {valuesOf("table_name", sdkTable), total("total_records", 14)},
+		"streams-by-protocol":     {valuesOf("protocol", "GRPC"), total("stream_count", 2)},
+		"records-7d":              {one("total_records_7d", 14)},
+		"streams-last-hour":       {one("streams_last_hour", 2)},
+		"error-streams-last-hour": {one("error_streams_last_hour", 1)},
+		"table-filter":            {valuesOf("full_table_name", restTable, sdkTable)}, // it ignores the filter
 	}
 
 	var golden strings.Builder
