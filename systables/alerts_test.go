@@ -155,8 +155,16 @@ func TestAlertsFire(t *testing.T) {
 	if got[1]["state"] != "OK" || got[1]["previous_state"] != "TRIGGERED" {
 		t.Errorf("second webhook body %v", got[1])
 	}
-	rows := query(t, e, "SELECT alert_name, state, row_count, webhook_status, result_sample FROM system.zbemu.alert_events ORDER BY event_time")
 	want := [][]string{{"too-few", "TRIGGERED", "1", "200 OK", `[{"n":"0"}]`}, {"too-few", "OK", "0", "200 OK", "NULL"}}
+	// The event is recorded after its webhook call returns, so it may trail
+	// the webhook's receipt by a moment.
+	var rows [][]*string
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		rows = query(t, e, "SELECT alert_name, state, row_count, webhook_status, result_sample FROM system.zbemu.alert_events ORDER BY event_time")
+		if len(rows) >= len(want) || time.Now().After(deadline) {
+			break
+		}
+	}
 	if len(rows) != len(want) {
 		t.Fatalf("alert_events has %d rows, want %d", len(rows), len(want))
 	}
