@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"github.com/zbemu/zbemu/web"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -277,7 +278,7 @@ func TestAuthTokensAcrossAPIs(t *testing.T) {
 			if code2 != tc.sql {
 				t.Errorf("SQL: %d %s, want %d", code2, body, tc.sql)
 			} else if code2 == 200 {
-				var r stmtResult
+				var r web.StatementResponse
 				json.Unmarshal(body, &r)
 				if r.Status.State != "SUCCEEDED" || r.Result == nil || *r.Result.DataArray[0][0] != fmt.Sprint(s.count("main.default.t")) {
 					t.Errorf("SQL result %s", body)

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/zbemu/zbemu/web"
 	"os"
 	"path/filepath"
 	"sort"
@@ -47,7 +48,7 @@ func dashboardQueries(t *testing.T) []dashboardQuery {
 
 // runDashboard runs q with :p_table bound to table, as the dashboard's
 // table filter does, and fails the test unless the statement succeeds.
-func (s *server) runDashboard(q dashboardQuery, table string) stmtResult {
+func (s *server) runDashboard(q dashboardQuery, table string) web.StatementResponse {
 	s.t.Helper()
 	code, body := s.call("POST", "/api/2.0/sql/statements", devToken, map[string]any{
 		"statement": q.sql, "warehouse_id": "w", "wait_timeout": "50s",
@@ -56,7 +57,7 @@ func (s *server) runDashboard(q dashboardQuery, table string) stmtResult {
 	if code != 200 {
 		s.t.Fatalf("%s: HTTP %d %s", q.name, code, body)
 	}
-	var r stmtResult
+	var r web.StatementResponse
 	if err := json.Unmarshal(body, &r); err != nil {
 		s.t.Fatal(err)
 	}
@@ -69,7 +70,7 @@ func (s *server) runDashboard(q dashboardQuery, table string) stmtResult {
 // dashboardRows is a result as rows of column name to value ("" for NULL).
 type dashboardRows []map[string]string
 
-func rowsByName(r stmtResult) dashboardRows {
+func rowsByName(r web.StatementResponse) dashboardRows {
 	var out dashboardRows
 	if r.Result == nil {
 		return out

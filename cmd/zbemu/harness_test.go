@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/zbemu/zbemu/web"
 	"io"
 	"net"
 	"net/http"
@@ -169,31 +170,6 @@ var httpClientFn = func() *http.Client { return http.DefaultClient }
 
 func httpClient() *http.Client { return httpClientFn() }
 
-type stmtResult struct {
-	StatementID string `json:"statement_id"`
-	Status      struct {
-		State string `json:"state"`
-		Error *struct {
-			ErrorCode string `json:"error_code"`
-			Message   string `json:"message"`
-		} `json:"error"`
-	} `json:"status"`
-	Manifest *struct {
-		Schema struct {
-			ColumnCount int `json:"column_count"`
-			Columns     []struct {
-				Name     string `json:"name"`
-				TypeName string `json:"type_name"`
-				TypeText string `json:"type_text"`
-				Position int    `json:"position"`
-			} `json:"columns"`
-		} `json:"schema"`
-	} `json:"manifest"`
-	Result *struct {
-		DataArray [][]*string `json:"data_array"`
-	} `json:"result"`
-}
-
 // sql runs one statement and fails the test unless it succeeds.
 func (s *server) sql(stmt string) [][]*string {
 	s.t.Helper()
@@ -211,13 +187,13 @@ func (s *server) sql(stmt string) [][]*string {
 	return r.Result.DataArray
 }
 
-func (s *server) sqlResult(stmt string) stmtResult {
+func (s *server) sqlResult(stmt string) web.StatementResponse {
 	s.t.Helper()
 	code, body := s.call("POST", "/api/2.0/sql/statements", devToken, map[string]any{"statement": stmt, "warehouse_id": "w", "wait_timeout": "50s"})
 	if code != 200 {
 		s.t.Fatalf("SQL %q: HTTP %d %s", stmt, code, body)
 	}
-	var r stmtResult
+	var r web.StatementResponse
 	if err := json.Unmarshal(body, &r); err != nil {
 		s.t.Fatal(err)
 	}

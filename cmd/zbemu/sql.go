@@ -7,34 +7,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/zbemu/zbemu/web"
 	"io"
 	"net/http"
 	"strings"
 	"time"
 	"unicode/utf8"
 )
-
-type sqlResponse struct {
-	StatementID string `json:"statement_id"`
-	Status      struct {
-		State string `json:"state"`
-		Error *struct {
-			ErrorCode string `json:"error_code"`
-			Message   string `json:"message"`
-		} `json:"error"`
-	} `json:"status"`
-	Manifest *struct {
-		Schema struct {
-			Columns []struct {
-				Name     string `json:"name"`
-				TypeText string `json:"type_text"`
-			} `json:"columns"`
-		} `json:"schema"`
-	} `json:"manifest"`
-	Result *struct {
-		DataArray [][]*string `json:"data_array"`
-	} `json:"result"`
-}
 
 // sqlSession runs statements through the Statement Execution API and keeps
 // the current catalog and schema, which the API itself does not remember.
@@ -110,7 +89,7 @@ func (s *sqlSession) run(ctx context.Context, stmt string) error {
 	if stmt == "" {
 		return nil
 	}
-	var resp sqlResponse
+	var resp web.StatementResponse
 	var raw json.RawMessage
 	req := map[string]any{"statement": stmt, "warehouse_id": "zbemu", "catalog": s.catalog, "schema": s.schema, "wait_timeout": "50s"}
 	if err := s.c.do(ctx, http.MethodPost, "/api/2.0/sql/statements", req, &raw); err != nil {
@@ -122,7 +101,7 @@ func (s *sqlSession) run(ctx context.Context, stmt string) error {
 		if err := s.c.do(ctx, http.MethodGet, "/api/2.0/sql/statements/"+resp.StatementID, nil, &raw); err != nil {
 			return err
 		}
-		resp = sqlResponse{}
+		resp = web.StatementResponse{}
 		json.Unmarshal(raw, &resp)
 	}
 	if s.json {

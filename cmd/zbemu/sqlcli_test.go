@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/zbemu/zbemu/web"
 	"os"
 	"os/exec"
 	"strings"
@@ -124,7 +125,7 @@ func TestSQLCLI(t *testing.T) {
 		}
 		// A failed statement prints its response too, and fails.
 		out, errOut, code = runSQLCLI(t, "", "--url", s.url, "--json", "SELECT * FROM main.default.missing")
-		var fr stmtResponse
+		var fr web.StatementResponse
 		if err := json.Unmarshal([]byte(out), &fr); err != nil || fr.Status.State != "FAILED" || code != 1 ||
 			!strings.Contains(errOut, "TABLE_OR_VIEW_NOT_FOUND") {
 			t.Errorf("failed --json: exit %d, stdout %q, stderr %q", code, out, errOut)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/zbemu/zbemu/web"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -81,48 +82,9 @@ func (tr *transcript) do(method, path, token string, body any) (int, []byte) {
 	return code, resp
 }
 
-// stmtResponse is the full StatementResponse shape.
-type stmtResponse struct {
-	StatementID string `json:"statement_id"`
-	Status      struct {
-		State string `json:"state"`
-		Error *struct {
-			ErrorCode string `json:"error_code"`
-			Message   string `json:"message"`
-		} `json:"error"`
-		SQLState string `json:"sql_state"`
-	} `json:"status"`
-	Manifest *struct {
-		Format string `json:"format"`
-		Schema struct {
-			ColumnCount int `json:"column_count"`
-			Columns     []struct {
-				Name     string `json:"name"`
-				TypeText string `json:"type_text"`
-				TypeName string `json:"type_name"`
-				Position int    `json:"position"`
-			} `json:"columns"`
-		} `json:"schema"`
-		TotalChunkCount int `json:"total_chunk_count"`
-		Chunks          []struct {
-			ChunkIndex int `json:"chunk_index"`
-			RowOffset  int `json:"row_offset"`
-			RowCount   int `json:"row_count"`
-		} `json:"chunks"`
-		TotalRowCount int  `json:"total_row_count"`
-		Truncated     bool `json:"truncated"`
-	} `json:"manifest"`
-	Result *struct {
-		ChunkIndex int         `json:"chunk_index"`
-		RowOffset  int         `json:"row_offset"`
-		RowCount   int         `json:"row_count"`
-		DataArray  [][]*string `json:"data_array"`
-	} `json:"result"`
-}
-
 // exec posts a statement request (with the dev token), checks that the
 // answer is HTTP 200 and follows the conventions, and returns it.
-func (tr *transcript) exec(req map[string]any) stmtResponse {
+func (tr *transcript) exec(req map[string]any) web.StatementResponse {
 	tr.t.Helper()
 	if _, ok := req["warehouse_id"]; !ok {
 		req["warehouse_id"] = "zbemu"
@@ -135,13 +97,13 @@ func (tr *transcript) exec(req map[string]any) stmtResponse {
 }
 
 // sql runs one statement synchronously.
-func (tr *transcript) sql(stmt string) stmtResponse {
+func (tr *transcript) sql(stmt string) web.StatementResponse {
 	tr.t.Helper()
 	return tr.exec(map[string]any{"statement": stmt, "wait_timeout": "30s"})
 }
 
 // get polls a statement once.
-func (tr *transcript) get(id string) stmtResponse {
+func (tr *transcript) get(id string) web.StatementResponse {
 	tr.t.Helper()
 	code, body := tr.do("GET", statementsPath+"/"+id, devToken, nil)
 	if code != 200 {
@@ -164,9 +126,9 @@ var (
 // object exactly when FAILED, a manifest whose counts agree with the
 // result, and every value a string (or null) formatted as Databricks
 // formats its type.
-func checkStatementConventions(t *testing.T, body []byte) stmtResponse {
+func checkStatementConventions(t *testing.T, body []byte) web.StatementResponse {
 	t.Helper()
-	var r stmtResponse
+	var r web.StatementResponse
 	if err := json.Unmarshal(body, &r); err != nil {
 		t.Fatalf("statement response %s: %v", body, err)
 	}
@@ -326,7 +288,7 @@ func lineDiff(want, got string) string {
 }
 
 // columnsOf lists "name type_name type_text" of each result column.
-func columnsOf(r stmtResponse) []string {
+func columnsOf(r web.StatementResponse) []string {
 	var out []string
 	if r.Manifest == nil {
 		return nil
@@ -338,7 +300,7 @@ func columnsOf(r stmtResponse) []string {
 }
 
 // rowsOf renders data_array with NULL for null.
-func rowsOf(r stmtResponse) [][]string {
+func rowsOf(r web.StatementResponse) [][]string {
 	var out [][]string
 	if r.Result == nil {
 		return nil
