@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"github.com/zbemu/zbemu/web"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -14,6 +13,8 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	_ "modernc.org/sqlite"
+
+	"github.com/zbemu/zbemu/web"
 )
 
 // These tests cover OAuth (/oidc/v1/token), personal access tokens and how

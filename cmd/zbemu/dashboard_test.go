@@ -3,13 +3,14 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/zbemu/zbemu/web"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/zbemu/zbemu/web"
 )
 
 // Monitoring queries over the system tables, as learners and Databricks'

@@ -7,12 +7,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/zbemu/zbemu/web"
 	"io"
 	"net/http"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/zbemu/zbemu/web"
 )
 
 // sqlSession runs statements through the Statement Execution API and keeps

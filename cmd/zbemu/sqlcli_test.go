@@ -5,13 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/zbemu/zbemu/web"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/zbemu/zbemu/web"
 )
 
 // `zbemu sql` is a client of the Statement Execution API: these tests run

@@ -5,13 +5,14 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"github.com/zbemu/zbemu/web"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/zbemu/zbemu/web"
 )
 
 // The Statement Execution API (/api/2.0/sql/statements) is checked against
