@@ -513,7 +513,6 @@ func (d *JSONDecoder) decodeMap(st *jdState, n *jdNode, v *fastjson.Value) (any,
 		if rerr != nil {
 			return
 		}
-		sel := "[" + strconv.Quote(string(k)) + "]"
 		key, e := mapKeyFromText(n.key, k)
 		if e == nil && keys.find(out, key) >= 0 {
 			e = &RecordError{Reason: ReasonDuplicateKey, Received: "key " + strconv.Quote(clipReceived(string(k)))}
@@ -530,7 +529,7 @@ func (d *JSONDecoder) decodeMap(st *jdState, n *jdNode, v *fastjson.Value) (any,
 			}
 		}
 		if e != nil {
-			rerr = e.under(sel)
+			rerr = e.under("[" + strconv.Quote(string(k)) + "]")
 		}
 	})
 	if rerr != nil {
