@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/valyala/fastjson"
 )
@@ -41,6 +42,33 @@ type jdState struct {
 	vals    []any      // stack of struct field values, one window per struct
 	keys    [][]byte   // stack of VARIANT object keys, for duplicate checks
 	rescued []jdRescue // fields collected for the rescue column
+
+	// strs holds the text of the short strings rows get, so that they
+	// share one allocation per strChunk bytes rather than one each. Bytes
+	// handed out are never written again: strs only grows, then is
+	// replaced. A string pins at most its chunk.
+	strs []byte
+}
+
+const (
+	strChunk = 2048
+	strMax   = 128 // longer strings get their own allocation
+)
+
+// str returns an owned copy of b, which may point into the parser's memory.
+func (st *jdState) str(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) > strMax {
+		return string(b)
+	}
+	if cap(st.strs)-len(st.strs) < len(b) {
+		st.strs = make([]byte, 0, strChunk)
+	}
+	off := len(st.strs)
+	st.strs = append(st.strs, b...)
+	return unsafe.String(&st.strs[off], len(b))
 }
 
 // jdRescue is one entry of the rescue column's object.
@@ -354,7 +382,7 @@ func (d *JSONDecoder) decodeValue(st *jdState, n *jdNode, v *fastjson.Value) (an
 		if err != nil {
 			return nil, jsonMismatch(n, v)
 		}
-		return string(s), nil
+		return st.str(s), nil
 	case Binary:
 		s, err := v.StringBytes()
 		if err != nil {
@@ -378,7 +406,7 @@ func (d *JSONDecoder) decodeValue(st *jdState, n *jdNode, v *fastjson.Value) (an
 		if st.text, e = appendJSON(st.text[:0], v, st); e != nil {
 			return nil, e
 		}
-		return string(st.text), nil
+		return st.str(st.text), nil
 	case Array:
 		return d.decodeArray(st, n, v)
 	case Map:
@@ -513,7 +541,7 @@ func (d *JSONDecoder) decodeMap(st *jdState, n *jdNode, v *fastjson.Value) (any,
 		if rerr != nil {
 			return
 		}
-		key, e := mapKeyFromText(n.key, k)
+		key, e := mapKeyFromText(st, n.key, k)
 		if e == nil && keys.find(out, key) >= 0 {
 			e = &RecordError{Reason: ReasonDuplicateKey, Received: "key " + strconv.Quote(clipReceived(string(k)))}
 		}
@@ -540,13 +568,13 @@ func (d *JSONDecoder) decodeMap(st *jdState, n *jdNode, v *fastjson.Value) (any,
 
 // mapKeyFromText converts a JSON object key to a map key of type n. JSON keys
 // are always strings, so numbers, booleans and dates arrive as their text.
-func mapKeyFromText(n *jdNode, k []byte) (any, *RecordError) {
+func mapKeyFromText(st *jdState, n *jdNode, k []byte) (any, *RecordError) {
 	bad := func() *RecordError {
 		return &RecordError{Reason: ReasonTypeMismatch, Expected: "map key of type " + n.expected, Received: "key " + strconv.Quote(clipReceived(string(k)))}
 	}
 	switch n.kind {
 	case String:
-		return string(k), nil
+		return st.str(k), nil
 	case Boolean:
 		switch string(k) {
 		case "true":
