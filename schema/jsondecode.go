@@ -48,6 +48,43 @@ type jdState struct {
 	// handed out are never written again: strs only grows, then is
 	// replaced. A string pins at most its chunk.
 	strs []byte
+	// anys and ents do the same for the elements of short arrays and maps.
+	// Each slice handed out has its own window, capped so that appending
+	// to it cannot reach the next one.
+	anys []any
+	ents []MapEntry
+}
+
+const (
+	anyChunk = 128
+	entChunk = 64
+	sliceMax = 16 // longer arrays and maps get their own allocation
+)
+
+// anySlice returns a zeroed slice of n elements for an array.
+func (st *jdState) anySlice(n int) []any {
+	if n > sliceMax {
+		return make([]any, n)
+	}
+	if cap(st.anys)-len(st.anys) < n {
+		st.anys = make([]any, 0, anyChunk)
+	}
+	off := len(st.anys)
+	st.anys = st.anys[:off+n]
+	return st.anys[off : off+n : off+n]
+}
+
+// entSlice returns an empty slice with room for n map entries.
+func (st *jdState) entSlice(n int) []MapEntry {
+	if n > sliceMax {
+		return make([]MapEntry, 0, n)
+	}
+	if cap(st.ents)-len(st.ents) < n {
+		st.ents = make([]MapEntry, 0, entChunk)
+	}
+	off := len(st.ents)
+	st.ents = st.ents[:off+n]
+	return st.ents[off:off:off+n]
 }
 
 const (
@@ -512,7 +549,7 @@ func (d *JSONDecoder) decodeArray(st *jdState, n *jdNode, v *fastjson.Value) (an
 	if err != nil {
 		return nil, jsonMismatch(n, v)
 	}
-	out := make([]any, len(a))
+	out := st.anySlice(len(a))
 	for i, ev := range a {
 		if ev.Type() == fastjson.TypeNull {
 			if !n.nullable {
@@ -534,7 +571,7 @@ func (d *JSONDecoder) decodeMap(st *jdState, n *jdNode, v *fastjson.Value) (any,
 	if err != nil {
 		return nil, jsonMismatch(n, v)
 	}
-	out := make([]MapEntry, 0, o.Len())
+	out := st.entSlice(o.Len())
 	var keys mapKeySet
 	var rerr *RecordError
 	o.Visit(func(k []byte, ev *fastjson.Value) {
