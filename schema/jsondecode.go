@@ -39,7 +39,6 @@ type jdState struct {
 	num     []byte     // text of the number being converted
 	text    []byte     // VARIANT text being written
 	seen    []bool     // stack of "field already set" flags, one window per object
-	vals    []any      // stack of struct field values, one window per struct
 	keys    [][]byte   // stack of VARIANT object keys, for duplicate checks
 	rescued []jdRescue // fields collected for the rescue column
 
@@ -273,7 +272,7 @@ func (d *JSONDecoder) decode(st *jdState, rec []byte, row []any) *RecordError {
 	if err != nil {
 		return &RecordError{Reason: ReasonNotObject, Expected: "a JSON object with one key per column", Received: describeJSON(v)}
 	}
-	if e := d.decodeFields(st, d.top, o, row, true); e != nil {
+	if e := d.decodeFields(st, d.top, o, row, nil, true); e != nil {
 		return e
 	}
 	if len(st.rescued) > 0 {
@@ -282,10 +281,11 @@ func (d *JSONDecoder) decode(st *jdState, rec []byte, row []any) *RecordError {
 	return nil
 }
 
-// decodeFields fills vals, one slot per field of ob, from the object o. At
+// decodeFields fills vals, one slot per field of ob, from the object o, or
+// when m is not nil sets every field of ob in m instead. At
 // the top level, unknown fields and mistyped nullable columns go to the
 // rescue column when there is one.
-func (d *JSONDecoder) decodeFields(st *jdState, ob *jdObject, o *fastjson.Object, vals []any, top bool) *RecordError {
+func (d *JSONDecoder) decodeFields(st *jdState, ob *jdObject, o *fastjson.Object, vals []any, m map[string]any, top bool) *RecordError {
 	n := len(ob.fields)
 	base := len(st.seen)
 	st.seen = append(st.seen, make([]bool, n)...)
@@ -329,6 +329,8 @@ func (d *JSONDecoder) decodeFields(st *jdState, ob *jdObject, o *fastjson.Object
 		if v.Type() == fastjson.TypeNull {
 			if !f.nullable {
 				rerr = &RecordError{Path: f.name, Reason: ReasonNull, Expected: f.node.expected, Received: "null"}
+			} else if m != nil {
+				m[f.name] = nil
 			}
 			return
 		}
@@ -341,7 +343,11 @@ func (d *JSONDecoder) decodeFields(st *jdState, ob *jdObject, o *fastjson.Object
 			rerr = e.under(f.name)
 			return
 		}
-		vals[i] = x
+		if m != nil {
+			m[f.name] = x
+		} else {
+			vals[i] = x
+		}
 	})
 	st.seen = st.seen[:base]
 	if rerr != nil {
@@ -359,6 +365,13 @@ func (d *JSONDecoder) decodeFields(st *jdState, ob *jdObject, o *fastjson.Object
 				}
 			}
 			return &RecordError{Path: f.name, Reason: reason, Expected: f.node.expected, Hint: hint}
+		}
+	}
+	if m != nil {
+		for i := range ob.fields {
+			if !seen[i] {
+				m[ob.fields[i].name] = nil
+			}
 		}
 	}
 	return nil
@@ -453,21 +466,8 @@ func (d *JSONDecoder) decodeValue(st *jdState, n *jdNode, v *fastjson.Value) (an
 		if err != nil {
 			return nil, jsonMismatch(n, v)
 		}
-		nf := len(n.obj.fields)
-		base := len(st.vals)
-		st.vals = append(st.vals, make([]any, nf)...)
-		vals := st.vals[base : base+nf]
-		e := d.decodeFields(st, n.obj, o, vals, false)
-		var m map[string]any
-		if e == nil {
-			m = make(map[string]any, nf)
-			for i := range n.obj.fields {
-				m[n.obj.fields[i].name] = vals[i]
-			}
-		}
-		clear(vals)
-		st.vals = st.vals[:base]
-		if e != nil {
+		m := make(map[string]any, len(n.obj.fields))
+		if e := d.decodeFields(st, n.obj, o, nil, m, false); e != nil {
 			return nil, e
 		}
 		return m, nil
