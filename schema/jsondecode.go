@@ -482,6 +482,12 @@ func (d *JSONDecoder) decodeInteger(st *jdState, n *jdNode, v *fastjson.Value) (
 		return nil, jsonMismatch(n, v)
 	}
 	st.num = v.MarshalTo(st.num[:0])
+	if i, ok := plainInt(st.num); ok {
+		if x, ok := intOfKind(n.kind, i); ok {
+			return x, nil
+		}
+		return nil, &RecordError{Reason: ReasonOutOfRange, Expected: n.expected, Received: describeJSON(v)}
+	}
 	if !jsonNumberOK(st.num) {
 		return nil, badNumber(st.num)
 	}
@@ -502,6 +508,29 @@ func (d *JSONDecoder) decodeInteger(st *jdState, n *jdNode, v *fastjson.Value) (
 		return nil, &RecordError{Reason: ReasonOutOfRange, Expected: n.expected, Received: describeJSON(v)}
 	}
 	return x, nil
+}
+
+// plainInt converts the common form of integer text, -?(0|[1-9][0-9]{0,17}),
+// which jsonNumberOK and jsonInt would both accept as is.
+func plainInt(b []byte) (int64, bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	if len(b) == 0 || len(b) > 18 || (b[0] == '0' && len(b) > 1) {
+		return 0, false
+	}
+	var u int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		u = u*10 + int64(c-'0')
+	}
+	if neg {
+		u = -u
+	}
+	return u, true
 }
 
 func decodeJSONFloat(st *jdState, n *jdNode, v *fastjson.Value) (any, *RecordError) {
