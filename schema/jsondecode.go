@@ -51,6 +51,7 @@ type jdState struct {
 	// Each slice handed out has its own window, capped so that appending
 	// to it cannot reach the next one.
 	anys []any
+	bins []byte // BINARY values, which are never written by the decoder once handed out
 	ents []MapEntry
 }
 
@@ -421,6 +422,9 @@ func (d *JSONDecoder) decodeValue(st *jdState, n *jdNode, v *fastjson.Value) (an
 		if err != nil {
 			return nil, jsonMismatch(n, v)
 		}
+		if x, ok := smallDecimal(n.t, s); ok {
+			return x, nil
+		}
 		x, e := decimalValue(n.t, n.expected, s)
 		if e != nil {
 			e.Received = describeJSON(v)
@@ -438,7 +442,7 @@ func (d *JSONDecoder) decodeValue(st *jdState, n *jdNode, v *fastjson.Value) (an
 		if err != nil {
 			return nil, jsonMismatch(n, v)
 		}
-		b, ok := decodeBase64(s)
+		b, ok := st.base64Bytes(s)
 		if !ok {
 			return nil, jsonMismatch(n, v)
 		}
