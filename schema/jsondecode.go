@@ -84,7 +84,7 @@ func (st *jdState) entSlice(n int) []MapEntry {
 	}
 	off := len(st.ents)
 	st.ents = st.ents[:off+n]
-	return st.ents[off:off:off+n]
+	return st.ents[off : off : off+n]
 }
 
 const (
