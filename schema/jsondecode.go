@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
-	"unsafe"
 
 	"github.com/valyala/fastjson"
 )
@@ -42,70 +41,11 @@ type jdState struct {
 	keys    [][]byte   // stack of VARIANT object keys, for duplicate checks
 	rescued []jdRescue // fields collected for the rescue column
 
-	// strs holds the text of the short strings rows get, so that they
-	// share one allocation per strChunk bytes rather than one each. Bytes
-	// handed out are never written again: strs only grows, then is
-	// replaced. A string pins at most its chunk.
+	// Chunks that the short values of rows share (jsonsmall.go).
 	strs []byte
-	// anys and ents do the same for the elements of short arrays and maps.
-	// Each slice handed out has its own window, capped so that appending
-	// to it cannot reach the next one.
+	bins []byte
 	anys []any
-	bins []byte // BINARY values, which are never written by the decoder once handed out
 	ents []MapEntry
-}
-
-const (
-	anyChunk = 128
-	entChunk = 64
-	sliceMax = 16 // longer arrays and maps get their own allocation
-)
-
-// anySlice returns a zeroed slice of n elements for an array.
-func (st *jdState) anySlice(n int) []any {
-	if n > sliceMax {
-		return make([]any, n)
-	}
-	if cap(st.anys)-len(st.anys) < n {
-		st.anys = make([]any, 0, anyChunk)
-	}
-	off := len(st.anys)
-	st.anys = st.anys[:off+n]
-	return st.anys[off : off+n : off+n]
-}
-
-// entSlice returns an empty slice with room for n map entries.
-func (st *jdState) entSlice(n int) []MapEntry {
-	if n > sliceMax {
-		return make([]MapEntry, 0, n)
-	}
-	if cap(st.ents)-len(st.ents) < n {
-		st.ents = make([]MapEntry, 0, entChunk)
-	}
-	off := len(st.ents)
-	st.ents = st.ents[:off+n]
-	return st.ents[off : off : off+n]
-}
-
-const (
-	strChunk = 2048
-	strMax   = 128 // longer strings get their own allocation
-)
-
-// str returns an owned copy of b, which may point into the parser's memory.
-func (st *jdState) str(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	if len(b) > strMax {
-		return string(b)
-	}
-	if cap(st.strs)-len(st.strs) < len(b) {
-		st.strs = make([]byte, 0, strChunk)
-	}
-	off := len(st.strs)
-	st.strs = append(st.strs, b...)
-	return unsafe.String(&st.strs[off], len(b))
 }
 
 // jdRescue is one entry of the rescue column's object.

@@ -5,11 +5,75 @@ import (
 	"encoding/base64"
 	"math/big"
 	"math/bits"
+	"unsafe"
 )
 
-// Allocation-saving forms of the common DECIMAL and BINARY values of JSON
-// records. Anything out of the ordinary is left to decimalValue and
-// decodeBase64, which also produce the errors.
+// Allocation savers for JSONDecoder.
+//
+// Short strings, BINARY values, arrays and maps share chunks (jdState's
+// strs, bins, anys and ents) rather than costing one allocation each. Every
+// value handed out gets its own window of a chunk, capped so that appending
+// to it cannot reach the next one, and the decoder never writes a window
+// it handed out: a chunk only fills up, then is replaced. A value pins at
+// most its chunk (2 KB) and, for arrays and maps, the values of the rows
+// that share it, which are rows of the same batch in practice.
+//
+// The common DECIMAL and BINARY forms are converted here; anything out of
+// the ordinary is left to decimalValue and decodeBase64, which also produce
+// the errors.
+
+const (
+	anyChunk = 128
+	entChunk = 64
+	sliceMax = 16 // longer arrays and maps get their own allocation
+)
+
+// anySlice returns a zeroed slice of n elements for an array.
+func (st *jdState) anySlice(n int) []any {
+	if n > sliceMax {
+		return make([]any, n)
+	}
+	if cap(st.anys)-len(st.anys) < n {
+		st.anys = make([]any, 0, anyChunk)
+	}
+	off := len(st.anys)
+	st.anys = st.anys[:off+n]
+	return st.anys[off : off+n : off+n]
+}
+
+// entSlice returns an empty slice with room for n map entries.
+func (st *jdState) entSlice(n int) []MapEntry {
+	if n > sliceMax {
+		return make([]MapEntry, 0, n)
+	}
+	if cap(st.ents)-len(st.ents) < n {
+		st.ents = make([]MapEntry, 0, entChunk)
+	}
+	off := len(st.ents)
+	st.ents = st.ents[:off+n]
+	return st.ents[off : off : off+n]
+}
+
+const (
+	strChunk = 2048
+	strMax   = 128 // longer strings get their own allocation
+)
+
+// str returns an owned copy of b, which may point into the parser's memory.
+func (st *jdState) str(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) > strMax {
+		return string(b)
+	}
+	if cap(st.strs)-len(st.strs) < len(b) {
+		st.strs = make([]byte, 0, strChunk)
+	}
+	off := len(st.strs)
+	st.strs = append(st.strs, b...)
+	return unsafe.String(&st.strs[off], len(b))
+}
 
 // decimalBox holds a DECIMAL's big.Int together with its one word, so that
 // a small decimal costs one allocation rather than two.
