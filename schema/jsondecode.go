@@ -486,6 +486,9 @@ func decodeJSONFloat(st *jdState, n *jdNode, v *fastjson.Value) (any, *RecordErr
 	switch v.Type() {
 	case fastjson.TypeNumber:
 		st.num = v.MarshalTo(st.num[:0])
+		if x, ok := plainFloat(st.num, bits); ok {
+			return x, nil
+		}
 		if !jsonNumberOK(st.num) {
 			return nil, badNumber(st.num)
 		}

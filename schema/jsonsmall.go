@@ -168,3 +168,63 @@ func (st *jdState) base64Bytes(s []byte) ([]byte, bool) {
 	st.bins = st.bins[:off+n]
 	return out[:n:n], true
 }
+
+var (
+	pow10f64 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+		1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+	pow10f32 = [...]float32{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10}
+)
+
+// plainFloat converts number text of the form -?(0|[1-9][0-9]*)(\.[0-9]+)?
+// to a float64 (bits 64) or float32 (bits 32) when its digits, read as an
+// integer, are exact in that type and its fraction is short enough for the
+// power of ten to be exact too. One IEEE division of exact operands is then
+// correctly rounded, so the result is the one strconv.ParseFloat gives.
+// ok is false for any other text, including valid JSON numbers.
+func plainFloat(b []byte, bits int) (any, bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	if len(b) == 0 || len(b) > 20 || b[0] < '0' || b[0] > '9' || (b[0] == '0' && len(b) > 1 && b[1] != '.') {
+		return nil, false
+	}
+	var m uint64
+	i := 0
+	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+		m = m*10 + uint64(b[i]-'0')
+	}
+	k := 0
+	if i < len(b) {
+		if b[i] != '.' || i+1 == len(b) {
+			return nil, false
+		}
+		for i++; i < len(b); i++ {
+			c := b[i]
+			if c < '0' || c > '9' {
+				return nil, false
+			}
+			m = m*10 + uint64(c-'0')
+			k++
+		}
+	}
+	// At most 19 digits were read, so m did not overflow.
+	if bits == 32 {
+		if m >= 1<<23 || k >= len(pow10f32) {
+			return nil, false
+		}
+		f := float32(m) / pow10f32[k]
+		if neg {
+			f = -f
+		}
+		return f, true
+	}
+	if m >= 1<<52 || k >= len(pow10f64) {
+		return nil, false
+	}
+	f := float64(m) / pow10f64[k]
+	if neg {
+		f = -f
+	}
+	return f, true
+}
