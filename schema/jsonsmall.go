@@ -151,7 +151,7 @@ func (st *jdState) base64Bytes(s []byte) ([]byte, bool) {
 		enc = base64.StdEncoding
 	}
 	m := enc.DecodedLen(len(s))
-	if m > strMax {
+	if m == 0 || m > strMax { // an empty value is []byte{}, not nil
 		return decodeBase64(s)
 	}
 	if cap(st.bins)-len(st.bins) < m {
