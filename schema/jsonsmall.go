@@ -30,7 +30,7 @@ const (
 
 // anySlice returns a zeroed slice of n elements for an array.
 func (st *jdState) anySlice(n int) []any {
-	if n > sliceMax {
+	if n == 0 || n > sliceMax { // an empty array is []any{}, not nil
 		return make([]any, n)
 	}
 	if cap(st.anys)-len(st.anys) < n {
@@ -43,7 +43,7 @@ func (st *jdState) anySlice(n int) []any {
 
 // entSlice returns an empty slice with room for n map entries.
 func (st *jdState) entSlice(n int) []MapEntry {
-	if n > sliceMax {
+	if n == 0 || n > sliceMax { // an empty map is []MapEntry{}, not nil
 		return make([]MapEntry, 0, n)
 	}
 	if cap(st.ents)-len(st.ents) < n {
