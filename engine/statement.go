@@ -471,6 +471,37 @@ func sqlError(err error) error {
 
 var paramRE = regexp.MustCompile(`\$([A-Za-z_][A-Za-z0-9_]*)`)
 
+// replaceOutsideQuotes applies re to the parts of a translated (DuckDB)
+// statement outside 'string literals' and "quoted identifiers", so that a
+// literal such as '$total' is never taken for a parameter marker.
+func replaceOutsideQuotes(query string, re *regexp.Regexp, f func(string) string) string {
+	var b strings.Builder
+	start := 0
+	for i := 0; i < len(query); i++ {
+		q := query[i]
+		if q != '\'' && q != '"' {
+			continue
+		}
+		b.WriteString(re.ReplaceAllStringFunc(query[start:i], f))
+		j := i + 1
+		for j < len(query) {
+			if query[j] == q {
+				if j+1 < len(query) && query[j+1] == q { // doubled quote
+					j += 2
+					continue
+				}
+				break
+			}
+			j++
+		}
+		end := min(j+1, len(query))
+		b.WriteString(query[i:end])
+		start, i = end, end-1
+	}
+	b.WriteString(re.ReplaceAllStringFunc(query[start:], f))
+	return b.String()
+}
+
 // bindParams binds :name parameters (already rewritten to $name). A typed
 // parameter is cast in SQL, as Databricks does.
 func bindParams(query string, params []Param) ([]any, string, error) {
@@ -481,7 +512,7 @@ func bindParams(query string, params []Param) ([]any, string, error) {
 	var args []any
 	var missing []string
 	seen := map[string]bool{}
-	out := paramRE.ReplaceAllStringFunc(query, func(m string) string {
+	out := replaceOutsideQuotes(query, paramRE, func(m string) string {
 		name := m[1:]
 		p, ok := byName[name]
 		if !ok {
