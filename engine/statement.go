@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -170,9 +171,17 @@ func (e *Engine) execOne(ctx context.Context, req *StatementRequest, st dialect.
 		return empty, nil
 	case *dialect.ShowCatalogs:
 		res := &Result{Columns: stringCols("catalog")}
+		var names []string
+		if e.opts.SystemTables != nil {
+			names = append(names, "system")
+		}
 		for _, c := range e.ListCatalogs(ctx) {
-			if likeMatch(s.Like, c.Name) {
-				res.Rows = append(res.Rows, []*string{strp(c.Name)})
+			names = append(names, c.Name)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			if likeMatch(s.Like, n) {
+				res.Rows = append(res.Rows, []*string{strp(n)})
 			}
 		}
 		return res, nil
@@ -181,11 +190,19 @@ func (e *Engine) execOne(ctx context.Context, req *StatementRequest, st dialect.
 		if cat == "" {
 			cat = req.Catalog
 		}
+		res := &Result{Columns: stringCols("databaseName")}
+		if strings.EqualFold(cat, "system") && e.opts.SystemTables != nil {
+			for _, n := range e.systemSchemas() {
+				if likeMatch(s.Like, n) {
+					res.Rows = append(res.Rows, []*string{strp(n)})
+				}
+			}
+			return res, nil
+		}
 		list, err := e.ListSchemas(ctx, cat)
 		if err != nil {
 			return nil, err
 		}
-		res := &Result{Columns: stringCols("databaseName")}
 		for _, sc := range list {
 			if likeMatch(s.Like, sc.Name) {
 				res.Rows = append(res.Rows, []*string{strp(sc.Name)})
@@ -194,11 +211,19 @@ func (e *Engine) execOne(ctx context.Context, req *StatementRequest, st dialect.
 		return res, nil
 	case *dialect.ShowTables:
 		c, n := schemaName(req, s.Schema)
+		res := &Result{Columns: append(stringCols("database", "tableName"), ResultColumn{Name: "isTemporary", TypeName: "BOOLEAN", TypeText: "BOOLEAN"})}
+		if strings.EqualFold(c, "system") && e.opts.SystemTables != nil {
+			for _, d := range SystemTableDefs() {
+				if strings.EqualFold(d.Schema, n) && likeMatch(s.Like, d.Name) {
+					res.Rows = append(res.Rows, []*string{strp(d.Schema), strp(d.Name), strp("false")})
+				}
+			}
+			return res, nil
+		}
 		list, err := e.ListTables(ctx, c, n)
 		if err != nil {
 			return nil, err
 		}
-		res := &Result{Columns: append(stringCols("database", "tableName"), ResultColumn{Name: "isTemporary", TypeName: "BOOLEAN", TypeText: "BOOLEAN"})}
 		for _, t := range list {
 			if likeMatch(s.Like, t.Name) {
 				res.Rows = append(res.Rows, []*string{strp(t.SchemaName), strp(t.Name), strp("false")})
@@ -382,6 +407,21 @@ func (e *Engine) describeHistory(ctx context.Context, full string, limit int) (*
 			strp(h.Operation), strp(h.Parameters), strp(h.Statement)})
 	}
 	return res, nil
+}
+
+// systemSchemas lists the schemas of the system catalog (none when system
+// tables are off).
+func (e *Engine) systemSchemas() []string {
+	if e.opts.SystemTables == nil {
+		return nil
+	}
+	var out []string
+	for _, d := range SystemTableDefs() {
+		if !slices.Contains(out, d.Schema) {
+			out = append(out, d.Schema)
+		}
+	}
+	return out
 }
 
 // likeMatch implements SHOW ... LIKE patterns: * wildcard and | alternatives,

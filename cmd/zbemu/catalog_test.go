@@ -134,3 +134,24 @@ func TestStatementErrors(t *testing.T) {
 		})
 	}
 }
+
+// The system catalog is listed and browsable like in a workspace.
+func TestSystemCatalogIsBrowsable(t *testing.T) {
+	s := startServer(t, "", "--memory")
+	flat := func(rows [][]*string, col int) string {
+		var out []string
+		for _, r := range rows {
+			out = append(out, *r[col])
+		}
+		return strings.Join(out, ",")
+	}
+	if got := flat(s.sql("SHOW CATALOGS"), 0); got != "main,system" {
+		t.Errorf("SHOW CATALOGS = %s", got)
+	}
+	if got := flat(s.sql("SHOW SCHEMAS IN system"), 0); got != "lakeflow,zbemu" {
+		t.Errorf("SHOW SCHEMAS IN system = %s", got)
+	}
+	if got := flat(s.sql("SHOW TABLES IN system.lakeflow"), 1); got != "zerobus_ingest,zerobus_stream" && got != "zerobus_stream,zerobus_ingest" {
+		t.Errorf("SHOW TABLES IN system.lakeflow = %s", got)
+	}
+}

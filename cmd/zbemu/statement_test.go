@@ -527,7 +527,7 @@ func TestStatementAPI(t *testing.T) {
 			cols []string
 			rows []string // first cell of each row... or the joined row
 		}{
-			{"SHOW CATALOGS", []string{"catalog STRING STRING"}, []string{"lab", "main"}},
+			{"SHOW CATALOGS", []string{"catalog STRING STRING"}, []string{"lab", "main", "system"}},
 			{"SHOW CATALOGS LIKE 'l*'", []string{"catalog STRING STRING"}, []string{"lab"}},
 			{"SHOW SCHEMAS IN lab", []string{"databaseName STRING STRING"}, []string{"iot"}},
 			{"SHOW SCHEMAS", []string{"databaseName STRING STRING"}, []string{"default", "types"}},
