@@ -78,6 +78,15 @@ func (p *parser) once(seen map[string]bool, t token, clause string) error {
 	return nil
 }
 
+// commentClause parses COMMENT '...' at t, once per statement (or column).
+func (p *parser) commentClause(seen map[string]bool, t token, what string) (string, error) {
+	if err := p.once(seen, t, "COMMENT"); err != nil {
+		return "", err
+	}
+	p.next()
+	return p.stringLit(what)
+}
+
 func (p *parser) createCatalog() (Statement, error) {
 	st := &CreateCatalog{IfNotExists: p.ifNotExists()}
 	q, err := p.qname("catalog name", 1)
@@ -89,11 +98,7 @@ func (p *parser) createCatalog() (Statement, error) {
 	for t := p.peek(); t.kind != tokEOF; t = p.peek() {
 		switch p.word(0) {
 		case "COMMENT":
-			if err := p.once(seen, t, "COMMENT"); err != nil {
-				return nil, err
-			}
-			p.next()
-			if st.Comment, err = p.stringLit("a comment"); err != nil {
+			if st.Comment, err = p.commentClause(seen, t, "a comment"); err != nil {
 				return nil, err
 			}
 		case "MANAGED", "LOCATION":
@@ -122,11 +127,7 @@ func (p *parser) createSchema() (Statement, error) {
 	for t := p.peek(); t.kind != tokEOF; t = p.peek() {
 		switch p.word(0) {
 		case "COMMENT":
-			if err := p.once(seen, t, "COMMENT"); err != nil {
-				return nil, err
-			}
-			p.next()
-			if st.Comment, err = p.stringLit("a comment"); err != nil {
+			if st.Comment, err = p.commentClause(seen, t, "a comment"); err != nil {
 				return nil, err
 			}
 		case "WITH":
@@ -221,11 +222,7 @@ func (p *parser) createTable(orReplace bool) (Statement, error) {
 				}
 			}
 		case w == "COMMENT":
-			if err := p.once(seen, t, "COMMENT"); err != nil {
-				return nil, err
-			}
-			p.next()
-			if st.Comment, err = p.stringLit("a comment"); err != nil {
+			if st.Comment, err = p.commentClause(seen, t, "a comment"); err != nil {
 				return nil, err
 			}
 		case w == "TBLPROPERTIES":
@@ -334,11 +331,7 @@ func (p *parser) columnDef(adding bool) (ColumnDef, error) {
 			col.NotNull = true
 			continue
 		case "COMMENT":
-			if err := p.once(seen, t, "COMMENT"); err != nil {
-				return col, err
-			}
-			p.next()
-			if col.Comment, err = p.stringLit("a column comment"); err != nil {
+			if col.Comment, err = p.commentClause(seen, t, "a column comment"); err != nil {
 				return col, err
 			}
 			continue
