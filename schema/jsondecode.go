@@ -501,16 +501,12 @@ func decodeJSONFloat(st *jdState, n *jdNode, v *fastjson.Value) (any, *RecordErr
 		}
 	case fastjson.TypeString:
 		// JSON has no literal for these, so Zerobus takes them as strings.
-		switch s, _ := v.StringBytes(); string(s) {
-		case "NaN":
-			f = math.NaN()
-		case "Infinity":
-			f = math.Inf(1)
-		case "-Infinity":
-			f = math.Inf(-1)
-		default:
+		s, _ := v.StringBytes()
+		sf, ok := specialFloat(s)
+		if !ok {
 			return nil, jsonMismatch(n, v)
 		}
+		f = sf
 	default:
 		return nil, jsonMismatch(n, v)
 	}
@@ -615,14 +611,9 @@ func mapKeyFromText(st *jdState, n *jdNode, k []byte) (any, *RecordError) {
 		return x, nil
 	case Float, Double:
 		var f float64
-		switch string(k) {
-		case "NaN":
-			f = math.NaN()
-		case "Infinity":
-			f = math.Inf(1)
-		case "-Infinity":
-			f = math.Inf(-1)
-		default:
+		if sf, ok := specialFloat(k); ok {
+			f = sf
+		} else {
 			// JSON number text only: ParseFloat alone would take "inf" and "0x1p3".
 			if len(k) == 0 || (k[0] != '-' && (k[0] < '0' || k[0] > '9')) || fastjson.ValidateBytes(k) != nil {
 				return nil, bad()
@@ -710,4 +701,18 @@ func jsonMismatch(n *jdNode, v *fastjson.Value) *RecordError {
 		}
 	}
 	return e
+}
+
+// specialFloat reads the strings Zerobus takes for the floats JSON has no
+// literal for: "NaN", "Infinity" and "-Infinity".
+func specialFloat(s []byte) (float64, bool) {
+	switch string(s) {
+	case "NaN":
+		return math.NaN(), true
+	case "Infinity":
+		return math.Inf(1), true
+	case "-Infinity":
+		return math.Inf(-1), true
+	}
+	return 0, false
 }

@@ -89,27 +89,8 @@ func smallDecimal(t *Type, s []byte) (DecimalValue, bool) {
 	if bits.UintSize != 64 {
 		return DecimalValue{}, false
 	}
-	neg := len(s) > 0 && s[0] == '-'
-	if neg {
-		s = s[1:]
-	}
-	ip := 0
-	for ip < len(s) && s[ip] >= '0' && s[ip] <= '9' {
-		ip++
-	}
-	intPart, frac := s[:ip], s[ip:]
-	if len(frac) > 0 {
-		if frac[0] != '.' || len(frac) == 1 {
-			return DecimalValue{}, false
-		}
-		frac = frac[1:]
-		for _, c := range frac {
-			if c < '0' || c > '9' {
-				return DecimalValue{}, false
-			}
-		}
-	}
-	if len(intPart) == 0 {
+	neg, intPart, frac, ok := splitDecimal(s)
+	if !ok || len(intPart) == 0 {
 		return DecimalValue{}, false
 	}
 	for len(intPart) > 0 && intPart[0] == '0' {

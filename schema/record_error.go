@@ -269,28 +269,8 @@ func digits(n int) string {
 // table's JSON Schema states too. Errors lack Received, which the caller
 // knows how to describe.
 func decimalValue(t *Type, expected string, s []byte) (any, *RecordError) {
-	neg := false
-	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
-		neg = s[0] == '-'
-		s = s[1:]
-	}
-	ip := 0
-	for ip < len(s) && s[ip] >= '0' && s[ip] <= '9' {
-		ip++
-	}
-	intPart, frac := s[:ip], s[ip:]
-	if len(frac) > 0 {
-		if frac[0] != '.' || len(frac) == 1 {
-			return nil, &RecordError{Reason: ReasonTypeMismatch, Expected: expected}
-		}
-		frac = frac[1:]
-		for _, c := range frac {
-			if c < '0' || c > '9' {
-				return nil, &RecordError{Reason: ReasonTypeMismatch, Expected: expected}
-			}
-		}
-	}
-	if len(intPart)+len(frac) == 0 {
+	neg, intPart, frac, ok := splitDecimal(s)
+	if !ok || len(intPart)+len(frac) == 0 {
 		return nil, &RecordError{Reason: ReasonTypeMismatch, Expected: expected}
 	}
 	for len(intPart) > 0 && intPart[0] == '0' {
@@ -447,4 +427,30 @@ func formatKey(k any) string {
 		return x.Format(time.RFC3339Nano)
 	}
 	return fmt.Sprint(k)
+}
+
+// splitDecimal splits decimal text [+-]digits[.digits] into its sign,
+// integer digits and fraction digits; ok is false for any other text.
+func splitDecimal(s []byte) (neg bool, intPart, frac []byte, ok bool) {
+	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	ip := 0
+	for ip < len(s) && s[ip] >= '0' && s[ip] <= '9' {
+		ip++
+	}
+	intPart, frac = s[:ip], s[ip:]
+	if len(frac) > 0 {
+		if frac[0] != '.' || len(frac) == 1 {
+			return false, nil, nil, false
+		}
+		frac = frac[1:]
+		for _, c := range frac {
+			if c < '0' || c > '9' {
+				return false, nil, nil, false
+			}
+		}
+	}
+	return neg, intPart, frac, true
 }
