@@ -11,7 +11,7 @@ import (
 )
 
 // convertRow turns the schema package's neutral values into the types the
-// DuckDB appender wants, for the few kinds where they differ (DECIMAL, MAP).
+// DuckDB appender wants, for the kinds where they differ (see needsConvert).
 func convertRow(tv *tableVersion, args []driver.Value) {
 	for i, c := range tv.cols {
 		if args[i] != nil && needsConvert(c.Type) {
@@ -32,16 +32,7 @@ func convertValue(t *schema.Type, v any) any {
 	case schema.Decimal:
 		return decimalOf(t, v)
 	case schema.Map:
-		entries := v.([]schema.MapEntry)
-		m := make(duckdb.Map, len(entries))
-		for _, e := range entries {
-			k := convertValue(t.Key, e.Key)
-			if b, ok := k.([]byte); ok {
-				k = string(b) // a slice cannot be a Go map key
-			}
-			m[k] = convertValue(t.Value, e.Value)
-		}
-		return m
+		return mapOf(t, v.([]schema.MapEntry))
 	case schema.Array:
 		if !needsConvert(t.Elem) {
 			return v
@@ -53,15 +44,57 @@ func convertValue(t *schema.Type, v any) any {
 		}
 		return out
 	case schema.Struct:
-		in := v.(map[string]any)
-		for _, f := range t.Fields {
-			if needsConvert(f.Type) {
-				in[f.Name] = convertValue(f.Type, in[f.Name])
-			}
+		in := v.(schema.StructValue)
+		out := make(map[string]any, len(t.Fields))
+		for i, f := range t.Fields {
+			out[f.Name] = convertValue(f.Type, in[i])
 		}
-		return in
+		return out
 	}
 	return v
+}
+
+// needsConvert reports whether values of t need convertValue: the decoders
+// give DECIMAL as DecimalValue, MAP as []MapEntry, STRUCT as StructValue and
+// VARIANT as text, none of which the appender takes as they are.
+func needsConvert(t *schema.Type) bool {
+	switch t.Kind {
+	case schema.Decimal, schema.Map, schema.Variant, schema.Struct:
+		return true
+	case schema.Array:
+		return needsConvert(t.Elem)
+	}
+	return false
+}
+
+// orderedMapMax bounds the maps handed to the appender in input order:
+// duckdb.OrderedMap.Set looks for an earlier equal key each time, so
+// building one costs n²/2 comparisons. Larger maps go as a duckdb.Map,
+// whose order DuckDB then picks.
+const orderedMapMax = 512
+
+// mapOf converts a MAP value for the appender, keeping the entries in the
+// order they arrived in, as the real service's MAP columns do.
+func mapOf(t *schema.Type, entries []schema.MapEntry) any {
+	key := func(e schema.MapEntry) any {
+		k := convertValue(t.Key, e.Key)
+		if b, ok := k.([]byte); ok {
+			k = string(b) // a slice is not comparable, and cannot be a Go map key
+		}
+		return k
+	}
+	if len(entries) > orderedMapMax {
+		m := make(duckdb.Map, len(entries))
+		for _, e := range entries {
+			m[key(e)] = convertValue(t.Value, e.Value)
+		}
+		return m
+	}
+	var m duckdb.OrderedMap
+	for _, e := range entries {
+		m.Set(key(e), convertValue(t.Value, e.Value))
+	}
+	return m
 }
 
 // decimalOf converts a DECIMAL value for the appender, which takes the

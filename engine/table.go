@@ -99,22 +99,6 @@ func compileVersion(m *tableMeta, alias string) (*tableVersion, error) {
 		autoMerge: propTrue(m, PropAutoMerge)}, nil
 }
 
-func needsConvert(t *schema.Type) bool {
-	switch t.Kind {
-	case schema.Decimal, schema.Map, schema.Variant:
-		return true
-	case schema.Array:
-		return needsConvert(t.Elem)
-	case schema.Struct:
-		for _, f := range t.Fields {
-			if needsConvert(f.Type) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // ColumnInfo is a column in the Unity Catalog REST shape.
 type ColumnInfo struct {
 	Name           string `json:"name"`

@@ -46,6 +46,7 @@ type jdState struct {
 	bins []byte
 	anys []any
 	ents []MapEntry
+	box  boxes
 }
 
 // jdRescue is one entry of the rescue column's object.
@@ -162,12 +163,13 @@ func jsonExpected(t *Type) string {
 }
 
 // Decode checks one record and fills row, which must have one slot per
-// column, with the values the DuckDB appender takes. nil is NULL; otherwise
+// column, with the values of the record (engine converts the few the DuckDB
+// appender takes in another form). nil is NULL; otherwise
 // by column type: TINYINT int8, SMALLINT int16, INT int32, BIGINT int64,
 // FLOAT float32, DOUBLE float64, DECIMAL DecimalValue, STRING string, BINARY
 // []byte, BOOLEAN bool, DATE time.Time (UTC midnight), TIMESTAMP and
 // TIMESTAMP_NTZ time.Time (UTC), ARRAY []any, MAP []MapEntry (in input
-// order), STRUCT map[string]any (every field present, nil when absent) and
+// order), STRUCT StructValue (a value per field, nil when absent) and
 // VARIANT string (compact JSON text). ProtoDecoder produces the same types.
 //
 // On error row is cleared and the error is a *RecordError.
@@ -213,7 +215,7 @@ func (d *JSONDecoder) decode(st *jdState, rec []byte, row []any) *RecordError {
 	if err != nil {
 		return &RecordError{Reason: ReasonNotObject, Expected: "a JSON object with one key per column", Received: describeJSON(v)}
 	}
-	if e := d.decodeFields(st, d.top, o, row, nil, true); e != nil {
+	if e := d.decodeFields(st, d.top, o, row, true); e != nil {
 		return e
 	}
 	if len(st.rescued) > 0 {
@@ -226,7 +228,7 @@ func (d *JSONDecoder) decode(st *jdState, rec []byte, row []any) *RecordError {
 // when m is not nil sets every field of ob in m instead. At
 // the top level, unknown fields and mistyped nullable columns go to the
 // rescue column when there is one.
-func (d *JSONDecoder) decodeFields(st *jdState, ob *jdObject, o *fastjson.Object, vals []any, m map[string]any, top bool) *RecordError {
+func (d *JSONDecoder) decodeFields(st *jdState, ob *jdObject, o *fastjson.Object, vals []any, top bool) *RecordError {
 	n := len(ob.fields)
 	base := len(st.seen)
 	st.seen = append(st.seen, make([]bool, n)...)
@@ -270,8 +272,6 @@ func (d *JSONDecoder) decodeFields(st *jdState, ob *jdObject, o *fastjson.Object
 		if v.Type() == fastjson.TypeNull {
 			if !f.nullable {
 				rerr = &RecordError{Path: f.name, Reason: ReasonNull, Expected: f.node.expected, Received: "null"}
-			} else if m != nil {
-				m[f.name] = nil
 			}
 			return
 		}
@@ -284,11 +284,7 @@ func (d *JSONDecoder) decodeFields(st *jdState, ob *jdObject, o *fastjson.Object
 			rerr = e.under(f.name)
 			return
 		}
-		if m != nil {
-			m[f.name] = x
-		} else {
-			vals[i] = x
-		}
+		vals[i] = x
 	})
 	st.seen = st.seen[:base]
 	if rerr != nil {
@@ -306,13 +302,6 @@ func (d *JSONDecoder) decodeFields(st *jdState, ob *jdObject, o *fastjson.Object
 				}
 			}
 			return &RecordError{Path: f.name, Reason: reason, Expected: f.node.expected, Hint: hint}
-		}
-	}
-	if m != nil {
-		for i := range ob.fields {
-			if !seen[i] {
-				m[ob.fields[i].name] = nil
-			}
 		}
 	}
 	return nil
@@ -363,7 +352,7 @@ func (d *JSONDecoder) decodeValue(st *jdState, n *jdNode, v *fastjson.Value) (an
 			return nil, jsonMismatch(n, v)
 		}
 		if x, ok := smallDecimal(n.t, s); ok {
-			return x, nil
+			return st.box.decimal(x), nil
 		}
 		x, e := decimalValue(n.t, n.expected, s)
 		if e != nil {
@@ -376,7 +365,7 @@ func (d *JSONDecoder) decodeValue(st *jdState, n *jdNode, v *fastjson.Value) (an
 		if err != nil {
 			return nil, jsonMismatch(n, v)
 		}
-		return st.str(s), nil
+		return st.box.string(st.str(s)), nil
 	case Binary:
 		s, err := v.StringBytes()
 		if err != nil {
@@ -386,7 +375,7 @@ func (d *JSONDecoder) decodeValue(st *jdState, n *jdNode, v *fastjson.Value) (an
 		if !ok {
 			return nil, jsonMismatch(n, v)
 		}
-		return b, nil
+		return st.box.bytes(b), nil
 	case Boolean:
 		switch v.Type() {
 		case fastjson.TypeTrue:
@@ -400,7 +389,7 @@ func (d *JSONDecoder) decodeValue(st *jdState, n *jdNode, v *fastjson.Value) (an
 		if st.text, e = appendJSON(st.text[:0], v, st); e != nil {
 			return nil, e
 		}
-		return st.str(st.text), nil
+		return st.box.string(st.str(st.text)), nil
 	case Array:
 		return d.decodeArray(st, n, v)
 	case Map:
@@ -410,11 +399,11 @@ func (d *JSONDecoder) decodeValue(st *jdState, n *jdNode, v *fastjson.Value) (an
 		if err != nil {
 			return nil, jsonMismatch(n, v)
 		}
-		m := make(map[string]any, len(n.obj.fields))
-		if e := d.decodeFields(st, n.obj, o, nil, m, false); e != nil {
+		vals := st.anySlice(len(n.obj.fields))
+		if e := d.decodeFields(st, n.obj, o, vals, false); e != nil {
 			return nil, e
 		}
-		return m, nil
+		return st.box.structValue(vals), nil
 	}
 	return nil, jsonMismatch(n, v)
 }
@@ -427,7 +416,7 @@ func (d *JSONDecoder) decodeInteger(st *jdState, n *jdNode, v *fastjson.Value) (
 	}
 	st.num = v.MarshalTo(st.num[:0])
 	if i, ok := plainInt(st.num); ok {
-		if x, ok := intOfKind(n.kind, i); ok {
+		if x, ok := st.box.integer(n.kind, i); ok {
 			return x, nil
 		}
 		return nil, &RecordError{Reason: ReasonOutOfRange, Expected: n.expected, Received: describeJSON(v)}
@@ -447,7 +436,7 @@ func (d *JSONDecoder) decodeInteger(st *jdState, n *jdNode, v *fastjson.Value) (
 	case intOverflow:
 		return nil, &RecordError{Reason: ReasonOutOfRange, Expected: n.expected, Received: describeJSON(v)}
 	}
-	x, ok := intOfKind(n.kind, i)
+	x, ok := st.box.integer(n.kind, i)
 	if !ok {
 		return nil, &RecordError{Reason: ReasonOutOfRange, Expected: n.expected, Received: describeJSON(v)}
 	}
@@ -486,8 +475,11 @@ func decodeJSONFloat(st *jdState, n *jdNode, v *fastjson.Value) (any, *RecordErr
 	switch v.Type() {
 	case fastjson.TypeNumber:
 		st.num = v.MarshalTo(st.num[:0])
-		if x, ok := plainFloat(st.num, bits); ok {
-			return x, nil
+		if f, ok := plainFloat(st.num, bits); ok {
+			if bits == 32 {
+				return st.box.float32(float32(f)), nil
+			}
+			return st.box.float64(f), nil
 		}
 		if !jsonNumberOK(st.num) {
 			return nil, badNumber(st.num)
@@ -511,9 +503,9 @@ func decodeJSONFloat(st *jdState, n *jdNode, v *fastjson.Value) (any, *RecordErr
 		return nil, jsonMismatch(n, v)
 	}
 	if bits == 32 {
-		return float32(f), nil
+		return st.box.float32(float32(f)), nil
 	}
-	return f, nil
+	return st.box.float64(f), nil
 }
 
 func (d *JSONDecoder) decodeArray(st *jdState, n *jdNode, v *fastjson.Value) (any, *RecordError) {
@@ -535,7 +527,7 @@ func (d *JSONDecoder) decodeArray(st *jdState, n *jdNode, v *fastjson.Value) (an
 		}
 		out[i] = x
 	}
-	return out, nil
+	return st.box.list(out), nil
 }
 
 func (d *JSONDecoder) decodeMap(st *jdState, n *jdNode, v *fastjson.Value) (any, *RecordError) {
@@ -572,7 +564,7 @@ func (d *JSONDecoder) decodeMap(st *jdState, n *jdNode, v *fastjson.Value) (any,
 	if rerr != nil {
 		return nil, rerr
 	}
-	return out, nil
+	return st.box.mapValue(out), nil
 }
 
 // mapKeyFromText converts a JSON object key to a map key of type n. JSON keys
@@ -583,7 +575,7 @@ func mapKeyFromText(st *jdState, n *jdNode, k []byte) (any, *RecordError) {
 	}
 	switch n.kind {
 	case String:
-		return st.str(k), nil
+		return st.box.string(st.str(k)), nil
 	case Boolean:
 		switch string(k) {
 		case "true":
@@ -602,7 +594,7 @@ func mapKeyFromText(st *jdState, n *jdNode, k []byte) (any, *RecordError) {
 			return nil, bad()
 		}
 		i, err := strconv.ParseInt(string(k), 10, 64)
-		x, ok := intOfKind(n.kind, i)
+		x, ok := st.box.integer(n.kind, i)
 		if !ok || err != nil {
 			e := bad()
 			e.Reason = ReasonOutOfRange

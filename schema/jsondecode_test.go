@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -42,8 +43,9 @@ func col(name string, t *schema.Type, nullable bool) schema.Column {
 	return schema.Column{Name: name, Type: t, Nullable: nullable}
 }
 
-// fmtValue renders a decoded value with its Go type, for golden files.
-func fmtValue(v any) string {
+// fmtValue renders a decoded value of type t with its Go type, for golden
+// files. STRUCT fields are listed by name in sorted order.
+func fmtValue(t *schema.Type, v any) string {
 	switch x := v.(type) {
 	case nil:
 		return "NULL"
@@ -70,34 +72,33 @@ func fmtValue(v any) string {
 	case []any:
 		parts := make([]string, len(x))
 		for i, e := range x {
-			parts[i] = fmtValue(e)
+			parts[i] = fmtValue(t.Elem, e)
 		}
 		return "[" + strings.Join(parts, ", ") + "]"
 	case []schema.MapEntry:
 		parts := make([]string, len(x))
 		for i, e := range x {
-			parts[i] = fmtValue(e.Key) + ": " + fmtValue(e.Value)
+			parts[i] = fmtValue(t.Key, e.Key) + ": " + fmtValue(t.Value, e.Value)
 		}
 		return "map[" + strings.Join(parts, ", ") + "]"
-	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
+	case schema.StructValue:
+		if t == nil || t.Kind != schema.Struct || len(x) != len(t.Fields) {
+			return fmt.Sprintf("unexpected %T(%v) for %v", v, v, t)
 		}
-		slices.Sort(keys)
-		parts := make([]string, len(keys))
-		for i, k := range keys {
-			parts[i] = k + ": " + fmtValue(x[k])
+		parts := make([]string, len(x))
+		for i, f := range t.Fields {
+			parts[i] = f.Name + ": " + fmtValue(f.Type, x[i])
 		}
+		slices.Sort(parts)
 		return "{" + strings.Join(parts, ", ") + "}"
 	}
 	return fmt.Sprintf("unexpected %T(%v)", v, v)
 }
 
-func fmtRow(row []any) string {
+func fmtRow(cols []schema.Column, row []any) string {
 	parts := make([]string, len(row))
 	for i, v := range row {
-		parts[i] = fmtValue(v)
+		parts[i] = fmtValue(cols[i].Type, v)
 	}
 	return "[" + strings.Join(parts, ", ") + "]"
 }
@@ -169,17 +170,13 @@ func checkValue(t *schema.Type, nullable bool, v any) error {
 			}
 		}
 	case schema.Struct:
-		var m map[string]any
-		if m, ok = v.(map[string]any); ok {
-			if len(m) != len(t.Fields) {
-				return fmt.Errorf("struct has %d fields, want %d", len(m), len(t.Fields))
+		var sv schema.StructValue
+		if sv, ok = v.(schema.StructValue); ok {
+			if len(sv) != len(t.Fields) {
+				return fmt.Errorf("struct has %d fields, want %d", len(sv), len(t.Fields))
 			}
-			for _, f := range t.Fields {
-				fv, present := m[f.Name]
-				if !present {
-					return fmt.Errorf("field %s missing", f.Name)
-				}
-				if err := checkValue(f.Type, f.Nullable, fv); err != nil {
+			for i, f := range t.Fields {
+				if err := checkValue(f.Type, f.Nullable, sv[i]); err != nil {
 					return fmt.Errorf(".%s: %w", f.Name, err)
 				}
 			}
@@ -308,14 +305,14 @@ func TestJSONDecodeValues(t *testing.T) {
 			err := d.Decode([]byte(`{"c":`+v+`}`), row)
 			switch {
 			case err == nil && !wantOK:
-				t.Errorf("%s: accepted %s as %s", tt.name, v, fmtValue(row[0]))
+				t.Errorf("%s: accepted %s as %s", tt.name, v, fmtValue(tt.typ, row[0]))
 			case err != nil && wantOK:
 				t.Errorf("%s: rejected %s: %v", tt.name, v, err)
 			case err == nil:
 				if cerr := checkRow(cols, row); cerr != nil {
-					t.Errorf("%s: %s decoded to %s: %v", tt.name, v, fmtValue(row[0]), cerr)
+					t.Errorf("%s: %s decoded to %s: %v", tt.name, v, fmtValue(tt.typ, row[0]), cerr)
 				}
-				golden.WriteString(v + " → " + fmtValue(row[0]) + "\n")
+				golden.WriteString(v + " → " + fmtValue(tt.typ, row[0]) + "\n")
 			default:
 				checkRecordError(t, err)
 				golden.WriteString(v + " → " + err.Error() + "\n")
@@ -448,7 +445,7 @@ func TestJSONDecodeRecords(t *testing.T) {
 		if err != nil {
 			checkRecordError(t, err)
 			if slices.ContainsFunc(row, func(v any) bool { return v != nil }) {
-				t.Errorf("%s: row not cleared after error: %s", tt.name, fmtRow(row))
+				t.Errorf("%s: row not cleared after error: %s", tt.name, fmtRow(tt.cols, row))
 			}
 			golden.WriteString("→ " + err.Error() + "\n")
 			continue
@@ -456,7 +453,7 @@ func TestJSONDecodeRecords(t *testing.T) {
 		if cerr := checkRow(tt.cols, row); cerr != nil {
 			t.Errorf("%s: %v", tt.name, cerr)
 		}
-		golden.WriteString("→ " + fmtRow(row) + "\n")
+		golden.WriteString("→ " + fmtRow(tt.cols, row) + "\n")
 	}
 	checkGolden(t, "decode/json.golden", []byte(golden.String()))
 }
@@ -510,7 +507,7 @@ func TestJSONDecodeConcurrent(t *testing.T) {
 					return
 				}
 				if row[0] != fmt.Sprintf("dev-%d", g) || row[5] != int64(i) || row[4] != strings.Repeat("x", i%40) {
-					t.Errorf("goroutine %d record %d: got %s", g, i, fmtRow(row))
+					t.Errorf("goroutine %d record %d: got %s", g, i, fmtRow(d.Columns(), row))
 					return
 				}
 			}
@@ -521,6 +518,41 @@ func TestJSONDecodeConcurrent(t *testing.T) {
 
 // TestJSONDecodeSpecialFloats checks the values behind the special strings,
 // which golden text cannot tell apart from look-alikes.
+// TestJSONDecodeValuesSurviveGC keeps the rows of many records, whose values
+// share chunks (box.go, jsonsmall.go), through garbage collections and then
+// checks every value: a value must pin its chunk, and no later record may
+// write over it.
+func TestJSONDecodeValuesSurviveGC(t *testing.T) {
+	typ, err := schema.Parse("STRUCT<n: INT, s: STRING, ts: TIMESTAMP, xs: ARRAY<DOUBLE>, m: MAP<STRING, BIGINT>>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols := []schema.Column{col("id", tk(schema.BigInt), false), col("st", typ, true), col("f", tk(schema.Float), true)}
+	d := schema.NewJSONDecoder(cols)
+	record := func(i int) string {
+		return fmt.Sprintf(`{"id":%d,"st":{"n":%d,"s":"s%d","ts":%d,"xs":[%d.5,%d],"m":{"k%d":%d}},"f":%d.25}`, 1000+i, 1000+i, i, i, i, -i, i, i, i)
+	}
+	const n = 20000
+	rows := make([][]any, n)
+	for i := range rows {
+		rows[i] = make([]any, len(cols))
+		if err := d.Decode([]byte(record(i)), rows[i]); err != nil {
+			t.Fatal(err)
+		}
+		if i%5000 == 0 {
+			runtime.GC()
+		}
+	}
+	runtime.GC()
+	for i, row := range rows {
+		want := fmt.Sprintf("[int64(%d), {m: map[%q: int64(%d)], n: int32(%d), s: %q, ts: time(%s), xs: [float64(%d.5), float64(%d)]}, float32(%d.25)]",
+			1000+i, fmt.Sprint("k", i), i, 1000+i, fmt.Sprint("s", i), time.UnixMicro(int64(i)).UTC().Format(time.RFC3339Nano), i, -i, i)
+		if got := fmtRow(cols, row); got != want {
+			t.Fatalf("record %d after GC:\n got  %s\n want %s", i, got, want)
+		}
+	}
+}
+
 func TestJSONDecodeSpecialFloats(t *testing.T) {
 	d := schema.NewJSONDecoder([]schema.Column{col("f", tk(schema.Float), true), col("d", tk(schema.Double), true)})
 	row := make([]any, 2)

@@ -162,13 +162,13 @@ var (
 // power of ten to be exact too. One IEEE division of exact operands is then
 // correctly rounded, so the result is the one strconv.ParseFloat gives.
 // ok is false for any other text, including valid JSON numbers.
-func plainFloat(b []byte, bits int) (any, bool) {
+func plainFloat(b []byte, bits int) (float64, bool) {
 	neg := len(b) > 0 && b[0] == '-'
 	if neg {
 		b = b[1:]
 	}
 	if len(b) == 0 || len(b) > 20 || b[0] < '0' || b[0] > '9' || (b[0] == '0' && len(b) > 1 && b[1] != '.') {
-		return nil, false
+		return 0, false
 	}
 	var m uint64
 	i := 0
@@ -178,12 +178,12 @@ func plainFloat(b []byte, bits int) (any, bool) {
 	k := 0
 	if i < len(b) {
 		if b[i] != '.' || i+1 == len(b) {
-			return nil, false
+			return 0, false
 		}
 		for i++; i < len(b); i++ {
 			c := b[i]
 			if c < '0' || c > '9' {
-				return nil, false
+				return 0, false
 			}
 			m = m*10 + uint64(c-'0')
 			k++
@@ -192,16 +192,16 @@ func plainFloat(b []byte, bits int) (any, bool) {
 	// At most 19 digits were read, so m did not overflow.
 	if bits == 32 {
 		if m >= 1<<23 || k >= len(pow10f32) {
-			return nil, false
+			return 0, false
 		}
 		f := float32(m) / pow10f32[k]
 		if neg {
 			f = -f
 		}
-		return f, true
+		return float64(f), true
 	}
 	if m >= 1<<52 || k >= len(pow10f64) {
-		return nil, false
+		return 0, false
 	}
 	f := float64(m) / pow10f64[k]
 	if neg {

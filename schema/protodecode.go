@@ -392,20 +392,14 @@ func dedupeEntries(es []MapEntry) []MapEntry {
 // present. prev, a STRUCT value from an earlier occurrence of the same
 // field, is merged into.
 func decodeStruct(m *pdMsg, b []byte, prev any) (any, *RecordError) {
-	vals := make([]any, len(m.names))
-	if pm, ok := prev.(map[string]any); ok {
-		for i, name := range m.names {
-			vals[i] = pm[name]
-		}
+	vals := make(StructValue, len(m.names))
+	if pv, ok := prev.(StructValue); ok {
+		copy(vals, pv)
 	}
 	if e := decodeMessage(m, b, vals); e != nil {
 		return nil, e
 	}
-	out := make(map[string]any, len(m.names))
-	for i, name := range m.names {
-		out[name] = vals[i]
-	}
-	return out, nil
+	return vals, nil
 }
 
 // scalarFromBits converts a varint or fixed-width value.

@@ -250,7 +250,7 @@ func TestProtoDecode(t *testing.T) {
 		}
 		for i, c := range cols {
 			if row[i] != nil {
-				fmt.Fprintf(&golden, "  %s = %s\n", c.Name, fmtValue(row[i]))
+				fmt.Fprintf(&golden, "  %s = %s\n", c.Name, fmtValue(c.Type, row[i]))
 			}
 		}
 	}
@@ -315,7 +315,7 @@ func TestProtoDecodeDynamicpb(t *testing.T) {
 	const want = `[int64(-9), {lat: float64(1.25), lon: NULL, tags: []}, map["k": int32(-1)], map[], ` +
 		`[{at: time(1970-01-01T00:00:00.000005Z), v: NULL}], [int16(1), int16(-2), int16(300)], ` +
 		`[float64(0.5), float64(-0.25)], [], map[]]`
-	if got := fmtRow(row); got != want {
+	if got := fmtRow(nestedCols(), row); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
@@ -339,7 +339,7 @@ func TestProtoDecodeConcurrent(t *testing.T) {
 					return
 				}
 				if row[0] != int64(i) || row[7] != fmt.Sprint(g) || row[13] != fmt.Sprintf(`{"g":%d}`, g) {
-					t.Errorf("goroutine %d record %d: got %s", g, i, fmtRow(row))
+					t.Errorf("goroutine %d record %d: got %s", g, i, fmtRow(scalarCols(), row))
 					return
 				}
 			}

@@ -139,6 +139,10 @@ type MapEntry struct {
 	Key, Value any
 }
 
+// StructValue is a STRUCT value: one value per field of the type, in the
+// type's field order, nil for NULL or absent fields.
+type StructValue []any
+
 // maxReceived bounds how much of a received value an error repeats: enough
 // to recognise it, not so much that a 1 MB string floods a log line.
 const maxReceived = 64
@@ -335,20 +339,34 @@ func decodeBase64(s []byte) ([]byte, bool) {
 	return out[:n], true
 }
 
+// intInRange reports whether i is in the range of the integer kind k; DATE
+// counts days and must fit 32 bits, timestamps any 64-bit count.
+func intInRange(k Kind, i int64) bool {
+	switch k {
+	case TinyInt:
+		return i >= math.MinInt8 && i <= math.MaxInt8
+	case SmallInt:
+		return i >= math.MinInt16 && i <= math.MaxInt16
+	case Int, Date:
+		return i >= math.MinInt32 && i <= math.MaxInt32
+	}
+	return true
+}
+
 // intOfKind converts an integer to the Go value of kind k, reporting whether
 // it is in range.
 func intOfKind(k Kind, i int64) (any, bool) {
+	if !intInRange(k, i) {
+		return nil, false
+	}
 	switch k {
 	case TinyInt:
-		return int8(i), i >= math.MinInt8 && i <= math.MaxInt8
+		return int8(i), true
 	case SmallInt:
-		return int16(i), i >= math.MinInt16 && i <= math.MaxInt16
+		return int16(i), true
 	case Int:
-		return int32(i), i >= math.MinInt32 && i <= math.MaxInt32
+		return int32(i), true
 	case Date:
-		if i < math.MinInt32 || i > math.MaxInt32 {
-			return nil, false
-		}
 		return time.Unix(i*86400, 0).UTC(), true
 	case Timestamp, TimestampNTZ:
 		return time.UnixMicro(i).UTC(), true
@@ -398,7 +416,7 @@ func mapKeyEqual(a, b any) bool {
 	case time.Time:
 		y, ok := b.(time.Time)
 		return ok && x.Equal(y)
-	case map[string]any, []any, []MapEntry:
+	case StructValue, []any, []MapEntry:
 		return false // not a key type; == would panic
 	}
 	return a == b
