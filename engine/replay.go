@@ -2,7 +2,10 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/zbemu/zbemu/schema"
@@ -122,7 +125,7 @@ func (e *Engine) replayRows(ctx context.Context, tv *tableVersion, p decodedPayl
 			if err != nil {
 				return nil, err
 			}
-			if proto, err = schema.NewProtoDecoder(tv.cols, desc); err != nil {
+			if proto, err = e.replayProtoDecoder(ctx, tv, desc); err != nil {
 				return nil, err
 			}
 			decs[key] = proto
@@ -142,4 +145,44 @@ func (e *Engine) replayRows(ctx context.Context, tv *tableVersion, p decodedPayl
 		rows[i] = row
 	}
 	return rows, nil
+}
+
+// replayProtoDecoder builds the decoder for logged protobuf records. A
+// stream opened before an ALTER COLUMN ... TYPE goes on sending the old
+// type, which the widened column's descriptor check refuses; its records
+// are decoded with the column types from before the change (the newest
+// changes are undone one at a time until the descriptor fits), and the
+// materializer then widens their values as it does for the live stream.
+func (e *Engine) replayProtoDecoder(ctx context.Context, tv *tableVersion, desc []byte) (*schema.ProtoDecoder, error) {
+	dec, err := schema.NewProtoDecoder(tv.cols, desc)
+	if err == nil {
+		return dec, nil
+	}
+	rows, qerr := e.db.QueryContext(ctx, fmt.Sprintf("SELECT parameters FROM %s.__zbemu.history WHERE table_id = ? AND operation = 'CHANGE COLUMN' ORDER BY version DESC",
+		quoteIdent(tv.alias)), tv.meta.TableID)
+	if qerr != nil {
+		return nil, errors.Join(err, qerr)
+	}
+	defer rows.Close()
+	cols := slices.Clone(tv.cols)
+	for rows.Next() {
+		var params string
+		var change struct {
+			Column   string `json:"column"`
+			FromType string `json:"fromType"`
+		}
+		if rows.Scan(&params) != nil || json.Unmarshal([]byte(params), &change) != nil || change.FromType == "" {
+			continue // a comment change, not a type change
+		}
+		from, perr := schema.Parse(change.FromType)
+		i := slices.IndexFunc(cols, func(c schema.Column) bool { return strings.EqualFold(c.Name, change.Column) })
+		if perr != nil || i < 0 {
+			continue
+		}
+		cols[i].Type = from
+		if dec, derr := schema.NewProtoDecoder(cols, desc); derr == nil {
+			return dec, nil
+		}
+	}
+	return nil, err
 }

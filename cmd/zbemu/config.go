@@ -23,6 +23,9 @@ type Config struct {
 	ClientSecret string
 	DevToken     string
 	LogLevel     string
+	// FlushInterval bounds how long acknowledged records wait before they
+	// are written into DuckDB (engine.Options.FlushInterval).
+	FlushInterval time.Duration
 	// System tables (package systables) and alerts.
 	SysTables     bool
 	SysRetention  time.Duration
@@ -34,7 +37,7 @@ type Config struct {
 // DefaultConfig is what a learner gets with no flags.
 func DefaultConfig() Config {
 	return Config{Addr: "localhost:8765", DataDir: "./.zbemu", ClientID: "zbemu-dev", ClientSecret: "zbemu-dev-secret",
-		DevToken: "dapi-zbemu-dev-token", LogLevel: "info", SysTables: true, SysRetention: systables.DefaultRetention,
+		DevToken: "dapi-zbemu-dev-token", LogLevel: "info", FlushInterval: 50 * time.Millisecond, SysTables: true, SysRetention: systables.DefaultRetention,
 		AlertInterval: systables.DefaultAlertInterval, AccountID: systables.DefaultAccountID, WorkspaceID: systables.DefaultWorkspaceID}
 }
 
@@ -112,6 +115,9 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	if c.AlertInterval, err = envDuration(getenv, "ZBEMU_ALERT_INTERVAL", c.AlertInterval); err != nil {
 		return c, err
 	}
+	if c.FlushInterval, err = envDuration(getenv, "ZBEMU_FLUSH_INTERVAL", c.FlushInterval); err != nil {
+		return c, err
+	}
 	c.AccountID = envString(getenv, "ZBEMU_ACCOUNT_ID", c.AccountID)
 	c.WorkspaceID = envString(getenv, "ZBEMU_WORKSPACE_ID", c.WorkspaceID)
 	fs := flag.NewFlagSet("zbemu serve", flag.ContinueOnError)
@@ -127,6 +133,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	noSys := !c.SysTables
 	fs.BoolVar(&noSys, "no-systables", noSys, "do not record system tables (system.lakeflow.*) or run alerts (env ZBEMU_SYSTABLES=false)")
 	fs.DurationVar(&c.SysRetention, "systables-retention", c.SysRetention, "how long system table rows are kept (env ZBEMU_SYSTABLES_RETENTION)")
+	fs.DurationVar(&c.FlushInterval, "flush-interval", c.FlushInterval, "how long acknowledged records may wait before they are written into DuckDB when no query waits for them (env ZBEMU_FLUSH_INTERVAL)")
 	fs.DurationVar(&c.AlertInterval, "alert-interval", c.AlertInterval, "how often alerts without their own --every are evaluated (env ZBEMU_ALERT_INTERVAL)")
 	fs.StringVar(&c.AccountID, "account-id", c.AccountID, "account_id written into the system tables (env ZBEMU_ACCOUNT_ID)")
 	fs.StringVar(&c.WorkspaceID, "workspace-id", c.WorkspaceID, "workspace_id written into the system tables (env ZBEMU_WORKSPACE_ID)")

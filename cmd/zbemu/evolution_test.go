@@ -41,6 +41,13 @@ func sendAndWait(t *testing.T, st *benchStream, recs ...string) error {
 	if err := st.send(recs, nil, time.Time{}); err != nil {
 		return err
 	}
+	return waitAcked(t, st)
+}
+
+// waitAcked waits until every request sent on st is acknowledged (or the
+// stream fails, whose error it returns).
+func waitAcked(t *testing.T, st *benchStream) error {
+	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		st.mu.Lock()

@@ -27,7 +27,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	log := newLogger(cfg.LogLevel, stderr)
 	metrics := web.NewMetrics()
 	eopts := engine.Options{DataDir: cfg.DataDir, Memory: cfg.Memory, Logger: log, Observer: metrics,
-		DevClientID: cfg.ClientID, DevClientSecret: cfg.ClientSecret, DevToken: cfg.DevToken}
+		DevClientID: cfg.ClientID, DevClientSecret: cfg.ClientSecret, DevToken: cfg.DevToken, FlushInterval: cfg.FlushInterval}
 	sys, err := openSystables(ctx, cfg, log)
 	if err != nil {
 		return err
