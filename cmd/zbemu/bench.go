@@ -168,6 +168,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err := benchValidation(stdout, cfg.pairs); err != nil {
 			return fmt.Errorf("validation: %w", err)
 		}
+		if err := benchDepthEndToEnd(ctx, stdout, dir, cfg.pairs, cfg.records); err != nil {
+			return fmt.Errorf("validation end to end: %w", err)
+		}
 	}
 	return nil
 }
@@ -331,8 +334,12 @@ func openBenchEnv(ctx context.Context, root string, noSys bool) (*benchEnv, erro
 	go srv.Serve()
 	b := &benchEnv{e: e, srv: srv, addr: srv.Addr(), sys: sys}
 	admin := &engine.Identity{ClientID: "zbemu-dev", Admin: true}
+	ddl := []string{"CREATE TABLE main.default.nested30 " + nested30DDL()}
 	for i := 0; i < 4; i++ {
-		if _, err := e.Execute(ctx, engine.StatementRequest{SQL: fmt.Sprintf("CREATE TABLE main.default.bench%d %s", i, benchDDL), Identity: admin}); err != nil {
+		ddl = append(ddl, fmt.Sprintf("CREATE TABLE main.default.bench%d %s", i, benchDDL))
+	}
+	for _, q := range ddl {
+		if _, err := e.Execute(ctx, engine.StatementRequest{SQL: q, Identity: admin}); err != nil {
 			b.close(ctx)
 			return nil, err
 		}
@@ -368,7 +375,7 @@ func withBenchEnvLag(ctx context.Context, root string, noSys bool, f func(*bench
 	}
 	// Every acked record must be in DuckDB.
 	admin := &engine.Identity{ClientID: "zbemu-dev", Admin: true}
-	res, err := b.e.Execute(ctx, engine.StatementRequest{SQL: "SELECT (SELECT count(*) FROM bench0)+(SELECT count(*) FROM bench1)+(SELECT count(*) FROM bench2)+(SELECT count(*) FROM bench3)", Identity: admin})
+	res, err := b.e.Execute(ctx, engine.StatementRequest{SQL: "SELECT (SELECT count(*) FROM bench0)+(SELECT count(*) FROM bench1)+(SELECT count(*) FROM bench2)+(SELECT count(*) FROM bench3)+(SELECT count(*) FROM nested30)", Identity: admin})
 	if err != nil {
 		return fig, nil, err
 	}
@@ -408,6 +415,25 @@ func withBenchEnvRSS(ctx context.Context, root string, n int) (int64, error) {
 // grpcRun sends n records per stream-set over `streams` streams (one table
 // each) in batches, keeping `window` requests in flight per stream.
 func (b *benchEnv) grpcRun(ctx context.Context, streams, n, batch int, useProto bool, window int) (benchFigures, error) {
+	return b.grpcRunRows(ctx, iotRows, streams, n, batch, useProto, window)
+}
+
+// benchRows is what a gRPC workload sends: the table of stream s and
+// record i as JSON and as protobuf.
+type benchRows struct {
+	table func(s int) string
+	row   func(i int) (string, []byte)
+}
+
+var iotRows = benchRows{
+	table: func(s int) string { return fmt.Sprintf("main.default.bench%d", s) },
+	row: func(i int) (string, []byte) {
+		j, p, _ := benchRow(i)
+		return j, p
+	},
+}
+
+func (b *benchEnv) grpcRunRows(ctx context.Context, rows benchRows, streams, n, batch int, useProto bool, window int) (benchFigures, error) {
 	per := n / streams
 	type payload struct {
 		js []string
@@ -419,7 +445,7 @@ func (b *benchEnv) grpcRun(ctx context.Context, streams, n, batch int, useProto 
 		for i := 0; i < per; i += batch {
 			var p payload
 			for k := i; k < i+batch && k < per; k++ {
-				j, pb, _ := benchRow(s*per + k)
+				j, pb := rows.row(s*per + k)
 				if useProto {
 					p.pb = append(p.pb, pb)
 					bytesTotal += int64(len(pb))
@@ -442,7 +468,7 @@ func (b *benchEnv) grpcRun(ctx context.Context, streams, n, batch int, useProto 
 	}
 	sts := make([]*benchStream, streams)
 	for s := range sts {
-		if sts[s], err = openBenchStream(ctx, cc, "dapi-bench", fmt.Sprintf("main.default.bench%d", s), rt, desc, window); err != nil {
+		if sts[s], err = openBenchStream(ctx, cc, "dapi-bench", rows.table(s), rt, desc, window); err != nil {
 			return benchFigures{}, err
 		}
 	}
