@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -48,7 +49,9 @@ func openBenchStream(ctx context.Context, cc *grpc.ClientConn, token, table stri
 	if desc != nil {
 		create.DescriptorProto = desc
 	}
-	if err := gs.Send(&zerobuspb.EphemeralStreamRequest{Payload: &zerobuspb.EphemeralStreamRequest_CreateStream{CreateStream: create}}); err != nil {
+	// A server that refuses the stream (e.g. on its headers) may end it
+	// before the send: Send then reports io.EOF and Recv has the status.
+	if err := gs.Send(&zerobuspb.EphemeralStreamRequest{Payload: &zerobuspb.EphemeralStreamRequest_CreateStream{CreateStream: create}}); err != nil && !errors.Is(err, io.EOF) {
 		return nil, err
 	}
 	resp, err := gs.Recv()
