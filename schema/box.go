@@ -101,10 +101,8 @@ func (b *boxes) integer(k Kind, i int64) (any, bool) {
 		return boxIn(&b.i16, twInt16, int16(i)), true
 	case Int:
 		return boxIn(&b.i32, twInt32, int32(i)), true
-	case Date:
-		return b.time(time.Unix(i*86400, 0).UTC()), true
-	case Timestamp, TimestampNTZ:
-		return b.time(time.UnixMicro(i).UTC()), true
+	case Date, Timestamp, TimestampNTZ:
+		return b.time(timeOfKind(k, i)), true
 	}
 	return boxIn(&b.i64, twInt64, i), true
 }

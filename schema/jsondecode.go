@@ -224,10 +224,9 @@ func (d *JSONDecoder) decode(st *jdState, rec []byte, row []any) *RecordError {
 	return nil
 }
 
-// decodeFields fills vals, one slot per field of ob, from the object o, or
-// when m is not nil sets every field of ob in m instead. At
-// the top level, unknown fields and mistyped nullable columns go to the
-// rescue column when there is one.
+// decodeFields fills vals, one slot per field of ob, from the object o;
+// absent fields stay nil. At the top level, unknown fields and mistyped
+// nullable columns go to the rescue column when there is one.
 func (d *JSONDecoder) decodeFields(st *jdState, ob *jdObject, o *fastjson.Object, vals []any, top bool) *RecordError {
 	n := len(ob.fields)
 	base := len(st.seen)

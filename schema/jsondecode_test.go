@@ -516,8 +516,6 @@ func TestJSONDecodeConcurrent(t *testing.T) {
 	wg.Wait()
 }
 
-// TestJSONDecodeSpecialFloats checks the values behind the special strings,
-// which golden text cannot tell apart from look-alikes.
 // TestJSONDecodeValuesSurviveGC keeps the rows of many records, whose values
 // share chunks (box.go, jsonsmall.go), through garbage collections and then
 // checks every value: a value must pin its chunk, and no later record may
@@ -553,6 +551,8 @@ func TestJSONDecodeValuesSurviveGC(t *testing.T) {
 	}
 }
 
+// TestJSONDecodeSpecialFloats checks the values behind the special strings,
+// which golden text cannot tell apart from look-alikes.
 func TestJSONDecodeSpecialFloats(t *testing.T) {
 	d := schema.NewJSONDecoder([]schema.Column{col("f", tk(schema.Float), true), col("d", tk(schema.Double), true)})
 	row := make([]any, 2)

@@ -366,12 +366,19 @@ func intOfKind(k Kind, i int64) (any, bool) {
 		return int16(i), true
 	case Int:
 		return int32(i), true
-	case Date:
-		return time.Unix(i*86400, 0).UTC(), true
-	case Timestamp, TimestampNTZ:
-		return time.UnixMicro(i).UTC(), true
+	case Date, Timestamp, TimestampNTZ:
+		return timeOfKind(k, i), true
 	}
 	return i, true
+}
+
+// timeOfKind is the time of a DATE (days since the epoch) or a TIMESTAMP
+// or TIMESTAMP_NTZ (microseconds since the epoch), in UTC.
+func timeOfKind(k Kind, i int64) time.Time {
+	if k == Date {
+		return time.Unix(i*86400, 0).UTC()
+	}
+	return time.UnixMicro(i).UTC()
 }
 
 // mapKeySet finds duplicate map keys. Small maps are scanned, which beats
