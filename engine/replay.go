@@ -158,21 +158,18 @@ func (e *Engine) replayProtoDecoder(ctx context.Context, tv *tableVersion, desc 
 	if err == nil {
 		return dec, nil
 	}
-	rows, qerr := e.db.QueryContext(ctx, fmt.Sprintf("SELECT parameters FROM %s.__zbemu.history WHERE table_id = ? AND operation = 'CHANGE COLUMN' ORDER BY version DESC",
-		quoteIdent(tv.alias)), tv.meta.TableID)
-	if qerr != nil {
-		return nil, errors.Join(err, qerr)
+	hist, herr := e.history(ctx, tv.alias, tv.meta.TableID)
+	if herr != nil {
+		return nil, errors.Join(err, herr)
 	}
-	defer rows.Close()
 	cols := slices.Clone(tv.cols)
-	for rows.Next() {
-		var params string
+	for _, h := range hist {
 		var change struct {
 			Column   string `json:"column"`
 			FromType string `json:"fromType"`
 		}
-		if rows.Scan(&params) != nil || json.Unmarshal([]byte(params), &change) != nil || change.FromType == "" {
-			continue // a comment change, not a type change
+		if h.Operation != "CHANGE COLUMN" || json.Unmarshal([]byte(h.Parameters), &change) != nil || change.FromType == "" {
+			continue // not a type change (e.g. a comment)
 		}
 		from, perr := schema.Parse(change.FromType)
 		i := slices.IndexFunc(cols, func(c schema.Column) bool { return strings.EqualFold(c.Name, change.Column) })

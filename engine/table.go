@@ -543,7 +543,13 @@ func (e *Engine) History(ctx context.Context, full string) ([]HistoryEntry, erro
 	if err != nil {
 		return nil, err
 	}
-	rows, err := e.db.QueryContext(ctx, fmt.Sprintf("SELECT version, ts, operation, parameters, statement FROM %s.__zbemu.history WHERE table_id = ? ORDER BY version DESC", quoteIdent(c.alias)), t.cur.Load().meta.TableID)
+	return e.history(ctx, c.alias, t.cur.Load().meta.TableID)
+}
+
+// history reads the versions of the table with id tableID in the DuckDB
+// database alias, newest first.
+func (e *Engine) history(ctx context.Context, alias, tableID string) ([]HistoryEntry, error) {
+	rows, err := e.db.QueryContext(ctx, fmt.Sprintf("SELECT version, ts, operation, parameters, statement FROM %s.__zbemu.history WHERE table_id = ? ORDER BY version DESC", quoteIdent(alias)), tableID)
 	if err != nil {
 		return nil, err
 	}
