@@ -205,13 +205,11 @@ func benchDepthEndToEnd(ctx context.Context, out io.Writer, root string, pairs, 
 	}
 	type side struct {
 		rows    benchRows
-		table   string
 		n, vals int
 		rates   []float64 // leaf values per second
 		mbs     []float64
 	}
-	sides := []*side{{rows: iotRows, table: "main.default.bench0", n: records, vals: iotVals},
-		{rows: nestedRows, table: "main.default.nested30", n: records / 9, vals: nestedVals}}
+	sides := []*side{{rows: iotRows, n: records, vals: iotVals}, {rows: nestedRows, n: records / 9, vals: nestedVals}}
 	var perValue []float64
 	for range pairs {
 		for _, sd := range sides {
@@ -223,7 +221,7 @@ func benchDepthEndToEnd(ctx context.Context, out io.Writer, root string, pairs, 
 				// A query waits for every acknowledged record to be in DuckDB
 				// (withBenchEnv then checks the count).
 				start := time.Now()
-				_, err = b.e.Execute(ctx, engine.StatementRequest{SQL: "SELECT count(*) FROM " + sd.table, Identity: &engine.Identity{ClientID: "zbemu-dev", Admin: true}})
+				_, err = b.e.Execute(ctx, engine.StatementRequest{SQL: "SELECT count(*) FROM " + sd.rows.table(0), Identity: &engine.Identity{ClientID: "zbemu-dev", Admin: true}})
 				f.elapsed += time.Since(start)
 				return f, err
 			})
