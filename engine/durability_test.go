@@ -45,7 +45,7 @@ func TestOutOfRangeTimestampLosesNothing(t *testing.T) {
 	if err := insert("victim", `{"id":4}`); err != nil {
 		t.Fatal(err)
 	}
-	const want = "[1, 2, 3, 4]"
+	const want = "[1,2,3,4]"
 	if got := ids(t, e, "main.default.victim"); got != want {
 		t.Errorf("victim = %s, want %s", got, want)
 	}

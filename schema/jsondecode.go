@@ -418,7 +418,7 @@ func (d *JSONDecoder) decodeInteger(st *jdState, n *jdNode, v *fastjson.Value) (
 		if x, ok := st.box.integer(n.kind, i); ok {
 			return x, nil
 		}
-		return nil, &RecordError{Reason: ReasonOutOfRange, Expected: n.expected, Received: describeJSON(v)}
+		return nil, outOfRange(n.kind, n.expected, describeJSON(v))
 	}
 	if !jsonNumberOK(st.num) {
 		return nil, badNumber(st.num)
@@ -433,11 +433,11 @@ func (d *JSONDecoder) decodeInteger(st *jdState, n *jdNode, v *fastjson.Value) (
 		}
 		return nil, e
 	case intOverflow:
-		return nil, &RecordError{Reason: ReasonOutOfRange, Expected: n.expected, Received: describeJSON(v)}
+		return nil, outOfRange(n.kind, n.expected, describeJSON(v))
 	}
 	x, ok := st.box.integer(n.kind, i)
 	if !ok {
-		return nil, &RecordError{Reason: ReasonOutOfRange, Expected: n.expected, Received: describeJSON(v)}
+		return nil, outOfRange(n.kind, n.expected, describeJSON(v))
 	}
 	return x, nil
 }
@@ -488,7 +488,7 @@ func decodeJSONFloat(st *jdState, n *jdNode, v *fastjson.Value) (any, *RecordErr
 		// and strconv copies the text before keeping it in an error.
 		f, err = strconv.ParseFloat(string(st.num), bits)
 		if err != nil {
-			return nil, &RecordError{Reason: ReasonOutOfRange, Expected: n.expected, Received: describeJSON(v)}
+			return nil, outOfRange(n.kind, n.expected, describeJSON(v))
 		}
 	case fastjson.TypeString:
 		// JSON has no literal for these, so Zerobus takes them as strings.
@@ -596,8 +596,7 @@ func mapKeyFromText(st *jdState, n *jdNode, k []byte) (any, *RecordError) {
 		x, ok := st.box.integer(n.kind, i)
 		if !ok || err != nil {
 			e := bad()
-			e.Reason = ReasonOutOfRange
-			return nil, e
+			return nil, outOfRange(n.kind, e.Expected, e.Received)
 		}
 		return x, nil
 	case Float, Double:

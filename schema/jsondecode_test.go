@@ -627,3 +627,47 @@ func FuzzJSONDecode(f *testing.F) {
 		}
 	})
 }
+
+// DATE and the timestamps hold 0001-01-01 to 9999-12-31 (Databricks' range,
+// which DuckDB holds too) at any depth; one step outside is refused with the
+// path and the range, so that nothing acknowledged fails to materialise.
+func TestJSONDecodeTemporalRange(t *testing.T) {
+	cols := []schema.Column{
+		col("d", tk(schema.Date), true),
+		col("ts", tk(schema.Timestamp), true),
+		col("ntz", tk(schema.TimestampNTZ), true),
+		col("arr", tArr(tk(schema.Timestamp), true), true),
+		col("st", tStruct(fld("at", tk(schema.TimestampNTZ), true)), true),
+		col("m", tMap(tk(schema.String), tk(schema.Date), true), true),
+		col("mk", tMap(tk(schema.Timestamp), tk(schema.Int), true), true),
+	}
+	dec := schema.NewJSONDecoder(cols)
+	tests := []struct {
+		rec, path string // path empty: accepted
+	}{
+		{`{"d":-719162,"ts":-62135596800000000,"ntz":253402300799999999}`, ""},
+		{`{"d":2932896,"arr":[253402300799999999],"st":{"at":-62135596800000000},"m":{"k":-719162},"mk":{"253402300799999999":1}}`, ""},
+		{`{"d":2932897}`, "d"},
+		{`{"d":-719163}`, "d"},
+		{`{"ts":9223372036854775807}`, "ts"},
+		{`{"ts":253402300800000000}`, "ts"},
+		{`{"ntz":-62135596800000001}`, "ntz"},
+		{`{"arr":[0,-9223372036854775807]}`, "arr[1]"},
+		{`{"st":{"at":253402300800000000}}`, "st.at"},
+		{`{"m":{"k":2147483647}}`, `m["k"]`},
+		{`{"mk":{"9223372036854775807":1}}`, "mk"},
+	}
+	for _, tt := range tests {
+		err := dec.Decode([]byte(tt.rec), make([]any, len(cols)))
+		if tt.path == "" {
+			if err != nil {
+				t.Errorf("%s: %v", tt.rec, err)
+			}
+			continue
+		}
+		var re *schema.RecordError
+		if !errors.As(err, &re) || re.Reason != schema.ReasonOutOfRange || !strings.HasPrefix(re.Path, tt.path) || !strings.Contains(err.Error(), "9999-12-31") {
+			t.Errorf("%s: got %v, want out of range at %s naming the range", tt.rec, err, tt.path)
+		}
+	}
+}

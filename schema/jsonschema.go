@@ -177,17 +177,17 @@ func decimalExample(t *Type) string {
 	return s
 }
 
-// intRanges are the value ranges of the integer encodings. DATE is int32 on
-// the wire (days) and TIMESTAMP int64 (µs), so their ranges are the wire's;
-// zbemu checks nothing tighter than the protobuf path would.
+// intRanges are the value ranges of the integer encodings: the wire's for
+// the integers, Databricks' 0001-01-01 to 9999-12-31 for DATE (days) and
+// the timestamps (µs), as intInRange checks them.
 var intRanges = map[Kind][2]int64{
 	TinyInt:      {math.MinInt8, math.MaxInt8},
 	SmallInt:     {math.MinInt16, math.MaxInt16},
 	Int:          {math.MinInt32, math.MaxInt32},
 	BigInt:       {math.MinInt64, math.MaxInt64},
-	Date:         {math.MinInt32, math.MaxInt32},
-	Timestamp:    {math.MinInt64, math.MaxInt64},
-	TimestampNTZ: {math.MinInt64, math.MaxInt64},
+	Date:         {minDateDays, maxDateDays},
+	Timestamp:    {minTimestampMicros, maxTimestampMicros},
+	TimestampNTZ: {minTimestampMicros, maxTimestampMicros},
 }
 
 // base64Pattern accepts standard (RFC 4648 §4) base64 with padding, which

@@ -425,7 +425,7 @@ func scalarFromBits(v *pdValue, u uint64) (any, *RecordError) {
 	}
 	x, ok := intOfKind(v.kind, i)
 	if !ok {
-		return nil, &RecordError{Reason: ReasonOutOfRange, Expected: v.expected, Received: v.ps.String() + " " + strconv.FormatInt(i, 10)}
+		return nil, outOfRange(v.kind, v.expected, v.ps.String()+" "+strconv.FormatInt(i, 10))
 	}
 	return x, nil
 }

@@ -339,18 +339,47 @@ func decodeBase64(s []byte) ([]byte, bool) {
 	return out[:n], true
 }
 
+// The range of DATE and TIMESTAMP values Databricks (and the DuckDB store)
+// holds: 0001-01-01 to 9999-12-31, 23:59:59.999999 for timestamps
+// (https://docs.databricks.com/en/sql/language-manual/data-types/timestamp-type.html,
+// .../date-type.html). A wider integer would be acknowledged and then fail
+// to materialise, so validation refuses it.
+const (
+	minDateDays        = -719162            // 0001-01-01
+	maxDateDays        = 2932896            // 9999-12-31
+	minTimestampMicros = -62135596800000000 // 0001-01-01T00:00:00Z
+	maxTimestampMicros = 253402300799999999 // 9999-12-31T23:59:59.999999Z
+)
+
 // intInRange reports whether i is in the range of the integer kind k; DATE
-// counts days and must fit 32 bits, timestamps any 64-bit count.
+// counts days, the timestamps microseconds, within Databricks' range.
 func intInRange(k Kind, i int64) bool {
 	switch k {
 	case TinyInt:
 		return i >= math.MinInt8 && i <= math.MaxInt8
 	case SmallInt:
 		return i >= math.MinInt16 && i <= math.MaxInt16
-	case Int, Date:
+	case Int:
 		return i >= math.MinInt32 && i <= math.MaxInt32
+	case Date:
+		return i >= minDateDays && i <= maxDateDays
+	case Timestamp, TimestampNTZ:
+		return i >= minTimestampMicros && i <= maxTimestampMicros
 	}
 	return true
+}
+
+// outOfRange is the error for an integer outside its kind's range; for DATE
+// and the timestamps it names the range as dates and as integers.
+func outOfRange(k Kind, expected, received string) *RecordError {
+	e := &RecordError{Reason: ReasonOutOfRange, Expected: expected, Received: received}
+	switch k {
+	case Date:
+		e.Hint = "DATE holds 0001-01-01 to 9999-12-31, i.e. -719162 to 2932896 days since 1970-01-01"
+	case Timestamp, TimestampNTZ:
+		e.Hint = "TIMESTAMP and TIMESTAMP_NTZ hold 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z, i.e. -62135596800000000 to 253402300799999999 microseconds since epoch"
+	}
+	return e
 }
 
 // intOfKind converts an integer to the Go value of kind k, reporting whether
