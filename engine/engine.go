@@ -206,6 +206,25 @@ func (e *Engine) closeStores() {
 // Ready reports whether storage is open and the ingest log replayed.
 func (e *Engine) Ready() bool { return e.ready.Load() && !e.closed.Load() }
 
+// Health is nil while the engine takes and applies writes. Otherwise it is
+// an ErrUnavailable error naming the cause (the ingest log cannot be
+// written, or acknowledged records cannot be written to DuckDB, e.g. a full
+// disk): ingest is refused with it, /readyz reports it, and the engine
+// retries in the background until the cause is gone.
+func (e *Engine) Health() error {
+	if errp := e.ilog.failed.Load(); errp != nil {
+		return *errp
+	}
+	if errp := e.mat.degraded.Load(); errp != nil {
+		return *errp
+	}
+	return nil
+}
+
+// Quarantined is the number of log entries moved to the quarantine since
+// Open, replay included (system.zbemu.quarantined_records lists them).
+func (e *Engine) Quarantined() int64 { return e.mat.quarantined.Load() }
+
 // Close stops accepting work, makes every acknowledged record queryable,
 // stops the goroutines and closes the files. It is safe to call once.
 func (e *Engine) Close(ctx context.Context) error {

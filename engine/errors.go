@@ -38,9 +38,13 @@ var (
 	ErrPermissionDenied = errors.New("permission denied")
 
 	// Lifecycle.
-	ErrClosed   = errors.New("engine closed")
-	ErrCanceled = errors.New("canceled")
-	ErrSQL      = errors.New("SQL execution failed")
+	ErrClosed = errors.New("engine closed")
+	// ErrUnavailable: the store cannot take writes for now (disk full, I/O
+	// error); the message names the cause. Clients retry; zbemu recovers
+	// by itself once the cause is gone.
+	ErrUnavailable = errors.New("temporarily unavailable")
+	ErrCanceled    = errors.New("canceled")
+	ErrSQL         = errors.New("SQL execution failed")
 )
 
 // RecordError reports a rejected record with its position in the request.
@@ -97,7 +101,7 @@ func ErrorCode(err error) string {
 		return "UNAUTHENTICATED"
 	case errors.Is(err, ErrPermissionDenied):
 		return "PERMISSION_DENIED"
-	case errors.Is(err, ErrClosed):
+	case errors.Is(err, ErrClosed), errors.Is(err, ErrUnavailable):
 		return "TEMPORARILY_UNAVAILABLE"
 	case errors.Is(err, ErrCanceled):
 		return "CANCELLED"

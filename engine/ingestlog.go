@@ -75,9 +75,12 @@ type logEntry struct {
 	streamID string
 	rows     [][]any
 	bytes    int64
-	payload  []byte
+	payload  []byte // the logged form, kept until applied for the quarantine
 	done     func(err error)
 	ackedAt  time.Time // when the entry became durable (for ack→queryable lag)
+	// bad is why DuckDB refused the entry (or replay could not decode it);
+	// the materialiser then writes it to the quarantine instead.
+	bad error
 }
 
 const logFormatVersion = 1
@@ -274,9 +277,11 @@ func readString(b []byte) (string, []byte, bool) {
 }
 
 // submit queues an entry; done is called once it is durable (or failed).
+// While the ingest log or the materialiser is failing it refuses at once
+// with ErrUnavailable naming the cause.
 func (l *ingestLog) submit(ent *logEntry) error {
-	if errp := l.failed.Load(); errp != nil {
-		return *errp
+	if err := l.e.Health(); err != nil {
+		return err
 	}
 	l.submitMu.RLock()
 	defer l.submitMu.RUnlock()
@@ -287,15 +292,34 @@ func (l *ingestLog) submit(ent *logEntry) error {
 	return nil
 }
 
-// run is the group-commit writer.
+// run is the group-commit writer. After a failed write it refuses what is
+// queued and probes the disk with backoff until the log can be written
+// again (recover), so the server heals without a restart.
 func (l *ingestLog) run(ctx context.Context) {
 	defer close(l.stopped)
 	batch := make([]*logEntry, 0, 1024)
 	var wb wal.Batch
+	backoff := time.Duration(0)
 	for {
-		first, ok := <-l.ch
-		if !ok {
-			return
+		var retry <-chan time.Time
+		if l.failed.Load() != nil {
+			retry = time.After(backoff)
+		}
+		var first *logEntry
+		select {
+		case ent, ok := <-l.ch:
+			if !ok {
+				return
+			}
+			first = ent
+		case <-retry:
+			if err := l.recover(); err != nil {
+				backoff = min(2*backoff, maxRetry)
+				l.fail(fmt.Errorf("%w: the ingest log cannot be written: %v", ErrUnavailable, err), backoff)
+			} else {
+				backoff = 0
+			}
+			continue
 		}
 		batch = append(batch[:0], first)
 	drain:
@@ -309,6 +333,12 @@ func (l *ingestLog) run(ctx context.Context) {
 			default:
 				break drain
 			}
+		}
+		if errp := l.failed.Load(); errp != nil {
+			for _, ent := range batch {
+				ent.done(*errp) // queued before the failure was known
+			}
+			continue
 		}
 		var err error
 		if len(l.gens) > 0 && l.curBytes > l.e.opts.LogGenerationBytes {
@@ -331,9 +361,9 @@ func (l *ingestLog) run(ctx context.Context) {
 		}
 		wb.Clear()
 		if err != nil {
-			err = fmt.Errorf("write ingest log: %w", err)
-			l.failed.Store(&err)
-			l.e.log.Error("ingest log write failed; refusing further ingest", "err", err)
+			err = fmt.Errorf("%w: the ingest log cannot be written: %v", ErrUnavailable, err)
+			backoff = minRetry
+			l.fail(err, backoff)
 			for _, ent := range batch {
 				ent.done(err)
 			}
@@ -346,13 +376,76 @@ func (l *ingestLog) run(ctx context.Context) {
 		}
 		l.e.mat.enqueue(batch)
 		for _, ent := range batch {
-			ent.payload = nil
 			ent.done(nil)
 		}
 		if len(l.gens) > 1 {
-			l.dropApplied(l.e.mat.kept.Load())
+			l.dropApplied(l.e.mat.applied.Load())
 		}
 	}
+}
+
+// fail records why the log cannot be written; ingest is refused until
+// recover succeeds.
+func (l *ingestLog) fail(err error, retryIn time.Duration) {
+	l.failed.Store(&err)
+	l.e.log.Error("ingest log write failed; refusing ingest until it can be written again", "last_durable_index", l.lastDurable.Load(),
+		"retry_in", retryIn, "err", err)
+}
+
+// probeBytes is how much free space recover wants to see in the log's
+// directory before it takes writes again.
+const probeBytes = 1 << 20
+
+// recover makes the log writable after a failed write (writer only): it
+// checks that the disk takes probeBytes, reopens the newest generation so
+// that tidwall/wal's state matches the file, and cuts entries of the failed
+// batch that reached the file (never acknowledged) so that nobody's retry
+// is stored twice.
+func (l *ingestLog) recover() error {
+	if len(l.gens) == 0 { // in memory: nothing to repair
+		l.failed.Store(nil)
+		return nil
+	}
+	probe := filepath.Join(l.dir, "probe.tmp")
+	f, err := os.Create(probe)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(make([]byte, probeBytes))
+	if err == nil {
+		err = f.Sync()
+	}
+	f.Close()
+	os.Remove(probe)
+	if err != nil {
+		return err
+	}
+	durable := l.lastDurable.Load()
+	// Generations the failed batch may have started hold nothing durable.
+	for len(l.gens) > 1 && l.gens[len(l.gens)-1].base > durable {
+		g := l.gens[len(l.gens)-1]
+		g.wal.Close()
+		if err := os.RemoveAll(g.dir); err != nil {
+			return err
+		}
+		l.gens = l.gens[:len(l.gens)-1]
+	}
+	cur := l.gens[len(l.gens)-1]
+	cur.wal.Close()
+	g, err := l.openGeneration(cur.base)
+	if err != nil {
+		return err
+	}
+	l.gens[len(l.gens)-1] = g
+	if g.lastGlobal() > durable {
+		if err := g.wal.TruncateBack(durable - g.base + 1); err != nil {
+			return fmt.Errorf("cut unacknowledged entries: %w", err)
+		}
+	}
+	l.last = durable
+	l.failed.Store(nil)
+	l.e.log.Info("ingest log writable again; accepting ingest", "last_durable_index", durable)
+	return nil
 }
 
 // shutdown stops accepting entries and waits for the writer to finish the

@@ -1,10 +1,13 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,6 +22,16 @@ import (
 // replay after a crash skips exactly what that catalog already holds: rows
 // are applied once, none are missing.
 //
+// A round that fails never moves that index: when the store is at fault
+// (disk full, I/O, memory) the entries stay pending, the engine reports
+// itself degraded (Health) and the round is retried with backoff until it
+// succeeds. When DuckDB refuses a value (validation should have caught it)
+// the catalog's batch is halved until the entry at fault is found; that
+// entry goes to <catalog>.__zbemu.quarantine in the transaction that moves
+// the applied index past it, and the rest is applied. So an acknowledged
+// record is always either queryable, quarantined with its reason, or still
+// pending and retried.
+//
 // It is the only writer of ingested rows. DDL that changes a table's layout
 // calls pause() so that no appender is open on the old layout.
 type materializer struct {
@@ -30,12 +43,16 @@ type materializer struct {
 	pendingRows int
 
 	wake    chan struct{}
-	applied atomic.Uint64 // every entry up to here is queryable (or failed to apply)
-	// kept is the index up to which entries are safely in DuckDB; after a
-	// failed round it stops, so the ingest log keeps those entries for the
-	// replay at the next start.
-	kept   atomic.Uint64
-	broken atomic.Bool
+	applied atomic.Uint64 // every entry up to here is in DuckDB (applied or quarantined)
+	// degraded holds why the last round could not apply everything (an
+	// ErrUnavailable error); nil while healthy.
+	degraded atomic.Pointer[error]
+	// retryAt (unix nanoseconds) and backoff pace the retries of a
+	// degraded materialiser; backoff is guarded by flushMu.
+	retryAt atomic.Int64
+	backoff time.Duration
+	// quarantined counts entries moved to the quarantine since Open.
+	quarantined atomic.Int64
 
 	// appliedMu guards appliedCh, which is closed and replaced after each
 	// round so that waiters can select on progress.
@@ -55,6 +72,13 @@ type materializer struct {
 }
 
 const maxLagSamples = 1 << 18
+
+// Retry pacing of a degraded materialiser: the first retry comes after
+// minRetry, each failure doubles the wait up to maxRetry.
+const (
+	minRetry = 100 * time.Millisecond
+	maxRetry = 5 * time.Second
+)
 
 func newMaterializer(e *Engine) *materializer {
 	return &materializer{e: e, wake: make(chan struct{}, 1), appliedCh: make(chan struct{})}
@@ -84,11 +108,16 @@ func (m *materializer) run(ctx context.Context) {
 	t := time.NewTicker(m.e.opts.FlushInterval)
 	defer t.Stop()
 	for {
+		var retry <-chan time.Time
+		if m.degraded.Load() != nil {
+			retry = time.After(time.Until(time.Unix(0, m.retryAt.Load())))
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		case <-m.wake:
+		case <-retry:
 		}
 		m.flush(ctx)
 	}
@@ -122,7 +151,9 @@ func (m *materializer) forgetCatalog(alias string) {
 	}
 }
 
-// sync waits until every entry acknowledged so far is queryable.
+// sync waits until every entry acknowledged so far is queryable. While the
+// materialiser is degraded it fails at once with the reason rather than
+// answer without rows that were acknowledged.
 func (m *materializer) sync(ctx context.Context, target uint64) error {
 	for {
 		m.appliedMu.Lock()
@@ -130,6 +161,9 @@ func (m *materializer) sync(ctx context.Context, target uint64) error {
 		m.appliedMu.Unlock()
 		if m.applied.Load() >= target {
 			return nil
+		}
+		if errp := m.degraded.Load(); errp != nil {
+			return fmt.Errorf("%w; a query now would miss acknowledged records", *errp)
 		}
 		m.poke()
 		select {
@@ -156,11 +190,15 @@ type tableBatch struct {
 	counts map[string]int64
 }
 
-// flush applies all pending entries. Errors are logged, not returned: the
-// entries stay in the ingest log and are retried on the next start.
+// flush applies all pending entries. Entries it cannot apply because the
+// store failed stay pending (and in the ingest log) and are retried after a
+// backoff; Health reports why meanwhile.
 func (m *materializer) flush(ctx context.Context) {
 	m.flushMu.Lock()
 	defer m.flushMu.Unlock()
+	if m.degraded.Load() != nil && time.Now().UnixNano() < m.retryAt.Load() {
+		return
+	}
 	m.mu.Lock()
 	batch := m.pending
 	m.pending, m.pendingRows = nil, 0
@@ -170,14 +208,16 @@ func (m *materializer) flush(ctx context.Context) {
 	}
 	maxIdx := batch[len(batch)-1].index
 	ctx = context.WithoutCancel(ctx)
-	if err := m.apply(ctx, batch, maxIdx); err != nil {
-		m.broken.Store(true)
-		m.e.log.Error("materialise acknowledged records into DuckDB failed; they stay in the ingest log and are retried at the next start", "err", err)
+	kept, err := m.apply(ctx, batch)
+	if len(kept) > 0 {
+		m.keep(kept, err)
+	} else {
+		if m.degraded.Swap(nil) != nil {
+			m.e.log.Info("materialiser recovered: every acknowledged record is queryable again")
+		}
+		m.backoff = 0
+		m.applied.Store(maxIdx)
 	}
-	if !m.broken.Load() {
-		m.kept.Store(maxIdx)
-	}
-	m.applied.Store(maxIdx)
 	now := time.Now()
 	m.lagMu.Lock()
 	for _, ent := range batch {
@@ -192,61 +232,136 @@ func (m *materializer) flush(ctx context.Context) {
 	m.appliedMu.Unlock()
 }
 
-func (m *materializer) apply(ctx context.Context, batch []*logEntry, maxIdx uint64) error {
+// keep puts entries that could not be applied back in front of the queue
+// (in index order), holds the applied index below the first of them and
+// enters the degraded state until a retry succeeds.
+func (m *materializer) keep(kept []*logEntry, cause error) {
+	slices.SortFunc(kept, func(a, b *logEntry) int { return cmp.Compare(a.index, b.index) })
+	rows := 0
+	for _, ent := range kept {
+		rows += len(ent.rows)
+	}
+	m.mu.Lock()
+	m.pending = append(kept, m.pending...)
+	m.pendingRows += rows
+	m.mu.Unlock()
+	m.applied.Store(kept[0].index - 1)
+	m.backoff = min(max(2*m.backoff, minRetry), maxRetry)
+	m.retryAt.Store(time.Now().Add(m.backoff).UnixNano())
+	err := fmt.Errorf("%w: acknowledged records cannot be written to DuckDB: %v; they are kept and retried, ingest is refused until then", ErrUnavailable, cause)
+	m.degraded.Store(&err)
+	m.e.log.Error("materialise acknowledged records into DuckDB failed; the applied index stays, the records are retried",
+		"entries", len(kept), "rows", rows, "from_index", kept[0].index, "to_index", kept[len(kept)-1].index,
+		"retry_in", m.backoff, "err", cause)
+}
+
+// apply applies a round catalog by catalog and returns the entries it
+// could not apply, with the error.
+func (m *materializer) apply(ctx context.Context, batch []*logEntry) ([]*logEntry, error) {
 	if m.conn == nil {
 		c, err := m.e.db.Conn(ctx)
 		if err != nil {
-			return err
+			return batch, err
 		}
 		m.conn = c
 	}
-	// Group by catalog, then by table, keeping arrival order within a table.
-	byCatalog := map[string]map[*tableState]*tableBatch{}
+	byCatalog := map[string][]*logEntry{}
 	var order []string
 	for _, ent := range batch {
-		if len(ent.rows) == 0 {
-			continue
+		if len(ent.rows) == 0 && ent.bad == nil {
+			continue // a dropped table's rows, or an empty entry
 		}
 		alias := ent.tv.alias
-		tabs, ok := byCatalog[alias]
-		if !ok {
-			tabs = map[*tableState]*tableBatch{}
-			byCatalog[alias] = tabs
+		if _, ok := byCatalog[alias]; !ok {
 			order = append(order, alias)
+		}
+		byCatalog[alias] = append(byCatalog[alias], ent)
+	}
+	var kept []*logEntry
+	var firstErr error
+	for _, alias := range order {
+		ents := byCatalog[alias]
+		n, err := m.applyEntries(ctx, alias, ents)
+		if n < len(ents) {
+			kept = append(kept, ents[n:]...)
+			if firstErr == nil {
+				firstErr = fmt.Errorf("catalog %s: %w", alias, err)
+			}
+		}
+	}
+	return kept, firstErr
+}
+
+// applyEntries applies the entries of one catalog in index order and
+// returns how many it applied or quarantined; the rest failed with err. A
+// value DuckDB refuses is found by halving the batch, and its entry goes to
+// the quarantine; a failure of the store stops at once.
+func (m *materializer) applyEntries(ctx context.Context, alias string, ents []*logEntry) (int, error) {
+	err := m.commit(ctx, alias, ents)
+	if err == nil {
+		return len(ents), nil
+	}
+	if storeFault(err) {
+		return 0, err
+	}
+	if len(ents) == 1 {
+		ent := ents[0]
+		ent.bad = err
+		if qerr := m.commit(ctx, alias, ents); qerr != nil {
+			ent.bad = nil
+			return 0, qerr
+		}
+		return 1, nil
+	}
+	half := len(ents) / 2
+	n, err := m.applyEntries(ctx, alias, ents[:half])
+	if n < half {
+		return n, err
+	}
+	n, err = m.applyEntries(ctx, alias, ents[half:])
+	return half + n, err
+}
+
+// commit applies entries of one catalog in one transaction: their rows, the
+// quarantine rows of entries marked bad, and the applied index.
+func (m *materializer) commit(ctx context.Context, alias string, ents []*logEntry) error {
+	began := time.Now()
+	tabs := map[*tableState]*tableBatch{}
+	var order []*tableBatch
+	var bad []*logEntry
+	for _, ent := range ents {
+		if ent.bad != nil {
+			bad = append(bad, ent)
+			continue
 		}
 		tb, ok := tabs[ent.table]
 		if !ok {
 			tb = &tableBatch{tv: ent.table.cur.Load(), bytes: map[string]int64{}, counts: map[string]int64{}}
 			tabs[ent.table] = tb
+			order = append(order, tb)
 		}
 		tb.rows = append(tb.rows, ent.rows...)
 		tb.bytes[ent.streamID] += ent.bytes
 		tb.counts[ent.streamID] += int64(len(ent.rows))
 	}
-	var firstErr error
-	for _, alias := range order {
-		if err := m.applyCatalog(ctx, alias, byCatalog[alias], maxIdx); err != nil && firstErr == nil {
-			firstErr = err
-		}
-	}
-	return firstErr
-}
-
-func (m *materializer) applyCatalog(ctx context.Context, alias string, tabs map[*tableState]*tableBatch, maxIdx uint64) error {
-	began := time.Now()
 	if _, err := m.conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
 		return err
 	}
 	err := m.conn.Raw(func(dc any) error {
-		for _, tb := range tabs {
+		for _, tb := range order {
 			if err := appendRows(dc.(driver.Conn), tb); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+	for _, ent := range bad {
+		if err == nil {
+			err = m.quarantine(ctx, alias, ent, began)
+		}
+	}
 	if err == nil {
-		q := fmt.Sprintf("DELETE FROM %[1]s.__zbemu.applied; INSERT INTO %[1]s.__zbemu.applied VALUES (%[2]d)", quoteIdent(alias), maxIdx)
+		q := fmt.Sprintf("DELETE FROM %[1]s.__zbemu.applied; INSERT INTO %[1]s.__zbemu.applied VALUES (%[2]d)", quoteIdent(alias), ents[len(ents)-1].index)
 		_, err = m.conn.ExecContext(ctx, q)
 	}
 	if err == nil {
@@ -254,12 +369,17 @@ func (m *materializer) applyCatalog(ctx context.Context, alias string, tabs map[
 	}
 	if err != nil {
 		m.conn.ExecContext(ctx, "ROLLBACK")
-		return fmt.Errorf("catalog %s: %w", alias, err)
+		return err
 	}
 	now := time.Now()
-	for _, tb := range tabs {
+	for _, tb := range order {
 		m.e.opts.Observer.Commit(tb.tv.meta.fullName(), len(tb.rows), now.Sub(began))
 		m.emitCommits(tb, now)
+	}
+	for _, ent := range bad {
+		m.quarantined.Add(1)
+		m.e.log.Error("quarantined acknowledged records that DuckDB refuses; read them in system.zbemu.quarantined_records",
+			"catalog", alias, "table", ent.tv.meta.fullName(), "stream_id", ent.streamID, "index", ent.index, "err", ent.bad)
 	}
 	return nil
 }
@@ -273,12 +393,20 @@ func (m *materializer) emitCommits(tb *tableBatch, now time.Time) {
 	}
 }
 
-func appendRows(dc driver.Conn, tb *tableBatch) error {
+func appendRows(dc driver.Conn, tb *tableBatch) (err error) {
 	meta := tb.tv.meta
 	a, err := duckdb.NewAppender(dc, tb.tv.alias, strings.ToLower(meta.Schema), strings.ToLower(meta.Name))
 	if err != nil {
 		return fmt.Errorf("appender for %s: %w", meta.fullName(), err)
 	}
+	defer func() {
+		// A value of an unexpected Go type must cost its entry, not the
+		// server: convertRow asserts the types the decoders produce.
+		if p := recover(); p != nil {
+			a.Close()
+			err = &valueError{fmt.Errorf("append to %s: %v", meta.fullName(), p)}
+		}
+	}()
 	ncols := len(tb.tv.cols)
 	args := make([]driver.Value, ncols)
 	for _, row := range tb.rows {
@@ -294,13 +422,39 @@ func appendRows(dc driver.Conn, tb *tableBatch) error {
 		}
 		if err := a.AppendRow(args...); err != nil {
 			a.Close()
-			return fmt.Errorf("append to %s: %w", meta.fullName(), err)
+			return &valueError{fmt.Errorf("append to %s: %w", meta.fullName(), err)}
 		}
 	}
 	if err := a.Close(); err != nil {
-		return fmt.Errorf("flush appender of %s: %w", meta.fullName(), err)
+		return &valueError{fmt.Errorf("flush appender of %s: %w", meta.fullName(), err)}
 	}
 	return nil
+}
+
+// valueError is a failure to append a row, which is the values' fault
+// unless DuckDB names a failure of the store (see storeFault).
+type valueError struct{ err error }
+
+func (e *valueError) Error() string { return e.err.Error() }
+func (e *valueError) Unwrap() error { return e.err }
+
+// storeFault reports whether err is a failure of the store that may pass
+// (disk full, I/O, memory, a commit that could not be written), as opposed
+// to a value DuckDB refuses. DuckDB's error type decides where there is
+// one (https://pkg.go.dev/github.com/duckdb/duckdb-go/v2#ErrorType);
+// otherwise only a failure to append a row is the values' fault.
+func storeFault(err error) bool {
+	var de *duckdb.Error
+	if errors.As(err, &de) {
+		switch de.Type {
+		case duckdb.ErrorTypeIO, duckdb.ErrorTypeOutOfMemory, duckdb.ErrorTypeTransaction, duckdb.ErrorTypeFatal,
+			duckdb.ErrorTypeInterrupt, duckdb.ErrorTypeConnection, duckdb.ErrorTypePermission, duckdb.ErrorTypeInternal:
+			return true
+		}
+		return false
+	}
+	var ve *valueError
+	return !errors.As(err, &ve)
 }
 
 // QueryableLags returns (and forgets) how long acknowledged requests waited

@@ -75,34 +75,41 @@ func (e *Engine) replay(ctx context.Context) error {
 			if idx <= watermark[tv.alias] {
 				continue
 			}
-			rows, err := e.replayRows(ctx, tv, p, protoDecs)
-			if err != nil {
-				e.log.Error("ingest log: cannot re-decode acknowledged records; skipping them", "index", idx, "table", tv.meta.fullName(), "err", err)
-				skipped++
-				continue
+			ent := &logEntry{index: idx, table: t, tv: tv, streamID: p.streamID, payload: data}
+			ent.rows, ent.bad = e.replayRows(ctx, tv, p, protoDecs)
+			if ent.bad != nil {
+				// Refused by today's validation (or its descriptor is gone):
+				// it goes to the quarantine rather than stop the start.
+				ent.bad = fmt.Errorf("cannot decode the logged records again: %w", ent.bad)
+				ent.rows = nil
 			}
-			var size int64
 			for _, r := range p.records {
-				size += int64(len(r))
+				ent.bytes += int64(len(r))
 			}
-			batch = append(batch, &logEntry{index: idx, table: t, tv: tv, streamID: p.streamID, rows: rows, bytes: size})
+			batch = append(batch, ent)
 			applied++
 		}
 	}
 	l.last = l.gens[len(l.gens)-1].lastGlobal()
 	l.lastDurable.Store(l.last)
+	quarantinedBefore := e.mat.quarantined.Load()
 	if len(batch) > 0 {
 		e.mat.enqueue(batch)
 		e.mat.flush(ctx)
 	}
-	e.mat.applied.Store(l.last)
-	if e.mat.broken.Load() {
-		return fmt.Errorf("could not apply the ingest log to DuckDB (see the log above); the log is kept")
+	if q := e.mat.quarantined.Load() - quarantinedBefore; q > 0 {
+		e.log.Error("ingest log: entries that cannot be applied were quarantined; see system.zbemu.quarantined_records", "entries", q)
 	}
-	e.mat.kept.Store(l.last)
 	if applied+skipped > 0 {
 		e.log.Info("replayed ingest log", "entries", applied, "skipped", skipped)
 	}
+	if err := e.mat.degraded.Load(); err != nil {
+		// The store fails (disk full, I/O): start degraded, keep the log
+		// and let the materialiser retry rather than refuse to start.
+		e.log.Error("ingest log: replay could not apply every entry; starting degraded, retrying in the background", "err", *err)
+		return nil
+	}
+	e.mat.applied.Store(l.last)
 	// Everything is in DuckDB now: start a fresh generation (its name keeps
 	// the index monotonic) and drop the old ones.
 	if li, _ := l.gens[len(l.gens)-1].wal.LastIndex(); li > 0 {
