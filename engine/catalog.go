@@ -126,6 +126,9 @@ func (e *Engine) loadCatalogs(ctx context.Context) error {
 			}
 		}
 	}
+	if err := e.refreshQuarantineView(ctx); err != nil {
+		return err
+	}
 	first, err := e.ws.setting(ctx, "initialised", func() []byte { return []byte("no") })
 	if err != nil {
 		return err
@@ -238,6 +241,9 @@ func (e *Engine) CreateCatalog(ctx context.Context, ci CatalogInfo, ifNotExists 
 		return CatalogInfo{}, fmt.Errorf("record catalog: %w", err)
 	}
 	e.catalogs[lower] = &catalogState{info: ci, alias: alias, path: path, schemas: map[string]*SchemaInfo{}, tables: map[string]*tableState{}}
+	if err := e.refreshQuarantineView(ctx); err != nil {
+		return CatalogInfo{}, err
+	}
 	return ci, nil
 }
 
@@ -268,7 +274,7 @@ func (e *Engine) DropCatalog(ctx context.Context, name string, ifExists, cascade
 		}
 	}
 	delete(e.catalogs, strings.ToLower(name))
-	return nil
+	return e.refreshQuarantineView(ctx)
 }
 
 // ListCatalogs returns the catalogs sorted by name.

@@ -3,6 +3,10 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	osexec "os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -69,4 +73,292 @@ func ids(t *testing.T, e *engine.Engine, table string) string {
 		return *v
 	}
 	return "NULL"
+}
+
+// quarantined lists table_name:log_index:record_index of the quarantine.
+func quarantined(t *testing.T, e *engine.Engine) string {
+	t.Helper()
+	r := exec(t, e, "SELECT string_agg(table_name || ':' || record_index || ':' || (reason <> '') || ':' || raw, ',' ORDER BY log_index, record_index) FROM system.zbemu.quarantined_records")
+	if v := r.Rows[0][0]; v != nil {
+		return *v
+	}
+	return ""
+}
+
+// An acknowledged entry DuckDB refuses (defence behind validation) costs
+// only itself: it goes to the quarantine with its reason and raw record in
+// the transaction that moves the applied index, and every other entry of
+// the round is applied, once, also after a restart.
+func TestPoisonedEntryIsQuarantined(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	e, err := engine.Open(ctx, durableOpts(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec(t, e, "CREATE TABLE main.default.victim (id BIGINT)")
+	exec(t, e, "CREATE TABLE main.default.t (id BIGINT, ts TIMESTAMP)")
+	for _, rec := range []string{`{"id":1}`, `{"id":2}`, `{"id":3}`} {
+		if err := e.Insert(ctx, admin, "main.default.victim", [][]byte{[]byte(rec)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Year 300000: DuckDB's appender refuses it.
+	poison := [][]any{{int64(10), time.Date(300000, 1, 1, 0, 0, 0, 0, time.UTC)}, {int64(11), nil}}
+	raw := [][]byte{[]byte(`{"id":10,"ts":9223372036854775807}`), []byte(`{"id":11}`)}
+	if err := engine.InsertUnchecked(ctx, e, admin, "main.default.t", poison, raw); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Insert(ctx, admin, "main.default.victim", [][]byte{[]byte(`{"id":4}`)}); err != nil {
+		t.Fatal(err)
+	}
+	const want = "[1,2,3,4]"
+	const wantQ = `main.default.t:0:true:{"id":10,"ts":9223372036854775807},main.default.t:1:true:{"id":11}`
+	check := func(e *engine.Engine, when string) {
+		if got := ids(t, e, "main.default.victim"); got != want {
+			t.Errorf("%s: victim = %s, want %s", when, got, want)
+		}
+		if got := ids(t, e, "main.default.t"); got != "NULL" {
+			t.Errorf("%s: t = %s, want no rows (the entry is quarantined whole)", when, got)
+		}
+		if got := quarantined(t, e); got != wantQ {
+			t.Errorf("%s: quarantine = %s, want %s", when, got, wantQ)
+		}
+		if err := e.Health(); err != nil {
+			t.Errorf("%s: health: %v", when, err)
+		}
+	}
+	check(e, "live")
+	if e.Quarantined() != 1 {
+		t.Errorf("Quarantined() = %d, want 1", e.Quarantined())
+	}
+	if err := e.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e2, err := engine.Open(ctx, durableOpts(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e2.Close(ctx)
+	check(e2, "after restart")
+}
+
+// An entry in the ingest log that can no longer be decoded (written before
+// validation was tightened) never keeps the server from starting: replay
+// quarantines it and applies everything else.
+func TestReplayQuarantinesUndecodableEntry(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	e, err := engine.Open(ctx, durableOpts(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec(t, e, "CREATE TABLE main.default.victim (id BIGINT)")
+	exec(t, e, "CREATE TABLE main.default.t (id BIGINT, ts TIMESTAMP)")
+	if err := e.Insert(ctx, admin, "main.default.victim", [][]byte{[]byte(`{"id":1}`)}); err != nil {
+		t.Fatal(err)
+	}
+	// No rows: the live materialiser skips the entry, so the catalog's
+	// applied index stays below it and the next start replays it.
+	if err := engine.InsertUnchecked(ctx, e, admin, "main.default.t", nil, [][]byte{[]byte(`{"id":10,"ts":9223372036854775807}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		e2, err := engine.Open(ctx, durableOpts(dir))
+		if err != nil {
+			t.Fatalf("start %d: %v", i, err)
+		}
+		if i == 0 && e2.Quarantined() != 1 {
+			t.Errorf("Quarantined() = %d, want 1", e2.Quarantined())
+		}
+		if got := ids(t, e2, "main.default.victim"); got != "[1]" {
+			t.Errorf("start %d: victim = %s", i, got)
+		}
+		if got := quarantined(t, e2); !strings.HasPrefix(got, `main.default.t:0:true:{"id":10`) || strings.Count(got, "main.default.t") != 1 {
+			t.Errorf("start %d: quarantine = %s", i, got)
+		}
+		e2.Close(ctx)
+	}
+}
+
+// mountTmpfs mounts a small tmpfs at a new directory (root only).
+func mountTmpfs(t *testing.T, size string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "disk")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := osexec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("disk-full test needs root to mount a tmpfs: %v %s", err, out)
+	}
+	t.Cleanup(func() { osexec.Command("umount", "-l", dir).Run() })
+	return dir
+}
+
+// fillDisk writes a file until the file system is full.
+func fillDisk(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		return // already full
+	}
+	defer f.Close()
+	chunk := make([]byte, 64<<10)
+	for {
+		if _, err := f.Write(chunk); err != nil {
+			break
+		}
+	}
+	for _, n := range []int{4096, 512, 1} { // the last pages
+		for {
+			if _, err := f.Write(chunk[:n]); err != nil {
+				break
+			}
+		}
+	}
+}
+
+// A full disk makes the engine degraded, never lossy: ingest is refused with
+// ErrUnavailable naming the cause, queries never answer without acknowledged
+// rows, and once space is freed the engine recovers by itself with every
+// acknowledged record present exactly once.
+func TestDiskFullDegradesAndRecovers(t *testing.T) {
+	ctx := context.Background()
+	dir := mountTmpfs(t, "24m")
+	opts := engine.Options{DataDir: filepath.Join(dir, "data"), DevClientSecret: "s", MemoryLimit: "64MB"}
+	e, err := engine.Open(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec(t, e, "CREATE TABLE main.default.ev (id BIGINT NOT NULL, pad STRING)")
+	pad := strings.Repeat("p", 2000)
+	acked := 0
+	insert := func() error {
+		recs := make([][]byte, 20)
+		for i := range recs {
+			recs[i] = []byte(fmt.Sprintf(`{"id":%d,"pad":%q}`, acked+i, pad))
+		}
+		err := e.Insert(ctx, admin, "main.default.ev", recs)
+		if err == nil {
+			acked += len(recs)
+		}
+		return err
+	}
+	for i := 0; i < 20; i++ {
+		if err := insert(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	filler := filepath.Join(dir, "filler")
+	fillDisk(t, filler)
+	var refused error
+	for i := 0; i < 2000 && refused == nil; i++ {
+		if err := insert(); err != nil {
+			refused = err
+		} else if i%10 == 0 {
+			e.Sync(ctx) // make the materialiser write too
+		}
+	}
+	if !errors.Is(refused, engine.ErrUnavailable) || !strings.Contains(refused.Error(), "no space left on device") {
+		t.Fatalf("ingest on a full disk: %v; want ErrUnavailable naming the cause", refused)
+	}
+	t.Logf("refused after %d acknowledged records: %v", acked, refused)
+	if err := e.Health(); !errors.Is(err, engine.ErrUnavailable) {
+		t.Errorf("health on a full disk: %v", err)
+	}
+	// A query either sees every acknowledged row or fails loudly.
+	if r, err := e.Execute(ctx, engine.StatementRequest{SQL: "SELECT count(*) FROM main.default.ev", Identity: admin}); err == nil {
+		if got := *r.Rows[0][0]; got != fmt.Sprint(acked) {
+			t.Errorf("query while degraded: count %s, want %d (or an error)", got, acked)
+		}
+	} else if !errors.Is(err, engine.ErrUnavailable) {
+		t.Errorf("query while degraded: %v, want ErrUnavailable", err)
+	}
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second) // generous: only to avoid hanging
+	for e.Health() != nil && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := e.Health(); err != nil {
+		t.Fatalf("no recovery after freeing space: %v", err)
+	}
+	for i := 0; i < 5; i++ {
+		if err := insert(); err != nil {
+			t.Fatalf("ingest after recovery: %v", err)
+		}
+	}
+	want := fmt.Sprintf("%d %d", acked, acked)
+	r := exec(t, e, "SELECT count(*), count(DISTINCT id) FROM main.default.ev")
+	if got := *r.Rows[0][0] + " " + *r.Rows[0][1]; got != want {
+		t.Errorf("after recovery: rows/distinct %s, want %s", got, want)
+	}
+	if err := e.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e2, err := engine.Open(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e2.Close(ctx)
+	r = exec(t, e2, "SELECT count(*), count(DISTINCT id) FROM main.default.ev")
+	if got := *r.Rows[0][0] + " " + *r.Rows[0][1]; got != want {
+		t.Errorf("after restart: rows/distinct %s, want %s", got, want)
+	}
+}
+
+// Records acknowledged before the disk filled up cannot be written to
+// DuckDB: the applied index stays, queries fail loudly instead of missing
+// them, ingest is refused, and the materialiser's retries apply them once
+// space is freed.
+func TestDiskFullDuringFlushKeepsRows(t *testing.T) {
+	ctx := context.Background()
+	dir := mountTmpfs(t, "24m")
+	opts := durableOpts(filepath.Join(dir, "data"))
+	e, err := engine.Open(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close(ctx)
+	exec(t, e, "CREATE TABLE main.default.ev (id BIGINT NOT NULL, pad STRING)")
+	pad := strings.Repeat("p", 2000)
+	const n = 400
+	for i := 0; i < n; i += 20 {
+		recs := make([][]byte, 20)
+		for j := range recs {
+			recs[j] = []byte(fmt.Sprintf(`{"id":%d,"pad":%q}`, i+j, pad))
+		}
+		if err := e.Insert(ctx, admin, "main.default.ev", recs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	filler := filepath.Join(dir, "filler")
+	fillDisk(t, filler)
+	err = e.Sync(ctx)
+	t.Logf("sync on a full disk: %v", err)
+	if !errors.Is(err, engine.ErrUnavailable) || !strings.Contains(err.Error(), "No space left on device") {
+		t.Fatalf("sync on a full disk: %v, want ErrUnavailable naming the cause", err)
+	}
+	if _, err := e.Execute(ctx, engine.StatementRequest{SQL: "SELECT count(*) FROM main.default.ev", Identity: admin}); !errors.Is(err, engine.ErrUnavailable) {
+		t.Errorf("query while acknowledged rows wait: %v, want ErrUnavailable", err)
+	}
+	if err := e.Insert(ctx, admin, "main.default.ev", [][]byte{[]byte(`{"id":-1}`)}); !errors.Is(err, engine.ErrUnavailable) {
+		t.Errorf("ingest while degraded: %v, want ErrUnavailable", err)
+	}
+	os.Remove(filler)
+	deadline := time.Now().Add(60 * time.Second) // generous: only to avoid hanging
+	for e.Health() != nil && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := e.Health(); err != nil {
+		t.Fatalf("no recovery after freeing space: %v", err)
+	}
+	r := exec(t, e, "SELECT count(*), count(DISTINCT id) FROM main.default.ev")
+	if got := *r.Rows[0][0] + " " + *r.Rows[0][1]; got != fmt.Sprintf("%d %d", n, n) {
+		t.Errorf("after recovery: rows/distinct %s, want %d", got, n)
+	}
 }

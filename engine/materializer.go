@@ -136,7 +136,7 @@ func (m *materializer) forgetTable(t *tableState) {
 	defer m.mu.Unlock()
 	for _, ent := range m.pending {
 		if ent.table == t {
-			ent.rows = nil
+			ent.rows, ent.bad = nil, nil
 		}
 	}
 }
@@ -146,7 +146,7 @@ func (m *materializer) forgetCatalog(alias string) {
 	defer m.mu.Unlock()
 	for _, ent := range m.pending {
 		if ent.tv.alias == alias {
-			ent.rows = nil
+			ent.rows, ent.bad = nil, nil
 		}
 	}
 }
@@ -285,7 +285,7 @@ func (m *materializer) apply(ctx context.Context, batch []*logEntry) ([]*logEntr
 		if n < len(ents) {
 			kept = append(kept, ents[n:]...)
 			if firstErr == nil {
-				firstErr = fmt.Errorf("catalog %s: %w", alias, err)
+				firstErr = fmt.Errorf("catalog %s: %w", ents[0].tv.meta.Catalog, err)
 			}
 		}
 	}
@@ -379,7 +379,7 @@ func (m *materializer) commit(ctx context.Context, alias string, ents []*logEntr
 	for _, ent := range bad {
 		m.quarantined.Add(1)
 		m.e.log.Error("quarantined acknowledged records that DuckDB refuses; read them in system.zbemu.quarantined_records",
-			"catalog", alias, "table", ent.tv.meta.fullName(), "stream_id", ent.streamID, "index", ent.index, "err", ent.bad)
+			"catalog", ent.tv.meta.Catalog, "table", ent.tv.meta.fullName(), "stream_id", ent.streamID, "index", ent.index, "err", ent.bad)
 	}
 	return nil
 }

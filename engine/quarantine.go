@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -50,4 +52,28 @@ func quarantineRaw(r []byte) string {
 		return string(r)
 	}
 	return "base64:" + base64.StdEncoding.EncodeToString(r)
+}
+
+// quarantineViewColumns are the columns of system.zbemu.quarantined_records.
+const quarantineViewColumns = "time, table_name, stream_id, CAST(log_index AS BIGINT) AS log_index, record_index, reason, raw"
+
+// refreshQuarantineView points system.zbemu.quarantined_records at the
+// quarantine table of every catalog. It runs whenever the set of catalogs
+// changes (the caller holds e.mu for writing, or Open runs).
+func (e *Engine) refreshQuarantineView(ctx context.Context) error {
+	parts := make([]string, 0, len(e.catalogs))
+	for _, c := range e.catalogs {
+		parts = append(parts, fmt.Sprintf("SELECT %s FROM %s.__zbemu.quarantine", quarantineViewColumns, quoteIdent(c.alias)))
+	}
+	slices.Sort(parts)
+	body := strings.Join(parts, " UNION ALL ")
+	if body == "" {
+		body = "SELECT NULL::TIMESTAMPTZ AS time, NULL::VARCHAR AS table_name, NULL::VARCHAR AS stream_id, NULL::BIGINT AS log_index, " +
+			"NULL::BIGINT AS record_index, NULL::VARCHAR AS reason, NULL::VARCHAR AS raw WHERE false"
+	}
+	q := fmt.Sprintf("CREATE OR REPLACE VIEW %s.zbemu.quarantined_records AS %s", quoteIdent(duckAlias(systemCatalog)), body)
+	if _, err := e.db.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("create system.zbemu.quarantined_records: %w", err)
+	}
+	return nil
 }

@@ -298,6 +298,12 @@ func (e *Engine) Insert(ctx context.Context, id *Identity, table string, records
 		s.recordError(err)
 		return err
 	}
+	return e.logAndWait(ctx, s, rows, size, records, received)
+}
+
+// logAndWait writes the decoded rows of one REST request to the ingest log
+// and waits until they are durable.
+func (e *Engine) logAndWait(ctx context.Context, s *Stream, rows [][]any, size int64, records [][]byte, received time.Time) error {
 	done := make(chan error, 1)
 	ent := &logEntry{table: s.table, tv: s.version(), streamID: s.id, rows: rows, bytes: size,
 		payload: encodePayload(s.tv.meta.TableID, FormatJSON, "", s.id, records)}

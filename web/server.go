@@ -331,5 +331,11 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "not ready", "storage": "closed"})
 		return
 	}
+	if err := s.e.Health(); err != nil {
+		// Degraded: acknowledged records wait for the store (e.g. a full
+		// disk) and ingest is refused until zbemu recovers by itself.
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "not ready", "storage": "degraded", "reason": err.Error()})
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "storage": "open"})
 }

@@ -87,6 +87,13 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		return err
 	}
 	printBanner(stdout, cfg, srv.Addr(), caPath)
+	if n := e.Quarantined(); n > 0 {
+		fmt.Fprintf(stdout, "WARNING: %d ingest log entries could not be applied at start and were quarantined:\n"+
+			"  zbemu sql \"SELECT * FROM system.zbemu.quarantined_records\"\n", n)
+	}
+	if err := e.Health(); err != nil {
+		fmt.Fprintf(stdout, "WARNING: started degraded, ingest is refused until this clears by itself: %v\n", err)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve() }()
 	select {

@@ -1,0 +1,19 @@
+package engine
+
+import (
+	"context"
+	"time"
+)
+
+// InsertUnchecked logs and acknowledges rows for table as REST Insert does,
+// but without validating them: tests use it to put a poisoned entry (one
+// DuckDB refuses, or one today's validation would refuse on replay) into
+// the ingest log. records is what the log keeps for replay and quarantine.
+func InsertUnchecked(ctx context.Context, e *Engine, id *Identity, table string, rows [][]any, records [][]byte) error {
+	s, err := e.OpenStream(ctx, id, StreamSpec{Table: table, Format: FormatJSON, Protocol: "HTTP"})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return e.logAndWait(ctx, s, rows, 0, records, time.Now())
+}
