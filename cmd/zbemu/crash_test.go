@@ -8,9 +8,14 @@ import (
 	"math/rand"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
@@ -101,9 +106,68 @@ func restUntilDead(url, table string, next func() int64, acks *ackLog) {
 	}
 }
 
-// TestAckedRecordsSurviveKill9 ingests from two gRPC streams and REST, kills
-// the server with SIGKILL at random moments over several cycles, and checks
-// that every acknowledged record is in the table exactly once.
+// poisonRecord is a record no store can hold (a TIMESTAMP in year 294247):
+// validation must refuse it, and with it the whole request.
+func poisonRecord(seq int64) string {
+	return fmt.Sprintf(`{"device_id":"p","ts":9223372036854775807,"seq":%d}`, seq)
+}
+
+// poisonUntilDead sends requests that pair a good record with a poisoned
+// one, over REST and gRPC in turn, until the server dies. Each must be
+// refused whole: their seqs go to refused, and any acknowledgement of one
+// is counted in wrongAcks.
+func poisonUntilDead(addr, url, table string, next func() int64, refused *ackLog, wrongAcks *atomic.Int64) {
+	c := &http.Client{Timeout: 5 * time.Second}
+	for i := 0; ; i++ {
+		good, bad := next(), next()
+		refused.add(good, bad)
+		recs := []string{crashRecord(good), poisonRecord(bad)}
+		if i%2 == 0 {
+			req, _ := http.NewRequest("POST", url+"/zerobus/v1/tables/"+table+"/insert", strings.NewReader("["+strings.Join(recs, ",")+"]"))
+			req.Header.Set("Authorization", "Bearer "+devToken)
+			resp, err := c.Do(req)
+			if err != nil {
+				return
+			}
+			resp.Body.Close()
+			switch resp.StatusCode {
+			case 200:
+				wrongAcks.Add(1)
+			case 400:
+			default:
+				return // shutting down or dead
+			}
+			continue
+		}
+		cc, err := dialBench(addr)
+		if err != nil {
+			return
+		}
+		st, err := openBenchStream(context.Background(), cc, devToken, table, zerobuspb.RecordType_JSON, nil, 4)
+		if err != nil {
+			cc.Close()
+			return
+		}
+		st.send(recs, nil, time.Time{})
+		<-st.done
+		st.mu.Lock()
+		acked, err := st.acked, st.ackErr
+		st.mu.Unlock()
+		cc.Close()
+		if acked >= 0 {
+			wrongAcks.Add(1)
+		}
+		if status.Code(err) != codes.InvalidArgument {
+			return // the server died
+		}
+	}
+}
+
+// TestAckedRecordsSurviveKill9 ingests from two gRPC streams and REST, with
+// a writer that keeps sending poisoned records, kills the server with
+// SIGKILL at random moments over ten cycles, and checks that every
+// acknowledged record is in the table exactly once, that no poisoned
+// request was acknowledged or stored, and that every restart succeeds.
 func TestAckedRecordsSurviveKill9(t *testing.T) {
 	data := t.TempDir()
 	acks := &ackLog{seqs: map[int64]bool{}}
@@ -115,8 +179,11 @@ func TestAckedRecordsSurviveKill9(t *testing.T) {
 		seq++
 		return seq
 	}
+	refused := &ackLog{seqs: map[int64]bool{}}
+	var wrongAcks atomic.Int64
 	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
-	for cycle := 0; cycle < 4; cycle++ {
+	const cycles = 10
+	for cycle := 0; cycle < cycles; cycle++ {
 		s := startServer(t, data)
 		if cycle == 0 {
 			s.sql("CREATE TABLE main.default.crash " + iotDDL)
@@ -128,6 +195,11 @@ func TestAckedRecordsSurviveKill9(t *testing.T) {
 		}
 		wg.Add(1)
 		go func() { defer wg.Done(); restUntilDead(s.url, "main.default.crash", next, acks) }()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			poisonUntilDead(s.addr, s.url, "main.default.crash", next, refused, &wrongAcks)
+		}()
 		time.Sleep(time.Duration(300+rng.Intn(1200)) * time.Millisecond)
 		s.kill9()
 		wg.Wait()
@@ -142,6 +214,16 @@ func TestAckedRecordsSurviveKill9(t *testing.T) {
 		q, _ := strconv.ParseInt(*r[0], 10, 64)
 		n, _ := strconv.Atoi(*r[1])
 		present[q] = n
+	}
+	stored := 0
+	for q := range refused.seqs {
+		stored += present[q]
+	}
+	if len(refused.seqs) == 0 {
+		t.Error("no poisoned request was sent; the test proves nothing about them")
+	}
+	if wrongAcks.Load() > 0 || stored > 0 {
+		t.Errorf("%d poisoned requests acknowledged, %d of their records stored; want none", wrongAcks.Load(), stored)
 	}
 	missing, dup := 0, 0
 	for q := range acks.seqs {
@@ -158,7 +240,8 @@ func TestAckedRecordsSurviveKill9(t *testing.T) {
 			dup++
 		}
 	}
-	t.Logf("acknowledged %d records over 4 kill -9 cycles; table holds %d distinct", len(acks.seqs), len(present))
+	t.Logf("acknowledged %d records over %d kill -9 cycles, refused %d poisoned ones; table holds %d distinct",
+		len(acks.seqs), cycles, len(refused.seqs)/2, len(present))
 	if missing > 0 || dup > 0 {
 		t.Errorf("%d acknowledged records missing, %d duplicated", missing, dup)
 	}
