@@ -20,6 +20,17 @@
 // the materialiser to catch up with every acknowledgement (Sync), so a query
 // sees all records acknowledged before it started.
 //
+// Failures: validation refuses every value DuckDB cannot hold, so nothing
+// acknowledged fails on account of its value. A round the store cannot
+// write (disk full, I/O) leaves the applied index where it was, keeps the
+// rows and retries them with backoff; meanwhile Health reports the cause,
+// ingest is refused with ErrUnavailable and queries that would miss
+// acknowledged rows fail with it. A failed ingest log write is retried the
+// same way. An entry DuckDB still refuses is moved to the catalog's
+// __zbemu.quarantine (system.zbemu.quarantined_records) in the transaction
+// that moves the applied index past it; replay does the same with entries
+// it cannot decode, so a start never fails on a record.
+//
 // Concurrency: Engine is safe for concurrent use. Engine.mu guards the
 // metadata cache; table versions are immutable and swapped atomically, so
 // the ingest path reads them without locks. The materialiser is the only

@@ -238,8 +238,12 @@ func (m *materializer) flush(ctx context.Context) {
 func (m *materializer) keep(kept []*logEntry, cause error) {
 	slices.SortFunc(kept, func(a, b *logEntry) int { return cmp.Compare(a.index, b.index) })
 	rows := 0
+	var tables []string
 	for _, ent := range kept {
 		rows += len(ent.rows)
+		if name := ent.tv.meta.fullName(); !slices.Contains(tables, name) {
+			tables = append(tables, name)
+		}
 	}
 	m.mu.Lock()
 	m.pending = append(kept, m.pending...)
@@ -251,7 +255,7 @@ func (m *materializer) keep(kept []*logEntry, cause error) {
 	err := fmt.Errorf("%w: acknowledged records cannot be written to DuckDB: %v; they are kept and retried, ingest is refused until then", ErrUnavailable, cause)
 	m.degraded.Store(&err)
 	m.e.log.Error("materialise acknowledged records into DuckDB failed; the applied index stays, the records are retried",
-		"entries", len(kept), "rows", rows, "from_index", kept[0].index, "to_index", kept[len(kept)-1].index,
+		"tables", strings.Join(tables, ","), "entries", len(kept), "rows", rows, "from_index", kept[0].index, "to_index", kept[len(kept)-1].index,
 		"retry_in", m.backoff, "err", cause)
 }
 
