@@ -250,6 +250,11 @@ func (m *materializer) keep(kept []*logEntry, cause error) {
 	m.pendingRows += rows
 	m.mu.Unlock()
 	m.applied.Store(kept[0].index - 1)
+	if m.conn != nil {
+		// The retry starts on a fresh connection, in case this one broke.
+		m.conn.Close()
+		m.conn = nil
+	}
 	m.backoff = min(max(2*m.backoff, minRetry), maxRetry)
 	m.retryAt.Store(time.Now().Add(m.backoff).UnixNano())
 	err := fmt.Errorf("%w: acknowledged records cannot be written to DuckDB: %v; they are kept and retried, ingest is refused until then", ErrUnavailable, cause)
