@@ -8,6 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/descriptorpb"
+
 	"github.com/zbemu/zbemu/schema"
 )
 
@@ -109,10 +113,12 @@ func (g *edgeGen) record(cols []schema.Column) []byte {
 	return []byte("{" + strings.Join(parts, ",") + "}")
 }
 
-// appendHarness holds a real DuckDB table of the edge schema.
+// appendHarness holds a real DuckDB table of the edge schema; proto, when
+// set, decodes protobuf records for it instead of the JSON decoder.
 type appendHarness struct {
-	e  *Engine
-	tv *tableVersion
+	e     *Engine
+	tv    *tableVersion
+	proto *schema.ProtoDecoder
 }
 
 func newAppendHarness(t testing.TB) *appendHarness {
@@ -136,7 +142,11 @@ func newAppendHarness(t testing.TB) *appendHarness {
 // reports whether the decoder accepted the record.
 func (h *appendHarness) check(t *testing.T, rec []byte) bool {
 	row := make([]any, len(h.tv.cols))
-	if err := h.tv.jsonDec.Decode(rec, row); err != nil {
+	decode := h.tv.jsonDec.Decode
+	if h.proto != nil {
+		decode = h.proto.Decode
+	}
+	if err := decode(rec, row); err != nil {
 		return false
 	}
 	ctx := context.Background()
@@ -188,5 +198,77 @@ func FuzzAcceptedRecordsAppend(f *testing.F) {
 		}
 		g := &edgeGen{src: in}
 		h.check(t, g.record(h.tv.cols))
+	})
+}
+
+// edgeDescriptor is the record message of the edge table for protobuf,
+// every column with the wire type the descriptor check expects.
+func edgeDescriptor(t testing.TB) []byte {
+	f := func(name string, num int32, label descriptorpb.FieldDescriptorProto_Label, typ descriptorpb.FieldDescriptorProto_Type, typeName string) *descriptorpb.FieldDescriptorProto {
+		fd := &descriptorpb.FieldDescriptorProto{Name: proto.String(name), Number: proto.Int32(num), Label: label.Enum(), Type: typ.Enum()}
+		if typeName != "" {
+			fd.TypeName = proto.String(typeName)
+		}
+		return fd
+	}
+	const (
+		opt = descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL
+		rep = descriptorpb.FieldDescriptorProto_LABEL_REPEATED
+		i32 = descriptorpb.FieldDescriptorProto_TYPE_INT32
+		i64 = descriptorpb.FieldDescriptorProto_TYPE_INT64
+		str = descriptorpb.FieldDescriptorProto_TYPE_STRING
+		msg = descriptorpb.FieldDescriptorProto_TYPE_MESSAGE
+	)
+	entry := func(name string, k, v descriptorpb.FieldDescriptorProto_Type, vName string) *descriptorpb.DescriptorProto {
+		return &descriptorpb.DescriptorProto{Name: proto.String(name), Options: &descriptorpb.MessageOptions{MapEntry: proto.Bool(true)},
+			Field: []*descriptorpb.FieldDescriptorProto{f("key", 1, opt, k, ""), f("value", 2, opt, v, vName)}}
+	}
+	dp := &descriptorpb.DescriptorProto{Name: proto.String("Edge"), Field: []*descriptorpb.FieldDescriptorProto{
+		f("id", 1, opt, i64, ""), f("ti", 2, opt, i32, ""), f("si", 3, opt, i32, ""), f("i", 4, opt, i32, ""),
+		f("f", 5, opt, descriptorpb.FieldDescriptorProto_TYPE_FLOAT, ""), f("d", 6, opt, descriptorpb.FieldDescriptorProto_TYPE_DOUBLE, ""),
+		f("dec", 7, opt, str, ""), f("dsm", 8, opt, str, ""), f("s", 9, opt, str, ""), f("b", 10, opt, descriptorpb.FieldDescriptorProto_TYPE_BYTES, ""),
+		f("bo", 11, opt, descriptorpb.FieldDescriptorProto_TYPE_BOOL, ""), f("dt", 12, opt, i32, ""), f("ts", 13, opt, i64, ""), f("ntz", 14, opt, i64, ""),
+		f("v", 15, opt, str, ""), f("arr", 16, rep, i64, ""), f("m", 17, rep, msg, "MEntry"), f("mk", 18, rep, msg, "MkEntry"),
+		f("mdec", 19, rep, msg, "MdecEntry"), f("mf", 20, rep, msg, "MfEntry"), f("st", 21, opt, msg, "St"),
+	}, NestedType: []*descriptorpb.DescriptorProto{
+		entry("MEntry", str, i32, ""), entry("MkEntry", i64, i32, ""), entry("MdecEntry", str, str, ""),
+		entry("MfEntry", descriptorpb.FieldDescriptorProto_TYPE_DOUBLE, descriptorpb.FieldDescriptorProto_TYPE_BOOL, ""),
+		{Name: proto.String("St"), Field: []*descriptorpb.FieldDescriptorProto{
+			f("a", 1, opt, descriptorpb.FieldDescriptorProto_TYPE_DOUBLE, ""), f("b", 2, rep, str, ""), f("c", 3, rep, msg, "CEntry"), f("d", 4, opt, i32, "")},
+			NestedType: []*descriptorpb.DescriptorProto{entry("CEntry", i32, str, "")}},
+	}}
+	b, err := proto.Marshal(dp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// The protobuf path: every record the protobuf decoder accepts appends.
+// Seeds carry edge values (invalid UTF-8, duplicate and missing map keys,
+// range bounds); the fuzzer mutates the wire bytes.
+func FuzzAcceptedProtoRecordsAppend(f *testing.F) {
+	v := func(b []byte, num protowire.Number, x int64) []byte {
+		return protowire.AppendVarint(protowire.AppendTag(b, num, protowire.VarintType), uint64(x))
+	}
+	by := func(b []byte, num protowire.Number, x []byte) []byte {
+		return protowire.AppendBytes(protowire.AppendTag(b, num, protowire.BytesType), x)
+	}
+	f.Add(v(v(v(nil, 1, 1), 13, 253402300799999999), 12, -719162))
+	f.Add(by(by(v(nil, 1, 1), 9, []byte("ok\x00")), 15, []byte(`{"a":"\ud800"}`)))
+	f.Add(by(v(nil, 1, 1), 9, []byte("\xff\xfe")))
+	f.Add(by(by(v(nil, 1, 1), 17, by(v(nil, 2, 5), 1, []byte("k"))), 17, by(v(nil, 2, 6), 1, []byte("k"))))
+	f.Add(by(by(v(nil, 1, 1), 18, v(nil, 2, 1)), 19, by(nil, 2, []byte("x")))) // missing keys
+	f.Add(by(by(v(nil, 1, 1), 19, by(by(nil, 1, []byte("1.5")), 2, []byte("a"))), 19, by(by(nil, 1, []byte("1.50")), 2, []byte("b"))))
+	f.Add(by(by(v(nil, 1, 1), 7, []byte("99999999999999999999999999999.9999999999")), 8, []byte("NaN")))
+	f.Add(by(v(nil, 1, 1), 21, by(v(nil, 4, 2932897), 3, by(nil, 2, []byte("\xc0")))))
+	h := newAppendHarness(f)
+	dec, err := schema.NewProtoDecoder(h.tv.cols, edgeDescriptor(f))
+	if err != nil {
+		f.Fatal(err)
+	}
+	h.proto = dec
+	f.Fuzz(func(t *testing.T, rec []byte) {
+		h.check(t, rec)
 	})
 }
