@@ -129,6 +129,9 @@ func TestPoisonedEntryIsQuarantined(t *testing.T) {
 		}
 	}
 	check(e, "live")
+	if got := len(exec(t, e, "DESCRIBE TABLE system.zbemu.quarantined_records").Rows); got != 7 {
+		t.Errorf("DESCRIBE system.zbemu.quarantined_records: %d columns, want 7", got)
+	}
 	if e.Quarantined() != 1 {
 		t.Errorf("Quarantined() = %d, want 1", e.Quarantined())
 	}

@@ -54,6 +54,13 @@ func quarantineRaw(r []byte) string {
 	return "base64:" + base64.StdEncoding.EncodeToString(r)
 }
 
+// quarantineTableDef describes system.zbemu.quarantined_records for
+// DESCRIBE. It is a view over the catalogs' DuckDB files, not a table of
+// the SystemTables store, so it is not in systemTableDefs.
+var quarantineTableDef = SystemTableDef{Schema: "zbemu", Name: "quarantined_records", Columns: cols(
+	"time", "TIMESTAMP", "table_name", "STRING", "stream_id", "STRING", "log_index", "BIGINT",
+	"record_index", "BIGINT", "reason", "STRING", "raw", "STRING")}
+
 // quarantineViewColumns are the columns of system.zbemu.quarantined_records.
 const quarantineViewColumns = "time, table_name, stream_id, CAST(log_index AS BIGINT) AS log_index, record_index, reason, raw"
 

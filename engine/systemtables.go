@@ -306,6 +306,9 @@ func describeSystemTable(full string) (*Result, bool) {
 		return nil, false
 	}
 	d, ok := systemTableDef(key)
+	if !ok && strings.EqualFold(key, quarantineTableDef.Key()) {
+		d, ok = quarantineTableDef, true
+	}
 	if !ok {
 		return nil, false
 	}
