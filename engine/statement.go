@@ -475,6 +475,9 @@ func (e *Engine) query(ctx context.Context, req *StatementRequest, q *dialect.Qu
 			return nil, fmt.Errorf("%w: %v", ErrSQL, err)
 		}
 	}
+	if err := e.checkSealed(ctx, conn, q, translated, args); err != nil {
+		return nil, err
+	}
 	switch q.Kind {
 	case "INSERT", "UPDATE", "DELETE":
 		r, err := conn.ExecContext(ctx, translated, args...)
