@@ -88,6 +88,9 @@ func sealError(format string, args ...any) error {
 // checkNames refuses the functions and qualifiers of q that users may not
 // reach. It needs no DuckDB, so it runs before anything is bound.
 func checkNames(q *dialect.Query) error {
+	if len(q.Paths) > 0 {
+		return sealError("reading a file by its path is not allowed (%q); read tables by name", q.Paths[0])
+	}
 	for _, c := range q.Calls {
 		if deniedFunction(c) {
 			return sealError("function %s is not allowed (it reads files, runs SQL text or inspects the engine)", c)

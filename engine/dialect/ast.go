@@ -231,6 +231,9 @@ type Query struct {
 	// Qualifiers the names it uses before a ".", as written (quotes
 	// removed), so that the engine can refuse what users may not reach.
 	Calls, Qualifiers []string
+	// Paths are the strings and names DuckDB would read as file paths
+	// ('x.csv' after FROM or JOIN, quoted names with a slash).
+	Paths []string
 }
 
 func (*CreateCatalog) statement()             {}
