@@ -30,6 +30,9 @@ type token struct {
 	start, end int
 	val        string
 	suffix     string // tokNumber only: "L", "S", "Y", "D", "F" or "BD"
+	// closeAt is, for an opening bracket, 1 + the offset of its closing
+	// bracket of the same kind, or 0 if it has none (see matchBrackets).
+	closeAt int
 }
 
 func (t token) trivia() bool { return t.kind == tokSpace || t.kind == tokComment }
@@ -57,7 +60,28 @@ func lex(src string) ([]token, error) {
 		i = tok.end
 	}
 	toks = append(toks, token{kind: tokEOF, start: len(src), end: len(src)})
-	return markParams(toks), nil
+	toks = markParams(toks)
+	matchBrackets(toks)
+	return toks, nil
+}
+
+// matchBrackets records in each opening bracket where its closing bracket
+// of the same kind is, so that the translator finds it without scanning:
+// nested constructs then translate in linear time.
+func matchBrackets(toks []token) {
+	var stacks [3][]int
+	for k, t := range toks {
+		if t.kind != tokOp || len(t.val) != 1 {
+			continue
+		}
+		if b := strings.IndexByte("([{", t.val[0]); b >= 0 {
+			stacks[b] = append(stacks[b], k)
+		} else if b := strings.IndexByte(")]}", t.val[0]); b >= 0 && len(stacks[b]) > 0 {
+			open := stacks[b][len(stacks[b])-1]
+			stacks[b] = stacks[b][:len(stacks[b])-1]
+			toks[open].closeAt = t.start + 1
+		}
+	}
 }
 
 // lexOne reads the token that starts at byte offset i.

@@ -87,6 +87,9 @@ func translateTokens(src string, toks []token, opts TranslateOptions) (string, e
 type translator struct {
 	src  string
 	opts TranslateOptions
+	// steps counts tokens visited, so tests can check that translation
+	// work grows linearly with nesting depth.
+	steps int
 }
 
 // output is the DuckDB text of one render call. operand is the offset in
@@ -145,6 +148,7 @@ func (tr *translator) render(toks []token) (string, error) {
 // renderOne renders toks[i], or the construct that starts there, and
 // returns the index of the last token it consumed.
 func (tr *translator) renderOne(o *output, toks []token, i int) (int, error) {
+	tr.steps++
 	t := toks[i]
 	switch t.kind {
 	case tokEOF:
