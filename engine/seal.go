@@ -122,6 +122,9 @@ func (e *Engine) checkSealed(ctx context.Context, conn *sql.Conn, q *dialect.Que
 	inner := translated
 	if name == "EXPLAIN" {
 		// EXPLAIN ANALYZE runs the statement: check the statement.
+		if len(translated) < len("EXPLAIN") || !strings.EqualFold(translated[:len("EXPLAIN")], "EXPLAIN") {
+			return sealError("EXPLAIN must start the statement")
+		}
 		inner = strings.TrimSpace(translated[len("EXPLAIN"):])
 		if len(inner) >= len("ANALYZE") && strings.EqualFold(inner[:len("ANALYZE")], "ANALYZE") {
 			inner = strings.TrimSpace(inner[len("ANALYZE"):])
