@@ -90,6 +90,17 @@ func TestSQLSealed(t *testing.T) {
 			}
 		})
 	}
+	// A parameter's type is spliced into the SQL text: only a type name.
+	v := "1"
+	_, err := e.Execute(context.Background(), engine.StatementRequest{SQL: "SELECT :p", Identity: admin,
+		Params: []engine.Param{{Name: "p", Value: &v, Type: "INT) + length(current_setting('temp_directory')) + CAST(1 AS INT"}}})
+	if !errors.Is(err, engine.ErrInvalidArgument) || !strings.Contains(err.Error(), `parameter "p": type`) {
+		t.Fatalf("parameter type with SQL in it: got %v, want ErrInvalidArgument naming the parameter", err)
+	}
+	if r, err := e.Execute(context.Background(), engine.StatementRequest{SQL: "SELECT :p", Identity: admin,
+		Params: []engine.Param{{Name: "p", Value: &v, Type: "DECIMAL(10, 2)"}}}); err != nil || *r.Rows[0][0] != "1.00" {
+		t.Fatalf("DECIMAL(10, 2) parameter: %v", err)
+	}
 	if _, err := os.Stat(outside); !os.IsNotExist(err) {
 		t.Fatalf("%s was written (stat: %v)", outside, err)
 	}
