@@ -110,6 +110,23 @@ func (e *Engine) attach(ctx context.Context, path, alias string) error {
 	return nil
 }
 
+// detach detaches a catalog's database. DuckDB refuses to detach the
+// default database of the connection that asks, and a pooled connection
+// keeps the one a query chose with USE, so the connection first uses the
+// in-memory database.
+func (e *Engine) detach(ctx context.Context, alias string) error {
+	conn, err := e.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "USE memory.main"); err != nil {
+		return err
+	}
+	_, err = conn.ExecContext(ctx, "DETACH "+quoteIdent(alias))
+	return err
+}
+
 // loadCatalogs attaches every catalog file of the data directory and reads
 // its metadata. On the very first start it creates main.default.
 func (e *Engine) loadCatalogs(ctx context.Context) error {
@@ -263,7 +280,7 @@ func (e *Engine) DropCatalog(ctx context.Context, name string, ifExists, cascade
 		return fmt.Errorf("%w: catalog %q is not empty (it has %d schemas); use DROP CATALOG %s CASCADE", ErrNotEmpty, name, len(c.schemas), name)
 	}
 	e.mat.forgetCatalog(c.alias)
-	if _, err := e.db.ExecContext(ctx, "DETACH "+quoteIdent(c.alias)); err != nil {
+	if err := e.detach(ctx, c.alias); err != nil {
 		return fmt.Errorf("detach catalog %s: %w", name, err)
 	}
 	if c.path != ":memory:" {

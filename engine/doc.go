@@ -31,6 +31,14 @@
 // that moves the applied index past it; replay does the same with entries
 // it cannot decode, so a start never fails on a record.
 //
+// Sealed SQL: users' SQL reaches only their tables, for every principal.
+// DuckDB runs without external access except zbemu's catalog and spill
+// directories, with its configuration locked (duckSettings); each query is
+// checked to be one DuckDB statement of a query type, to call no function
+// that reads files, runs SQL text or inspects the engine, to name none of
+// the hidden schemas or DuckDB's own databases, and to have only allowed
+// table functions and zbemu's tables in DuckDB's plan (seal.go).
+//
 // Concurrency: Engine is safe for concurrent use. Engine.mu guards the
 // metadata cache; table versions are immutable and swapped atomically, so
 // the ingest path reads them without locks. The materialiser is the only

@@ -117,14 +117,25 @@ type Engine struct {
 // returns without error.
 func Open(ctx context.Context, opts Options) (*Engine, error) {
 	opts.setDefaults()
+	if !opts.Memory && opts.DataDir != "" {
+		// DuckDB's allowed_directories compares absolute paths.
+		abs, err := filepath.Abs(opts.DataDir)
+		if err != nil {
+			return nil, fmt.Errorf("data directory: %w", err)
+		}
+		opts.DataDir = abs
+	}
 	e := &Engine{opts: opts, log: opts.Logger, catalogs: map[string]*catalogState{}}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	if !opts.Memory {
 		if opts.DataDir == "" {
 			return nil, fmt.Errorf("%w: a data directory is required unless Memory is set", ErrInvalidArgument)
 		}
-		if err := os.MkdirAll(filepath.Join(opts.DataDir, "catalogs"), 0o755); err != nil {
-			return nil, fmt.Errorf("create data directory: %w", err)
+		catalogs, spill := e.duckDirs()
+		for _, d := range []string{catalogs, spill} {
+			if err := os.MkdirAll(d, 0o755); err != nil {
+				return nil, fmt.Errorf("create data directory: %w", err)
+			}
 		}
 	}
 	if err := e.openStores(ctx); err != nil {
@@ -151,20 +162,22 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 }
 
 func (e *Engine) openStores(ctx context.Context) error {
+	// The settings are global and locked after the first connection, so
+	// only that connection applies them; later ones inherit them.
+	var mu sync.Mutex
+	configured := false
 	connector, err := duckdb.NewConnector("", func(execer driver.ExecerContext) error {
-		for _, q := range []string{
-			"SET checkpoint_threshold = '" + e.opts.CheckpointThreshold + "'",
-			"SET TimeZone = 'UTC'",
-			// Databricks sorts NULLs first ascending and last descending.
-			"SET default_null_order = 'nulls_first_on_asc_last_on_desc'",
-			"SET memory_limit = '" + e.opts.MemoryLimit + "'",
-			"SET autoinstall_known_extensions = false",
-			"SET autoload_known_extensions = false",
-		} {
+		mu.Lock()
+		defer mu.Unlock()
+		if configured {
+			return nil
+		}
+		for _, q := range e.duckSettings() {
 			if _, err := execer.ExecContext(ctx, q, nil); err != nil {
 				return fmt.Errorf("%s: %w", q, err)
 			}
 		}
+		configured = true
 		return nil
 	})
 	if err != nil {
@@ -183,6 +196,46 @@ func (e *Engine) openStores(ctx context.Context) error {
 		return err
 	}
 	return e.loadCatalogs(ctx)
+}
+
+// duckSettings are the global DuckDB settings zbemu runs with. The last
+// ones seal DuckDB against the SQL that users send (see
+// https://duckdb.org/docs/stable/operations_manual/securing_duckdb/overview):
+// no file, network or extension access outside the directories zbemu's own
+// work needs (the catalog files, which CREATE CATALOG attaches at run time,
+// and DuckDB's spill directory), and a locked configuration.
+//
+// What lock_configuration blocks, found by experiment with DuckDB 1.5: every
+// SET and RESET, of global and session settings alike (so TimeZone and the
+// NULL order are set GLOBAL here, before the lock, and new connections
+// inherit them). It does not block USE, ATTACH/DETACH of paths in
+// allowed_directories, CHECKPOINT, or SET VARIABLE / getvariable (user
+// variables are not configuration; the statement checks in seal.go refuse
+// those).
+func (e *Engine) duckSettings() []string {
+	qs := []string{
+		"SET checkpoint_threshold = " + quoteString(e.opts.CheckpointThreshold),
+		"SET GLOBAL TimeZone = 'UTC'",
+		// Databricks sorts NULLs first ascending and last descending.
+		"SET GLOBAL default_null_order = 'nulls_first_on_asc_last_on_desc'",
+		"SET memory_limit = " + quoteString(e.opts.MemoryLimit),
+		"SET autoinstall_known_extensions = false",
+		"SET autoload_known_extensions = false",
+	}
+	if !e.opts.Memory {
+		catalogs, spill := e.duckDirs()
+		qs = append(qs, "SET temp_directory = "+quoteString(spill),
+			"SET allowed_directories = ["+quoteString(catalogs+string(filepath.Separator))+", "+quoteString(spill+string(filepath.Separator))+"]")
+	}
+	return append(qs,
+		"SET enable_external_access = false",
+		"SET lock_configuration = true")
+}
+
+// duckDirs returns the directories DuckDB may touch: the catalog files and
+// its spill directory.
+func (e *Engine) duckDirs() (catalogs, spill string) {
+	return filepath.Join(e.opts.DataDir, "catalogs"), filepath.Join(e.opts.DataDir, "duckdb_tmp")
 }
 
 func (e *Engine) closeStores() {

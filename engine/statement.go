@@ -475,6 +475,9 @@ func (e *Engine) query(ctx context.Context, req *StatementRequest, q *dialect.Qu
 			return nil, fmt.Errorf("%w: %v", ErrSQL, err)
 		}
 	}
+	if err := e.checkSealed(ctx, conn, q, translated, args); err != nil {
+		return nil, err
+	}
 	switch q.Kind {
 	case "INSERT", "UPDATE", "DELETE":
 		r, err := conn.ExecContext(ctx, translated, args...)
@@ -510,6 +513,10 @@ func sqlError(err error) error {
 }
 
 var paramRE = regexp.MustCompile(`\$([A-Za-z_][A-Za-z0-9_]*)`)
+
+// paramTypeRE is what a parameter's type may be: a name with an optional
+// precision and scale.
+var paramTypeRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*( ?\( ?[0-9]+ ?(, ?[0-9]+ ?)?\))?$`)
 
 // replaceOutsideQuotes applies re to the parts of a translated (DuckDB)
 // statement outside 'string literals' and "quoted identifiers", so that a
@@ -547,6 +554,11 @@ func replaceOutsideQuotes(query string, re *regexp.Regexp, f func(string) string
 func bindParams(query string, params []Param) ([]any, string, error) {
 	byName := map[string]Param{}
 	for _, p := range params {
+		// The type is spliced into the SQL text (CAST ... AS type): only a
+		// type name may get there.
+		if p.Type != "" && !paramTypeRE.MatchString(p.Type) {
+			return nil, "", fmt.Errorf("%w: parameter %q: type %q is not a type name (expected e.g. INT, STRING, DATE or DECIMAL(10,2))", ErrInvalidArgument, p.Name, p.Type)
+		}
 		byName[p.Name] = p
 	}
 	var args []any

@@ -227,6 +227,13 @@ type Query struct {
 	// Kind is the leading keyword, upper case: SELECT, WITH, VALUES, FROM,
 	// INSERT, UPDATE, DELETE or EXPLAIN.
 	Kind string
+	// Calls are the names the statement calls as functions and
+	// Qualifiers the names it uses before a ".", as written (quotes
+	// removed), so that the engine can refuse what users may not reach.
+	Calls, Qualifiers []string
+	// Paths are the strings and names DuckDB would read as file paths
+	// ('x.csv' after FROM or JOIN, quoted names with a slash).
+	Paths []string
 }
 
 func (*CreateCatalog) statement()             {}

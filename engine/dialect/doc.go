@@ -37,6 +37,13 @@
 //     but does not implement fails with an error wrapping ErrUnsupported
 //     that names the construct; malformed input fails with an error
 //     wrapping ErrSyntax that gives the line, column and what was expected.
+//   - What is a string and what is code is decided the same way as
+//     DuckDB decides it: string forms DuckDB reads but Databricks does not
+//     (E'..', U&'..', B'..', $$..$$ and $tag$..$tag$, any other $) and NUL
+//     characters are syntax errors, a translated string literal never
+//     directly follows a word, and line comments end at \r or \n. So one
+//     statement translates to one DuckDB statement (engine's
+//     FuzzOneStatement checks this against DuckDB's parser).
 //   - Parse never panics, whatever the input (FuzzParse checks this).
 //   - Names are kept as written (case preserved, quotes removed); resolving
 //     them against the current catalog and schema is the engine's job.

@@ -30,6 +30,9 @@ type token struct {
 	start, end int
 	val        string
 	suffix     string // tokNumber only: "L", "S", "Y", "D", "F" or "BD"
+	// closeAt is, for an opening bracket, 1 + the offset of its closing
+	// bracket of the same kind, or 0 if it has none (see matchBrackets).
+	closeAt int
 }
 
 func (t token) trivia() bool { return t.kind == tokSpace || t.kind == tokComment }
@@ -43,6 +46,9 @@ func (t token) isOp(op string) bool { return t.kind == tokOp && t.val == op }
 // lex splits src into tokens, trivia included, ending with a tokEOF token
 // at len(src).
 func lex(src string) ([]token, error) {
+	if k := strings.IndexByte(src, 0); k >= 0 {
+		return nil, syntaxErrorAt(src, k, "unexpected NUL character (statement text cannot contain it)")
+	}
 	var toks []token
 	i := 0
 	for i < len(src) {
@@ -54,7 +60,28 @@ func lex(src string) ([]token, error) {
 		i = tok.end
 	}
 	toks = append(toks, token{kind: tokEOF, start: len(src), end: len(src)})
-	return markParams(toks), nil
+	toks = markParams(toks)
+	matchBrackets(toks)
+	return toks, nil
+}
+
+// matchBrackets records in each opening bracket where its closing bracket
+// of the same kind is, so that the translator finds it without scanning:
+// nested constructs then translate in linear time.
+func matchBrackets(toks []token) {
+	var stacks [3][]int
+	for k, t := range toks {
+		if t.kind != tokOp || len(t.val) != 1 {
+			continue
+		}
+		if b := strings.IndexByte("([{", t.val[0]); b >= 0 {
+			stacks[b] = append(stacks[b], k)
+		} else if b := strings.IndexByte(")]}", t.val[0]); b >= 0 && len(stacks[b]) > 0 {
+			open := stacks[b][len(stacks[b])-1]
+			stacks[b] = stacks[b][:len(stacks[b])-1]
+			toks[open].closeAt = t.start + 1
+		}
+	}
 }
 
 // lexOne reads the token that starts at byte offset i.
@@ -73,7 +100,8 @@ func lexOne(src string, i int) (token, error) {
 		}
 		return token{kind: tokSpace, start: i, end: j}, nil
 	case c == '-' && strings.HasPrefix(src[i:], "--"):
-		j := strings.IndexByte(src[i:], '\n')
+		// Spark and DuckDB both end a line comment at \r or \n.
+		j := strings.IndexAny(src[i:], "\r\n")
 		if j < 0 {
 			j = len(src) - i
 		}
@@ -99,12 +127,36 @@ func lexOne(src string, i int) (token, error) {
 		if j == i+1 && (c == 'r' || c == 'R') && j < len(src) && (src[j] == '\'' || src[j] == '"') {
 			return lexString(src, i, j, true)
 		}
+		if err := foreignString(src, i, j); err != nil {
+			return token{}, err
+		}
 		return token{kind: tokIdent, start: i, end: j, val: src[i:j]}, nil
+	case c == '$':
+		// DuckDB reads $$...$$ and $tag$...$tag$ as strings and $name as
+		// a parameter; Databricks SQL has neither, and letting one through
+		// would make DuckDB see a string where zbemu saw code.
+		return token{}, syntaxErrorAt(src, i, "unexpected \"$\": dollar-quoted strings and $ parameters are not Databricks SQL (use '...' strings and :name parameters)")
 	case c == ':' && strings.HasPrefix(src[i:], "::"):
 		return token{kind: tokOp, start: i, end: i + 2, val: "::"}, nil
 	default:
 		return token{kind: tokOp, start: i, end: i + size, val: src[i : i+size]}, nil
 	}
+}
+
+// foreignString refuses the string prefixes that DuckDB (as PostgreSQL)
+// reads but Databricks does not: E'...' (backslash escapes), U&'...'
+// (Unicode escapes) and B'...' (bit strings). src[i:j] is an identifier.
+// Without this, E'\\\'; ...' is one string to zbemu and code to DuckDB.
+func foreignString(src string, i, j int) error {
+	word := strings.ToUpper(src[i:j])
+	quoteAt := func(k int) bool { return k < len(src) && (src[k] == '\'' || src[k] == '"') }
+	switch {
+	case (word == "E" || word == "B") && quoteAt(j):
+		return syntaxErrorAt(src, i, word+"'...' strings are not Databricks SQL: write '...' (backslash escapes work in every string)")
+	case word == "U" && j < len(src) && src[j] == '&' && quoteAt(j+1):
+		return syntaxErrorAt(src, i, "U&'...' strings are not Databricks SQL: write '...' with \\uXXXX escapes")
+	}
+	return nil
 }
 
 // lexBlockComment reads /* ... */. Databricks (like Spark) nests bracketed
@@ -141,6 +193,9 @@ func lexString(src string, start, q int, raw bool) (token, error) {
 		c := src[j]
 		switch {
 		case c == quote:
+			if strings.IndexByte(b.String(), 0) >= 0 {
+				return token{}, syntaxErrorAt(src, start, "a string cannot contain the NUL character (\\0)")
+			}
 			return token{kind: tokString, start: start, end: j + 1, val: b.String()}, nil
 		case c == '\\' && !raw && j+1 < len(src):
 			j = unescape(src, j, &b)

@@ -294,11 +294,12 @@ func (p *parser) query() (Statement, error) {
 			}
 		}
 	}
+	calls, qualifiers, paths := references(p.toks[p.pos:])
 	sql, err := p.translateRest(drop)
 	if err != nil {
 		return nil, err
 	}
-	return &Query{SQL: sql, Kind: kind}, nil
+	return &Query{SQL: sql, Kind: kind, Calls: calls, Qualifiers: qualifiers, Paths: paths}, nil
 }
 
 // translateRest translates the statement from the current token to its

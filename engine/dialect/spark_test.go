@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/zbemu/zbemu/engine/dialect"
 )
@@ -184,30 +183,5 @@ func TestTranslateSparkErrors(t *testing.T) {
 				t.Errorf("Translate(%q) error = %v, want %q wrapping %v", tc.sql, err, tc.want, tc.is)
 			}
 		})
-	}
-}
-
-// TestTranslateNesting checks that deeply nested rewritten constructs
-// translate in linear time: every argument is rendered once.
-func TestTranslateNesting(t *testing.T) {
-	const depth = 1000
-	for _, tc := range []struct{ open, close string }{
-		{"size(", ")"},
-		{"trunc(", ")"},
-		{"struct(", " AS a)"},
-		{"collect_list(DISTINCT ", ")"},
-		{"CAST(", " AS STRING)"},
-		{"a[", "]"},
-		{"(", "):a"},
-		{"pmod(1, ", ")"},
-	} {
-		sql := "SELECT " + strings.Repeat(tc.open, depth) + "x" + strings.Repeat(tc.close, depth)
-		start := time.Now()
-		if _, err := dialect.Translate(sql, dialect.TranslateOptions{}); err != nil && !errors.Is(err, dialect.ErrUnsupported) {
-			t.Errorf("Translate(%s...): %v", tc.open, err)
-		}
-		if d := time.Since(start); d > time.Second {
-			t.Errorf("Translate(%s...) took %v for depth %d", tc.open, d, depth)
-		}
 	}
 }

@@ -87,6 +87,9 @@ func translateTokens(src string, toks []token, opts TranslateOptions) (string, e
 type translator struct {
 	src  string
 	opts TranslateOptions
+	// steps counts tokens visited, so tests can check that translation
+	// work grows linearly with nesting depth.
+	steps int
 }
 
 // output is the DuckDB text of one render call. operand is the offset in
@@ -100,7 +103,17 @@ type output struct {
 	parens  []int
 }
 
-func (o *output) write(s string) { o.buf = append(o.buf, s...) }
+// write appends s. A string literal never directly follows a word
+// character or &: DuckDB would read E'..' or U&'..' with escapes, so
+// zbemu's one string could end up as DuckDB code.
+func (o *output) write(s string) {
+	if strings.HasPrefix(s, "'") && len(o.buf) > 0 {
+		if c := o.buf[len(o.buf)-1]; c == '&' || c == '_' || c == '$' || c >= 0x80 || isDigit(c) || c|0x20 >= 'a' && c|0x20 <= 'z' {
+			o.buf = append(o.buf, ' ')
+		}
+	}
+	o.buf = append(o.buf, s...)
+}
 
 // writeOperand writes s as a new operand.
 func (o *output) writeOperand(s string) {
@@ -135,6 +148,7 @@ func (tr *translator) render(toks []token) (string, error) {
 // renderOne renders toks[i], or the construct that starts there, and
 // returns the index of the last token it consumed.
 func (tr *translator) renderOne(o *output, toks []token, i int) (int, error) {
+	tr.steps++
 	t := toks[i]
 	switch t.kind {
 	case tokEOF:
@@ -169,6 +183,15 @@ func (tr *translator) renderOne(o *output, toks []token, i int) (int, error) {
 			return i, err
 		}
 		o.writeOperand(s)
+	case tokSpace:
+		// DuckDB knows only ASCII whitespace; other spaces become one.
+		if sp := tr.src[t.start:t.end]; strings.Trim(sp, " \t\n\r\f") == "" {
+			o.write(sp)
+		} else if strings.ContainsAny(sp, "\n\r") {
+			o.write("\n")
+		} else {
+			o.write(" ")
+		}
 	case tokParam:
 		o.writeOperand("$" + t.val)
 	case tokOp:

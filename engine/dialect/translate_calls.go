@@ -3,6 +3,7 @@ package dialect
 import (
 	"fmt"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -66,12 +67,12 @@ func (tr *translator) call(o *output, toks []token, i, open int) (int, bool, err
 	if !ok {
 		return i, false, nil
 	}
-	close := matchClose(toks, open, "(", ")")
+	close := matchClose(&tr.steps, toks, open, "(", ")")
 	if close < 0 {
 		return i, false, nil
 	}
 	c := &call{tr: tr, name: toks[i], toks: toks, last: close}
-	for _, arg := range splitArgs(toks[open+1 : close]) {
+	for _, arg := range splitArgs(&tr.steps, toks[open+1:close]) {
 		text, err := tr.render(arg)
 		if err != nil {
 			return i, false, err
@@ -100,15 +101,20 @@ func (tr *translator) call(o *output, toks []token, i, open int) (int, bool, err
 // cast renders CAST(x AS type) and TRY_CAST(x AS type), translating the
 // type.
 func (tr *translator) cast(o *output, toks []token, i, open int) (int, bool, error) {
-	close := matchClose(toks, open, "(", ")")
+	close := matchClose(&tr.steps, toks, open, "(", ")")
 	if close < 0 {
 		return i, false, nil
 	}
 	inner := toks[open+1 : close]
 	as := -1
 	depth := 0
-	for k, t := range inner {
-		switch {
+	for k := 0; k < len(inner); k++ {
+		tr.steps++
+		if c := skipGroup(&tr.steps, inner, k); c > k {
+			k = c
+			continue
+		}
+		switch t := inner[k]; {
 		case t.isOp("(") || t.isOp("["):
 			depth++
 		case t.isOp(")") || t.isOp("]"):
@@ -133,9 +139,20 @@ func (tr *translator) cast(o *output, toks []token, i, open int) (int, bool, err
 }
 
 // matchClose returns the index of the token that closes toks[open], or -1.
-func matchClose(toks []token, open int, left, right string) int {
+func matchClose(steps *int, toks []token, open int, left, right string) int {
+	if t := toks[open]; t.isOp(left) && t.closeAt > 0 {
+		// Tokens are in source order: find the recorded close by offset.
+		rest := toks[open:]
+		k := sort.Search(len(rest), func(k int) bool { return rest[k].start >= t.closeAt-1 })
+		count(steps, 1)
+		if k < len(rest) && rest[k].start == t.closeAt-1 && rest[k].isOp(right) {
+			return open + k
+		}
+		return -1
+	}
 	depth := 0
 	for k := open; k < len(toks); k++ {
+		count(steps, 1)
 		switch {
 		case toks[k].isOp(left):
 			depth++
@@ -149,13 +166,40 @@ func matchClose(toks []token, open int, left, right string) int {
 	return -1
 }
 
+// count adds n to the translator's step counter, if there is one.
+func count(steps *int, n int) {
+	if steps != nil {
+		*steps += n
+	}
+}
+
+// skipGroup returns the index of the bracket that closes the one at
+// toks[k], or k if toks[k] opens nothing matched within toks.
+func skipGroup(steps *int, toks []token, k int) int {
+	t := toks[k]
+	for b, left := range []string{"(", "[", "{"} {
+		if t.isOp(left) && t.closeAt > 0 {
+			if c := matchClose(steps, toks, k, left, []string{")", "]", "}"}[b]); c > 0 {
+				return c
+			}
+		}
+	}
+	return k
+}
+
 // splitArgs cuts toks at the commas outside brackets and trims trivia from
-// each part; no tokens at all is no arguments.
-func splitArgs(toks []token) [][]token {
+// each part; no tokens at all is no arguments. Bracketed groups are
+// skipped whole, so the work is the number of top-level tokens.
+func splitArgs(steps *int, toks []token) [][]token {
 	var out [][]token
 	depth, from := 0, 0
-	for k, t := range toks {
-		switch {
+	for k := 0; k < len(toks); k++ {
+		count(steps, 1)
+		if c := skipGroup(steps, toks, k); c > k {
+			k = c
+			continue
+		}
+		switch t := toks[k]; {
 		case t.isOp("(") || t.isOp("[") || t.isOp("{"):
 			depth++
 		case t.isOp(")") || t.isOp("]") || t.isOp("}"):
@@ -268,7 +312,7 @@ func (c *call) suffix() (filter, over string, err error) {
 	k := nextSig(toks, c.last)
 	if k < len(toks) && toks[k].isKw("FILTER") && isOpAt(toks, nextSig(toks, k), "(") {
 		open := nextSig(toks, k)
-		close := matchClose(toks, open, "(", ")")
+		close := matchClose(&c.tr.steps, toks, open, "(", ")")
 		if w := nextSig(toks, open); close > 0 && w < close && toks[w].isKw("WHERE") {
 			if filter, err = c.tr.render(toks[w+1 : close]); err != nil {
 				return "", "", err
@@ -281,7 +325,7 @@ func (c *call) suffix() (filter, over string, err error) {
 	if k < len(toks) && toks[k].isKw("OVER") {
 		end := nextSig(toks, k)
 		if isOpAt(toks, end, "(") {
-			end = matchClose(toks, end, "(", ")")
+			end = matchClose(&c.tr.steps, toks, end, "(", ")")
 		}
 		if end > 0 && end < len(toks) {
 			if over, err = c.tr.render(toks[k : end+1]); err != nil {

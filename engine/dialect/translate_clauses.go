@@ -20,7 +20,7 @@ func (tr *translator) lateralView(o *output, toks []token, i, view int) (int, bo
 		return i, false, tr.errAt(toks, k, "a generator function such as EXPLODE after LATERAL VIEW")
 	}
 	fn := strings.ToLower(toks[k].val)
-	close := matchClose(toks, open, "(", ")")
+	close := matchClose(&tr.steps, toks, open, "(", ")")
 	if close < 0 {
 		return i, false, tr.errAt(toks, len(toks), `")" after the arguments of `+strings.ToUpper(fn))
 	}
@@ -29,7 +29,7 @@ func (tr *translator) lateralView(o *output, toks []token, i, view int) (int, bo
 	if base != "explode" && base != "posexplode" {
 		return i, false, unsupported("clause", "LATERAL VIEW "+strings.ToUpper(fn))
 	}
-	args := splitArgs(toks[open+1 : close])
+	args := splitArgs(&tr.steps, toks[open+1:close])
 	if len(args) != 1 {
 		return i, false, syntaxErrorAt(tr.src, toks[k].start, strings.ToUpper(fn)+" takes 1 argument, found "+strconv.Itoa(len(args)))
 	}
@@ -179,7 +179,7 @@ func readJSONPath(toks []token, k int) (path string, last int, ok bool) {
 			k++
 			last = k
 		case t.isOp("[") && (!first || toks[k-1].end == t.start):
-			close := matchClose(toks, k, "[", "]")
+			close := matchClose(nil, toks, k, "[", "]")
 			inner := sigTokens(toks[k+1 : max(close, k+1)])
 			if close < 0 || len(inner) != 1 {
 				return "", 0, false
@@ -234,23 +234,35 @@ func jsonGet(castFn, value, path, duck string) string {
 // 0, DuckDB lists from 1. A string key (a map) is kept; any other index
 // gets + 1, so a map with non-string keys must be read with element_at.
 func (tr *translator) subscript(o *output, toks []token, i int) (int, error) {
-	close := matchClose(toks, i, "[", "]")
+	close := matchClose(&tr.steps, toks, i, "[", "]")
 	if close < 0 {
 		o.write("[")
 		return i, nil
 	}
 	inner := toks[i+1 : close]
-	sig := sigTokens(inner)
+	// One pass over the top level of inner (groups skipped whole):
+	// significant tokens (a group counts as two), a comma, a colon.
+	var sig []token
+	keep := false
+	for k := 0; k < len(inner); k++ {
+		tr.steps++
+		if c := skipGroup(&tr.steps, inner, k); c > k {
+			sig = append(sig, inner[k], inner[c])
+			k = c
+			continue
+		}
+		if t := inner[k]; !t.trivia() {
+			sig = append(sig, t)
+			// Empty, a slice a[1:2] or a list ARRAY[1, 2]: not Spark, keep it.
+			keep = keep || t.isOp(":") || t.isOp(",")
+		}
+	}
+	keep = keep || len(sig) == 0
 	text, err := tr.render(inner)
 	if err != nil {
 		return i, err
 	}
 	text = strings.TrimSpace(text)
-	// Empty, a slice a[1:2] or a list ARRAY[1, 2]: not Spark, keep it.
-	keep := len(sig) == 0 || len(splitArgs(inner)) > 1
-	for _, t := range sig {
-		keep = keep || t.isOp(":")
-	}
 	switch {
 	case keep || len(sig) == 1 && sig[0].kind == tokString:
 	case len(sig) == 1 && sig[0].kind == tokNumber && sig[0].suffix == "" && isDigits(sig[0].val) && len(sig[0].val) < 18:

@@ -34,6 +34,9 @@ func TestTranslate(t *testing.T) {
 		{"not ilike", `SELECT * FROM t WHERE a NOT ILIKE "\%%"`, `SELECT * FROM t WHERE a NOT ILIKE '\%%' ESCAPE '\'`},
 		{"like with own escape", `SELECT * FROM t WHERE a LIKE 'x#_y' ESCAPE '#'`, `SELECT * FROM t WHERE a LIKE 'x#_y' ESCAPE '#'`},
 		{"like without backslash", `SELECT * FROM t WHERE a LIKE 'x%'`, `SELECT * FROM t WHERE a LIKE 'x%'`},
+		{"string after a word gets a space", `SELECT DATE'2024-01-01', 1 AS a"c"`, `SELECT DATE '2024-01-01', 1 AS a 'c'`},
+		{"carriage return ends a line comment", "SELECT 1 -- x\r, 2", "SELECT 1  \r, 2"},
+		{"non-ASCII space becomes a space", "SELECT\u00a01", "SELECT 1"},
 		{"colon in string", `SELECT '12:30', ':a', "b::c"`, `SELECT '12:30', ':a', 'b::c'`},
 
 		// Three-part names.

@@ -72,7 +72,7 @@ func sparkType(src string, toks []token, i, depth int) (text string, last int, o
 		return structType(src, toks, n, depth)
 	case word == "DECIMAL" || word == "DEC" || word == "NUMERIC":
 		if isOpAt(toks, n, "(") {
-			if c := matchClose(toks, n, "(", ")"); c > 0 {
+			if c := matchClose(nil, toks, n, "(", ")"); c > 0 {
 				return arraySuffix(toks, "DECIMAL"+src[toks[n].start:toks[c].end], c)
 			}
 			return "", i, false
@@ -82,7 +82,7 @@ func sparkType(src string, toks []token, i, depth int) (text string, last int, o
 	case word == "VARCHAR" || word == "CHAR":
 		last := i
 		if isOpAt(toks, n, "(") {
-			if last = matchClose(toks, n, "(", ")"); last < 0 {
+			if last = matchClose(nil, toks, n, "(", ")"); last < 0 {
 				return "", i, false
 			}
 		}

@@ -1,0 +1,32 @@
+package dialect
+
+import "strings"
+
+// references lists, from the significant tokens of a query, the names it
+// calls as functions (a name, plain or quoted, followed by "(") and the
+// names it uses as qualifiers (followed by "."), as written. The engine
+// refuses the ones that reach outside zbemu or into its hidden metadata;
+// the lexer agrees with DuckDB on what is a string and what is code, so
+// what is listed here is all the code DuckDB will see.
+//
+// paths lists what DuckDB would read as a file path: a string right after
+// FROM or JOIN (DuckDB's replacement scans read 'x.csv' and attach
+// 'x.duckdb' there) and quoted names with a slash.
+func references(toks []token) (calls, qualifiers, paths []string) {
+	for i, t := range toks {
+		if t.kind == tokString && i > 0 && (toks[i-1].isKw("FROM") || toks[i-1].isKw("JOIN")) ||
+			t.kind == tokQuotedIdent && strings.ContainsAny(t.val, `/\`) {
+			paths = append(paths, t.val)
+		}
+		if t.kind != tokIdent && t.kind != tokQuotedIdent || i+1 >= len(toks) {
+			continue
+		}
+		switch {
+		case toks[i+1].isOp("("):
+			calls = append(calls, t.val)
+		case toks[i+1].isOp("."):
+			qualifiers = append(qualifiers, t.val)
+		}
+	}
+	return calls, qualifiers, paths
+}
