@@ -124,7 +124,7 @@ func (e *Engine) loadCatalogs(ctx context.Context) error {
 			}
 		}
 	}
-	first, err := e.ws.setting(ctx, "initialised", func() []byte { return []byte("no") })
+	first, err := e.ids.Setting(ctx, "initialised", func() []byte { return []byte("no") })
 	if err != nil {
 		return err
 	}
@@ -136,7 +136,7 @@ func (e *Engine) loadCatalogs(ctx context.Context) error {
 		if _, err := e.CreateSchema(ctx, SchemaInfo{CatalogName: "main", Name: "default", Comment: "Default schema", Owner: owner}, true); err != nil {
 			return err
 		}
-		if _, err := e.ws.db.ExecContext(ctx, "UPDATE settings SET value = 'yes' WHERE key = 'initialised'"); err != nil {
+		if err := e.ids.SetSetting(ctx, "initialised", []byte("yes")); err != nil {
 			return err
 		}
 	}
@@ -266,7 +266,8 @@ func (e *Engine) DropCatalog(ctx context.Context, name string, ifExists, cascade
 		}
 	}
 	delete(e.catalogs, strings.ToLower(name))
-	return nil
+	// A catalog created later under the same name starts without grants.
+	return e.ids.DropGrants(ctx, c.info.Name)
 }
 
 // ListCatalogs returns the catalogs sorted by name.
@@ -392,7 +393,7 @@ func (e *Engine) DropSchema(ctx context.Context, catalog, schema string, ifExist
 		delete(c.tables, k)
 	}
 	delete(c.schemas, strings.ToLower(s.Name))
-	return nil
+	return e.ids.DropGrants(ctx, s.FullName)
 }
 
 // ListSchemas returns the schemas of a catalog sorted by name.

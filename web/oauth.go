@@ -62,17 +62,12 @@ func (s *Server) createPAT(w http.ResponseWriter, r *http.Request, id *engine.Id
 			return err
 		}
 	}
-	lifetime := time.Duration(req.LifetimeSeconds) * time.Second
-	tok, err := s.e.CreatePAT(r.Context(), id.ClientID, req.Comment, lifetime)
+	tok, exp, err := s.e.CreatePAT(r.Context(), id.ClientID, req.Comment, req.LifetimeSeconds)
 	if err != nil {
 		return err
 	}
-	info := map[string]any{"token_id": tok[len(tok)-8:], "creation_time": time.Now().UnixMilli(), "comment": req.Comment}
-	if lifetime > 0 {
-		info["expiry_time"] = time.Now().Add(lifetime).UnixMilli()
-	} else {
-		info["expiry_time"] = -1
-	}
+	info := map[string]any{"token_id": tok[len(tok)-8:], "creation_time": time.Now().UnixMilli(), "comment": req.Comment,
+		"expiry_time": exp.UnixMilli()}
 	writeJSON(w, http.StatusOK, map[string]any{"token_value": tok, "token_info": info})
 	return nil
 }
