@@ -145,7 +145,7 @@ func (a *Access) Require(o Object, privileges ...string) error {
 	if a.id.Admin {
 		return nil
 	}
-	if !a.inScope(o) || (len(o.Path) < 3 && slices.ContainsFunc(privileges, func(p string) bool { return !strings.HasPrefix(p, "USE ") })) {
+	if !a.inScope(o) || (a.id.Tables != nil && len(o.Path) < 3 && slices.ContainsFunc(privileges, func(p string) bool { return !strings.HasPrefix(p, "USE ") })) {
 		return a.scopeError(o, strings.Join(privileges, ", "))
 	}
 	if err := a.requireUse(o); err != nil {
@@ -188,7 +188,9 @@ func (a *Access) RequireManage(o Object) error {
 
 // Visible reports whether o shows up for the identity in lists (SHOW,
 // the Unity Catalog list calls): it owns o or a container of o, or holds a
-// privilege on o, above it or on something inside it.
+// privilege on o, on something inside it, or above it that applies to o
+// (USE CATALOG and USE SCHEMA open containers and show nothing by
+// themselves).
 func (a *Access) Visible(o Object) bool {
 	if a.id.Admin {
 		return true
@@ -205,8 +207,15 @@ func (a *Access) Visible(o Object) bool {
 			continue
 		}
 		g := k[strings.IndexByte(k, ' ')+1:]
-		if g == name || strings.HasPrefix(name, g+".") || strings.HasPrefix(g, name+".") {
+		if g == name || strings.HasPrefix(g, name+".") {
 			return true
+		}
+		if strings.HasPrefix(name, g+".") {
+			for p := range privs {
+				if p != "USE CATALOG" && (p != "USE SCHEMA" || len(o.Path) == 2) {
+					return true
+				}
+			}
 		}
 	}
 	return false
