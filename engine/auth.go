@@ -76,6 +76,15 @@ func (e *Engine) IssueToken(ctx context.Context, clientID, secret, authorization
 			if d.Type != "unity_catalog_privileges" {
 				return Token{}, fmt.Errorf("%w: authorization_details type %q is not supported (want unity_catalog_privileges)", ErrInvalidArgument, d.Type)
 			}
+			if a.Admin() {
+				// An admin's token is issued before the table exists; the
+				// stream then fails with TABLE_DOES_NOT_EXIST, as the SDK
+				// expects of a missing table.
+				if strings.EqualFold(d.ObjectType, identity.TypeTable) {
+					tables = append(tables, strings.ToLower(d.ObjectFullPath))
+				}
+				continue
+			}
 			o, err := e.object(d.ObjectType, d.ObjectFullPath)
 			if err != nil {
 				return Token{}, err

@@ -118,8 +118,8 @@ func (a *Access) inScope(o Object) bool {
 }
 
 func (a *Access) scopeError(o Object, what string) error {
-	return fmt.Errorf("%w: the access token was issued for %s, not for %s on %s %s; request a token with authorization_details for it, or a workspace-level token",
-		ErrPermissionDenied, strings.Join(a.id.Tables, ", "), what, o.Type(), o.Name())
+	return fmt.Errorf("%w: the access token was issued for %s, not for %s %s (%s); request a token with authorization_details for it, or a workspace-level token",
+		ErrPermissionDenied, strings.Join(a.id.Tables, ", "), strings.ToLower(o.Type()), o.Name(), what)
 }
 
 func (a *Access) denied(o Object, priv string) error {
