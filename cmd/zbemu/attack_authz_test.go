@@ -271,6 +271,20 @@ func TestAttackAuthorizationVisibility(t *testing.T) {
 		t.Errorf("stats: %d %s", code, body)
 	}
 
+	// System tables open by grant, as in Databricks.
+	if _, code, msg := sqlAs("SELECT count(*) FROM system.zbemu.rejected_records")(s, tok); code != "PERMISSION_DENIED" || !strings.Contains(msg, "GRANT USE CATALOG ON CATALOG system TO `"+pid+"`") {
+		t.Errorf("system table without grants: %s %s", code, msg)
+	}
+	s.sql(fmt.Sprintf("GRANT USE CATALOG ON CATALOG system TO `%s`", pid))
+	s.sql(fmt.Sprintf("GRANT USE SCHEMA ON SCHEMA system.zbemu TO `%s`", pid))
+	s.sql(fmt.Sprintf("GRANT SELECT ON TABLE system.zbemu.rejected_records TO `%s`", pid))
+	if _, code, msg := sqlAs("SELECT count(*) FROM system.zbemu.rejected_records")(s, tok); code != "" {
+		t.Errorf("system table with grants: %s %s", code, msg)
+	}
+	if _, code, msg := sqlAs("SELECT count(*) FROM system.lakeflow.zerobus_stream")(s, tok); code != "PERMISSION_DENIED" || !strings.Contains(msg, "lacks USE SCHEMA on SCHEMA system.lakeflow") {
+		t.Errorf("system table of another schema: %s %s", code, msg)
+	}
+
 	// A statement of the admin is not readable, pageable or cancelable by
 	// another principal.
 	code, body = s.call("POST", "/api/2.0/sql/statements", devToken, map[string]any{"statement": "SELECT * FROM main.default.u", "wait_timeout": "30s"})

@@ -25,11 +25,12 @@ type Token struct {
 // access tokens are valid for one hour).
 const TokenLifetime = time.Hour
 
-// MaxPATLifetime caps personal access tokens. Databricks limits new PATs to
-// 730 days (https://docs.databricks.com/aws/en/admin/access-control/tokens.html,
-// "maximum lifetime"); a token that never expires cannot be created. It is
-// also the lifetime of a token created without one, as in a workspace whose
-// admin set a maximum lifetime.
+// MaxPATLifetime caps personal access tokens. Since December 2024
+// Databricks limits new PATs to 730 days and no longer creates tokens that
+// never expire (https://community.databricks.com/t5/data-engineering/personal-access-token-retention-period-change/td-p/107534;
+// admins may set a lower maximum, https://docs.databricks.com/en/admin/access-control/tokens.html).
+// It is also the lifetime of a token created without one, as in a
+// workspace whose admin set a maximum lifetime.
 const MaxPATLifetime = 730 * 24 * time.Hour
 
 type tokenClaims struct {
