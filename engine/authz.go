@@ -165,8 +165,11 @@ func (e *Engine) authorizeStatement(z *Authorizer, req *StatementRequest, st dia
 //
 // The tables are every dotted name of the statement that resolves to a
 // table (dialect.Names), read from the statement as typed: a superset, so a
-// name used only as a column or alias that happens to name a table needs
-// SELECT on it too. A target is the name after INTO, UPDATE or DELETE FROM
+// name used only as a column that happens to name a table needs SELECT on
+// it too. Two kinds of names are left out because they cannot reach a
+// table: a name right after AS (it defines an alias), and a name of four or
+// more parts (a column of a table, which DuckDB only resolves when that
+// table is itself named in FROM, where it is checked). A target is the name after INTO, UPDATE or DELETE FROM
 // wherever it appears (also after WITH ...), not only at the start.
 // DuckDB's own duckdb.GetTableNames was tried and is not safe to rely on:
 // in duckdb-go v2.10506.0 it returns no names, and no error, for a JOIN ...
@@ -193,6 +196,9 @@ func (e *Engine) authorizeQuery(z *Authorizer, req *StatementRequest, text strin
 		if slices.Contains(n, "__zbemu") {
 			return fmt.Errorf("%w: schema __zbemu holds zbemu's own metadata; no principal may read or write it with SQL", ErrPermissionDenied)
 		}
+		if word(i-1) == "as" {
+			continue
+		}
 		privs := []string{"SELECT"}
 		switch prev := word(i - 1); {
 		case prev == "into", prev == "table" && (word(i-2) == "into" || word(i-2) == "overwrite"):
@@ -213,21 +219,22 @@ func (e *Engine) authorizeQuery(z *Authorizer, req *StatementRequest, text strin
 	return nil
 }
 
-// tableCandidates lists the tables a dotted name can denote, the way DuckDB
-// resolves it on a connection whose current schema is req's: t is
-// catalog.schema.t; s.t is catalog.s.t or the table t of catalog s's schema
-// main; c.s.t itself; longer names are a table followed by columns. DuckDB
-// database names (main_db) are mapped back to catalog names.
+// tableCandidates lists the tables a dotted name can denote as a table
+// reference, the way DuckDB resolves it on a connection whose current
+// schema is req's: t is catalog.schema.t; s.t is catalog.s.t or the table t
+// of catalog s's schema main; c.s.t itself. DuckDB database names (main_db)
+// are mapped back to catalog names.
 func tableCandidates(req *StatementRequest, n []string) []string {
 	cur, sch := strings.ToLower(req.Catalog), strings.ToLower(req.Schema)
-	out := []string{cur + "." + sch + "." + n[0]}
-	if len(n) >= 2 {
-		out = append(out, cur+"."+n[0]+"."+n[1], ucCatalog(n[0])+".main."+n[1])
+	switch len(n) {
+	case 1:
+		return []string{cur + "." + sch + "." + n[0]}
+	case 2:
+		return []string{cur + "." + n[0] + "." + n[1], ucCatalog(n[0]) + ".main." + n[1]}
+	case 3:
+		return []string{ucCatalog(n[0]) + "." + n[1] + "." + n[2]}
 	}
-	if len(n) >= 3 {
-		out = append(out, ucCatalog(n[0])+"."+n[1]+"."+n[2])
-	}
-	return out
+	return nil
 }
 
 // ucCatalog maps a DuckDB database name back to its catalog (main_db is

@@ -146,6 +146,7 @@ func TestAttackAuthorizationMatrix(t *testing.T) {
 		{"SQL CTE", sqlAs("WITH c AS (SELECT * FROM main.default.u) SELECT * FROM c"), [4]string{useCat, selU, scope, ""}},
 		{"SQL UNION", sqlAs("SELECT device_id FROM main.default.t UNION ALL SELECT device_id FROM main.default.u"), [4]string{useCat, selU, scope, ""}},
 		{"SQL scalar subquery", sqlAs("SELECT (SELECT max(temp) FROM `main`.`default`.`u`)"), [4]string{useCat, selU, scope, ""}},
+		{"SQL alias named like an unreadable table", sqlAs("SELECT u.device_id FROM main.default.t AS u"), [4]string{useCat, "", "", ""}},
 		{"SQL DESCRIBE u", sqlAs("DESCRIBE TABLE main.default.u"), [4]string{useCat, selU, scope, ""}},
 		{"SQL DESCRIBE HISTORY u", sqlAs("DESCRIBE HISTORY main.default.u"), [4]string{useCat, selU, scope, ""}},
 		{"SQL system table", sqlAs("SELECT * FROM system.zbemu.rejected_records"), [4]string{"lacks USE CATALOG on CATALOG system", "lacks USE CATALOG on CATALOG system", scope, ""}},
