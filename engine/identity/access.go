@@ -81,9 +81,6 @@ func NewAccess(id *Identity, grants []Grant) *Access {
 	return a
 }
 
-// Identity is who the Access is for.
-func (a *Access) Identity() *Identity { return a.id }
-
 // Admin reports whether the identity may do everything.
 func (a *Access) Admin() bool { return a.id.Admin }
 

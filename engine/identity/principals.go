@@ -60,31 +60,13 @@ func (s *Store) CreatePrincipal(ctx context.Context, name string) (Principal, st
 		return Principal{}, "", fmt.Errorf("%w: a principal needs a name", ErrInvalidArgument)
 	}
 	p := Principal{ClientID: uuid.NewString(), Name: name, CreatedAt: nowMillis()}
-	secret := "dose" + hex.EncodeToString(RandomBytes(20))
+	secret := "dose" + hex.EncodeToString(randomBytes(20))
 	_, err := s.db.ExecContext(ctx, "INSERT INTO principals(client_id, name, secret_hash, admin, created_at) VALUES (?, ?, ?, 0, ?)",
 		p.ClientID, p.Name, hashSecret(secret), p.CreatedAt)
 	if err != nil {
 		return Principal{}, "", fmt.Errorf("create principal: %w", err)
 	}
 	return p, secret, nil
-}
-
-// ListPrincipals returns all service principals.
-func (s *Store) ListPrincipals(ctx context.Context) ([]Principal, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT client_id, name, admin, created_at FROM principals ORDER BY created_at")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Principal
-	for rows.Next() {
-		var p Principal
-		if err := rows.Scan(&p.ClientID, &p.Name, &p.Admin, &p.CreatedAt); err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
 }
 
 // LookupPrincipal finds a principal by client id or by display name (GRANT

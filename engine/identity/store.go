@@ -142,8 +142,8 @@ func (s *Store) Descriptor(ctx context.Context, id string) ([]byte, error) {
 	return b, nil
 }
 
-// RandomBytes returns n bytes from crypto/rand.
-func RandomBytes(n int) []byte {
+// randomBytes returns n bytes from crypto/rand.
+func randomBytes(n int) []byte {
 	b := make([]byte, n)
 	if _, err := rand.Read(b); err != nil {
 		panic(err) // crypto/rand never fails on Linux

@@ -40,7 +40,7 @@ type tokenClaims struct {
 }
 
 func (s *Store) signingKey(ctx context.Context) ([]byte, error) {
-	return s.Setting(ctx, "token-signing-key", func() []byte { return RandomBytes(32) })
+	return s.Setting(ctx, "token-signing-key", func() []byte { return randomBytes(32) })
 }
 
 // SignToken issues an OAuth access token for id, scoped to tables when
@@ -85,7 +85,7 @@ func (s *Store) CreatePAT(ctx context.Context, clientID, comment string, lifetim
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	tok := "dapi" + hex.EncodeToString(RandomBytes(16))
+	tok := "dapi" + hex.EncodeToString(randomBytes(16))
 	exp := time.Now().Add(lifetime)
 	_, err = s.db.ExecContext(ctx, "INSERT INTO pats(token_hash, client_id, comment, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
 		hashSecret(tok), p.ClientID, comment, nowMillis(), exp.UnixMilli())
