@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -51,8 +52,14 @@ func writeOAuthError(w http.ResponseWriter, status int, code, desc string) {
 	writeJSON(w, status, map[string]string{"error": code, "error_description": desc})
 }
 
-// createPAT implements POST /api/2.0/token/create.
+// createPAT implements POST /api/2.0/token/create. A token scoped by
+// authorization_details may not mint one: the PAT would carry all of the
+// principal's grants and escape the scope.
 func (s *Server) createPAT(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
+	if id.Tables != nil {
+		return fmt.Errorf("%w: the access token was issued for %s by authorization_details and cannot create personal access tokens; use a workspace-level token",
+			engine.ErrPermissionDenied, strings.Join(id.Tables, ", "))
+	}
 	var req struct {
 		Comment         string `json:"comment"`
 		LifetimeSeconds int64  `json:"lifetime_seconds"`

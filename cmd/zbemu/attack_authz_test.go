@@ -183,6 +183,8 @@ func TestAttackAuthorizationMatrix(t *testing.T) {
 			"columns": []map[string]string{{"name": "a", "type_text": "INT"}}}), [4]string{useCat, "lacks CREATE TABLE on SCHEMA main.default", scope, ""}},
 		{"UC delete table", restAs("DELETE", "/api/2.1/unity-catalog/tables/main.default.uc_drop_me", nil), [4]string{useCat, manage, scope, ""}},
 		{"UC delete catalog with force", restAs("DELETE", "/api/2.1/unity-catalog/catalogs/victim?force=true", nil), [4]string{"may not change CATALOG victim", "may not change CATALOG victim", scope, ""}},
+		// A scoped token cannot mint a PAT that escapes its scope.
+		{"create a PAT", restAs("POST", "/api/2.0/token/create", map[string]any{"lifetime_seconds": 3600}), [4]string{"", "", "cannot create personal access tokens", ""}},
 		// Ingest.
 		{"REST ingest t", restAs("POST", insertPath("main.default.t"), ev), [4]string{useCat, "", "", ""}},
 		{"REST ingest u", restAs("POST", insertPath("main.default.u"), ev), [4]string{useCat, selU, scope, ""}},
