@@ -96,10 +96,6 @@ func (e *Engine) IssueToken(ctx context.Context, clientID, secret, authorization
 				tables = append(tables, o.Name())
 			}
 		}
-		if tables == nil {
-			// Details that name no table still scope the token: to nothing.
-			tables = []string{}
-		}
 	}
 	return e.ids.SignToken(ctx, id, tables)
 }
