@@ -146,7 +146,7 @@ func (e *Engine) loadCatalogs(ctx context.Context) error {
 	if err := e.refreshQuarantineView(ctx); err != nil {
 		return err
 	}
-	first, err := e.ws.setting(ctx, "initialised", func() []byte { return []byte("no") })
+	first, err := e.ids.Setting(ctx, "initialised", func() []byte { return []byte("no") })
 	if err != nil {
 		return err
 	}
@@ -158,7 +158,7 @@ func (e *Engine) loadCatalogs(ctx context.Context) error {
 		if _, err := e.CreateSchema(ctx, SchemaInfo{CatalogName: "main", Name: "default", Comment: "Default schema", Owner: owner}, true); err != nil {
 			return err
 		}
-		if _, err := e.ws.db.ExecContext(ctx, "UPDATE settings SET value = 'yes' WHERE key = 'initialised'"); err != nil {
+		if err := e.ids.SetSetting(ctx, "initialised", []byte("yes")); err != nil {
 			return err
 		}
 	}
@@ -291,7 +291,11 @@ func (e *Engine) DropCatalog(ctx context.Context, name string, ifExists, cascade
 		}
 	}
 	delete(e.catalogs, strings.ToLower(name))
-	return e.refreshQuarantineView(ctx)
+	if err := e.refreshQuarantineView(ctx); err != nil {
+		return err
+	}
+	// A catalog created later under the same name starts without grants.
+	return e.ids.DropGrants(ctx, c.info.Name)
 }
 
 // ListCatalogs returns the catalogs sorted by name.
@@ -417,7 +421,7 @@ func (e *Engine) DropSchema(ctx context.Context, catalog, schema string, ifExist
 		delete(c.tables, k)
 	}
 	delete(c.schemas, strings.ToLower(s.Name))
-	return nil
+	return e.ids.DropGrants(ctx, s.FullName)
 }
 
 // ListSchemas returns the schemas of a catalog sorted by name.

@@ -9,7 +9,9 @@
 // What DuckDB does not hold (Databricks type text, comments, properties,
 // table ids, versions, history) lives in the hidden schema __zbemu of the
 // same file and is changed in the same transaction as the DDL. Workspace
-// state (principals, tokens, grants, protobuf descriptors) is in SQLite.
+// state (principals, tokens, grants, protobuf descriptors) is in SQLite,
+// owned by package engine/identity; every statement and API call is
+// authorized there with Unity Catalog's privilege model (authz.go).
 //
 // Ingest: a request is validated by a decoder compiled once per table
 // version, appended to the ingest log and acknowledged once the log is

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/zbemu/zbemu/engine/identity"
 )
 
 // Options configures an Engine. The zero value of each field means its
@@ -94,8 +96,8 @@ type Engine struct {
 	opts Options
 	log  *slog.Logger
 
-	db *sql.DB // DuckDB: in-memory primary database, one attached database per catalog
-	ws *workspace
+	db  *sql.DB         // DuckDB: in-memory primary database, one attached database per catalog
+	ids *identity.Store // workspace.db: principals, tokens, grants, settings, descriptors
 
 	// mu guards the catalog metadata cache below. DDL holds it for writing
 	// while it changes DuckDB and the cache together.
@@ -184,14 +186,12 @@ func (e *Engine) openStores(ctx context.Context) error {
 		return fmt.Errorf("open duckdb: %w", err)
 	}
 	e.db = sql.OpenDB(connector)
-	ws, err := openWorkspace(ctx, e.opts)
+	ids, err := identity.Open(ctx, identity.Options{Path: e.workspacePath(), DevClientID: e.opts.DevClientID,
+		DevClientSecret: e.opts.DevClientSecret, DevToken: e.opts.DevToken})
 	if err != nil {
 		return err
 	}
-	e.ws = ws
-	if err := e.ensureDevPrincipal(ctx); err != nil {
-		return fmt.Errorf("default principal: %w", err)
-	}
+	e.ids = ids
 	if err := e.openSystemTables(ctx); err != nil {
 		return err
 	}
@@ -251,8 +251,8 @@ func (e *Engine) closeStores() {
 		e.mu.Unlock()
 		e.db.Close()
 	}
-	if e.ws != nil {
-		e.ws.close()
+	if e.ids != nil {
+		e.ids.Close()
 	}
 }
 
@@ -312,4 +312,12 @@ func (e *Engine) checkOpen() error {
 		return ErrClosed
 	}
 	return nil
+}
+
+// workspacePath is the file of the workspace store; empty keeps it in memory.
+func (e *Engine) workspacePath() string {
+	if e.opts.Memory {
+		return ""
+	}
+	return filepath.Join(e.opts.DataDir, "workspace.db")
 }

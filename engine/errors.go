@@ -3,6 +3,8 @@ package engine
 import (
 	"errors"
 	"fmt"
+
+	"github.com/zbemu/zbemu/engine/identity"
 )
 
 // The engine's error catalogue. Every error the engine returns wraps one of
@@ -23,7 +25,7 @@ var (
 	ErrReservedName  = errors.New("reserved name")
 
 	// Input that can never succeed as sent.
-	ErrInvalidArgument = errors.New("invalid argument")
+	ErrInvalidArgument = identity.ErrInvalidArgument
 	ErrUnsupported     = errors.New("not supported")
 	ErrTooLarge        = errors.New("request too large")
 
@@ -33,9 +35,10 @@ var (
 	ErrStreamClosed  = errors.New("stream closed")
 
 	// Identity and access.
-	ErrUnauthenticated  = errors.New("unauthenticated")
-	ErrInvalidClient    = errors.New("invalid client credentials")
-	ErrPermissionDenied = errors.New("permission denied")
+	// Package identity returns these; they are the same values.
+	ErrUnauthenticated  = identity.ErrUnauthenticated
+	ErrInvalidClient    = identity.ErrInvalidClient
+	ErrPermissionDenied = identity.ErrPermissionDenied
 
 	// Lifecycle.
 	ErrClosed = errors.New("engine closed")

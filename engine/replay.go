@@ -128,7 +128,7 @@ func (e *Engine) replayRows(ctx context.Context, tv *tableVersion, p decodedPayl
 		key := p.descID + "/" + strings.ToLower(tv.meta.TableID)
 		proto = decs[key]
 		if proto == nil {
-			desc, err := e.ws.descriptor(ctx, p.descID)
+			desc, err := e.ids.Descriptor(ctx, p.descID)
 			if err != nil {
 				return nil, err
 			}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/zbemu/zbemu/engine/dialect"
+	"github.com/zbemu/zbemu/engine/identity"
 )
 
 // StatementRequest is one SQL statement to run, as the Statement Execution
@@ -141,6 +142,13 @@ func columnSpecs(defs []dialect.ColumnDef) []ColumnSpec {
 func (e *Engine) execOne(ctx context.Context, req *StatementRequest, st dialect.Statement, text string) (*Result, error) {
 	empty := &Result{}
 	owner := req.Identity.ClientID
+	z, err := e.Authorizer(ctx, req.Identity)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.authorizeStatement(z, req, st, text); err != nil {
+		return nil, err
+	}
 	switch s := st.(type) {
 	case *dialect.CreateCatalog:
 		_, err := e.CreateCatalog(ctx, CatalogInfo{Name: s.Name, Comment: s.Comment, Owner: owner}, s.IfNotExists)
@@ -180,7 +188,7 @@ func (e *Engine) execOne(ctx context.Context, req *StatementRequest, st dialect.
 		}
 		sort.Strings(names)
 		for _, n := range names {
-			if likeMatch(s.Like, n) {
+			if likeMatch(s.Like, n) && z.Visible(identity.TypeCatalog, n) {
 				res.Rows = append(res.Rows, []*string{strp(n)})
 			}
 		}
@@ -193,7 +201,7 @@ func (e *Engine) execOne(ctx context.Context, req *StatementRequest, st dialect.
 		res := &Result{Columns: stringCols("databaseName")}
 		if strings.EqualFold(cat, "system") && e.opts.SystemTables != nil {
 			for _, n := range e.systemSchemas() {
-				if likeMatch(s.Like, n) {
+				if likeMatch(s.Like, n) && z.Visible(identity.TypeSchema, systemCatalog+"."+n) {
 					res.Rows = append(res.Rows, []*string{strp(n)})
 				}
 			}
@@ -204,7 +212,7 @@ func (e *Engine) execOne(ctx context.Context, req *StatementRequest, st dialect.
 			return nil, err
 		}
 		for _, sc := range list {
-			if likeMatch(s.Like, sc.Name) {
+			if likeMatch(s.Like, sc.Name) && z.Visible(identity.TypeSchema, sc.CatalogName+"."+sc.Name) {
 				res.Rows = append(res.Rows, []*string{strp(sc.Name)})
 			}
 		}
@@ -214,7 +222,7 @@ func (e *Engine) execOne(ctx context.Context, req *StatementRequest, st dialect.
 		res := &Result{Columns: append(stringCols("database", "tableName"), ResultColumn{Name: "isTemporary", TypeName: "BOOLEAN", TypeText: "BOOLEAN"})}
 		if strings.EqualFold(c, "system") && e.opts.SystemTables != nil {
 			for _, d := range SystemTableDefs() {
-				if strings.EqualFold(d.Schema, n) && likeMatch(s.Like, d.Name) {
+				if strings.EqualFold(d.Schema, n) && likeMatch(s.Like, d.Name) && z.Visible(identity.TypeTable, systemCatalog+"."+d.Key()) {
 					res.Rows = append(res.Rows, []*string{strp(d.Schema), strp(d.Name), strp("false")})
 				}
 			}
@@ -225,13 +233,13 @@ func (e *Engine) execOne(ctx context.Context, req *StatementRequest, st dialect.
 			return nil, err
 		}
 		for _, t := range list {
-			if likeMatch(s.Like, t.Name) {
+			if likeMatch(s.Like, t.Name) && z.Visible(identity.TypeTable, t.FullName) {
 				res.Rows = append(res.Rows, []*string{strp(t.SchemaName), strp(t.Name), strp("false")})
 			}
 		}
 		return res, nil
 	case *dialect.ShowGrants:
-		return e.showGrants(ctx, req, s)
+		return e.showGrants(ctx, z, req, s)
 	case *dialect.DescribeTable:
 		return e.describe(ctx, qualify(req, s.Name), s.Extended)
 	case *dialect.DescribeHistory:
@@ -275,9 +283,9 @@ func (e *Engine) execOne(ctx context.Context, req *StatementRequest, st dialect.
 		_, err := e.SetColumnTags(ctx, qualify(req, s.Name), s.Column, s.Tags, s.Unset, text)
 		return empty, err
 	case *dialect.Grant:
-		return empty, e.grantStmt(ctx, req, s.On, s.Principal, s.Privileges, true)
+		return empty, e.changeGrants(ctx, req, s.On, s.Principal, s.Privileges, true)
 	case *dialect.Revoke:
-		return empty, e.grantStmt(ctx, req, s.On, s.Principal, s.Privileges, false)
+		return empty, e.changeGrants(ctx, req, s.On, s.Principal, s.Privileges, false)
 	case *dialect.Query:
 		return e.query(ctx, req, s)
 	}
@@ -296,35 +304,6 @@ func (e *Engine) securableName(req *StatementRequest, sec dialect.Securable) str
 		return c + "." + n
 	}
 	return qualify(req, sec.Name)
-}
-
-func (e *Engine) grantStmt(ctx context.Context, req *StatementRequest, sec dialect.Securable, principal string, privs []string, grant bool) error {
-	if !req.Identity.Admin {
-		return fmt.Errorf("%w: only an admin principal may change grants", ErrPermissionDenied)
-	}
-	return e.changeGrants(ctx, principal, sec.Type, e.securableName(req, sec), privs, grant)
-}
-
-func (e *Engine) showGrants(ctx context.Context, req *StatementRequest, s *dialect.ShowGrants) (*Result, error) {
-	var typ, name string
-	if s.Securable != nil {
-		typ, name = s.Securable.Type, e.securableName(req, *s.Securable)
-	}
-	principal := s.Principal
-	if principal != "" {
-		if id, _, _, err := e.lookupPrincipal(ctx, principal); err == nil {
-			principal = id
-		}
-	}
-	gs, err := e.Grants(ctx, principal, typ, name)
-	if err != nil {
-		return nil, err
-	}
-	res := &Result{Columns: stringCols("Principal", "ActionType", "ObjectType", "ObjectKey")}
-	for _, g := range gs {
-		res.Rows = append(res.Rows, []*string{strp(g.Principal), strp(g.Privilege), strp(g.SecurableType), strp(g.Securable)})
-	}
-	return res, nil
 }
 
 func (e *Engine) describe(ctx context.Context, full string, extended bool) (*Result, error) {

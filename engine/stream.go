@@ -100,7 +100,7 @@ func (e *Engine) OpenStream(ctx context.Context, id *Identity, spec StreamSpec) 
 		s.proto = dec
 		sum := sha256.Sum256(spec.Descriptor)
 		s.descID = hex.EncodeToString(sum[:16])
-		if err := e.ws.putDescriptor(ctx, s.descID, spec.Descriptor); err != nil {
+		if err := e.ids.PutDescriptor(ctx, s.descID, spec.Descriptor); err != nil {
 			return nil, err
 		}
 	default:

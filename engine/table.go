@@ -418,7 +418,7 @@ func (e *Engine) DropTable(ctx context.Context, full string, ifExists bool) erro
 		return fmt.Errorf("drop table %s: %w", full, err)
 	}
 	delete(c.tables, strings.ToLower(v.meta.Schema+"."+v.meta.Name))
-	return nil
+	return e.ids.DropGrants(ctx, v.meta.fullName())
 }
 
 // alterTable applies change to a copy of the table's metadata, runs the

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -51,8 +52,14 @@ func writeOAuthError(w http.ResponseWriter, status int, code, desc string) {
 	writeJSON(w, status, map[string]string{"error": code, "error_description": desc})
 }
 
-// createPAT implements POST /api/2.0/token/create.
+// createPAT implements POST /api/2.0/token/create. A token scoped by
+// authorization_details may not mint one: the PAT would carry all of the
+// principal's grants and escape the scope.
 func (s *Server) createPAT(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
+	if id.Tables != nil {
+		return fmt.Errorf("%w: the access token was issued for %s by authorization_details and cannot create personal access tokens; use a workspace-level token",
+			engine.ErrPermissionDenied, strings.Join(id.Tables, ", "))
+	}
 	var req struct {
 		Comment         string `json:"comment"`
 		LifetimeSeconds int64  `json:"lifetime_seconds"`
@@ -62,17 +69,12 @@ func (s *Server) createPAT(w http.ResponseWriter, r *http.Request, id *engine.Id
 			return err
 		}
 	}
-	lifetime := time.Duration(req.LifetimeSeconds) * time.Second
-	tok, err := s.e.CreatePAT(r.Context(), id.ClientID, req.Comment, lifetime)
+	tok, exp, err := s.e.CreatePAT(r.Context(), id.ClientID, req.Comment, req.LifetimeSeconds)
 	if err != nil {
 		return err
 	}
-	info := map[string]any{"token_id": tok[len(tok)-8:], "creation_time": time.Now().UnixMilli(), "comment": req.Comment}
-	if lifetime > 0 {
-		info["expiry_time"] = time.Now().Add(lifetime).UnixMilli()
-	} else {
-		info["expiry_time"] = -1
-	}
+	info := map[string]any{"token_id": tok[len(tok)-8:], "creation_time": time.Now().UnixMilli(), "comment": req.Comment,
+		"expiry_time": exp.UnixMilli()}
 	writeJSON(w, http.StatusOK, map[string]any{"token_value": tok, "token_info": info})
 	return nil
 }

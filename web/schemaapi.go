@@ -23,9 +23,13 @@ func (s *Server) schemaRoutes(r *mux.Router) {
 }
 
 // tableSchema looks up the table of the request path.
-func (s *Server) tableSchema(r *http.Request) (engine.TableSchema, error) {
+func (s *Server) tableSchema(r *http.Request, id *engine.Identity) (engine.TableSchema, error) {
 	full := tableFromPath(mux.Vars(r)["table"])
 	if _, err := splitFull(full, 3); err != nil {
+		return engine.TableSchema{}, err
+	}
+	// The contract is table metadata: whoever may see the table may read it.
+	if err := s.authorize(r, id, func(z *engine.Authorizer) error { return z.RequireVisible("TABLE", full) }); err != nil {
 		return engine.TableSchema{}, err
 	}
 	return s.e.TableSchema(r.Context(), full)
@@ -40,8 +44,8 @@ func writeDocument(w http.ResponseWriter, contentType string, ts engine.TableSch
 	w.Write(doc)
 }
 
-func (s *Server) jsonSchema(w http.ResponseWriter, r *http.Request, _ *engine.Identity) error {
-	ts, err := s.tableSchema(r)
+func (s *Server) jsonSchema(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
+	ts, err := s.tableSchema(r, id)
 	if err != nil {
 		return err
 	}
@@ -53,8 +57,8 @@ func (s *Server) jsonSchema(w http.ResponseWriter, r *http.Request, _ *engine.Id
 	return nil
 }
 
-func (s *Server) protoFile(w http.ResponseWriter, r *http.Request, _ *engine.Identity) error {
-	ts, err := s.tableSchema(r)
+func (s *Server) protoFile(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
+	ts, err := s.tableSchema(r, id)
 	if err != nil {
 		return err
 	}

@@ -95,6 +95,10 @@ type statementStore struct {
 }
 
 type statement struct {
+	// owner is the client id that submitted the statement: only it may
+	// read, page or cancel it (results hold rows of its grants, not the
+	// reader's).
+	owner  string
 	mu     sync.Mutex
 	resp   StatementResponse
 	cancel context.CancelFunc
@@ -184,7 +188,7 @@ func (s *Server) executeStatement(w http.ResponseWriter, r *http.Request, id *en
 	}
 	// The statement outlives this request when it runs asynchronously.
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
-	st := &statement{cancel: cancel, done: make(chan struct{}),
+	st := &statement{owner: id.ClientID, cancel: cancel, done: make(chan struct{}),
 		resp: StatementResponse{StatementID: uuid.NewString(), Status: statementStatus{State: "RUNNING"}}}
 	s.stmts.add(st)
 	go func() {
@@ -260,17 +264,20 @@ func shapeResult(res *engine.Result, rowLimit int64) (*manifest, *resultData) {
 	return m, &resultData{ChunkIndex: 0, RowOffset: 0, RowCount: len(rows), DataArray: rows}
 }
 
-func (s *Server) lookupStatement(r *http.Request) (*statement, error) {
+func (s *Server) lookupStatement(r *http.Request, caller *engine.Identity) (*statement, error) {
 	id := mux.Vars(r)["id"]
 	st, ok := s.stmts.get(id)
 	if !ok {
 		return nil, &httpError{http.StatusNotFound, "RESOURCE_DOES_NOT_EXIST", fmt.Sprintf("statement %q does not exist (zbemu keeps the last %d statements)", id, keepStatements)}
 	}
+	if st.owner != caller.ClientID {
+		return nil, &httpError{http.StatusForbidden, "PERMISSION_DENIED", fmt.Sprintf("statement %q was submitted by another principal; only its owner may read or cancel it", id)}
+	}
 	return st, nil
 }
 
-func (s *Server) getStatement(w http.ResponseWriter, r *http.Request, _ *engine.Identity) error {
-	st, err := s.lookupStatement(r)
+func (s *Server) getStatement(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
+	st, err := s.lookupStatement(r, id)
 	if err != nil {
 		return err
 	}
@@ -279,8 +286,8 @@ func (s *Server) getStatement(w http.ResponseWriter, r *http.Request, _ *engine.
 	return nil
 }
 
-func (s *Server) getChunk(w http.ResponseWriter, r *http.Request, _ *engine.Identity) error {
-	st, err := s.lookupStatement(r)
+func (s *Server) getChunk(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
+	st, err := s.lookupStatement(r, id)
 	if err != nil {
 		return err
 	}
@@ -301,8 +308,8 @@ func (s *Server) cancel(st *statement) {
 	st.cancel()
 }
 
-func (s *Server) cancelStatement(w http.ResponseWriter, r *http.Request, _ *engine.Identity) error {
-	st, err := s.lookupStatement(r)
+func (s *Server) cancelStatement(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
+	st, err := s.lookupStatement(r, id)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,9 @@ import (
 // Unity Catalog REST 2.1: catalogs, schemas and tables, in Databricks'
 // shapes. Tables are created with SQL (Zerobus needs managed tables, which
 // the real Create Table API cannot make); the REST API reads and deletes them.
+// Every call is authorized as the SQL statement that does the same: lists
+// show what the caller may see, reads need USE on the containers, creating
+// needs CREATE SCHEMA / CREATE TABLE, deleting needs ownership or MANAGE.
 
 const ucBase = "/api/2.1/unity-catalog"
 
@@ -34,12 +37,25 @@ func (s *Server) unityCatalogRoutes(r *mux.Router) {
 
 func pathVar(r *http.Request, name string) string { return tableFromPath(mux.Vars(r)[name]) }
 
-func (s *Server) listCatalogs(w http.ResponseWriter, r *http.Request, _ *engine.Identity) error {
-	writeJSON(w, http.StatusOK, map[string]any{"catalogs": s.e.ListCatalogs(r.Context())})
+func (s *Server) listCatalogs(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
+	z, err := s.e.Authorizer(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	list := []engine.CatalogInfo{}
+	for _, c := range s.e.ListCatalogs(r.Context()) {
+		if z.Visible("CATALOG", c.Name) {
+			list = append(list, c)
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"catalogs": list})
 	return nil
 }
 
-func (s *Server) getCatalog(w http.ResponseWriter, r *http.Request, _ *engine.Identity) error {
+func (s *Server) getCatalog(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
+	if err := s.authorize(r, id, func(z *engine.Authorizer) error { return z.RequireVisible("CATALOG", pathVar(r, "name")) }); err != nil {
+		return err
+	}
 	c, err := s.e.GetCatalog(r.Context(), pathVar(r, "name"))
 	if err != nil {
 		return err
@@ -60,6 +76,9 @@ func (s *Server) createCatalog(w http.ResponseWriter, r *http.Request, id *engin
 	if req.Name == "" {
 		return badRequest("field \"name\" is required")
 	}
+	if err := s.authorize(r, id, (*engine.Authorizer).RequireCreateCatalog); err != nil {
+		return err
+	}
 	c, err := s.e.CreateCatalog(r.Context(), engine.CatalogInfo{Name: req.Name, Comment: req.Comment, Properties: req.Properties, Owner: id.ClientID}, false)
 	if err != nil {
 		return err
@@ -73,7 +92,10 @@ func boolQuery(r *http.Request, name string) bool {
 	return b
 }
 
-func (s *Server) deleteCatalog(w http.ResponseWriter, r *http.Request, _ *engine.Identity) error {
+func (s *Server) deleteCatalog(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
+	if err := s.authorize(r, id, func(z *engine.Authorizer) error { return z.RequireManage("CATALOG", pathVar(r, "name")) }); err != nil {
+		return err
+	}
 	if err := s.e.DropCatalog(r.Context(), pathVar(r, "name"), false, boolQuery(r, "force")); err != nil {
 		return err
 	}
@@ -81,14 +103,27 @@ func (s *Server) deleteCatalog(w http.ResponseWriter, r *http.Request, _ *engine
 	return nil
 }
 
-func (s *Server) listSchemas(w http.ResponseWriter, r *http.Request, _ *engine.Identity) error {
+func (s *Server) listSchemas(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
 	cat := r.URL.Query().Get("catalog_name")
 	if cat == "" {
 		return badRequest("query parameter catalog_name is required")
 	}
-	list, err := s.e.ListSchemas(r.Context(), cat)
+	z, err := s.e.Authorizer(r.Context(), id)
 	if err != nil {
 		return err
+	}
+	if err := z.Require("CATALOG", cat, "USE CATALOG"); err != nil {
+		return err
+	}
+	all, err := s.e.ListSchemas(r.Context(), cat)
+	if err != nil {
+		return err
+	}
+	list := []engine.SchemaInfo{}
+	for _, sc := range all {
+		if z.Visible("SCHEMA", sc.FullName) {
+			list = append(list, sc)
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"schemas": list})
 	return nil
@@ -102,9 +137,12 @@ func splitFull(full string, n int) ([]string, error) {
 	return parts, nil
 }
 
-func (s *Server) getSchema(w http.ResponseWriter, r *http.Request, _ *engine.Identity) error {
+func (s *Server) getSchema(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
 	p, err := splitFull(pathVar(r, "full_name"), 2)
 	if err != nil {
+		return err
+	}
+	if err := s.authorize(r, id, func(z *engine.Authorizer) error { return z.RequireVisible("SCHEMA", p[0]+"."+p[1]) }); err != nil {
 		return err
 	}
 	sc, err := s.e.GetSchema(r.Context(), p[0], p[1])
@@ -128,6 +166,11 @@ func (s *Server) createSchema(w http.ResponseWriter, r *http.Request, id *engine
 	if req.Name == "" || req.CatalogName == "" {
 		return badRequest("fields \"name\" and \"catalog_name\" are required")
 	}
+	if err := s.authorize(r, id, func(z *engine.Authorizer) error {
+		return z.Require("CATALOG", req.CatalogName, "USE CATALOG", "CREATE SCHEMA")
+	}); err != nil {
+		return err
+	}
 	sc, err := s.e.CreateSchema(r.Context(), engine.SchemaInfo{Name: req.Name, CatalogName: req.CatalogName, Comment: req.Comment, Properties: req.Properties, Owner: id.ClientID}, false)
 	if err != nil {
 		return err
@@ -136,9 +179,12 @@ func (s *Server) createSchema(w http.ResponseWriter, r *http.Request, id *engine
 	return nil
 }
 
-func (s *Server) deleteSchema(w http.ResponseWriter, r *http.Request, _ *engine.Identity) error {
+func (s *Server) deleteSchema(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
 	p, err := splitFull(pathVar(r, "full_name"), 2)
 	if err != nil {
+		return err
+	}
+	if err := s.authorize(r, id, func(z *engine.Authorizer) error { return z.RequireManage("SCHEMA", p[0]+"."+p[1]) }); err != nil {
 		return err
 	}
 	if err := s.e.DropSchema(r.Context(), p[0], p[1], false, boolQuery(r, "force")); err != nil {
@@ -148,17 +194,27 @@ func (s *Server) deleteSchema(w http.ResponseWriter, r *http.Request, _ *engine.
 	return nil
 }
 
-func (s *Server) listTables(w http.ResponseWriter, r *http.Request, _ *engine.Identity) error {
+func (s *Server) listTables(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
 	q := r.URL.Query()
 	if q.Get("catalog_name") == "" || q.Get("schema_name") == "" {
 		return badRequest("query parameters catalog_name and schema_name are required")
 	}
-	list, err := s.e.ListTables(r.Context(), q.Get("catalog_name"), q.Get("schema_name"))
+	z, err := s.e.Authorizer(r.Context(), id)
 	if err != nil {
 		return err
 	}
-	if list == nil {
-		list = []engine.TableInfo{}
+	if err := z.Require("SCHEMA", q.Get("catalog_name")+"."+q.Get("schema_name"), "USE SCHEMA"); err != nil {
+		return err
+	}
+	all, err := s.e.ListTables(r.Context(), q.Get("catalog_name"), q.Get("schema_name"))
+	if err != nil {
+		return err
+	}
+	list := []engine.TableInfo{}
+	for _, t := range all {
+		if z.Visible("TABLE", t.FullName) {
+			list = append(list, t)
+		}
 	}
 	if boolQuery(r, "omit_columns") {
 		for i := range list {
@@ -169,9 +225,12 @@ func (s *Server) listTables(w http.ResponseWriter, r *http.Request, _ *engine.Id
 	return nil
 }
 
-func (s *Server) getTable(w http.ResponseWriter, r *http.Request, _ *engine.Identity) error {
+func (s *Server) getTable(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
 	full := pathVar(r, "full_name")
 	if _, err := splitFull(full, 3); err != nil {
+		return err
+	}
+	if err := s.authorize(r, id, func(z *engine.Authorizer) error { return z.RequireVisible("TABLE", full) }); err != nil {
 		return err
 	}
 	if err := s.e.Sync(r.Context()); err != nil {
@@ -185,15 +244,25 @@ func (s *Server) getTable(w http.ResponseWriter, r *http.Request, _ *engine.Iden
 	return nil
 }
 
-func (s *Server) tableExists(w http.ResponseWriter, r *http.Request, _ *engine.Identity) error {
-	_, err := s.e.GetTable(r.Context(), pathVar(r, "full_name"))
-	writeJSON(w, http.StatusOK, map[string]bool{"table_exists": err == nil})
+// tableExists answers for tables the caller may see; a table it may not
+// see is reported as missing, so that the call reveals nothing more than
+// a list would.
+func (s *Server) tableExists(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
+	z, err := s.e.Authorizer(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	_, err = s.e.GetTable(r.Context(), pathVar(r, "full_name"))
+	writeJSON(w, http.StatusOK, map[string]bool{"table_exists": err == nil && z.RequireVisible("TABLE", pathVar(r, "full_name")) == nil})
 	return nil
 }
 
-func (s *Server) deleteTable(w http.ResponseWriter, r *http.Request, _ *engine.Identity) error {
+func (s *Server) deleteTable(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
 	full := pathVar(r, "full_name")
 	if _, err := splitFull(full, 3); err != nil {
+		return err
+	}
+	if err := s.authorize(r, id, func(z *engine.Authorizer) error { return z.RequireManage("TABLE", full) }); err != nil {
 		return err
 	}
 	if err := s.e.DropTable(r.Context(), full, false); err != nil {
@@ -225,6 +294,11 @@ func (s *Server) createTableREST(w http.ResponseWriter, r *http.Request, id *eng
 	if req.Name == "" || req.CatalogName == "" || req.SchemaName == "" {
 		return badRequest("fields \"name\", \"catalog_name\" and \"schema_name\" are required")
 	}
+	if err := s.authorize(r, id, func(z *engine.Authorizer) error {
+		return z.Require("SCHEMA", req.CatalogName+"."+req.SchemaName, "USE SCHEMA", "CREATE TABLE")
+	}); err != nil {
+		return err
+	}
 	spec := engine.TableSpec{Catalog: req.CatalogName, Schema: req.SchemaName, Name: req.Name, Comment: req.Comment, Properties: req.Properties, Owner: id.ClientID}
 	for i, c := range req.Columns {
 		if c.Name == "" || c.TypeText == "" {
@@ -238,4 +312,13 @@ func (s *Server) createTableREST(w http.ResponseWriter, r *http.Request, id *eng
 	}
 	writeJSON(w, http.StatusOK, t)
 	return nil
+}
+
+// authorize runs one check with the caller's Authorizer.
+func (s *Server) authorize(r *http.Request, id *engine.Identity, check func(z *engine.Authorizer) error) error {
+	z, err := s.e.Authorizer(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return check(z)
 }

@@ -116,7 +116,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.SetOutput(stderr)
 	c := clientFlags(fs)
 	comment := fs.String("comment", "created by zbemu token create", "comment stored with the token")
-	lifetime := fs.Duration("lifetime", 0, "token lifetime (0 = no expiry)")
+	lifetime := fs.Duration("lifetime", 0, "token lifetime, at most 17520h (730 days); 0 = 730 days")
 	if len(args) == 0 || args[0] != "create" {
 		return usageError{fmt.Errorf("usage: zbemu token create [--comment C] [--lifetime 24h]")}
 	}
