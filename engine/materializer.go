@@ -282,13 +282,7 @@ func appendRows(dc driver.Conn, tb *tableBatch) error {
 	ncols := len(tb.tv.cols)
 	args := make([]driver.Value, ncols)
 	for _, row := range tb.rows {
-		for i := range args {
-			if i < len(row) {
-				args[i] = row[i]
-			} else {
-				args[i] = nil // a column added after the record was accepted
-			}
-		}
+		expandRow(args, row)
 		if tb.tv.convert {
 			convertRow(tb.tv, args)
 		}
