@@ -130,11 +130,11 @@ func (e *Engine) replayRows(ctx context.Context, tv *tableVersion, p decodedPayl
 			decs[key] = proto
 		}
 	}
-	decode := tv.jsonDec.Decode
+	var dec rowDecoder = tv.jsonDec
 	if proto != nil {
-		decode = proto.Decode
+		dec = proto
 	}
-	rows, _, _, err := decodeRows(len(tv.cols), p.records, decode)
+	rows, _, _, err := decodeRows(len(tv.cols), p.records, dec)
 	return rows, err
 }
 

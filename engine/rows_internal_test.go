@@ -37,7 +37,7 @@ func TestDecodeRowsShapes(t *testing.T) {
 		t.Run(tc.rec, func(t *testing.T) {
 			// Three copies: the slots of a sparse row are reused by the next.
 			recs := [][]byte{[]byte(tc.rec), []byte(tc.rec), []byte(tc.rec)}
-			rows, size, _, err := decodeRows(40, recs, dec.Decode)
+			rows, size, _, err := decodeRows(40, recs, dec)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -79,7 +79,7 @@ func TestDecodeRowsMemoryFollowsRequest(t *testing.T) {
 			recs := bytes.Split(bytes.Repeat([]byte(rec+"\n"), n)[:n*(len(rec)+1)-1], []byte("\n"))
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
-			rows, _, _, err := decodeRows(ncols, recs, dec.Decode)
+			rows, _, _, err := decodeRows(ncols, recs, dec)
 			runtime.ReadMemStats(&after)
 			if err != nil || len(rows) != n {
 				t.Fatal(err)
@@ -90,5 +90,28 @@ func TestDecodeRowsMemoryFollowsRequest(t *testing.T) {
 				t.Errorf("%d columns, %d × %s: decoding allocated %d bytes, want ≤ %d (16 per request byte + 112 per record)", ncols, n, rec, got, limit)
 			}
 		}
+	}
+}
+
+// TestDecodeRowsAllocations: ordinary rows cost what the decoder allocates
+// plus two allocations per request (the rows and one chunk of slots), as
+// before rows became compact.
+func TestDecodeRowsAllocations(t *testing.T) {
+	cols := []schema.Column{{Name: "device_id", Type: &schema.Type{Kind: schema.String}},
+		{Name: "ts", Type: &schema.Type{Kind: schema.BigInt}}, {Name: "temp", Type: &schema.Type{Kind: schema.Double}}}
+	dec := schema.NewJSONDecoder(cols)
+	var recs [][]byte
+	for i := 0; i < 100; i++ {
+		recs = append(recs, []byte(fmt.Sprintf(`{"device_id":"d%d","ts":%d,"temp":1.5}`, i, i)))
+	}
+	row := make([]any, len(cols))
+	decoder := testing.AllocsPerRun(20, func() {
+		for _, r := range recs {
+			dec.Decode(r, row)
+		}
+	})
+	got := testing.AllocsPerRun(20, func() { decodeRows(len(cols), recs, dec) })
+	if got > decoder+2 {
+		t.Errorf("decodeRows of 100 records: %v allocations, want ≤ %v (the decoder's %v + 2)", got, decoder+2, decoder)
 	}
 }

@@ -145,9 +145,9 @@ func (s *Stream) decode(offset int64, records [][]byte) ([][]any, int64, error) 
 // returns the index of the first bad record.
 func (s *Stream) decodeWith(tv *tableVersion, records [][]byte) ([][]any, int64, int, error) {
 	if s.format == FormatProto {
-		return decodeRows(len(tv.cols), records, s.proto.Decode)
+		return decodeRows(len(tv.cols), records, s.proto)
 	}
-	return decodeRows(len(tv.cols), records, tv.jsonDec.Decode)
+	return decodeRows(len(tv.cols), records, tv.jsonDec)
 }
 
 // reject reports a refused record to the event sink.
