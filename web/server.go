@@ -286,8 +286,10 @@ func (s *Server) handle(h handlerFunc) http.HandlerFunc {
 		rid := uuid.NewString()
 		w.Header().Set("x-request-id", rid)
 		// A body that trickles in is cut off at the deadline: the read
-		// fails and the handler answers 400 naming the cause.
-		http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.opts.Timeouts.Body))
+		// fails and the handler answers 408 naming the cause.
+		rc := http.NewResponseController(w)
+		rc.SetReadDeadline(time.Now().Add(s.opts.Timeouts.Body))
+		r.Body = &deadlineBody{ReadCloser: r.Body, rc: rc}
 		if err := h(w, r); err != nil {
 			st, code, msg := classify(err)
 			lvl := slog.LevelInfo
@@ -322,6 +324,24 @@ func decodeJSON(r *http.Request, v any) error {
 		return badRequest("malformed JSON request body: " + err.Error())
 	}
 	return nil
+}
+
+// deadlineBody lifts the body deadline once the body has been read: the
+// connection's read deadline also ends the request's context (net/http
+// watches for the client going away with a read), and an insert or a
+// statement may rightly wait longer than its body took to arrive.
+type deadlineBody struct {
+	io.ReadCloser
+	rc *http.ResponseController
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF && b.rc != nil {
+		b.rc.SetReadDeadline(time.Time{})
+		b.rc = nil
+	}
+	return n, err
 }
 
 // bodyReadError explains a failed body read; a body that did not arrive
