@@ -219,7 +219,11 @@ func (m *materializer) apply(ctx context.Context, batch []*logEntry, maxIdx uint
 			tb = &tableBatch{tv: ent.table.cur.Load(), bytes: map[string]int64{}, counts: map[string]int64{}}
 			tabs[ent.table] = tb
 		}
-		tb.rows = append(tb.rows, ent.rows...)
+		if tb.rows == nil {
+			tb.rows = ent.rows // no copy of a big request's rows: decodeRows makes len == cap, so the next append copies
+		} else {
+			tb.rows = append(tb.rows, ent.rows...)
+		}
 		tb.bytes[ent.streamID] += ent.bytes
 		tb.counts[ent.streamID] += int64(len(ent.rows))
 	}
