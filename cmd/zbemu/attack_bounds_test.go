@@ -315,3 +315,98 @@ func TestAttackOversizedDecode(t *testing.T) {
 // its log payload; on top come DuckDB's buffer for the stored rows (up to
 // its 256 MB memory limit) and Go's GC headroom, which doubles the heap.
 const oversizedFactor = 100
+
+// TestAttackAutoMergeColumns: automatic schema merge refuses to grow a
+// table past 2,000 columns, naming the limit, and a merge of many columns
+// does not hold up ingest into other tables: inserts into another table
+// keep being acknowledged while it runs (counted, not timed).
+func TestAttackAutoMergeColumns(t *testing.T) {
+	s := startServer(t, "", "--memory")
+	s.sql("CREATE TABLE main.default.wide (id BIGINT) TBLPROPERTIES ('zbemu.autoMerge' = 'true')")
+	s.sql("CREATE TABLE main.default.other (id BIGINT)")
+	record := func(from, to int) string {
+		f := []string{`"id":1`}
+		for i := from; i < to; i++ {
+			f = append(f, fmt.Sprintf(`"f%d":%d`, i, i))
+		}
+		return "{" + strings.Join(f, ",") + "}"
+	}
+
+	// Past the cap: refused, nothing added.
+	code, body := s.call("POST", insertPath("main.default.wide"), devToken, record(0, 2000))
+	if code != 400 || !strings.Contains(string(body), "2000 columns") {
+		t.Fatalf("record with 2,000 new fields: HTTP %d %s; want 400 naming the 2000-column limit", code, body)
+	}
+
+	// Up to the cap: merged while another table keeps ingesting.
+	done := make(chan error, 1)
+	go func() {
+		c, b := s.call("POST", insertPath("main.default.wide"), devToken, record(0, 1999))
+		if c != 200 {
+			done <- fmt.Errorf("HTTP %d %s", c, b)
+			return
+		}
+		done <- nil
+	}()
+	acked := 0
+	for {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("record with 1,999 new fields: %v", err)
+			}
+			// Each of the 1,999 ALTERs DuckDB runs for the merge costs more
+			// than a REST insert, so unhindered ingest acknowledges more
+			// inserts than there are columns; while the merge held the
+			// engine lock, only the few sent before it started were (10).
+			if acked <= 1999 {
+				t.Fatalf("%d inserts into another table acknowledged while 1,999 columns were merged; want more than 1,999 (ingest elsewhere must not wait for the merge)", acked)
+			}
+			t.Logf("%d inserts into another table acknowledged during the merge", acked)
+			if got := s.cells("SELECT count(*) FROM main.default.other"); got != strconv.Itoa(acked) {
+				t.Fatalf("other holds %s rows, want %d", got, acked)
+			}
+			if got := strings.Count(s.cells("DESCRIBE main.default.wide"), "\n") + 1; got != 2000 {
+				t.Fatalf("wide has %d columns, want 2000", got)
+			}
+			return
+		default:
+		}
+		if c, b := s.call("POST", insertPath("main.default.other"), devToken, `{"id":1}`); c != 200 {
+			t.Fatalf("insert into another table during the merge: HTTP %d %s", c, b)
+		}
+		acked++
+	}
+}
+
+func TestServeConfigTimeouts(t *testing.T) {
+	tests := []struct {
+		name       string
+		args       []string
+		env        map[string]string
+		body, idle time.Duration
+		wantErr    string
+	}{
+		{"defaults", nil, nil, 2 * time.Minute, 2 * time.Minute, ""},
+		{"flags", []string{"--body-timeout", "5s", "--idle-timeout", "1m"}, nil, 5 * time.Second, time.Minute, ""},
+		{"env", nil, map[string]string{"ZBEMU_BODY_TIMEOUT": "7s", "ZBEMU_IDLE_TIMEOUT": "9s"}, 7 * time.Second, 9 * time.Second, ""},
+		{"flag wins over env", []string{"--body-timeout", "3s"}, map[string]string{"ZBEMU_BODY_TIMEOUT": "7s"}, 3 * time.Second, 2 * time.Minute, ""},
+		{"body not positive", []string{"--body-timeout", "0s"}, nil, 0, 0, "body-timeout"},
+		{"idle not positive", nil, map[string]string{"ZBEMU_IDLE_TIMEOUT": "-1s"}, 0, 0, "idle-timeout"},
+		{"bad env duration", nil, map[string]string{"ZBEMU_BODY_TIMEOUT": "slow"}, 0, 0, "ZBEMU_BODY_TIMEOUT"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := parseServeConfig(tc.args, func(k string) string { return tc.env[k] }, io.Discard)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Errorf("err = %v, want one naming %s", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || c.BodyTimeout != tc.body || c.IdleTimeout != tc.idle {
+				t.Errorf("body %v idle %v (err %v), want %v %v", c.BodyTimeout, c.IdleTimeout, err, tc.body, tc.idle)
+			}
+		})
+	}
+}
