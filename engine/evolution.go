@@ -33,6 +33,12 @@ const (
 	PropAutoMerge = "zbemu.autoMerge"
 )
 
+// MaxAutoMergeColumns is the most columns automatic schema merge lets a
+// table reach: Zerobus ingests tables of at most 2,000 columns
+// (https://docs.databricks.com/aws/en/ingestion/zerobus-limits), and every
+// added column makes DuckDB's next ALTER slower.
+const MaxAutoMergeColumns = 2000
+
 // errNoChange tells alterTable that the change is already in place, so no
 // version is recorded.
 var errNoChange = errors.New("no change")
@@ -322,6 +328,10 @@ func inferColumns(tv *tableVersion, records [][]byte) ([]ColumnSpec, int, *schem
 	}
 	var specs []ColumnSpec
 	for _, name := range order {
+		if len(tv.cols)+len(specs) >= MaxAutoMergeColumns {
+			return nil, first[name], mergeRejection(name, fmt.Sprintf("automatic schema merge cannot add it as a column: table %s would have more than %d columns, the Zerobus limit (%d columns now, %d new fields in the request); add the columns you need with ALTER TABLE ... ADD COLUMNS, or send fewer fields",
+				tv.meta.fullName(), MaxAutoMergeColumns, len(tv.cols), len(order)))
+		}
 		if validName("column", name) != nil {
 			return nil, first[name], mergeRejection(name, "automatic schema merge cannot add it as a column: column names have only ASCII letters, digits and underscores")
 		}

@@ -349,7 +349,11 @@ func (m *materializer) commit(ctx context.Context, alias string, ents []*logEntr
 			tabs[ent.table] = tb
 			order = append(order, tb)
 		}
-		tb.rows = append(tb.rows, ent.rows...)
+		if tb.rows == nil {
+			tb.rows = ent.rows // no copy of a big request's rows: decodeRows makes len == cap, so the next append copies
+		} else {
+			tb.rows = append(tb.rows, ent.rows...)
+		}
 		tb.bytes[ent.streamID] += ent.bytes
 		tb.counts[ent.streamID] += int64(len(ent.rows))
 	}
@@ -419,13 +423,7 @@ func appendRows(dc driver.Conn, tb *tableBatch) (err error) {
 	ncols := len(tb.tv.cols)
 	args := make([]driver.Value, ncols)
 	for _, row := range tb.rows {
-		for i := range args {
-			if i < len(row) {
-				args[i] = row[i]
-			} else {
-				args[i] = nil // a column added after the record was accepted
-			}
-		}
+		expandRow(args, row)
 		if tb.tv.convert {
 			convertRow(tb.tv, args)
 		}

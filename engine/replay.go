@@ -122,7 +122,6 @@ func (e *Engine) replay(ctx context.Context) error {
 }
 
 func (e *Engine) replayRows(ctx context.Context, tv *tableVersion, p decodedPayload, decs map[string]*schema.ProtoDecoder) ([][]any, error) {
-	rows := make([][]any, len(p.records))
 	var proto *schema.ProtoDecoder
 	if p.format == FormatProto {
 		key := p.descID + "/" + strings.ToLower(tv.meta.TableID)
@@ -138,20 +137,12 @@ func (e *Engine) replayRows(ctx context.Context, tv *tableVersion, p decodedPayl
 			decs[key] = proto
 		}
 	}
-	for i, r := range p.records {
-		row := make([]any, len(tv.cols))
-		var err error
-		if proto != nil {
-			err = proto.Decode(r, row)
-		} else {
-			err = tv.jsonDec.Decode(r, row)
-		}
-		if err != nil {
-			return nil, err
-		}
-		rows[i] = row
+	var dec rowDecoder = tv.jsonDec
+	if proto != nil {
+		dec = proto
 	}
-	return rows, nil
+	rows, _, _, err := decodeRows(len(tv.cols), p.records, dec)
+	return rows, err
 }
 
 // replayProtoDecoder builds the decoder for logged protobuf records. A

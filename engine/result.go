@@ -16,9 +16,35 @@ import (
 	"github.com/zbemu/zbemu/schema"
 )
 
+// MaxResultBytes caps a statement's result as resultBytes counts it: the
+// 25 MiB above which Databricks aborts a statement with INLINE disposition
+// (https://docs.databricks.com/api/workspace/statementexecution, "disposition").
+// zbemu serves only INLINE results and holds them in memory until polled.
+const MaxResultBytes = 25 << 20
+
+// resultLimits are the request's row_limit and byte_limit (0: none).
+type resultLimits struct{ rows, bytes int64 }
+
+// resultBytes is what a row adds to the JSON_ARRAY result:
+// ["v1",null,...], per value its text, quotes and separator.
+func resultBytes(row []*string) int64 {
+	n := int64(3)
+	for _, c := range row {
+		if c == nil {
+			n += 5
+		} else {
+			n += int64(len(*c)) + 3
+		}
+	}
+	return n
+}
+
 // scanResult reads DuckDB rows into the Statement API's shape: Databricks
 // type names and every value as a string, formatted as Databricks does.
-func scanResult(rows *sql.Rows) (*Result, error) {
+// It stops reading at the request's row or byte limit (Truncated), and
+// fails with ErrTooLarge once the result passes MaxResultBytes, so memory
+// is bounded by the limits rather than by what the query would return.
+func scanResult(rows *sql.Rows, lim resultLimits) (*Result, error) {
 	cts, err := rows.ColumnTypes()
 	if err != nil {
 		return nil, err
@@ -41,7 +67,12 @@ func scanResult(rows *sql.Rows) (*Result, error) {
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}
+	var size int64
 	for rows.Next() {
+		if lim.rows > 0 && int64(len(res.Rows)) >= lim.rows {
+			res.Truncated = true
+			break
+		}
 		if err := rows.Scan(ptrs...); err != nil {
 			return nil, sqlError(err)
 		}
@@ -51,6 +82,15 @@ func scanResult(rows *sql.Rows) (*Result, error) {
 				s := formatValue(types[i], v)
 				out[i] = &s
 			}
+		}
+		size += resultBytes(out)
+		if lim.bytes > 0 && size > lim.bytes {
+			res.Truncated = true
+			break
+		}
+		if size > MaxResultBytes {
+			return nil, fmt.Errorf("%w: the result is larger than %d bytes (25 MiB), the limit of INLINE results in Databricks too; "+
+				"add LIMIT, set row_limit or byte_limit, or select fewer columns", ErrTooLarge, MaxResultBytes)
 		}
 		res.Rows = append(res.Rows, out)
 	}

@@ -23,6 +23,10 @@ type StatementRequest struct {
 	Schema   string // current schema; default default
 	Params   []Param
 	Identity *Identity
+	// RowLimit and ByteLimit (0: none) stop reading the result once it has
+	// that many rows or bytes; Result.Truncated then says so. Bytes are
+	// counted as resultBytes does.
+	RowLimit, ByteLimit int64
 
 	// catalogGiven and schemaGiven are set when the request (or a USE
 	// statement) named the catalog or schema: a query then fails if it
@@ -50,6 +54,8 @@ type ResultColumn struct {
 type Result struct {
 	Columns []ResultColumn
 	Rows    [][]*string
+	// Truncated is set when RowLimit or ByteLimit cut the result short.
+	Truncated bool
 	// Catalog and Schema are current after the statement (USE changes them).
 	Catalog, Schema string
 }
@@ -475,7 +481,7 @@ func (e *Engine) query(ctx context.Context, req *StatementRequest, q *dialect.Qu
 		return nil, sqlError(err)
 	}
 	defer rows.Close()
-	return scanResult(rows)
+	return scanResult(rows, resultLimits{rows: req.RowLimit, bytes: req.ByteLimit})
 }
 
 // sqlError wraps a DuckDB error so that it reads like Databricks'

@@ -144,26 +144,10 @@ func (s *Stream) decode(offset int64, records [][]byte) ([][]any, int64, error) 
 // decodeWith decodes every record with the decoders of tv; on error it
 // returns the index of the first bad record.
 func (s *Stream) decodeWith(tv *tableVersion, records [][]byte) ([][]any, int64, int, error) {
-	rows := make([][]any, len(records))
-	ncols := len(tv.cols)
-	// One backing array for the whole request keeps allocations per batch, not per row.
-	cells := make([]any, ncols*len(records))
-	var size int64
-	for i, r := range records {
-		row := cells[i*ncols : (i+1)*ncols : (i+1)*ncols]
-		var err error
-		if s.format == FormatProto {
-			err = s.proto.Decode(r, row)
-		} else {
-			err = tv.jsonDec.Decode(r, row)
-		}
-		if err != nil {
-			return nil, 0, i, err
-		}
-		rows[i] = row
-		size += int64(len(r))
+	if s.format == FormatProto {
+		return decodeRows(len(tv.cols), records, s.proto)
 	}
-	return rows, size, 0, nil
+	return decodeRows(len(tv.cols), records, tv.jsonDec)
 }
 
 // reject reports a refused record to the event sink.

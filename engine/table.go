@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -69,6 +70,11 @@ type tableVersion struct {
 // schema changes.
 type tableState struct {
 	cur atomic.Pointer[tableVersion]
+	// alterMu serialises the schema changes of this table. They do not
+	// hold Engine.mu, which every ingest request and query takes to
+	// resolve table names: adding many columns runs one DuckDB ALTER per
+	// column and takes seconds.
+	alterMu sync.Mutex
 }
 
 func newTableState(m *tableMeta, alias string) (*tableState, error) {
@@ -428,8 +434,8 @@ func (e *Engine) alterTable(ctx context.Context, full, op, statement string, cha
 	if err != nil {
 		return TableInfo{}, err
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	t.alterMu.Lock()
+	defer t.alterMu.Unlock()
 	old := t.cur.Load()
 	m := *old.meta
 	m.Columns = append([]storedColumn(nil), old.meta.Columns...)

@@ -27,7 +27,7 @@ func (s *Server) insert(w http.ResponseWriter, r *http.Request, id *engine.Ident
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, engine.MaxMessageBytes+1))
 	if err != nil {
-		return badRequest("cannot read request body: " + err.Error())
+		return bodyReadError(err)
 	}
 	if len(body) > engine.MaxMessageBytes {
 		return &httpError{http.StatusRequestEntityTooLarge, "RESOURCE_EXHAUSTED",

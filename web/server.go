@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/gorilla/mux"
 	"golang.org/x/net/http2"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/keepalive"
 
 	"github.com/zbemu/zbemu/engine"
 	"github.com/zbemu/zbemu/web/zerobuspb"
@@ -40,7 +42,41 @@ type Options struct {
 	// Metrics backs /metrics and /zbemu/v1/stats; pass the one given to
 	// the engine as its Observer. Nil creates one that sees only web errors.
 	Metrics *Metrics
+	// Timeouts bound how long a client may hold a connection without
+	// making progress; zero fields take the defaults of DefaultTimeouts.
+	Timeouts Timeouts
 }
+
+// Timeouts are the connection and request deadlines of the server.
+type Timeouts struct {
+	// Header bounds reading a REST request's headers (slowloris).
+	Header time.Duration
+	// Body bounds reading a REST request's body, from the end of its
+	// headers. It is not applied to gRPC, whose streams live for hours.
+	Body time.Duration
+	// Idle closes an HTTP/1.1 keep-alive connection with no request, and
+	// a gRPC connection with no open stream, after this long.
+	Idle time.Duration
+}
+
+// DefaultTimeouts: a 10 MB insert (the largest request Zerobus accepts)
+// still arrives within Body on a link of 700 kbit/s; Idle follows the
+// two minutes common to HTTP servers and is far above the seconds a
+// client keeps a pooled connection between requests.
+var DefaultTimeouts = Timeouts{Header: 30 * time.Second, Body: 2 * time.Minute, Idle: 2 * time.Minute}
+
+// gRPC liveness. The SDK sets no keep-alive pings of its own, and a
+// stream may stay open and quiet for hours, so connections with an open
+// stream are never closed for idleness; the server pings a silent peer
+// instead and drops it if no ack comes back, which frees the streams of
+// a client that vanished without a FIN. Client pings are allowed every
+// 10 s, with or without streams, so an SDK that enables keep-alive is not
+// sent GOAWAY too_many_pings (grpc-go's default minimum is 5 minutes).
+const (
+	grpcPingAfter     = time.Minute
+	grpcPingTimeout   = 20 * time.Second
+	grpcMinClientPing = 10 * time.Second
+)
 
 // Server serves the Zerobus gRPC service, OAuth, REST ingest, the SQL
 // Statement Execution API and the Unity Catalog API on one address.
@@ -67,16 +103,38 @@ func New(e *engine.Engine, opts Options) *Server {
 	if opts.Metrics == nil {
 		opts.Metrics = NewMetrics()
 	}
+	opts.Timeouts = opts.Timeouts.withDefaults()
 	s := &Server{e: e, opts: opts, log: opts.Logger, stmts: newStatementStore(), metrics: opts.Metrics}
 	s.grpc = grpc.NewServer(
 		grpc.MaxRecvMsgSize(64<<20), // above the 10 MB limit, so our own check gives the clearer error
 		grpc.MaxConcurrentStreams(10000),
 		grpc.InitialWindowSize(4<<20), grpc.InitialConnWindowSize(16<<20),
 		grpc.ReadBufferSize(256<<10), grpc.WriteBufferSize(256<<10),
+		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: opts.Timeouts.Idle,
+			Time: grpcPingAfter, Timeout: grpcPingTimeout}),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: grpcMinClientPing, PermitWithoutStream: true}),
 	)
 	zerobuspb.RegisterZerobusServer(s.grpc, &zerobusService{s: s})
-	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(opts.Logger.Handler(), slog.LevelDebug)}
+	// No ReadTimeout or WriteTimeout: over TLS gRPC streams are served by
+	// this server too, and those deadlines would end them. The body
+	// deadline is set per REST request in handle instead.
+	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: opts.Timeouts.Header, IdleTimeout: opts.Timeouts.Idle,
+		ErrorLog: slog.NewLogLogger(opts.Logger.Handler(), slog.LevelDebug)}
 	return s
+}
+
+func (t Timeouts) withDefaults() Timeouts {
+	d := DefaultTimeouts
+	if t.Header > 0 {
+		d.Header = t.Header
+	}
+	if t.Body > 0 {
+		d.Body = t.Body
+	}
+	if t.Idle > 0 {
+		d.Idle = t.Idle
+	}
+	return d
 }
 
 // Listen binds the address; Serve then serves on it. Split so that the
@@ -227,6 +285,11 @@ func (s *Server) handle(h handlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		rid := uuid.NewString()
 		w.Header().Set("x-request-id", rid)
+		// A body that trickles in is cut off at the deadline: the read
+		// fails and the handler answers 408 naming the cause.
+		rc := http.NewResponseController(w)
+		rc.SetReadDeadline(time.Now().Add(s.opts.Timeouts.Body))
+		r.Body = &deadlineBody{ReadCloser: r.Body, rc: rc}
 		if err := h(w, r); err != nil {
 			st, code, msg := classify(err)
 			lvl := slog.LevelInfo
@@ -251,7 +314,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func decodeJSON(r *http.Request, v any) error {
 	body, err := io.ReadAll(io.LimitReader(r.Body, 16<<20+1))
 	if err != nil {
-		return badRequest("cannot read request body: " + err.Error())
+		return bodyReadError(err)
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return badRequest("request body is empty; expected a JSON object")
@@ -261,6 +324,34 @@ func decodeJSON(r *http.Request, v any) error {
 		return badRequest("malformed JSON request body: " + err.Error())
 	}
 	return nil
+}
+
+// deadlineBody lifts the body deadline once the body has been read: the
+// connection's read deadline also ends the request's context (net/http
+// watches for the client going away with a read), and an insert or a
+// statement may rightly wait longer than its body took to arrive.
+type deadlineBody struct {
+	io.ReadCloser
+	rc *http.ResponseController
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF && b.rc != nil {
+		b.rc.SetReadDeadline(time.Time{})
+		b.rc = nil
+	}
+	return n, err
+}
+
+// bodyReadError explains a failed body read; a body that did not arrive
+// within Timeouts.Body gets 408 so the client knows to send it faster.
+func bodyReadError(err error) error {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return &httpError{http.StatusRequestTimeout, "DEADLINE_EXCEEDED",
+			"the request body did not arrive in time; zbemu reads a body for at most the body timeout (--body-timeout) after its headers"}
+	}
+	return badRequest("cannot read request body: " + err.Error())
 }
 
 // bearer extracts the token of an Authorization: Bearer header.

@@ -30,6 +30,7 @@ type statementRequest struct {
 	Disposition   string           `json:"disposition"`
 	Format        string           `json:"format"`
 	RowLimit      int64            `json:"row_limit"`
+	ByteLimit     int64            `json:"byte_limit"`
 }
 
 type statementParam struct {
@@ -179,6 +180,9 @@ func (s *Server) executeStatement(w http.ResponseWriter, r *http.Request, id *en
 	if err != nil {
 		return err
 	}
+	if req.RowLimit < 0 || req.ByteLimit < 0 {
+		return badRequest(fmt.Sprintf("row_limit and byte_limit must be positive (or absent for no limit), got %d and %d", req.RowLimit, req.ByteLimit))
+	}
 	params := make([]engine.Param, len(req.Parameters))
 	for i, p := range req.Parameters {
 		if p.Name == "" {
@@ -194,7 +198,8 @@ func (s *Server) executeStatement(w http.ResponseWriter, r *http.Request, id *en
 	go func() {
 		defer close(st.done)
 		defer cancel()
-		res, err := s.e.Execute(ctx, engine.StatementRequest{SQL: req.Statement, Catalog: req.Catalog, Schema: req.Schema, Params: params, Identity: id})
+		res, err := s.e.Execute(ctx, engine.StatementRequest{SQL: req.Statement, Catalog: req.Catalog, Schema: req.Schema, Params: params, Identity: id,
+			RowLimit: req.RowLimit, ByteLimit: req.ByteLimit})
 		st.mu.Lock()
 		defer st.mu.Unlock()
 		if st.resp.Status.State == "CANCELED" {
@@ -206,7 +211,7 @@ func (s *Server) executeStatement(w http.ResponseWriter, r *http.Request, id *en
 			return
 		}
 		st.resp.Status = statementStatus{State: "SUCCEEDED"}
-		st.resp.Manifest, st.resp.Result = shapeResult(res, req.RowLimit)
+		st.resp.Manifest, st.resp.Result = shapeResult(res)
 	}()
 	if wait > 0 {
 		select {
@@ -245,13 +250,11 @@ func sqlState(code string) string {
 	return "42000"
 }
 
-func shapeResult(res *engine.Result, rowLimit int64) (*manifest, *resultData) {
+// shapeResult builds the manifest and the one chunk of a result; the
+// engine has applied row_limit and byte_limit while reading it.
+func shapeResult(res *engine.Result) (*manifest, *resultData) {
 	rows := res.Rows
-	truncated := false
-	if rowLimit > 0 && int64(len(rows)) > rowLimit {
-		rows, truncated = rows[:rowLimit], true
-	}
-	m := &manifest{Format: "JSON_ARRAY", TotalChunkCount: 1, TotalRowCount: len(rows), Truncated: truncated,
+	m := &manifest{Format: "JSON_ARRAY", TotalChunkCount: 1, TotalRowCount: len(rows), Truncated: res.Truncated,
 		Chunks: []chunkInfo{{ChunkIndex: 0, RowOffset: 0, RowCount: len(rows)}}}
 	m.Schema.ColumnCount = len(res.Columns)
 	m.Schema.Columns = make([]columnInfo, len(res.Columns))

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/zbemu/zbemu/systables"
+	"github.com/zbemu/zbemu/web"
 )
 
 // Config is everything zbemu serve can be told. Precedence: flags, then
@@ -32,13 +33,17 @@ type Config struct {
 	AlertInterval time.Duration
 	AccountID     string
 	WorkspaceID   string
+	// BodyTimeout and IdleTimeout are web.Timeouts.Body and .Idle.
+	BodyTimeout time.Duration
+	IdleTimeout time.Duration
 }
 
 // DefaultConfig is what a learner gets with no flags.
 func DefaultConfig() Config {
 	return Config{Addr: "localhost:8765", DataDir: "./.zbemu", ClientID: "zbemu-dev", ClientSecret: "zbemu-dev-secret",
 		DevToken: "dapi-zbemu-dev-token", LogLevel: "info", FlushInterval: 50 * time.Millisecond, SysTables: true, SysRetention: systables.DefaultRetention,
-		AlertInterval: systables.DefaultAlertInterval, AccountID: systables.DefaultAccountID, WorkspaceID: systables.DefaultWorkspaceID}
+		AlertInterval: systables.DefaultAlertInterval, AccountID: systables.DefaultAccountID, WorkspaceID: systables.DefaultWorkspaceID,
+		BodyTimeout: web.DefaultTimeouts.Body, IdleTimeout: web.DefaultTimeouts.Idle}
 }
 
 // usageError marks errors in how zbemu was called (exit code 2).
@@ -118,6 +123,12 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	if c.FlushInterval, err = envDuration(getenv, "ZBEMU_FLUSH_INTERVAL", c.FlushInterval); err != nil {
 		return c, err
 	}
+	if c.BodyTimeout, err = envDuration(getenv, "ZBEMU_BODY_TIMEOUT", c.BodyTimeout); err != nil {
+		return c, err
+	}
+	if c.IdleTimeout, err = envDuration(getenv, "ZBEMU_IDLE_TIMEOUT", c.IdleTimeout); err != nil {
+		return c, err
+	}
 	c.AccountID = envString(getenv, "ZBEMU_ACCOUNT_ID", c.AccountID)
 	c.WorkspaceID = envString(getenv, "ZBEMU_WORKSPACE_ID", c.WorkspaceID)
 	fs := flag.NewFlagSet("zbemu serve", flag.ContinueOnError)
@@ -135,6 +146,8 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.DurationVar(&c.SysRetention, "systables-retention", c.SysRetention, "how long system table rows are kept (env ZBEMU_SYSTABLES_RETENTION)")
 	fs.DurationVar(&c.FlushInterval, "flush-interval", c.FlushInterval, "how long acknowledged records may wait before they are written into DuckDB when no query waits for them (env ZBEMU_FLUSH_INTERVAL)")
 	fs.DurationVar(&c.AlertInterval, "alert-interval", c.AlertInterval, "how often alerts without their own --every are evaluated (env ZBEMU_ALERT_INTERVAL)")
+	fs.DurationVar(&c.BodyTimeout, "body-timeout", c.BodyTimeout, "how long a REST request body may take to arrive after its headers (env ZBEMU_BODY_TIMEOUT)")
+	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "how long an HTTP keep-alive connection without a request, or a gRPC connection without a stream, stays open (env ZBEMU_IDLE_TIMEOUT)")
 	fs.StringVar(&c.AccountID, "account-id", c.AccountID, "account_id written into the system tables (env ZBEMU_ACCOUNT_ID)")
 	fs.StringVar(&c.WorkspaceID, "workspace-id", c.WorkspaceID, "workspace_id written into the system tables (env ZBEMU_WORKSPACE_ID)")
 	if err := fs.Parse(args); err != nil {
@@ -157,6 +170,12 @@ func (c Config) Validate() error {
 	}
 	if c.ClientID == "" || c.ClientSecret == "" {
 		return &ConfigError{Field: "client-id/client-secret", Value: c.ClientID, Err: errors.New("the default principal needs an id and a secret")}
+	}
+	if c.BodyTimeout <= 0 {
+		return &ConfigError{Field: "body-timeout", Value: c.BodyTimeout.String(), Err: errors.New("must be positive")}
+	}
+	if c.IdleTimeout <= 0 {
+		return &ConfigError{Field: "idle-timeout", Value: c.IdleTimeout.String(), Err: errors.New("must be positive")}
 	}
 	if c.SysRetention <= 0 {
 		return &ConfigError{Field: "systables-retention", Value: c.SysRetention.String(), Err: errBadValue}

@@ -42,7 +42,8 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		}
 		return err
 	}
-	wopts := web.Options{Addr: cfg.Addr, Logger: log, Version: version, Metrics: metrics}
+	wopts := web.Options{Addr: cfg.Addr, Logger: log, Version: version, Metrics: metrics,
+		Timeouts: web.Timeouts{Body: cfg.BodyTimeout, Idle: cfg.IdleTimeout}}
 	var alerts *systables.Alerts
 	if sys != nil {
 		alerts, err = systables.OpenAlerts(ctx, sys, e, systables.AlertOptions{Interval: cfg.AlertInterval, Logger: log,
