@@ -39,41 +39,39 @@ func badRequest(msg string) error {
 	return &httpError{http.StatusBadRequest, "INVALID_PARAMETER_VALUE", msg}
 }
 
-var codeStatus = map[string]int{
-	"TABLE_DOES_NOT_EXIST":    http.StatusNotFound,
-	"SCHEMA_DOES_NOT_EXIST":   http.StatusNotFound,
-	"CATALOG_DOES_NOT_EXIST":  http.StatusNotFound,
-	"RESOURCE_DOES_NOT_EXIST": http.StatusNotFound,
-	"RESOURCE_ALREADY_EXISTS": http.StatusConflict,
-	"INVALID_STATE":           http.StatusBadRequest,
-	"INVALID_PARAMETER_VALUE": http.StatusBadRequest,
-	"BAD_REQUEST":             http.StatusBadRequest,
-	"NOT_IMPLEMENTED":         http.StatusNotImplemented,
-	"RESOURCE_EXHAUSTED":      http.StatusRequestEntityTooLarge,
-	"UNAUTHENTICATED":         http.StatusUnauthorized,
-	"PERMISSION_DENIED":       http.StatusForbidden,
-	"TEMPORARILY_UNAVAILABLE": http.StatusServiceUnavailable,
-	"CANCELLED":               499,
-	"INTERNAL_ERROR":          http.StatusInternalServerError,
+// wire is the wire half of the error table: for each error_code of
+// engine.Categories (and INTERNAL_ERROR), the REST status and the gRPC code.
+// Together with engine.Categories (sentinel → error_code, SQLSTATE) it is
+// the one table every surface maps errors with; TestErrorTable walks it.
+type wire struct {
+	status int
+	grpc   codes.Code
 }
 
-var codeGRPC = map[string]codes.Code{
-	"TABLE_DOES_NOT_EXIST":    codes.NotFound,
-	"SCHEMA_DOES_NOT_EXIST":   codes.NotFound,
-	"CATALOG_DOES_NOT_EXIST":  codes.NotFound,
-	"RESOURCE_DOES_NOT_EXIST": codes.NotFound,
-	"RESOURCE_ALREADY_EXISTS": codes.AlreadyExists,
-	"INVALID_STATE":           codes.FailedPrecondition,
-	"INVALID_PARAMETER_VALUE": codes.InvalidArgument,
-	"BAD_REQUEST":             codes.InvalidArgument,
-	"NOT_IMPLEMENTED":         codes.Unimplemented,
-	"RESOURCE_EXHAUSTED":      codes.ResourceExhausted,
-	"UNAUTHENTICATED":         codes.Unauthenticated,
-	"PERMISSION_DENIED":       codes.PermissionDenied,
-	"TEMPORARILY_UNAVAILABLE": codes.Unavailable,
-	"CANCELLED":               codes.Canceled,
-	"INTERNAL_ERROR":          codes.Internal,
+var wireCodes = map[string]wire{
+	"TABLE_DOES_NOT_EXIST":    {http.StatusNotFound, codes.NotFound},
+	"SCHEMA_DOES_NOT_EXIST":   {http.StatusNotFound, codes.NotFound},
+	"CATALOG_DOES_NOT_EXIST":  {http.StatusNotFound, codes.NotFound},
+	"RESOURCE_DOES_NOT_EXIST": {http.StatusNotFound, codes.NotFound},
+	"RESOURCE_ALREADY_EXISTS": {http.StatusConflict, codes.AlreadyExists},
+	"INVALID_STATE":           {http.StatusBadRequest, codes.FailedPrecondition},
+	"INVALID_PARAMETER_VALUE": {http.StatusBadRequest, codes.InvalidArgument},
+	"BAD_REQUEST":             {http.StatusBadRequest, codes.InvalidArgument},
+	"NOT_IMPLEMENTED":         {http.StatusNotImplemented, codes.Unimplemented},
+	"RESOURCE_EXHAUSTED":      {http.StatusRequestEntityTooLarge, codes.ResourceExhausted},
+	"UNAUTHENTICATED":         {http.StatusUnauthorized, codes.Unauthenticated},
+	"PERMISSION_DENIED":       {http.StatusForbidden, codes.PermissionDenied},
+	"TEMPORARILY_UNAVAILABLE": {http.StatusServiceUnavailable, codes.Unavailable},
+	"CANCELLED":               {statusClientClosed, codes.Canceled},
+	"INTERNAL_ERROR":          {http.StatusInternalServerError, codes.Internal},
 }
+
+// statusClientClosed is nginx's 499 "client closed request": the client
+// canceled, nobody reads the answer.
+const statusClientClosed = 499
+
+// internalMessage is all a client learns of an error outside the catalogue.
+const internalMessage = "internal error (see the zbemu log)"
 
 // classify returns the REST status, error code and public message of err.
 func classify(err error) (int, string, string) {
@@ -82,14 +80,14 @@ func classify(err error) (int, string, string) {
 		return he.status, he.code, he.msg
 	}
 	if errors.Is(err, context.Canceled) {
-		return 499, "CANCELLED", "the request was canceled"
+		return statusClientClosed, "CANCELLED", "the request was canceled"
 	}
 	code := engine.ErrorCode(err)
-	st, ok := codeStatus[code]
-	if !ok || code == "INTERNAL_ERROR" {
-		return http.StatusInternalServerError, "INTERNAL_ERROR", "internal error (see the zbemu log)"
+	w, ok := wireCodes[code]
+	if !ok || code == engine.Internal.Code {
+		return http.StatusInternalServerError, engine.Internal.Code, internalMessage
 	}
-	return st, code, err.Error()
+	return w.status, code, err.Error()
 }
 
 // grpcStatus converts err to the gRPC status the SDK expects.
@@ -98,9 +96,9 @@ func grpcStatus(err error) error {
 		return err
 	}
 	_, code, msg := classify(err)
-	c, ok := codeGRPC[code]
+	c, ok := wireCodes[code]
 	if !ok {
-		c = codes.Internal
+		return status.Error(codes.Internal, msg)
 	}
-	return status.Error(c, msg)
+	return status.Error(c.grpc, msg)
 }
