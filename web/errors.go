@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 
 	"google.golang.org/grpc/codes"
@@ -101,4 +102,35 @@ func grpcStatus(err error) error {
 		return status.Error(codes.Internal, msg)
 	}
 	return status.Error(c.grpc, msg)
+}
+
+// logFailure logs an error a client received, with the context in args
+// (stream id, table, statement id, principal): at ERROR when it is the
+// server's fault (a 5xx: internal errors, unavailable storage), so that the
+// log explains every INTERNAL_ERROR a client is told to look up; at INFO
+// when it is the client's; at DEBUG when the client had already gone.
+func (s *Server) logFailure(ctx context.Context, msg string, err error, args ...any) {
+	st, code := failureStatus(err)
+	lvl := slog.LevelInfo
+	switch {
+	case ctx.Err() != nil:
+		lvl = slog.LevelDebug
+	case st >= 500:
+		lvl = slog.LevelError
+	}
+	s.log.Log(ctx, lvl, msg, append(args, "status", st, "code", code, "err", err)...)
+}
+
+// failureStatus is the REST status and error_code of err; for a gRPC status
+// made by the web layer or the transport, those of its error_code.
+func failureStatus(err error) (int, string) {
+	if _, ok := status.FromError(err); ok {
+		code := errorCode(err)
+		if w, ok := wireCodes[code]; ok {
+			return w.status, code
+		}
+		return http.StatusInternalServerError, code
+	}
+	st, code, _ := classify(err)
+	return st, code
 }

@@ -197,6 +197,7 @@ func (s *Server) executeStatement(w http.ResponseWriter, r *http.Request, id *en
 			return
 		}
 		if err != nil {
+			s.logFailure(ctx, "statement failed", err, "statement_id", st.resp.StatementID, "principal", id.ClientID, "catalog", req.Catalog, "schema", req.Schema)
 			_, code, msg := classify(err)
 			state := engine.SQLState(err)
 			st.resp.Status = statementStatus{State: "FAILED", Error: &APIError{ErrorCode: code, Message: withSQLState(msg, state)}, SQLState: state}
