@@ -123,7 +123,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		if opts.DataDir == "" {
 			return nil, fmt.Errorf("%w: a data directory is required unless Memory is set", ErrInvalidArgument)
 		}
-		if err := os.MkdirAll(filepath.Join(opts.DataDir, "catalogs"), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Join(opts.DataDir, "catalogs"), 0o700); err != nil {
 			return nil, fmt.Errorf("create data directory: %w", err)
 		}
 	}
