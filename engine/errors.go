@@ -119,8 +119,12 @@ var Categories = []Category{
 }
 
 // Internal is the category of every error outside the catalogue. Its text
-// is never shown to clients; it is logged instead.
+// is never shown to clients (they get InternalMessage); it is logged instead.
 var Internal = Category{Code: "INTERNAL_ERROR", SQLState: "XX000"}
+
+// InternalMessage is all a client, or a reader of the system tables,
+// learns of an error outside the catalogue.
+const InternalMessage = "internal error (see the zbemu log)"
 
 // Classify returns the category of err: the first row of Categories it
 // wraps, ErrCanceled's row for a canceled context, Internal otherwise.

@@ -71,9 +71,6 @@ var wireCodes = map[string]wire{
 // canceled, nobody reads the answer.
 const statusClientClosed = 499
 
-// internalMessage is all a client learns of an error outside the catalogue.
-const internalMessage = "internal error (see the zbemu log)"
-
 // classify returns the REST status, error code and public message of err.
 func classify(err error) (int, string, string) {
 	var he *httpError
@@ -86,7 +83,7 @@ func classify(err error) (int, string, string) {
 	code := engine.ErrorCode(err)
 	w, ok := wireCodes[code]
 	if !ok || code == engine.Internal.Code {
-		return http.StatusInternalServerError, engine.Internal.Code, internalMessage
+		return http.StatusInternalServerError, engine.Internal.Code, engine.InternalMessage
 	}
 	return w.status, code, err.Error()
 }

@@ -76,7 +76,7 @@ func TestErrorTable(t *testing.T) {
 				t.Errorf("SQLSTATE %s, want %s", s, row.sqlState)
 			}
 			if row.code == "INTERNAL_ERROR" {
-				if strings.Contains(msg, "secret") || msg != internalMessage {
+				if strings.Contains(msg, "secret") || msg != engine.InternalMessage {
 					t.Errorf("an unknown error leaks its text: %q", msg)
 				}
 			} else if msg != err.Error() {
