@@ -115,7 +115,7 @@ var Categories = []Category{
 	{ErrUnavailable, "TEMPORARILY_UNAVAILABLE", "08000"}, // connection exception: retry
 	{ErrClosed, "TEMPORARILY_UNAVAILABLE", "57P03"},      // cannot connect now (shutting down)
 	{ErrCanceled, "CANCELLED", "HY008"},                  // OPERATION_CANCELED
-	{ErrSQL, "BAD_REQUEST", "42000"},                     // refined per DuckDB error by sqlStateOf
+	{ErrSQL, "BAD_REQUEST", "42000"},                     // refined per DuckDB error type by withSQLState
 }
 
 // Internal is the category of every error outside the catalogue. Its text

@@ -13,12 +13,13 @@ import (
 )
 
 // This file is the one place where errors become wire errors: a REST status
-// with {"error_code","message"} and a gRPC status. The error_code comes
-// from engine.ErrorCode; the statuses follow the Zerobus error table
-// (research/zerobus-wire.md §4.7): permanent problems use codes the SDKs do
-// not retry (INVALID_ARGUMENT, NOT_FOUND, UNAUTHENTICATED, PERMISSION_DENIED),
-// transient ones use UNAVAILABLE. Errors outside the catalogue become
-// INTERNAL without their text, which is logged instead.
+// with {"error_code","message"} and a gRPC status. The error table has two
+// halves: engine.Categories maps each engine sentinel to its error_code and
+// SQLSTATE, wireCodes below maps each error_code to its REST status and
+// gRPC code. Permanent problems use gRPC codes the Zerobus SDKs do not
+// retry (INVALID_ARGUMENT, NOT_FOUND, UNAUTHENTICATED, PERMISSION_DENIED),
+// transient ones UNAVAILABLE. Errors outside the catalogue become
+// INTERNAL_ERROR without their text, which logFailure logs instead.
 
 // APIError is the JSON body of every failed REST request.
 type APIError struct {
