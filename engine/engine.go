@@ -135,7 +135,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		}
 		catalogs, spill := e.duckDirs()
 		for _, d := range []string{catalogs, spill} {
-			if err := os.MkdirAll(d, 0o755); err != nil {
+			if err := os.MkdirAll(d, 0o700); err != nil {
 				return nil, fmt.Errorf("create data directory: %w", err)
 			}
 		}

@@ -1,10 +1,12 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
 	"github.com/zbemu/zbemu/engine/identity"
+	duckdb "github.com/duckdb/duckdb-go/v2"
 )
 
 // The engine's error catalogue. Every error the engine returns wraps one of
@@ -76,41 +78,129 @@ func tableNotFound(name string) error {
 	return fmt.Errorf("%w: Table %q cannot be found. Create it first (CREATE TABLE %s (...)) — Zerobus never creates tables", ErrTableNotFound, name, name)
 }
 
-// ErrorCode names an engine error with its Databricks error_code, the name
-// clients branch on. Package web maps these names to HTTP and gRPC statuses.
-func ErrorCode(err error) string {
-	switch {
-	case err == nil:
-		return ""
-	case errors.Is(err, ErrTableNotFound):
-		return "TABLE_DOES_NOT_EXIST"
-	case errors.Is(err, ErrSchemaNotFound):
-		return "SCHEMA_DOES_NOT_EXIST"
-	case errors.Is(err, ErrCatalogNotFound):
-		return "CATALOG_DOES_NOT_EXIST"
-	case errors.Is(err, ErrStatementNotFound):
-		return "RESOURCE_DOES_NOT_EXIST"
-	case errors.Is(err, ErrAlreadyExists):
-		return "RESOURCE_ALREADY_EXISTS"
-	case errors.Is(err, ErrNotEmpty):
-		return "INVALID_STATE"
-	case errors.Is(err, ErrInvalidRecord), errors.Is(err, ErrBadOffset), errors.Is(err, ErrInvalidArgument), errors.Is(err, ErrReservedName):
-		return "INVALID_PARAMETER_VALUE"
-	case errors.Is(err, ErrUnsupported):
-		return "NOT_IMPLEMENTED"
-	case errors.Is(err, ErrTooLarge):
-		return "RESOURCE_EXHAUSTED"
-	case errors.Is(err, ErrUnauthenticated), errors.Is(err, ErrInvalidClient):
-		return "UNAUTHENTICATED"
-	case errors.Is(err, ErrPermissionDenied):
-		return "PERMISSION_DENIED"
-	case errors.Is(err, ErrClosed), errors.Is(err, ErrUnavailable):
-		return "TEMPORARILY_UNAVAILABLE"
-	case errors.Is(err, ErrCanceled):
-		return "CANCELLED"
-	case errors.Is(err, ErrSQL):
-		return "BAD_REQUEST"
-	default:
-		return "INTERNAL_ERROR"
+// Category is one row of the error table: an engine sentinel with the
+// names a client sees for it on every surface. Package web adds the wire
+// statuses (HTTP and gRPC) per Code, in web/errors.go.
+type Category struct {
+	// Err is the sentinel; the first row whose Err matches (errors.Is) wins.
+	Err error
+	// Code is the Databricks error_code: REST bodies, the Statement API,
+	// system.lakeflow.zerobus_stream errors and the zbemu_errors_total metric.
+	Code string
+	// SQLState is the SQLSTATE of the category, as Databricks assigns them
+	// to its error conditions (https://docs.databricks.com/aws/en/error-messages/sqlstates,
+	// https://docs.databricks.com/aws/en/error-messages/): the Statement
+	// API's status.sql_state and the "SQLSTATE: xxxxx" of its messages.
+	SQLState string
+}
+
+// Categories is the error table, one row per sentinel of the catalogue
+// above, in match order: an error that wraps two sentinels (a RecordError
+// always wraps ErrInvalidRecord) takes the first row. The error_code values
+// are the ones clients already branch on; keep them stable.
+var Categories = []Category{
+	{ErrTableNotFound, "TABLE_DOES_NOT_EXIST", "42P01"},        // TABLE_OR_VIEW_NOT_FOUND
+	{ErrSchemaNotFound, "SCHEMA_DOES_NOT_EXIST", "42704"},      // SCHEMA_NOT_FOUND
+	{ErrCatalogNotFound, "CATALOG_DOES_NOT_EXIST", "42P08"},    // CATALOG_NOT_FOUND
+	{ErrStatementNotFound, "RESOURCE_DOES_NOT_EXIST", "42704"}, // undefined object
+	{ErrAlreadyExists, "RESOURCE_ALREADY_EXISTS", "42P07"},     // TABLE_OR_VIEW_ALREADY_EXISTS
+	{ErrNotEmpty, "INVALID_STATE", "2BP01"},                    // SCHEMA_NOT_EMPTY
+	{ErrInvalidRecord, "INVALID_PARAMETER_VALUE", "22000"},     // data exception
+	{ErrBadOffset, "INVALID_PARAMETER_VALUE", "22023"},         // invalid parameter value
+	{ErrInvalidArgument, "INVALID_PARAMETER_VALUE", "22023"},
+	{ErrReservedName, "INVALID_PARAMETER_VALUE", "42939"}, // reserved name
+	{ErrUnsupported, "NOT_IMPLEMENTED", "0A000"},          // feature not supported
+	{ErrTooLarge, "RESOURCE_EXHAUSTED", "54000"},          // program limit exceeded
+	{ErrStreamClosed, "INVALID_STATE", "08003"},           // connection does not exist
+	{ErrUnauthenticated, "UNAUTHENTICATED", "28000"},      // invalid authorization specification
+	{ErrInvalidClient, "UNAUTHENTICATED", "28000"},
+	{ErrPermissionDenied, "PERMISSION_DENIED", "42501"},  // INSUFFICIENT_PERMISSIONS
+	{ErrUnavailable, "TEMPORARILY_UNAVAILABLE", "08000"}, // connection exception: retry
+	{ErrClosed, "TEMPORARILY_UNAVAILABLE", "57P03"},      // cannot connect now (shutting down)
+	{ErrCanceled, "CANCELLED", "HY008"},                  // OPERATION_CANCELED
+	{ErrSQL, "BAD_REQUEST", "42000"},                     // refined per DuckDB error type by withSQLState
+}
+
+// Internal is the category of every error outside the catalogue. Its text
+// is never shown to clients (they get InternalMessage); it is logged instead.
+var Internal = Category{Code: "INTERNAL_ERROR", SQLState: "XX000"}
+
+// InternalMessage is all a client, or a reader of the system tables,
+// learns of an error outside the catalogue.
+const InternalMessage = "internal error (see the zbemu log)"
+
+// Classify returns the category of err: the first row of Categories it
+// wraps, ErrCanceled's row for a canceled context, Internal otherwise.
+// The zero Category is returned for a nil error.
+func Classify(err error) Category {
+	if err == nil {
+		return Category{}
 	}
+	for _, c := range Categories {
+		if errors.Is(err, c.Err) {
+			return c
+		}
+	}
+	if errors.Is(err, context.Canceled) {
+		return Classify(ErrCanceled)
+	}
+	return Internal
+}
+
+// ErrorCode is the Databricks error_code of err ("" for nil).
+func ErrorCode(err error) string { return Classify(err).Code }
+
+// SQLState is the SQLSTATE of err: the one DuckDB's error type implies for
+// a statement DuckDB refused (see sqlError), the category's otherwise.
+func SQLState(err error) string {
+	var se *sqlStateError
+	if errors.As(err, &se) {
+		return se.state
+	}
+	return Classify(err).SQLState
+}
+
+// sqlStateError gives an error a SQLSTATE finer than its category's.
+type sqlStateError struct {
+	state string
+	err   error
+}
+
+func (e *sqlStateError) Error() string { return e.err.Error() }
+func (e *sqlStateError) Unwrap() error { return e.err }
+
+// duckSQLStates maps DuckDB's error types to the SQLSTATE Databricks gives
+// the same condition (PARSE_SYNTAX_ERROR 42601, CAST_INVALID_INPUT 22018, ARITHMETIC_OVERFLOW 22003, DIVIDE_BY_ZERO
+// 22012, ...). Types not listed keep ErrSQL's 42000.
+var duckSQLStates = map[duckdb.ErrorType]string{
+	duckdb.ErrorTypeParser:         "42601",
+	duckdb.ErrorTypeSyntax:         "42601",
+	duckdb.ErrorTypeCatalog:        "42704",
+	duckdb.ErrorTypeConversion:     "22018",
+	duckdb.ErrorTypeOutOfRange:     "22003",
+	duckdb.ErrorTypeDivideByZero:   "22012",
+	duckdb.ErrorTypeInvalidInput:   "22023",
+	duckdb.ErrorTypeConstraint:     "23000",
+	duckdb.ErrorTypeMismatchType:   "42804",
+	duckdb.ErrorTypeNotImplemented: "0A000",
+	duckdb.ErrorTypePermission:     "42501",
+	duckdb.ErrorTypeInterrupt:      "HY008",
+	duckdb.ErrorTypeTransaction:    "40001",
+	duckdb.ErrorTypeOutOfMemory:    "53200",
+	duckdb.ErrorTypeIO:             "58030",
+	duckdb.ErrorTypeInternal:       "XX000",
+	duckdb.ErrorTypeFatal:          "XX000",
+}
+
+// withSQLState attaches to wrapped (an ErrSQL error built from cause) the
+// SQLSTATE of cause's DuckDB error type, if it has one.
+func withSQLState(wrapped, cause error, state string) error {
+	var de *duckdb.Error
+	if state == "" && errors.As(cause, &de) {
+		state = duckSQLStates[de.Type]
+	}
+	if state == "" {
+		return wrapped
+	}
+	return &sqlStateError{state: state, err: wrapped}
 }

@@ -93,7 +93,7 @@ func openIngestLog(e *Engine) (*ingestLog, error) {
 		return l, nil
 	}
 	l.dir = filepath.Join(e.opts.DataDir, "ingest-log")
-	if err := os.MkdirAll(l.dir, 0o755); err != nil {
+	if err := os.MkdirAll(l.dir, 0o700); err != nil {
 		return nil, err
 	}
 	dirs, err := filepath.Glob(filepath.Join(l.dir, "????????????????????"))
@@ -130,7 +130,8 @@ func (l *ingestLog) openGeneration(base uint64) (*generation, error) {
 	if err := repairTail(dir); err != nil {
 		return nil, err
 	}
-	w, err := wal.Open(dir, &wal.Options{NoSync: l.e.opts.NoSync, SegmentSize: 16 << 20, LogFormat: wal.Binary, AllowEmpty: true, NoCopy: true})
+	w, err := wal.Open(dir, &wal.Options{NoSync: l.e.opts.NoSync, SegmentSize: 16 << 20, LogFormat: wal.Binary, AllowEmpty: true, NoCopy: true,
+		DirPerms: 0o700, FilePerms: 0o600})
 	if err != nil {
 		return nil, fmt.Errorf("open ingest log %s: %w", dir, err)
 	}
@@ -169,7 +170,7 @@ func (l *ingestLog) dropApplied(applied uint64) {
 // from the newest segment. Such an entry was never synced, so never
 // acknowledged: dropping it loses nothing a client was promised.
 func repairTail(dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
 	names, err := filepath.Glob(filepath.Join(dir, "????????????????????"))

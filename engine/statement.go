@@ -492,9 +492,9 @@ func sqlError(err error) error {
 	}
 	msg := err.Error()
 	if strings.Contains(msg, "Catalog Error: Table with name") || strings.Contains(msg, "does not exist!") {
-		return fmt.Errorf("%w: [TABLE_OR_VIEW_NOT_FOUND] %s", ErrSQL, msg)
+		return withSQLState(fmt.Errorf("%w: [TABLE_OR_VIEW_NOT_FOUND] %s", ErrSQL, msg), err, "42P01")
 	}
-	return fmt.Errorf("%w: %s", ErrSQL, msg)
+	return withSQLState(fmt.Errorf("%w: %s", ErrSQL, msg), err, "")
 }
 
 var paramRE = regexp.MustCompile(`\$([A-Za-z_][A-Za-z0-9_]*)`)

@@ -244,6 +244,11 @@ func (s *Stream) fail(err error) error {
 func (s *Stream) recordError(err error) {
 	now := time.Now()
 	se := StreamError{Code: ErrorCode(err), Message: err.Error(), Time: now}
+	if se.Code == Internal.Code {
+		// Any principal can read system.lakeflow.zerobus_stream; the cause
+		// (paths, I/O details) goes to the log only.
+		se.Message = InternalMessage
+	}
 	s.mu.Lock()
 	s.errors = append(s.errors, se)
 	s.mu.Unlock()

@@ -5,7 +5,9 @@
 //
 // Invariants: handlers return errors instead of writing them, and errors.go
 // is the only place that turns engine errors into HTTP statuses, Databricks
-// error bodies and gRPC statuses. The gRPC handler sends response headers
+// error bodies and gRPC statuses; every failure a client receives is logged
+// there too (logFailure), the server's own at ERROR with the stream or
+// statement it hit. The gRPC handler sends response headers
 // before reading anything (the official SDK waits for them) and acks only
 // what the engine reports durable, cumulatively and never ahead of what it
 // received. web holds no data of its own except the short-lived state of

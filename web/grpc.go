@@ -28,19 +28,32 @@ func metadataValue(md metadata.MD, key string) string {
 }
 
 // EphemeralStream runs one stream and turns its error into the gRPC status
-// here, once, after counting it for the metrics (unless the client left).
+// here, once, after counting it for the metrics (unless the client left)
+// and logging it with what the stream had got to.
 func (z *zerobusService) EphemeralStream(gs zerobuspb.Zerobus_EphemeralStreamServer) error {
-	err := z.ephemeralStream(gs)
-	if err != nil && gs.Context().Err() == nil {
-		z.s.metrics.countError(errorCode(err), "GRPC")
+	var at streamPlace
+	err := z.ephemeralStream(gs, &at)
+	if err != nil {
+		if gs.Context().Err() == nil {
+			z.s.metrics.countError(errorCode(err), "GRPC")
+		}
+		z.s.logFailure(gs.Context(), "stream failed", err, "stream_id", at.streamID, "table", at.table, "offset", at.offset, "principal", at.principal)
 	}
 	return grpcStatus(err)
+}
+
+// streamPlace is how far a stream got, for the log line of its failure.
+type streamPlace struct {
+	principal, table, streamID string
+	// offset is the offset_id of the last request received (-1: none).
+	offset int64
 }
 
 // ephemeralStream runs one stream: create, then ingest requests acked
 // cumulatively once durable. Acks are sent by a second goroutine so that
 // receiving and validating never wait for the disk.
-func (z *zerobusService) ephemeralStream(gs zerobuspb.Zerobus_EphemeralStreamServer) error {
+func (z *zerobusService) ephemeralStream(gs zerobuspb.Zerobus_EphemeralStreamServer, at *streamPlace) error {
+	at.offset = -1
 	// The SDK waits for response headers before it sends create_stream.
 	if err := gs.SendHeader(metadata.MD{}); err != nil {
 		return err
@@ -55,6 +68,7 @@ func (z *zerobusService) ephemeralStream(gs zerobuspb.Zerobus_EphemeralStreamSer
 	if err != nil {
 		return err
 	}
+	at.principal = id.ClientID
 	first, err := gs.Recv()
 	if err != nil {
 		return err
@@ -67,6 +81,7 @@ func (z *zerobusService) ephemeralStream(gs zerobuspb.Zerobus_EphemeralStreamSer
 	if spec.Table == "" {
 		spec.Table = metadataValue(md, "x-databricks-zerobus-table-name")
 	}
+	at.table = spec.Table
 	switch create.GetRecordType() {
 	case zerobuspb.RecordType_JSON:
 		spec.Format = engine.FormatJSON
@@ -84,6 +99,7 @@ func (z *zerobusService) ephemeralStream(gs zerobuspb.Zerobus_EphemeralStreamSer
 		return err
 	}
 	defer st.Close()
+	at.streamID = st.ID()
 	if err := gs.Send(&zerobuspb.EphemeralStreamResponse{Payload: &zerobuspb.EphemeralStreamResponse_CreateStreamResponse{
 		CreateStreamResponse: &zerobuspb.CreateIngestStreamResponse{StreamId: proto.String(st.ID())}}}); err != nil {
 		return err
@@ -148,6 +164,7 @@ func (z *zerobusService) ephemeralStream(gs zerobuspb.Zerobus_EphemeralStreamSer
 		default:
 			return finish(status.Error(codes.InvalidArgument, "empty request message"))
 		}
+		at.offset = offset
 		if size := proto.Size(req); size > engine.MaxMessageBytes {
 			return finish(status.Error(codes.ResourceExhausted, fmt.Sprintf("message of %d bytes exceeds the 10 MB (%d bytes) limit per request; send smaller batches", size, engine.MaxMessageBytes)))
 		}

@@ -19,12 +19,20 @@ const testToken = "dapi-test"
 // startWeb serves an in-memory engine on a loopback port.
 func startWeb(t *testing.T) (*engine.Engine, string) {
 	t.Helper()
+	e, s := startWebWith(t, web.Options{})
+	return e, "http://" + s.Addr()
+}
+
+// startWebWith is startWeb with options (the address is set here).
+func startWebWith(t *testing.T, opts web.Options) (*engine.Engine, *web.Server) {
+	t.Helper()
 	ctx := context.Background()
 	e, err := engine.Open(ctx, engine.Options{Memory: true, DevClientSecret: "s", DevToken: testToken})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := web.New(e, web.Options{Addr: "127.0.0.1:0"})
+	opts.Addr = "127.0.0.1:0"
+	s := web.New(e, opts)
 	if err := s.Listen(); err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +45,7 @@ func startWeb(t *testing.T) (*engine.Engine, string) {
 		<-done
 		e.Close(ctx)
 	})
-	return e, "http://" + s.Addr()
+	return e, s
 }
 
 func get(t *testing.T, url, token string) (*http.Response, string) {

@@ -292,11 +292,7 @@ func (s *Server) handle(h handlerFunc) http.HandlerFunc {
 		r.Body = &deadlineBody{ReadCloser: r.Body, rc: rc}
 		if err := h(w, r); err != nil {
 			st, code, msg := classify(err)
-			lvl := slog.LevelInfo
-			if st >= 500 {
-				lvl = slog.LevelError
-			}
-			s.log.Log(r.Context(), lvl, "request failed", "method", r.Method, "path", r.URL.Path, "status", st, "code", code, "err", err, "request_id", rid)
+			s.logFailure(r.Context(), "request failed", err, "method", r.Method, "path", r.URL.Path, "request_id", rid)
 			writeJSON(w, st, APIError{ErrorCode: code, Message: msg})
 		}
 	}

@@ -206,8 +206,10 @@ func (s *Server) executeStatement(w http.ResponseWriter, r *http.Request, id *en
 			return
 		}
 		if err != nil {
+			s.logFailure(ctx, "statement failed", err, "statement_id", st.resp.StatementID, "principal", id.ClientID, "catalog", req.Catalog, "schema", req.Schema)
 			_, code, msg := classify(err)
-			st.resp.Status = statementStatus{State: "FAILED", Error: &APIError{ErrorCode: code, Message: msg}, SQLState: sqlState(code)}
+			state := engine.SQLState(err)
+			st.resp.Status = statementStatus{State: "FAILED", Error: &APIError{ErrorCode: code, Message: withSQLState(msg, state)}, SQLState: state}
 			return
 		}
 		st.resp.Status = statementStatus{State: "SUCCEEDED"}
@@ -236,18 +238,16 @@ func (s *Server) executeStatement(w http.ResponseWriter, r *http.Request, id *en
 	return nil
 }
 
-func sqlState(code string) string {
-	switch code {
-	case "TABLE_DOES_NOT_EXIST":
-		return "42P01"
-	case "SCHEMA_DOES_NOT_EXIST", "CATALOG_DOES_NOT_EXIST":
-		return "3F000"
-	case "RESOURCE_ALREADY_EXISTS":
-		return "42P07"
-	case "NOT_IMPLEMENTED":
-		return "0A000"
+// withSQLState ends a failed statement's message with its SQLSTATE as
+// Databricks does ("... cannot be found. ... SQLSTATE: 42P01"), before
+// DuckDB's "LINE n:" excerpt of the statement, which Databricks also shows
+// after it (https://docs.databricks.com/aws/en/error-messages/).
+func withSQLState(msg, state string) string {
+	tag := " SQLSTATE: " + state
+	if i := strings.Index(msg, "\n\nLINE "); i >= 0 {
+		return msg[:i] + tag + msg[i:]
 	}
-	return "42000"
+	return msg + tag
 }
 
 // shapeResult builds the manifest and the one chunk of a result; the

@@ -25,7 +25,7 @@ func LocalTLS(dir string) (*tls.Config, string, error) {
 	certPath := filepath.Join(dir, "server.pem")
 	keyPath := filepath.Join(dir, "server-key.pem")
 	if _, err := os.Stat(certPath); err != nil {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, "", err
 		}
 		if err := writeLocalCerts(caPath, certPath, keyPath); err != nil {
@@ -69,11 +69,11 @@ func writeLocalCerts(caPath, certPath, keyPath string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(caPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), 0o644); err != nil {
+	if err := os.WriteFile(caPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), 0o600); err != nil {
 		return err
 	}
 	if err := os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
 		return err
 	}
-	return os.WriteFile(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
+	return os.WriteFile(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
 }

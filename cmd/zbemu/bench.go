@@ -307,7 +307,7 @@ func openBenchEnv(ctx context.Context, root string, noSys bool) (*benchEnv, erro
 	eopts := engine.Options{DataDir: dir, DevClientSecret: "bench", DevToken: "dapi-bench", Observer: metrics}
 	var sys *systables.Store
 	if !noSys {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, err
 		}
 		var err error

@@ -25,6 +25,12 @@ func newLogger(level string, w io.Writer) *slog.Logger {
 // serve wires Config into the engine and web Options and runs until ctx ends.
 func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	log := newLogger(cfg.LogLevel, stderr)
+	restrictUmask()
+	if !cfg.Memory {
+		if err := privateDataDir(cfg.DataDir, log); err != nil {
+			return err
+		}
+	}
 	metrics := web.NewMetrics()
 	eopts := engine.Options{DataDir: cfg.DataDir, Memory: cfg.Memory, Logger: log, Observer: metrics,
 		DevClientID: cfg.ClientID, DevClientSecret: cfg.ClientSecret, DevToken: cfg.DevToken, FlushInterval: cfg.FlushInterval}
@@ -121,11 +127,6 @@ func openSystables(ctx context.Context, cfg Config, log *slog.Logger) (*systable
 	}
 	opts := systables.Options{Memory: cfg.Memory, Path: filepath.Join(cfg.DataDir, "system.db"), Retention: cfg.SysRetention,
 		AccountID: cfg.AccountID, WorkspaceID: cfg.WorkspaceID, Logger: log}
-	if !cfg.Memory {
-		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-			return nil, fmt.Errorf("create data directory: %w", err)
-		}
-	}
 	return systables.Open(ctx, opts)
 }
 
