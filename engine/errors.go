@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/zbemu/zbemu/engine/identity"
 	duckdb "github.com/duckdb/duckdb-go/v2"
+	"github.com/zbemu/zbemu/engine/identity"
 )
 
 // The engine's error catalogue. Every error the engine returns wraps one of
