@@ -365,3 +365,48 @@ func TestDiskFullDuringFlushKeepsRows(t *testing.T) {
 		t.Errorf("after recovery: rows/distinct %s, want %d", got, n)
 	}
 }
+
+// A start on a full disk with acknowledged entries still to apply does not
+// fail: the engine opens degraded, and applies them once space is freed.
+func TestStartOnFullDiskIsDegradedNotDown(t *testing.T) {
+	ctx := context.Background()
+	dir := mountTmpfs(t, "24m")
+	opts := durableOpts(filepath.Join(dir, "data"))
+	e, err := engine.Open(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec(t, e, "CREATE TABLE main.default.ev (id BIGINT NOT NULL, pad STRING)")
+	pad := strings.Repeat("p", 2000)
+	const n = 400
+	for i := 0; i < n; i += 20 {
+		recs := make([][]byte, 20)
+		for j := range recs {
+			recs[j] = []byte(fmt.Sprintf(`{"id":%d,"pad":%q}`, i+j, pad))
+		}
+		if err := e.Insert(ctx, admin, "main.default.ev", recs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	filler := filepath.Join(dir, "filler")
+	fillDisk(t, filler)
+	e.Close(ctx) // cannot apply: the entries stay in the ingest log
+	e2, err := engine.Open(ctx, opts)
+	if err != nil {
+		t.Fatalf("start on a full disk: %v", err)
+	}
+	defer e2.Close(ctx)
+	t.Logf("health at start: %v", e2.Health())
+	os.Remove(filler)
+	deadline := time.Now().Add(60 * time.Second) // generous: only to avoid hanging
+	for e2.Health() != nil && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := e2.Health(); err != nil {
+		t.Fatalf("no recovery after freeing space: %v", err)
+	}
+	r := exec(t, e2, "SELECT count(*), count(DISTINCT id) FROM main.default.ev")
+	if got := *r.Rows[0][0] + " " + *r.Rows[0][1]; got != fmt.Sprintf("%d %d", n, n) {
+		t.Errorf("after recovery: rows/distinct %s, want %d", got, n)
+	}
+}
