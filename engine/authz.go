@@ -167,8 +167,9 @@ func (e *Engine) authorizeStatement(z *Authorizer, req *StatementRequest, st dia
 // table (dialect.Names), read from the statement as typed: a superset, so a
 // name used only as a column that happens to name a table needs SELECT on
 // it too. Functions that read a table named in a string (query,
-// query_table, the pragma_* functions) are refused, as no name check can
-// see into the string. Two kinds of names are left out because they cannot reach a
+// query_table, the pragma_* functions) and names of the hidden __zbemu
+// schema are refused to every principal by the sealed-SQL checks
+// (seal.go), which run after this one. Two kinds of names are left out because they cannot reach a
 // table: a name right after AS (it defines an alias), and a name of four or
 // more parts (a column of a table, which DuckDB only resolves when that
 // table is itself named in FROM, where it is checked). A target is the name after INTO, UPDATE or DELETE FROM
@@ -196,14 +197,6 @@ func (e *Engine) authorizeQuery(z *Authorizer, req *StatementRequest, text strin
 	}
 	for i, name := range names {
 		n := name.Parts
-		if fn := n[len(n)-1]; name.Call && (fn == "query" || fn == "query_table" || strings.HasPrefix(fn, "pragma_")) {
-			// They take a table or a whole query as a string, which no
-			// check here can see, so only admins may call them.
-			return fmt.Errorf("%w: %s() reads tables named in a string, which zbemu cannot authorize; name the tables in the statement instead", ErrPermissionDenied, fn)
-		}
-		if slices.Contains(n, "__zbemu") {
-			return fmt.Errorf("%w: schema __zbemu holds zbemu's own metadata; no principal may read or write it with SQL", ErrPermissionDenied)
-		}
 		if word(i-1) == "as" {
 			continue
 		}

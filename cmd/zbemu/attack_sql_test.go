@@ -61,7 +61,7 @@ func TestAttackSQLSealed(t *testing.T) {
 		{"read_blob workspace.db-wal", "SELECT content FROM read_blob('" + ws + "-wal')", "function read_blob is not allowed"},
 		{"read_blob catalog", "SELECT content FROM read_blob('" + cat + "')", "function read_blob is not allowed"},
 		{"read_blob catalog wal", "SELECT content FROM read_blob('" + cat + ".wal')", "function read_blob is not allowed"},
-		{"read_blob quoted name", "SELECT content FROM `READ_BLOB`('" + cat + "')", "function READ_BLOB is not allowed"},
+		{"read_blob quoted name", "SELECT content FROM `READ_BLOB`('" + cat + "')", "function read_blob is not allowed"},
 		{"replacement scan", "SELECT * FROM '" + cat + "'", "reading a file by its path is not allowed"},
 		{"replacement scan in join", "SELECT * FROM main.default.t JOIN '" + cat + "' ON true", "reading a file by its path is not allowed"},
 		{"replacement scan identifier", "SELECT * FROM `" + filepath.Join(data, "catalogs", "x.csv") + "`", "reading a file by its path is not allowed"},

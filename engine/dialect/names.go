@@ -3,10 +3,12 @@ package dialect
 import "strings"
 
 // Name is a dotted name of a statement: lower-case parts, and whether it is
-// called (a function: a "(" follows).
+// called (a function: a "(" follows) or qualifies something that is not a
+// name (a "." follows, as in t.*).
 type Name struct {
 	Parts []string
 	Call  bool
+	Dot   bool
 }
 
 // Names returns every dotted name in a statement, in order: a.b.c, `x`.y
@@ -27,6 +29,11 @@ func Names(stmt string) ([]Name, error) {
 			sig = append(sig, t)
 		}
 	}
+	return names(sig), nil
+}
+
+// names reads the dotted names of significant tokens (no trivia).
+func names(sig []token) []Name {
 	isName := func(t token) bool { return t.kind == tokIdent || t.kind == tokQuotedIdent }
 	var out []Name
 	for i := 0; i < len(sig); i++ {
@@ -39,7 +46,8 @@ func Names(stmt string) ([]Name, error) {
 			i += 2
 		}
 		n.Call = i+1 < len(sig) && sig[i+1].isOp("(")
+		n.Dot = i+1 < len(sig) && sig[i+1].isOp(".")
 		out = append(out, n)
 	}
-	return out, nil
+	return out
 }

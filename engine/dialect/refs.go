@@ -4,7 +4,7 @@ import "strings"
 
 // references lists, from the significant tokens of a query, the names it
 // calls as functions (a name, plain or quoted, followed by "(") and the
-// names it uses as qualifiers (followed by "."), as written. The engine
+// names it uses as qualifiers (followed by "."), lower case. The engine
 // refuses the ones that reach outside zbemu or into its hidden metadata;
 // the lexer agrees with DuckDB on what is a string and what is code, so
 // what is listed here is all the code DuckDB will see.
@@ -18,14 +18,15 @@ func references(toks []token) (calls, qualifiers, paths []string) {
 			t.kind == tokQuotedIdent && strings.ContainsAny(t.val, `/\`) {
 			paths = append(paths, t.val)
 		}
-		if t.kind != tokIdent && t.kind != tokQuotedIdent || i+1 >= len(toks) {
-			continue
+	}
+	for _, n := range names(toks) {
+		last := len(n.Parts) - 1
+		if n.Dot {
+			last++
 		}
-		switch {
-		case toks[i+1].isOp("("):
-			calls = append(calls, t.val)
-		case toks[i+1].isOp("."):
-			qualifiers = append(qualifiers, t.val)
+		qualifiers = append(qualifiers, n.Parts[:last]...)
+		if n.Call {
+			calls = append(calls, n.Parts[len(n.Parts)-1])
 		}
 	}
 	return calls, qualifiers, paths
