@@ -88,25 +88,35 @@ type resultData struct {
 	DataArray  [][]*string `json:"data_array"`
 }
 
-// statementStore keeps recent statements for GET and cancel.
+// statementStore keeps recent statements for GET and cancel: at most
+// keepStatements of them, and results of at most keepResultBytes in all, so
+// that results the clients never fetch cannot pile up (each one may be up
+// to engine.MaxResultBytes). The oldest go first, as results expire in
+// Databricks too.
 type statementStore struct {
 	mu    sync.Mutex
 	items map[string]*statement
 	order []string
+	bytes int64 // sum of the kept statements' size
 }
 
 type statement struct {
 	// owner is the client id that submitted the statement: only it may
 	// read, page or cancel it (results hold rows of its grants, not the
 	// reader's).
-	owner  string
+	owner string
+	// size estimates the memory of the result (guarded by the store's mu).
+	size   int64
 	mu     sync.Mutex
 	resp   StatementResponse
 	cancel context.CancelFunc
 	done   chan struct{}
 }
 
-const keepStatements = 1000
+const (
+	keepStatements  = 1000
+	keepResultBytes = 256 << 20 // ten results of the largest size
+)
 
 func newStatementStore() *statementStore { return &statementStore{items: map[string]*statement{}} }
 
@@ -115,10 +125,50 @@ func (ss *statementStore) add(st *statement) {
 	defer ss.mu.Unlock()
 	ss.items[st.resp.StatementID] = st
 	ss.order = append(ss.order, st.resp.StatementID)
-	for len(ss.order) > keepStatements {
-		delete(ss.items, ss.order[0])
-		ss.order = ss.order[1:]
+	ss.evict(st.resp.StatementID)
+}
+
+// setSize records the size of st's result and evicts older statements
+// until the store is within its budget again.
+func (ss *statementStore) setSize(st *statement, size int64) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.items[st.resp.StatementID] != st {
+		return // already evicted
 	}
+	ss.bytes += size - st.size
+	st.size = size
+	ss.evict(st.resp.StatementID)
+}
+
+// evict drops the oldest statements, never keep, while the store is over
+// either budget (caller holds mu).
+func (ss *statementStore) evict(keep string) {
+	for i := 0; i < len(ss.order) && (len(ss.order) > keepStatements || ss.bytes > keepResultBytes); {
+		id := ss.order[i]
+		if id == keep {
+			i++
+			continue
+		}
+		ss.bytes -= ss.items[id].size
+		delete(ss.items, id)
+		ss.order = append(ss.order[:i], ss.order[i+1:]...)
+	}
+}
+
+// resultSize estimates the memory a result holds: its cell texts plus a
+// pointer and string header per cell.
+func resultSize(res *engine.Result) int64 {
+	var n int64
+	for _, row := range res.Rows {
+		for _, c := range row {
+			n += 24
+			if c != nil {
+				n += int64(len(*c))
+			}
+		}
+	}
+	return n
 }
 
 func (ss *statementStore) get(id string) (*statement, bool) {
@@ -214,6 +264,7 @@ func (s *Server) executeStatement(w http.ResponseWriter, r *http.Request, id *en
 		}
 		st.resp.Status = statementStatus{State: "SUCCEEDED"}
 		st.resp.Manifest, st.resp.Result = shapeResult(res)
+		s.stmts.setSize(st, resultSize(res))
 	}()
 	if wait > 0 {
 		select {
