@@ -16,7 +16,7 @@ import (
 // restart already sees every record acknowledged before the crash.
 func (e *Engine) replay(ctx context.Context) error {
 	l := e.ilog
-	if len(l.gens) == 0 {
+	if l.seg == nil {
 		return nil
 	}
 	// Per-catalog watermark and table lookup by id.
@@ -39,6 +39,30 @@ func (e *Engine) replay(ctx context.Context) error {
 	protoDecs := map[string]*schema.ProtoDecoder{}
 	var batch []*logEntry
 	applied, skipped := 0, 0
+	take := func(idx uint64, p decodedPayload) {
+		t, ok := byID[p.tableID]
+		if !ok {
+			skipped++ // the table was dropped after the records were acknowledged
+			return
+		}
+		tv := t.cur.Load()
+		if idx <= watermark[tv.alias] {
+			return
+		}
+		rows, err := e.replayRows(ctx, tv, p, protoDecs)
+		if err != nil {
+			e.log.Error("ingest log: cannot re-decode acknowledged records; skipping them", "index", idx, "table", tv.meta.fullName(), "err", err)
+			skipped++
+			return
+		}
+		var size int64
+		for _, r := range p.records {
+			size += int64(len(r))
+		}
+		batch = append(batch, &logEntry{index: idx, table: t, tv: tv, streamID: p.streamID, rows: rows, bytes: size})
+		applied++
+	}
+	// A previous release's generations first (their indexes come first).
 	for gi, g := range l.gens {
 		first, err := g.wal.FirstIndex()
 		if err != nil {
@@ -66,31 +90,22 @@ func (e *Engine) replay(ctx context.Context) error {
 				}
 				break
 			}
-			t, ok := byID[p.tableID]
-			if !ok {
-				skipped++ // the table was dropped after the records were acknowledged
-				continue
-			}
-			tv := t.cur.Load()
-			if idx <= watermark[tv.alias] {
-				continue
-			}
-			rows, err := e.replayRows(ctx, tv, p, protoDecs)
-			if err != nil {
-				e.log.Error("ingest log: cannot re-decode acknowledged records; skipping them", "index", idx, "table", tv.meta.fullName(), "err", err)
-				skipped++
-				continue
-			}
-			var size int64
-			for _, r := range p.records {
-				size += int64(len(r))
-			}
-			batch = append(batch, &logEntry{index: idx, table: t, tv: tv, streamID: p.streamID, rows: rows, bytes: size})
-			applied++
+			take(idx, p)
 		}
 	}
-	l.last = l.gens[len(l.gens)-1].lastGlobal()
-	l.lastDurable.Store(l.last)
+	// The segment log checks every entry's CRC itself: a payload that does
+	// not decode is damage, not a torn tail.
+	err := l.seg.Read(l.seg.FirstIndex(), func(idx uint64, data []byte) error {
+		p, err := decodePayload(data)
+		if err != nil {
+			return fmt.Errorf("ingest log entry %d is damaged: %w", idx, err)
+		}
+		take(idx, p)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
 	if len(batch) > 0 {
 		e.mat.enqueue(batch)
 		e.mat.flush(ctx)
@@ -103,13 +118,8 @@ func (e *Engine) replay(ctx context.Context) error {
 	if applied+skipped > 0 {
 		e.log.Info("replayed ingest log", "entries", applied, "skipped", skipped)
 	}
-	// Everything is in DuckDB now: start a fresh generation (its name keeps
-	// the index monotonic) and drop the old ones.
-	if li, _ := l.gens[len(l.gens)-1].wal.LastIndex(); li > 0 {
-		if err := l.rotate(); err != nil {
-			return err
-		}
-	}
+	// Everything is in DuckDB now: drop the old generations and the
+	// segments before the newest (whose name keeps the index monotonic).
 	l.dropApplied(l.last)
 	return nil
 }

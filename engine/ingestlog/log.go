@@ -222,12 +222,12 @@ func (l *Log) Append(payloads [][]byte) (first uint64, err error) {
 	first = s.last + 1
 	l.buf = appendBatch(l.buf[:0], first, payloads)
 	if _, err := l.f.WriteAt(l.buf, s.end); err != nil {
-		l.err = fmt.Errorf("write ingest log: %w", err)
+		l.err = fmt.Errorf("pwrite %s: %w", s.path, err)
 		return 0, l.err
 	}
 	if !l.opts.NoSync {
 		if err := datasync(l.f); err != nil {
-			l.err = fmt.Errorf("sync ingest log: %w", err)
+			l.err = fmt.Errorf("fdatasync %s: %w", s.path, err)
 			return 0, l.err
 		}
 	}
