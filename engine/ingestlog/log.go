@@ -212,7 +212,16 @@ func (l *Log) Append(payloads [][]byte) (first uint64, err error) {
 		need += frameLen(len(p))
 	}
 	s := l.segs[len(l.segs)-1]
-	if s.end+need > l.size {
+	switch {
+	case s.end+need <= l.size:
+	case s.last < s.base:
+		// Empty, so its name is the next index: grow it instead.
+		if err := preallocate(l.f, need); err != nil {
+			l.err = fmt.Errorf("grow %s: %w", s.path, err)
+			return 0, l.err
+		}
+		l.size = need
+	default:
 		if err := l.startSegment(s.last+1, need); err != nil {
 			l.err = err
 			return 0, err

@@ -219,7 +219,7 @@ func TestManySegments(t *testing.T) {
 	var all [][]byte
 	for b := 0; b < 200; b++ {
 		ps := payloads(b, 1+rng.Intn(6))
-		if b == 100 {
+		if b == 0 || b == 100 { // larger than a segment, into an empty and a used one
 			ps = [][]byte{bytes.Repeat([]byte{'L'}, 5000)}
 		}
 		if first := mustAppend(t, l, ps); first != uint64(len(all))+1 {
