@@ -161,8 +161,9 @@ func (l *ingestLog) dropApplied(applied uint64) {
 }
 
 // repairTail cuts a torn final entry (a crash in the middle of a write)
-// from the newest segment of an old generation. Such an entry was never synced, so never
-// acknowledged: dropping it loses nothing a client was promised.
+// from the newest segment of an old generation. Such an entry was never
+// synced, so never acknowledged: dropping it loses nothing a client was
+// promised.
 func repairTail(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
