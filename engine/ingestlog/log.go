@@ -88,11 +88,7 @@ func Open(opts Options) (*Log, error) {
 	}
 	clean := false
 	for i, s := range l.segs {
-		data, err := os.ReadFile(s.path)
-		if err != nil {
-			return nil, err
-		}
-		r, err := scanSegment(data, s.base)
+		r, err := readSegment(s.path, s.base)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, s.path, err)
 		}
@@ -123,6 +119,35 @@ func Open(opts Options) (*Log, error) {
 	}
 	l.size = st.Size()
 	return l, nil
+}
+
+// scanReadBytes is how much of a segment Open reads first; it reads on
+// (doubling) only while valid entries continue, so a preallocated segment
+// is not read whole at every start.
+var scanReadBytes int64 = 1 << 20
+
+// readSegment scans the segment file at path; see scanSegment.
+func readSegment(path string, base uint64) (scanResult, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return scanResult{}, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return scanResult{}, err
+	}
+	for n := min(scanReadBytes, st.Size()); ; n = min(2*n, st.Size()) {
+		data := make([]byte, n)
+		if _, err := f.ReadAt(data, 0); err != nil {
+			return scanResult{}, err
+		}
+		r, err := scanSegment(data, base)
+		// Done at the end of the file, or at a clean end seen whole.
+		if n == st.Size() || (r.clean && r.end+headerSize <= n) {
+			return r, err
+		}
+	}
 }
 
 // startSegment makes a new newest segment that starts at index base and

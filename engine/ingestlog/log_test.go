@@ -75,6 +75,8 @@ func equalPayloads(t *testing.T, what string, got, want [][]byte) {
 // a preallocated segment whose pages were not all written), and checks
 // that only whole batches remain and that appends continue after them.
 func TestTornLastBatch(t *testing.T) {
+	defer func(n int64) { scanReadBytes = n }(scanReadBytes)
+	scanReadBytes = 64 // scan in growing reads, with cuts on every side of their ends
 	tmpl := t.TempDir()
 	opts := Options{Dir: tmpl, SegmentBytes: 4096, NoSync: true}
 	l := mustOpen(t, opts)
@@ -238,6 +240,25 @@ func TestManySegments(t *testing.T) {
 	for _, from := range []int{1, 2, 77, len(all) / 2, len(all)} {
 		equalPayloads(t, fmt.Sprintf("read from %d", from), readAll(t, l, uint64(from)), all[from-1:])
 	}
+}
+
+// TestLargeSegment reopens a segment whose entries reach far past the
+// first read of Open.
+func TestLargeSegment(t *testing.T) {
+	opts := Options{Dir: t.TempDir(), SegmentBytes: 8 * scanReadBytes, NoSync: true}
+	l := mustOpen(t, opts)
+	var all [][]byte
+	for b := 0; int64(len(all))*1000 < 3*scanReadBytes; b++ {
+		ps := benchBatch(8, 1000-b%7)
+		mustAppend(t, l, ps)
+		all = append(all, ps...)
+	}
+	l.Close()
+	l = mustOpen(t, opts)
+	if l.LastIndex() != uint64(len(all)) {
+		t.Fatalf("reopened log ends at %d, want %d", l.LastIndex(), len(all))
+	}
+	equalPayloads(t, "reopened", readAll(t, l, 1), all)
 }
 
 func segmentFiles(t *testing.T, dir string) int {
