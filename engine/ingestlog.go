@@ -313,7 +313,8 @@ func (l *ingestLog) run(ctx context.Context) {
 		for _, ent := range batch {
 			payloads = append(payloads, ent.payload)
 		}
-		start, err := l.last+1, error(nil)
+		start := l.last + 1 // memory mode: no log, indexes only
+		var err error
 		if l.seg != nil {
 			start, err = l.seg.Append(payloads)
 		}
