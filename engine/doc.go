@@ -14,8 +14,8 @@
 // authorized there with Unity Catalog's privilege model (authz.go).
 //
 // Ingest: a request is validated by a decoder compiled once per table
-// version, appended to the ingest log and acknowledged once the log is
-// synced (group commit across all streams). The materialiser then applies
+// version, appended to the ingest log (package engine/ingestlog) and
+// acknowledged once the log is synced (group commit across all streams). The materialiser then applies
 // acknowledged rows to DuckDB with the Appender in large transactions that
 // also record the log index they cover, so replay on start-up is exact:
 // every acknowledged record is in DuckDB once. SQL statements first wait for
