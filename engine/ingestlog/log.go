@@ -18,7 +18,8 @@ var ErrCorrupt = errors.New("ingest log is corrupt")
 
 // Options configures a Log.
 type Options struct {
-	// Dir holds the segment files; it is created if missing.
+	// Dir holds the segment files; it is created if missing. Both are
+	// private to the owner (0700, 0600): they hold every ingested record.
 	Dir string
 	// SegmentBytes is the preallocated size of a segment (default 64 MiB).
 	// A batch larger than that gets a segment of its own size.
@@ -61,7 +62,7 @@ func Open(opts Options) (*Log, error) {
 	if opts.NextIndex == 0 {
 		opts.NextIndex = 1
 	}
-	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
+	if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
 		return nil, err
 	}
 	l := &Log{opts: opts}
@@ -171,7 +172,7 @@ func (l *Log) startSegment(base uint64, need int64) error {
 		l.spare = ""
 		f, err = os.OpenFile(path, os.O_RDWR, 0)
 	} else {
-		f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o640)
+		f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	}
 	if err != nil {
 		return err
