@@ -23,7 +23,9 @@
 //     and its name carries the next index.
 //   - A segment is preallocated (fallocate, or ftruncate where the file
 //     system cannot) or recycled from an applied one, so a write only
-//     overwrites allocated blocks. Both leave bytes behind the last frame
+//     overwrites allocated blocks. The first segment of a fresh log is
+//     created empty and preallocated by the first Append, so that Open
+//     needs no free space and a full disk only fails appends. Both leave bytes behind the last frame
 //     that are not a valid frame: zeros read as index 0, a recycled file's
 //     old frames carry indexes below the segment's first, and the index is
 //     inside the CRC. So the end of the log is simply the first frame that

@@ -82,6 +82,9 @@ func Open(opts Options) (*Log, error) {
 	}
 	sort.Slice(l.segs, func(i, j int) bool { return l.segs[i].base < l.segs[j].base })
 	if len(l.segs) == 0 {
+		// Allocate nothing yet: the first Append grows the empty segment,
+		// so a start on a full disk fails appends (Recover heals those),
+		// not Open.
 		if err := l.startSegment(opts.NextIndex, 0); err != nil {
 			return nil, err
 		}
@@ -149,7 +152,7 @@ func readSegment(path string, base uint64) (scanResult, error) {
 // preallocates it to size again, so the cut bytes read as zeros.
 func (l *Log) cutTail(f *os.File, end, size int64) error {
 	err := f.Truncate(end)
-	if err == nil {
+	if err == nil && size > end {
 		err = preallocate(f, size)
 	}
 	if err == nil && !l.opts.NoSync {
@@ -158,10 +161,9 @@ func (l *Log) cutTail(f *os.File, end, size int64) error {
 	return err
 }
 
-// startSegment makes a new newest segment that starts at index base and
-// has room for at least need bytes.
-func (l *Log) startSegment(base uint64, need int64) error {
-	size := max(l.opts.SegmentBytes, need)
+// startSegment makes a new newest segment that starts at index base,
+// preallocated to size bytes (a recycled file may be larger).
+func (l *Log) startSegment(base uint64, size int64) error {
 	path := filepath.Join(l.opts.Dir, fmt.Sprintf("%020d.seg", base))
 	var f *os.File
 	var err error
@@ -252,13 +254,14 @@ func (l *Log) Append(payloads [][]byte) (first uint64, err error) {
 	case s.end+need <= l.size:
 	case s.last < s.base:
 		// Empty, so its name is the next index: grow it instead.
-		if err := preallocate(l.f, need); err != nil {
+		size := max(l.opts.SegmentBytes, need)
+		if err := preallocate(l.f, size); err != nil {
 			l.err = fmt.Errorf("grow %s: %w", s.path, err)
 			return 0, l.err
 		}
-		l.size = need
+		l.size = size
 	default:
-		if err := l.startSegment(s.last+1, need); err != nil {
+		if err := l.startSegment(s.last+1, max(l.opts.SegmentBytes, need)); err != nil {
 			l.err = err
 			return 0, err
 		}

@@ -99,57 +99,84 @@ func TestRecoverAfterFailedWrite(t *testing.T) {
 	}
 }
 
-// TestRecoverAfterFullDisk starts a segment on a full file system (a small
-// tmpfs, so needs root): the append fails, and once space is freed Recover
-// and the next append start that segment after all.
+// TestRecoverAfterFullDisk runs out of space on a small tmpfs (so needs
+// root) when the log starts a segment, or already at Open of a fresh log:
+// appends fail (Open does not), and once space is freed Recover and the
+// next append go on after the last durable entry.
 func TestRecoverAfterFullDisk(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "disk")
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct {
+		name       string
+		fullAtOpen bool
+	}{
+		{name: "full when a segment starts"},
+		{name: "full before a fresh log opens", fullAtOpen: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "disk")
+			if err := os.Mkdir(dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", dir).CombinedOutput(); err != nil {
+				t.Skipf("needs root to mount a tmpfs: %v %s", err, out)
+			}
+			t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
+			opts := Options{Dir: filepath.Join(dir, "log"), SegmentBytes: 512 << 10}
+			filler := filepath.Join(dir, "filler")
+			if tc.fullAtOpen {
+				fill(t, filler)
+			}
+			l := mustOpen(t, opts)
+			if !tc.fullAtOpen {
+				mustAppend(t, l, payloads(0, 1)) // allocates the first segment
+				fill(t, filler)
+			}
+			var want [][]byte
+			if !tc.fullAtOpen {
+				want = payloads(0, 1)
+			}
+			var failed error
+			for i := 1; failed == nil; i++ {
+				ps := payloads(i, 50)
+				if _, failed = l.Append(ps); failed == nil {
+					want = append(want, ps...)
+				}
+			}
+			if !errors.Is(failed, syscall.ENOSPC) {
+				t.Fatalf("append on a full disk: %v, want ENOSPC", failed)
+			}
+			last := l.LastIndex()
+			if err := os.Remove(filler); err != nil {
+				t.Fatal(err)
+			}
+			if err := l.Recover(); err != nil {
+				t.Fatalf("recover: %v", err)
+			}
+			ps := payloads(5000, 50)
+			if first, err := l.Append(ps); err != nil || first != last+1 {
+				t.Fatalf("append after Recover: index %d, %v; want %d", first, err, last+1)
+			}
+			want = append(want, ps...)
+			if err := l.Close(); err != nil {
+				t.Fatal(err)
+			}
+			equalPayloads(t, "reopened", readAll(t, mustOpen(t, opts), 1), want)
+		})
 	}
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Skipf("needs root to mount a tmpfs: %v %s", err, out)
-	}
-	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
+}
 
-	opts := Options{Dir: filepath.Join(dir, "log"), SegmentBytes: 512 << 10}
-	l := mustOpen(t, opts)
-	filler, err := os.Create(filepath.Join(dir, "filler"))
+// fill writes a file at path until the file system is full.
+func fill(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
-		if _, err := filler.Write(make([]byte, 64<<10)); err != nil {
-			break
+	defer f.Close()
+	for _, n := range []int{64 << 10, 4 << 10, 512, 1} {
+		for {
+			if _, err := f.Write(make([]byte, n)); err != nil {
+				break
+			}
 		}
 	}
-	filler.Close()
-
-	var want [][]byte
-	var failed error
-	for i := 0; failed == nil; i++ {
-		ps := payloads(i, 50)
-		if _, failed = l.Append(ps); failed == nil {
-			want = append(want, ps...)
-		}
-	}
-	if !errors.Is(failed, syscall.ENOSPC) {
-		t.Fatalf("append on a full disk: %v, want ENOSPC", failed)
-	}
-	last := l.LastIndex()
-	if err := os.Remove(filepath.Join(dir, "filler")); err != nil {
-		t.Fatal(err)
-	}
-	if err := l.Recover(); err != nil {
-		t.Fatalf("recover: %v", err)
-	}
-	ps := payloads(5000, 50)
-	if first, err := l.Append(ps); err != nil || first != last+1 {
-		t.Fatalf("append after Recover: index %d, %v; want %d", first, err, last+1)
-	}
-	want = append(want, ps...)
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
-	equalPayloads(t, "reopened", readAll(t, mustOpen(t, opts), 1), want)
 }
