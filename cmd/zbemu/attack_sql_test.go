@@ -116,7 +116,11 @@ func TestAttackSQLSealed(t *testing.T) {
 					// may run or fail, but must not reach anything.
 					return
 				}
-				if state == "SUCCEEDED" || code == "INTERNAL_ERROR" || !strings.Contains(msg, a.want) {
+				// For a non-admin the authorizer (engine/authz.go) may refuse
+				// first, with its own words, before the seal is reached.
+				authz := who.token != devToken && (strings.Contains(msg, "which zbemu cannot authorize") ||
+					strings.Contains(msg, "schema __zbemu holds zbemu's own metadata"))
+				if state == "SUCCEEDED" || code == "INTERNAL_ERROR" || !strings.Contains(msg, a.want) && !authz {
 					t.Errorf("%s\n got %s %s %q\nwant a refusal containing %q", a.sql, state, code, msg, a.want)
 				}
 			})
