@@ -14,10 +14,11 @@
 // authorized there with Unity Catalog's privilege model (authz.go).
 //
 // Ingest: a request is validated by a decoder compiled once per table
-// version, appended to the ingest log and acknowledged once the log is
-// synced (group commit across all streams). The materialiser then applies
-// acknowledged rows to DuckDB with the Appender in large transactions that
-// also record the log index they cover, so replay on start-up is exact:
+// version, appended to the ingest log (package engine/ingestlog) and
+// acknowledged once the log is synced (group commit across all streams).
+// The materialiser then applies acknowledged rows to DuckDB with the
+// Appender in large transactions that also record the log index they
+// cover, so replay on start-up is exact:
 // every acknowledged record is in DuckDB once. SQL statements first wait for
 // the materialiser to catch up with every acknowledgement (Sync), so a query
 // sees all records acknowledged before it started.
@@ -28,7 +29,9 @@
 // rows and retries them with backoff; meanwhile Health reports the cause,
 // ingest is refused with ErrUnavailable and queries that would miss
 // acknowledged rows fail with it. A failed ingest log write is retried the
-// same way. An entry DuckDB still refuses is moved to the catalog's
+// same way: once the disk takes a probe write, ingestlog.Log.Recover cuts
+// the failed (never acknowledged) batch and the log takes appends again,
+// without a restart. An entry DuckDB still refuses is moved to the catalog's
 // __zbemu.quarantine (system.zbemu.quarantined_records) in the transaction
 // that moves the applied index past it; replay does the same with entries
 // it cannot decode, so a start never fails on a record.

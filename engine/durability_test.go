@@ -14,10 +14,15 @@ import (
 	"github.com/zbemu/zbemu/engine"
 )
 
+// testSegmentBytes is the ingest log segment size of these tests: the
+// default 64 MiB would not fit the 24 MiB tmpfs of the disk-full tests, and
+// small segments make the log start new ones, the writes a full disk fails.
+const testSegmentBytes = 1 << 20
+
 // durableOpts keeps every acknowledged entry pending until a query syncs, so
 // that the entries of one test land in one materialiser round.
 func durableOpts(dir string) engine.Options {
-	return engine.Options{DataDir: dir, DevClientSecret: "s", FlushInterval: time.Hour, FlushRows: 1 << 30}
+	return engine.Options{DataDir: dir, DevClientSecret: "s", FlushInterval: time.Hour, FlushRows: 1 << 30, LogGenerationBytes: testSegmentBytes}
 }
 
 // A record whose value DuckDB cannot hold must be refused at ingest; if it
@@ -227,90 +232,117 @@ func fillDisk(t *testing.T, path string) {
 // A full disk makes the engine degraded, never lossy: ingest is refused with
 // ErrUnavailable naming the cause, queries never answer without acknowledged
 // rows, and once space is freed the engine recovers by itself with every
-// acknowledged record present exactly once.
+// acknowledged record present exactly once. Either the ingest log fails
+// first (it starts a segment; DuckDB writes nothing while rows wait for a
+// flush) or DuckDB does (the materialiser writes often; the log's segment is
+// preallocated).
 func TestDiskFullDegradesAndRecovers(t *testing.T) {
-	ctx := context.Background()
-	dir := mountTmpfs(t, "24m")
-	opts := engine.Options{DataDir: filepath.Join(dir, "data"), DevClientSecret: "s", MemoryLimit: "64MB"}
-	e, err := engine.Open(ctx, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	exec(t, e, "CREATE TABLE main.default.ev (id BIGINT NOT NULL, pad STRING)")
-	pad := strings.Repeat("p", 2000)
-	acked := 0
-	insert := func() error {
-		recs := make([][]byte, 20)
-		for i := range recs {
-			recs[i] = []byte(fmt.Sprintf(`{"id":%d,"pad":%q}`, acked+i, pad))
-		}
-		err := e.Insert(ctx, admin, "main.default.ev", recs)
-		if err == nil {
-			acked += len(recs)
-		}
-		return err
-	}
-	for i := 0; i < 20; i++ {
-		if err := insert(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	filler := filepath.Join(dir, "filler")
-	fillDisk(t, filler)
-	var refused error
-	for i := 0; i < 2000 && refused == nil; i++ {
-		if err := insert(); err != nil {
-			refused = err
-		} else if i%10 == 0 {
-			e.Sync(ctx) // make the materialiser write too
-		}
-	}
-	if !errors.Is(refused, engine.ErrUnavailable) || !strings.Contains(refused.Error(), "no space left on device") {
-		t.Fatalf("ingest on a full disk: %v; want ErrUnavailable naming the cause", refused)
-	}
-	t.Logf("refused after %d acknowledged records: %v", acked, refused)
-	if err := e.Health(); !errors.Is(err, engine.ErrUnavailable) {
-		t.Errorf("health on a full disk: %v", err)
-	}
-	// A query either sees every acknowledged row or fails loudly.
-	if r, err := e.Execute(ctx, engine.StatementRequest{SQL: "SELECT count(*) FROM main.default.ev", Identity: admin}); err == nil {
-		if got := *r.Rows[0][0]; got != fmt.Sprint(acked) {
-			t.Errorf("query while degraded: count %s, want %d (or an error)", got, acked)
-		}
-	} else if !errors.Is(err, engine.ErrUnavailable) {
-		t.Errorf("query while degraded: %v, want ErrUnavailable", err)
-	}
-	if err := os.Remove(filler); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(60 * time.Second) // generous: only to avoid hanging
-	for e.Health() != nil && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	if err := e.Health(); err != nil {
-		t.Fatalf("no recovery after freeing space: %v", err)
-	}
-	for i := 0; i < 5; i++ {
-		if err := insert(); err != nil {
-			t.Fatalf("ingest after recovery: %v", err)
-		}
-	}
-	want := fmt.Sprintf("%d %d", acked, acked)
-	r := exec(t, e, "SELECT count(*), count(DISTINCT id) FROM main.default.ev")
-	if got := *r.Rows[0][0] + " " + *r.Rows[0][1]; got != want {
-		t.Errorf("after recovery: rows/distinct %s, want %s", got, want)
-	}
-	if err := e.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
-	e2, err := engine.Open(ctx, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e2.Close(ctx)
-	r = exec(t, e2, "SELECT count(*), count(DISTINCT id) FROM main.default.ev")
-	if got := *r.Rows[0][0] + " " + *r.Rows[0][1]; got != want {
-		t.Errorf("after restart: rows/distinct %s, want %s", got, want)
+	for _, tc := range []struct {
+		name      string
+		opts      func(dir string) engine.Options
+		syncEvery int // Sync every n inserts while the disk is full; 0: never
+		wantCause string
+	}{
+		{
+			name:      "ingest log",
+			opts:      durableOpts,
+			wantCause: "the ingest log cannot be written",
+		},
+		{
+			name: "DuckDB",
+			opts: func(dir string) engine.Options {
+				return engine.Options{DataDir: dir, DevClientSecret: "s", MemoryLimit: "64MB", LogGenerationBytes: testSegmentBytes}
+			},
+			syncEvery: 10,
+			wantCause: "cannot be written to DuckDB",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			dir := mountTmpfs(t, "24m")
+			opts := tc.opts(filepath.Join(dir, "data"))
+			e, err := engine.Open(ctx, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			exec(t, e, "CREATE TABLE main.default.ev (id BIGINT NOT NULL, pad STRING)")
+			pad := strings.Repeat("p", 2000)
+			acked := 0
+			insert := func() error {
+				recs := make([][]byte, 20)
+				for i := range recs {
+					recs[i] = []byte(fmt.Sprintf(`{"id":%d,"pad":%q}`, acked+i, pad))
+				}
+				err := e.Insert(ctx, admin, "main.default.ev", recs)
+				if err == nil {
+					acked += len(recs)
+				}
+				return err
+			}
+			for i := 0; i < 20; i++ {
+				if err := insert(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			filler := filepath.Join(dir, "filler")
+			fillDisk(t, filler)
+			var refused error
+			for i := 0; i < 2000 && refused == nil; i++ {
+				if err := insert(); err != nil {
+					refused = err
+				} else if tc.syncEvery > 0 && i%tc.syncEvery == 0 {
+					e.Sync(ctx) // make the materialiser write too
+				}
+			}
+			if !errors.Is(refused, engine.ErrUnavailable) || !strings.Contains(refused.Error(), tc.wantCause) ||
+				!strings.Contains(strings.ToLower(refused.Error()), "no space left on device") {
+				t.Fatalf("ingest on a full disk: %v; want ErrUnavailable naming %q and the disk", refused, tc.wantCause)
+			}
+			t.Logf("refused after %d acknowledged records: %v", acked, refused)
+			if err := e.Health(); !errors.Is(err, engine.ErrUnavailable) {
+				t.Errorf("health on a full disk: %v", err)
+			}
+			// A query either sees every acknowledged row or fails loudly.
+			if r, err := e.Execute(ctx, engine.StatementRequest{SQL: "SELECT count(*) FROM main.default.ev", Identity: admin}); err == nil {
+				if got := *r.Rows[0][0]; got != fmt.Sprint(acked) {
+					t.Errorf("query while degraded: count %s, want %d (or an error)", got, acked)
+				}
+			} else if !errors.Is(err, engine.ErrUnavailable) {
+				t.Errorf("query while degraded: %v, want ErrUnavailable", err)
+			}
+			if err := os.Remove(filler); err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(60 * time.Second) // generous: only to avoid hanging
+			for e.Health() != nil && time.Now().Before(deadline) {
+				time.Sleep(50 * time.Millisecond)
+			}
+			if err := e.Health(); err != nil {
+				t.Fatalf("no recovery after freeing space: %v", err)
+			}
+			for i := 0; i < 5; i++ {
+				if err := insert(); err != nil {
+					t.Fatalf("ingest after recovery: %v", err)
+				}
+			}
+			want := fmt.Sprintf("%d %d", acked, acked)
+			r := exec(t, e, "SELECT count(*), count(DISTINCT id) FROM main.default.ev")
+			if got := *r.Rows[0][0] + " " + *r.Rows[0][1]; got != want {
+				t.Errorf("after recovery: rows/distinct %s, want %s", got, want)
+			}
+			if err := e.Close(ctx); err != nil {
+				t.Fatal(err)
+			}
+			e2, err := engine.Open(ctx, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer e2.Close(ctx)
+			r = exec(t, e2, "SELECT count(*), count(DISTINCT id) FROM main.default.ev")
+			if got := *r.Rows[0][0] + " " + *r.Rows[0][1]; got != want {
+				t.Errorf("after restart: rows/distinct %s, want %s", got, want)
+			}
+		})
 	}
 }
 

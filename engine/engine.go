@@ -51,8 +51,8 @@ type Options struct {
 	// MemoryLimit caps DuckDB's buffer memory (default "256MB"); DuckDB
 	// spills to disk beyond it, so it bounds RSS rather than data size.
 	MemoryLimit string
-	// LogGenerationBytes is the size after which the ingest log starts a new
-	// generation; applied generations are deleted whole (default 64 MiB).
+	// LogGenerationBytes is the preallocated size of an ingest log segment;
+	// applied segments are deleted or reused whole (default 64 MiB).
 	LogGenerationBytes int64
 	// NoSync skips fsync of the ingest log. Acks then no longer mean durable;
 	// only for benchmarks that measure everything but the disk.

@@ -169,8 +169,8 @@ func TestAuthorization(t *testing.T) {
 	}
 }
 
-// The ingest log rotates into generations and deletes applied ones, and a
-// restart over several generations still holds every row once.
+// The ingest log rotates into segments and deletes (or reuses) applied
+// ones, and a restart over several segments still holds every row once.
 func TestIngestLogGenerations(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -189,9 +189,9 @@ func TestIngestLogGenerations(t *testing.T) {
 			e.Sync(ctx)
 		}
 	}
-	gens, _ := filepath.Glob(filepath.Join(dir, "ingest-log", "*"))
-	if len(gens) > 3 {
-		t.Errorf("%d log generations kept; applied ones should be deleted", len(gens))
+	segs, _ := filepath.Glob(filepath.Join(dir, "ingest-log", "*"))
+	if len(segs) > 3 {
+		t.Errorf("%d log files kept (%v); applied segments should be deleted", len(segs), segs)
 	}
 	if err := e.Close(ctx); err != nil {
 		t.Fatal(err)

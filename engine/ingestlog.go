@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/tidwall/wal"
+
+	"github.com/zbemu/zbemu/engine/ingestlog"
 )
 
 // ingestLog makes validated records durable before they are acknowledged.
@@ -27,13 +29,13 @@ import (
 // measured ~1 ms per commit and 100–200 ms checkpoint stalls, against
 // ~0.2 ms for a log sync.
 //
-// The log is a series of generations, each a tidwall/wal log in a
-// directory named after the global index of its first entry. When a
-// generation grows past Options.LogGenerationBytes the writer starts the next one; a
-// generation whose entries are all applied to DuckDB is deleted whole. So
-// truncation never rewrites a segment under the writer's lock (tidwall's
-// TruncateFront would, stalling acks), and the newest directory name keeps
-// the global index monotonic across restarts.
+// The log is package ingestlog: preallocated segment files of
+// Options.LogGenerationBytes, one write and one fdatasync per batch, whole
+// segments dropped once applied to DuckDB. Releases before it kept
+// "generations", each a tidwall/wal log in a directory named after the
+// global index of its first entry; such a data directory is read once at
+// start-up (replay), new entries continue after its last index in the new
+// log, and the old generations are deleted once applied.
 type ingestLog struct {
 	e   *Engine
 	dir string
@@ -45,9 +47,9 @@ type ingestLog struct {
 	ch       chan *logEntry
 
 	// Writer goroutine only (and Open/replay before it starts):
-	gens     []*generation // oldest first; the last one is written
-	last     uint64        // last global index assigned
-	curBytes int64         // bytes written to the current generation
+	seg  *ingestlog.Log // nil in memory mode
+	gens []*generation  // a previous release's log, oldest first, until applied
+	last uint64         // last global index assigned
 
 	lastDurable atomic.Uint64 // every entry up to here is durable and acknowledged
 	failed      atomic.Pointer[error]
@@ -55,7 +57,8 @@ type ingestLog struct {
 	cleanup     sync.WaitGroup
 }
 
-// generation is one tidwall/wal log; global index = base + local - 1.
+// generation is one tidwall/wal log of a previous release; global index =
+// base + local - 1.
 type generation struct {
 	base uint64
 	dir  string
@@ -101,6 +104,7 @@ func openIngestLog(e *Engine) (*ingestLog, error) {
 		return nil, err
 	}
 	sort.Strings(dirs)
+	next := uint64(1)
 	for _, d := range dirs {
 		base, err := strconv.ParseUint(filepath.Base(d), 10, 64)
 		if err != nil || base == 0 {
@@ -112,15 +116,14 @@ func openIngestLog(e *Engine) (*ingestLog, error) {
 			return nil, err
 		}
 		l.gens = append(l.gens, g)
+		next = g.lastGlobal() + 1
 	}
-	if len(l.gens) == 0 {
-		g, err := l.openGeneration(1)
-		if err != nil {
-			return nil, err
-		}
-		l.gens = append(l.gens, g)
+	l.seg, err = ingestlog.Open(ingestlog.Options{Dir: l.dir, SegmentBytes: e.opts.LogGenerationBytes, NoSync: e.opts.NoSync, NextIndex: next})
+	if err != nil {
+		l.close()
+		return nil, fmt.Errorf("open ingest log %s: %w", l.dir, err)
 	}
-	l.last = l.gens[len(l.gens)-1].lastGlobal()
+	l.last = l.seg.LastIndex()
 	l.lastDurable.Store(l.last)
 	return l, nil
 }
@@ -138,21 +141,16 @@ func (l *ingestLog) openGeneration(base uint64) (*generation, error) {
 	return &generation{base: base, dir: dir, wal: w}, nil
 }
 
-// rotate starts a new generation after the current one (writer only).
-func (l *ingestLog) rotate() error {
-	g, err := l.openGeneration(l.last + 1)
-	if err != nil {
-		return err
-	}
-	l.gens = append(l.gens, g)
-	l.curBytes = 0
-	return nil
-}
-
-// dropApplied deletes generations whose entries are all queryable. The
-// files are removed in the background so the writer never waits on unlink.
+// dropApplied deletes segments and old generations whose entries are all
+// queryable. Old generations are removed in the background so the writer
+// never waits on unlink.
 func (l *ingestLog) dropApplied(applied uint64) {
-	for len(l.gens) > 1 && l.gens[0].lastGlobal() <= applied {
+	if l.seg != nil {
+		if err := l.seg.DropApplied(applied); err != nil {
+			l.e.log.Warn("drop applied ingest log segments", "err", err)
+		}
+	}
+	for len(l.gens) > 0 && l.gens[0].lastGlobal() <= applied {
 		g := l.gens[0]
 		l.gens = l.gens[1:]
 		l.cleanup.Add(1)
@@ -167,8 +165,9 @@ func (l *ingestLog) dropApplied(applied uint64) {
 }
 
 // repairTail cuts a torn final entry (a crash in the middle of a write)
-// from the newest segment. Such an entry was never synced, so never
-// acknowledged: dropping it loses nothing a client was promised.
+// from the newest segment of an old generation. Such an entry was never
+// synced, so never acknowledged: dropping it loses nothing a client was
+// promised.
 func repairTail(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
@@ -299,7 +298,7 @@ func (l *ingestLog) submit(ent *logEntry) error {
 func (l *ingestLog) run(ctx context.Context) {
 	defer close(l.stopped)
 	batch := make([]*logEntry, 0, 1024)
-	var wb wal.Batch
+	payloads := make([][]byte, 0, cap(batch))
 	backoff := time.Duration(0)
 	for {
 		var retry <-chan time.Time
@@ -341,26 +340,16 @@ func (l *ingestLog) run(ctx context.Context) {
 			}
 			continue
 		}
-		var err error
-		if len(l.gens) > 0 && l.curBytes > l.e.opts.LogGenerationBytes {
-			err = l.rotate()
-		}
-		var cur *generation
-		if len(l.gens) > 0 {
-			cur = l.gens[len(l.gens)-1]
-		}
+		payloads = payloads[:0]
 		for _, ent := range batch {
-			l.last++
-			ent.index = l.last
-			if cur != nil {
-				wb.Write(ent.index-cur.base+1, ent.payload)
-				l.curBytes += int64(len(ent.payload))
-			}
+			payloads = append(payloads, ent.payload)
 		}
-		if cur != nil && err == nil {
-			err = cur.wal.WriteBatch(&wb)
+		start := l.last + 1 // memory mode: no log, indexes only
+		var err error
+		if l.seg != nil {
+			start, err = l.seg.Append(payloads)
 		}
-		wb.Clear()
+		clear(payloads)
 		if err != nil {
 			err = fmt.Errorf("%w: the ingest log cannot be written: %v", ErrUnavailable, err)
 			backoff = minRetry
@@ -370,6 +359,10 @@ func (l *ingestLog) run(ctx context.Context) {
 			}
 			continue
 		}
+		for i, ent := range batch {
+			ent.index = start + uint64(i)
+		}
+		l.last = batch[len(batch)-1].index
 		l.lastDurable.Store(l.last)
 		now := time.Now()
 		for _, ent := range batch {
@@ -379,9 +372,7 @@ func (l *ingestLog) run(ctx context.Context) {
 		for _, ent := range batch {
 			ent.done(nil)
 		}
-		if len(l.gens) > 1 {
-			l.dropApplied(l.e.mat.applied.Load())
-		}
+		l.dropApplied(l.e.mat.applied.Load())
 	}
 }
 
@@ -398,12 +389,11 @@ func (l *ingestLog) fail(err error, retryIn time.Duration) {
 const probeBytes = 1 << 20
 
 // recover makes the log writable after a failed write (writer only): it
-// checks that the disk takes probeBytes, reopens the newest generation so
-// that tidwall/wal's state matches the file, and cuts entries of the failed
-// batch that reached the file (never acknowledged) so that nobody's retry
-// is stored twice.
+// checks that the disk takes probeBytes, then has the segment log cut the
+// bytes of the failed batch (never acknowledged, so nobody's retry is
+// stored twice), preallocate its segment again and take appends.
 func (l *ingestLog) recover() error {
-	if len(l.gens) == 0 { // in memory: nothing to repair
+	if l.seg == nil { // in memory: nothing to repair
 		l.failed.Store(nil)
 		return nil
 	}
@@ -421,27 +411,13 @@ func (l *ingestLog) recover() error {
 	if err != nil {
 		return err
 	}
-	durable := l.lastDurable.Load()
-	// Generations the failed batch may have started hold nothing durable.
-	for len(l.gens) > 1 && l.gens[len(l.gens)-1].base > durable {
-		g := l.gens[len(l.gens)-1]
-		g.wal.Close()
-		if err := os.RemoveAll(g.dir); err != nil {
-			return err
-		}
-		l.gens = l.gens[:len(l.gens)-1]
-	}
-	cur := l.gens[len(l.gens)-1]
-	cur.wal.Close()
-	g, err := l.openGeneration(cur.base)
-	if err != nil {
+	if err := l.seg.Recover(); err != nil {
 		return err
 	}
-	l.gens[len(l.gens)-1] = g
-	if g.lastGlobal() > durable {
-		if err := g.wal.TruncateBack(durable - g.base + 1); err != nil {
-			return fmt.Errorf("cut unacknowledged entries: %w", err)
-		}
+	durable := l.lastDurable.Load()
+	if li := l.seg.LastIndex(); li != durable {
+		// Append advances the log only with a durable batch, so this is a bug.
+		return fmt.Errorf("the ingest log ends at entry %d but entries up to %d were acknowledged", li, durable)
 	}
 	l.last = durable
 	l.failed.Store(nil)
@@ -469,4 +445,10 @@ func (l *ingestLog) close() {
 		}
 	}
 	l.gens = nil
+	if l.seg != nil {
+		if err := l.seg.Close(); err != nil {
+			l.e.log.Warn("close ingest log", "dir", l.dir, "err", err)
+		}
+		l.seg = nil
+	}
 }

@@ -16,7 +16,7 @@ import (
 // restart already sees every record acknowledged before the crash.
 func (e *Engine) replay(ctx context.Context) error {
 	l := e.ilog
-	if len(l.gens) == 0 {
+	if l.seg == nil {
 		return nil
 	}
 	// Per-catalog watermark and table lookup by id.
@@ -39,6 +39,33 @@ func (e *Engine) replay(ctx context.Context) error {
 	protoDecs := map[string]*schema.ProtoDecoder{}
 	var batch []*logEntry
 	applied, skipped := 0, 0
+	take := func(idx uint64, data []byte, p decodedPayload) {
+		t, ok := byID[p.tableID]
+		if !ok {
+			skipped++ // the table was dropped after the records were acknowledged
+			return
+		}
+		tv := t.cur.Load()
+		if idx <= watermark[tv.alias] {
+			return
+		}
+		// data is only valid during the read: the entry keeps a copy for
+		// the quarantine.
+		ent := &logEntry{index: idx, table: t, tv: tv, streamID: p.streamID, payload: slices.Clone(data)}
+		ent.rows, ent.bad = e.replayRows(ctx, tv, p, protoDecs)
+		if ent.bad != nil {
+			// Refused by today's validation (or its descriptor is gone):
+			// it goes to the quarantine rather than stop the start.
+			ent.bad = fmt.Errorf("cannot decode the logged records again: %w", ent.bad)
+			ent.rows = nil
+		}
+		for _, r := range p.records {
+			ent.bytes += int64(len(r))
+		}
+		batch = append(batch, ent)
+		applied++
+	}
+	// A previous release's generations first (their indexes come first).
 	for gi, g := range l.gens {
 		first, err := g.wal.FirstIndex()
 		if err != nil {
@@ -66,32 +93,22 @@ func (e *Engine) replay(ctx context.Context) error {
 				}
 				break
 			}
-			t, ok := byID[p.tableID]
-			if !ok {
-				skipped++ // the table was dropped after the records were acknowledged
-				continue
-			}
-			tv := t.cur.Load()
-			if idx <= watermark[tv.alias] {
-				continue
-			}
-			ent := &logEntry{index: idx, table: t, tv: tv, streamID: p.streamID, payload: data}
-			ent.rows, ent.bad = e.replayRows(ctx, tv, p, protoDecs)
-			if ent.bad != nil {
-				// Refused by today's validation (or its descriptor is gone):
-				// it goes to the quarantine rather than stop the start.
-				ent.bad = fmt.Errorf("cannot decode the logged records again: %w", ent.bad)
-				ent.rows = nil
-			}
-			for _, r := range p.records {
-				ent.bytes += int64(len(r))
-			}
-			batch = append(batch, ent)
-			applied++
+			take(idx, data, p)
 		}
 	}
-	l.last = l.gens[len(l.gens)-1].lastGlobal()
-	l.lastDurable.Store(l.last)
+	// The segment log checks every entry's CRC itself: a payload that does
+	// not decode is damage, not a torn tail.
+	err := l.seg.Read(l.seg.FirstIndex(), func(idx uint64, data []byte) error {
+		p, err := decodePayload(data)
+		if err != nil {
+			return fmt.Errorf("ingest log entry %d is damaged: %w", idx, err)
+		}
+		take(idx, data, p)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
 	quarantinedBefore := e.mat.quarantined.Load()
 	if len(batch) > 0 {
 		e.mat.enqueue(batch)
@@ -110,13 +127,8 @@ func (e *Engine) replay(ctx context.Context) error {
 		return nil
 	}
 	e.mat.applied.Store(l.last)
-	// Everything is in DuckDB now: start a fresh generation (its name keeps
-	// the index monotonic) and drop the old ones.
-	if li, _ := l.gens[len(l.gens)-1].wal.LastIndex(); li > 0 {
-		if err := l.rotate(); err != nil {
-			return err
-		}
-	}
+	// Everything is in DuckDB now: drop the old generations and the
+	// segments before the newest (whose name keeps the index monotonic).
 	l.dropApplied(l.last)
 	return nil
 }

@@ -173,7 +173,9 @@ func fillDisk(path string) {
 // cause and /readyz is not ready; once space is freed the same process
 // recovers, and every acknowledged record is queryable exactly once.
 func TestAttackDiskFull(t *testing.T) {
-	disk := mountTmpfs(t, "64m")
+	// Room for the ingest log's first segment (64 MiB, preallocated by the
+	// first insert) and the stores; the filler takes the rest.
+	disk := mountTmpfs(t, "128m")
 	s := startServer(t, filepath.Join(disk, "data"))
 	s.sql("CREATE TABLE main.default.ev (id BIGINT NOT NULL, pad STRING)")
 	pad := strings.Repeat("p", 2000)
