@@ -134,20 +134,8 @@ func (e *Engine) authorizeStatement(z *Authorizer, req *StatementRequest, st dia
 			}
 		}
 		return ifExists(z.Require(identity.TypeSchema, full[:strings.LastIndexByte(full, '.')], "USE SCHEMA", "CREATE TABLE"))
-	case *dialect.DropTable:
-		return ifExists(z.RequireManage(identity.TypeTable, qualify(req, s.Name)))
-	case *dialect.AlterTableAddColumns:
-		return ifExists(z.RequireManage(identity.TypeTable, qualify(req, s.Name)))
-	case *dialect.AlterTableSetProperties:
-		return ifExists(z.RequireManage(identity.TypeTable, qualify(req, s.Name)))
-	case *dialect.AlterTableUnsetProperties:
-		return ifExists(z.RequireManage(identity.TypeTable, qualify(req, s.Name)))
-	case *dialect.AlterColumnComment:
-		return ifExists(z.RequireManage(identity.TypeTable, qualify(req, s.Name)))
-	case *dialect.AlterColumnType:
-		return ifExists(z.RequireManage(identity.TypeTable, qualify(req, s.Name)))
-	case *dialect.AlterColumnSetTags:
-		return ifExists(z.RequireManage(identity.TypeTable, qualify(req, s.Name)))
+	case dialect.TableChange:
+		return ifExists(z.RequireManage(identity.TypeTable, qualify(req, s.ChangedTable())))
 	case *dialect.Grant:
 		return z.RequireManage(s.On.Type, e.securableName(req, s.On))
 	case *dialect.Revoke:

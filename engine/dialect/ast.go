@@ -259,3 +259,20 @@ func (*AlterColumnSetTags) statement()        {}
 func (*Grant) statement()                     {}
 func (*Revoke) statement()                    {}
 func (*Query) statement()                     {}
+
+// TableChange is a statement that drops or alters an existing table:
+// DROP TABLE and every ALTER TABLE form. Unity Catalog lets only the
+// table's owner (or a manager) run them.
+type TableChange interface {
+	Statement
+	// ChangedTable is the table's name as written.
+	ChangedTable() QName
+}
+
+func (s *DropTable) ChangedTable() QName                 { return s.Name }
+func (s *AlterTableAddColumns) ChangedTable() QName      { return s.Name }
+func (s *AlterTableSetProperties) ChangedTable() QName   { return s.Name }
+func (s *AlterTableUnsetProperties) ChangedTable() QName { return s.Name }
+func (s *AlterColumnComment) ChangedTable() QName        { return s.Name }
+func (s *AlterColumnType) ChangedTable() QName           { return s.Name }
+func (s *AlterColumnSetTags) ChangedTable() QName        { return s.Name }
