@@ -266,16 +266,11 @@ func TestDiskFullDegradesAndRecovers(t *testing.T) {
 				t.Fatal(err)
 			}
 			exec(t, e, "CREATE TABLE main.default.ev (id BIGINT NOT NULL, pad STRING)")
-			pad := strings.Repeat("p", 2000)
 			acked := 0
 			insert := func() error {
-				recs := make([][]byte, 20)
-				for i := range recs {
-					recs[i] = []byte(fmt.Sprintf(`{"id":%d,"pad":%q}`, acked+i, pad))
-				}
-				err := e.Insert(ctx, admin, "main.default.ev", recs)
+				err := insertPadded(ctx, e, acked)
 				if err == nil {
-					acked += len(recs)
+					acked += paddedBatch
 				}
 				return err
 			}
@@ -360,14 +355,9 @@ func TestDiskFullDuringFlushKeepsRows(t *testing.T) {
 	}
 	defer e.Close(ctx)
 	exec(t, e, "CREATE TABLE main.default.ev (id BIGINT NOT NULL, pad STRING)")
-	pad := strings.Repeat("p", 2000)
 	const n = 400
-	for i := 0; i < n; i += 20 {
-		recs := make([][]byte, 20)
-		for j := range recs {
-			recs[j] = []byte(fmt.Sprintf(`{"id":%d,"pad":%q}`, i+j, pad))
-		}
-		if err := e.Insert(ctx, admin, "main.default.ev", recs); err != nil {
+	for i := 0; i < n; i += paddedBatch {
+		if err := insertPadded(ctx, e, i); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -409,14 +399,9 @@ func TestStartOnFullDiskIsDegradedNotDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	exec(t, e, "CREATE TABLE main.default.ev (id BIGINT NOT NULL, pad STRING)")
-	pad := strings.Repeat("p", 2000)
 	const n = 400
-	for i := 0; i < n; i += 20 {
-		recs := make([][]byte, 20)
-		for j := range recs {
-			recs[j] = []byte(fmt.Sprintf(`{"id":%d,"pad":%q}`, i+j, pad))
-		}
-		if err := e.Insert(ctx, admin, "main.default.ev", recs); err != nil {
+	for i := 0; i < n; i += paddedBatch {
+		if err := insertPadded(ctx, e, i); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -441,4 +426,18 @@ func TestStartOnFullDiskIsDegradedNotDown(t *testing.T) {
 	if got := *r.Rows[0][0] + " " + *r.Rows[0][1]; got != fmt.Sprintf("%d %d", n, n) {
 		t.Errorf("after recovery: rows/distinct %s, want %d", got, n)
 	}
+}
+
+// paddedBatch is how many records insertPadded sends in one request.
+const paddedBatch = 20
+
+// insertPadded inserts records with ids from … from+paddedBatch-1 into
+// main.default.ev, each with a 2 KB pad so that a small disk fills fast.
+func insertPadded(ctx context.Context, e *engine.Engine, from int) error {
+	pad := strings.Repeat("p", 2000)
+	recs := make([][]byte, paddedBatch)
+	for i := range recs {
+		recs[i] = []byte(fmt.Sprintf(`{"id":%d,"pad":%q}`, from+i, pad))
+	}
+	return e.Insert(ctx, admin, "main.default.ev", recs)
 }
