@@ -159,24 +159,6 @@ func (s *server) procStatus(field string) int64 {
 func (s *server) rss() int64  { return s.procStatus("VmRSS") }
 func (s *server) peak() int64 { return s.procStatus("VmHWM") }
 
-// statement runs SQL with extra request fields (row_limit, byte_limit).
-func (s *server) statement(stmt string, fields map[string]any) web.StatementResponse {
-	s.t.Helper()
-	req := map[string]any{"statement": stmt, "warehouse_id": "w", "wait_timeout": "50s"}
-	for k, v := range fields {
-		req[k] = v
-	}
-	code, body := s.call("POST", "/api/2.0/sql/statements", devToken, req)
-	if code != 200 {
-		s.t.Fatalf("SQL %q: HTTP %d %s", stmt, code, body)
-	}
-	var r web.StatementResponse
-	if err := json.Unmarshal(body, &r); err != nil {
-		s.t.Fatal(err)
-	}
-	return r
-}
-
 // TestAttackHugeSQLResult: row_limit and byte_limit stop the scan (memory
 // does not grow with what the query would return), and a result past
 // the 25 MiB INLINE limit fails with a clear error instead of being held.

@@ -190,7 +190,17 @@ func (s *server) sql(stmt string) [][]*string {
 
 func (s *server) sqlResult(stmt string) web.StatementResponse {
 	s.t.Helper()
-	code, body := s.call("POST", "/api/2.0/sql/statements", devToken, map[string]any{"statement": stmt, "warehouse_id": "w", "wait_timeout": "50s"})
+	return s.statement(stmt, nil)
+}
+
+// statement runs SQL with extra request fields (row_limit, byte_limit).
+func (s *server) statement(stmt string, fields map[string]any) web.StatementResponse {
+	s.t.Helper()
+	req := map[string]any{"statement": stmt, "warehouse_id": "w", "wait_timeout": "50s"}
+	for k, v := range fields {
+		req[k] = v
+	}
+	code, body := s.call("POST", "/api/2.0/sql/statements", devToken, req)
 	if code != 200 {
 		s.t.Fatalf("SQL %q: HTTP %d %s", stmt, code, body)
 	}
