@@ -1,0 +1,8 @@
+//go:build race
+
+package engine
+
+// raceEnabled is set when the tests run under the race detector, whose
+// instrumentation changes what allocations cost; allocation-counting tests
+// skip then.
+const raceEnabled = true
