@@ -59,6 +59,7 @@ func (e *Engine) replay(ctx context.Context) error {
 			ent.bad = fmt.Errorf("cannot decode the logged records again: %w", ent.bad)
 			ent.rows = nil
 		}
+		ent.count = len(ent.rows)
 		for _, r := range p.records {
 			ent.bytes += int64(len(r))
 		}

@@ -115,3 +115,35 @@ func expandRow(args []driver.Value, row []any) {
 		}
 	}
 }
+
+// Still, the slice headers of rows cost a fixed 24 bytes per record, and
+// a row up to sparseSlack NULL slots more: 10 MB of 3-byte `{}` records
+// would wait as 80 MB or more of rows. A request whose records are that
+// small (lazyRows) is therefore only validated, into one reused row, and
+// keeps no rows: its ingest log payload, which waits until the entry is
+// applied anyway, is decoded again record by record when the materialiser
+// appends it (logEntry.redecode), so its pending memory is its payload.
+
+// lazyRowBytes is what a decoded row may cost beyond its values: its slice
+// header and up to sparseSlack NULL slots.
+const lazyRowBytes = 24 + 16*sparseSlack
+
+// lazyRows reports whether records, size bytes in all, are small enough
+// that their rows' bookkeeping would cost more than 4× the request.
+func lazyRows(records [][]byte, size int64) bool {
+	return int64(len(records))*lazyRowBytes > 4*size
+}
+
+// validateRows decodes records with dec into one reused row of ncols
+// slots and keeps nothing; on error it returns the index of the first
+// bad record.
+func validateRows(ncols int, records [][]byte, dec rowDecoder) (int, error) {
+	row := make([]any, ncols)
+	for i, r := range records {
+		if err := dec.Decode(r, row); err != nil {
+			return i, err
+		}
+		clear(row)
+	}
+	return 0, nil
+}
