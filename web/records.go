@@ -8,9 +8,13 @@ import (
 )
 
 // arrayScanner walks the elements of a JSON array without decoding them
-// (the engine's schema-driven decoder does that, once).
+// (the engine's schema-driven decoder does that, once). The records it
+// returns are slices of the body, not copies: a body of 2-byte records
+// would otherwise cost an allocation and twice its size again.
 type arrayScanner struct {
+	body  []byte
 	dec   *json.Decoder
+	span  valueSpan
 	index int
 	begun bool
 }
@@ -18,7 +22,16 @@ type arrayScanner struct {
 func newArrayScanner(b []byte) *arrayScanner {
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.UseNumber()
-	return &arrayScanner{dec: d}
+	return &arrayScanner{body: b, dec: d}
+}
+
+// valueSpan takes the length of a JSON value that json.Decoder has
+// checked, without copying it (json.RawMessage would).
+type valueSpan struct{ n int }
+
+func (v *valueSpan) UnmarshalJSON(b []byte) error {
+	v.n = len(b)
+	return nil
 }
 
 func (a *arrayScanner) next() ([]byte, bool, error) {
@@ -42,10 +55,11 @@ func (a *arrayScanner) next() ([]byte, bool, error) {
 		}
 		return nil, false, nil
 	}
-	var raw json.RawMessage
-	if err := a.dec.Decode(&raw); err != nil {
+	if err := a.dec.Decode(&a.span); err != nil {
 		return nil, false, fmt.Errorf("malformed JSON in record %d: %v", a.index, err)
 	}
+	end := a.dec.InputOffset()
+	raw := a.body[end-int64(a.span.n) : end : end]
 	if len(raw) == 0 || raw[0] != '{' {
 		return nil, false, fmt.Errorf("record %d must be a JSON object, got %s", a.index, describeJSONStart(raw[0]))
 	}

@@ -158,3 +158,21 @@ func TestSplitRecordsRoundTrip(t *testing.T) {
 		})
 	}
 }
+
+// The records of a body are slices of it: a body of 2-byte records costs
+// no allocation per record (a copy of each cost one, and more than the
+// record again).
+func TestSplitRecordsDoesNotCopy(t *testing.T) {
+	const n = 10_000
+	body := append(append([]byte("["), bytes.Repeat([]byte("{}, "), n-1)...), "{}]"...)
+	got, err := SplitRecords(body)
+	if err != nil || len(got) != n {
+		t.Fatalf("SplitRecords: %d records, %v; want %d", len(got), err, n)
+	}
+	if last := got[n-1]; string(last) != "{}" || &last[0] != &body[len(body)-3] {
+		t.Errorf("last record %q is not the body's own bytes", last)
+	}
+	if allocs := testing.AllocsPerRun(3, func() { SplitRecords(body) }); allocs > n/100 {
+		t.Errorf("SplitRecords of %d records made %.0f allocations; want ≤ %d", n, allocs, n/100)
+	}
+}
