@@ -80,7 +80,7 @@ type logEntry struct {
 	rows     [][]any
 	// redecode, when set, decodes the records again from payload as the
 	// materialiser appends them: requests of tiny records keep no rows
-	// (see lazyRows). rows is nil then.
+	// (see decodeRows). rows is nil then.
 	redecode rowDecoder
 	count    int // records still to apply: len(rows), or the lazy entry's records
 	bytes    int64

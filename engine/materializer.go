@@ -467,7 +467,9 @@ func appendRows(dc driver.Conn, tb *tableBatch) (err error) {
 // payload, one at a time into one reused row of the entry's table version
 // (columns added since are NULL, as for kept rows), and appends them.
 func appendLazy(ent *logEntry, appendRow func([]any) error) error {
-	row := make([]any, len(ent.tv.cols))
+	scratch := scratchRow(len(ent.tv.cols))
+	defer releaseRow(scratch)
+	row := *scratch
 	var p decodedPayload
 	err := eachPayloadRecord(ent.payload, &p, func(uint64) {}, func(r []byte) error {
 		if err := ent.redecode.Decode(r, row); err != nil {

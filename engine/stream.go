@@ -120,7 +120,7 @@ func (s *Stream) ID() string { return s.id }
 func (s *Stream) TableName() string { return s.tv.meta.fullName() }
 
 // decoded is a validated request: its rows, or for a request of tiny
-// records (lazyRows) none and the decoder that decodes it again when the
+// records (see decodeRows) none and the decoder that decodes it again when the
 // materialiser appends it.
 type decoded struct {
 	rows     [][]any
@@ -151,22 +151,17 @@ func (s *Stream) decode(offset int64, records [][]byte) (decoded, error) {
 }
 
 // decodeWith decodes every record with the decoders of tv; on error it
-// returns the index of the first bad record. A request of tiny records
-// (lazyRows) is only validated.
+// returns the index of the first bad record. A request whose rows would
+// cost too much (see decodeRows) keeps none.
 func (s *Stream) decodeWith(tv *tableVersion, records [][]byte) (decoded, int, error) {
 	var dec rowDecoder = tv.jsonDec
 	if s.format == FormatProto {
 		dec = s.proto
 	}
-	var size int64
-	for _, r := range records {
-		size += int64(len(r))
-	}
-	if lazyRows(records, size) {
-		i, err := validateRows(len(tv.cols), records, dec)
+	rows, size, i, err := decodeRows(len(tv.cols), records, dec)
+	if rows == nil {
 		return decoded{size: size, redecode: dec}, i, err
 	}
-	rows, size, i, err := decodeRows(len(tv.cols), records, dec)
 	return decoded{rows: rows, size: size}, i, err
 }
 
