@@ -8,6 +8,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/descriptorpb"
 )
 
 // Validating a request of tiny records allocates a small multiple of the
@@ -176,4 +180,59 @@ func crashImage(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// Protobuf records of a value or two are kept lazily too, and decoded
+// again with the stream's decoder when applied.
+func TestLazyProtoEntriesApply(t *testing.T) {
+	ctx := context.Background()
+	e, err := Open(ctx, Options{Memory: true, DevClientSecret: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close(ctx)
+	admin := &Identity{ClientID: "zbemu-dev", Admin: true}
+	if _, err := e.Execute(ctx, StatementRequest{SQL: "CREATE TABLE main.default.p (k BIGINT, c BIGINT)", Identity: admin}); err != nil {
+		t.Fatal(err)
+	}
+	field := func(name string, num int32) *descriptorpb.FieldDescriptorProto {
+		return &descriptorpb.FieldDescriptorProto{Name: proto.String(name), Number: proto.Int32(num),
+			Label: descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL.Enum(), Type: descriptorpb.FieldDescriptorProto_TYPE_INT64.Enum()}
+	}
+	desc, err := proto.Marshal(&descriptorpb.DescriptorProto{Name: proto.String("P"), Field: []*descriptorpb.FieldDescriptorProto{field("k", 1), field("c", 2)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := e.OpenStream(ctx, admin, StreamSpec{Table: "main.default.p", Format: FormatProto, Protocol: "GRPC", Descriptor: desc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	const perRequest, requests = 1000, 3
+	for off := range int64(requests) {
+		recs := make([][]byte, perRequest)
+		for i := range recs {
+			recs[i] = protowire.AppendVarint(protowire.AppendTag(nil, 1, protowire.VarintType), uint64(int(off)*perRequest+i))
+		}
+		if d, err := st.decode(off, recs); err != nil || d.redecode == nil {
+			t.Fatalf("request %d: lazy %v, err %v; want a lazily kept entry", off, d.redecode != nil, err)
+		}
+		if err := st.Submit(off, recs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r, err := e.Execute(ctx, StatementRequest{SQL: "SELECT count(*), count(DISTINCT k), sum(k), count(c) FROM main.default.p", Identity: admin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := requests * perRequest
+	want := []string{fmt.Sprint(n), fmt.Sprint(n), fmt.Sprint(n * (n - 1) / 2), "0"}
+	for i, v := range r.Rows[0] {
+		if v == nil || *v != want[i] {
+			t.Fatalf("count, distinct, sum, count(c) = %v; want %v", r.Rows[0], want)
+		}
+	}
 }
