@@ -160,7 +160,7 @@ func (h *appendHarness) check(t *testing.T, rec []byte) bool {
 	}
 	defer conn.ExecContext(ctx, "ROLLBACK")
 	err = conn.Raw(func(dc any) error {
-		return appendRows(dc.(driver.Conn), &tableBatch{tv: h.tv, rows: [][]any{row}})
+		return appendRows(dc.(driver.Conn), &tableBatch{tv: h.tv, parts: []batchPart{{rows: [][]any{row}}}})
 	})
 	if err != nil {
 		t.Errorf("accepted but DuckDB refuses it:\n  record %s\n  %v", rec, err)

@@ -15,5 +15,5 @@ func InsertUnchecked(ctx context.Context, e *Engine, id *Identity, table string,
 		return err
 	}
 	defer s.Close()
-	return e.logAndWait(ctx, s, rows, 0, records, time.Now())
+	return e.logAndWait(ctx, s, decoded{rows: rows}, records, time.Now())
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"math/bits"
 	"os"
 	"path/filepath"
 	"sort"
@@ -77,6 +78,11 @@ type logEntry struct {
 	tv       *tableVersion
 	streamID string
 	rows     [][]any
+	// redecode, when set, decodes the records again from payload as the
+	// materialiser appends them: requests of tiny records keep no rows
+	// (see decodeRows). rows is nil then.
+	redecode rowDecoder
+	count    int // records still to apply: len(rows), or the lazy entry's records
 	bytes    int64
 	payload  []byte // the logged form, kept until applied for the quarantine
 	done     func(err error)
@@ -203,7 +209,9 @@ func repairTail(dir string) error {
 func encodePayload(tableID string, format Format, descID, streamID string, records [][]byte) []byte {
 	n := 16 + len(tableID) + len(descID) + len(streamID)
 	for _, r := range records {
-		n += len(r) + binary.MaxVarintLen32
+		// The exact size of the length prefix: MaxVarintLen32 would more
+		// than double the payload of a request of 2-byte records.
+		n += len(r) + max(1, (bits.Len(uint(len(r)))+6)/7)
 	}
 	b := make([]byte, 4, n)
 	b = append(b, logFormatVersion, byte(format))
@@ -236,36 +244,50 @@ var errCorruptEntry = errors.New("corrupt ingest log entry")
 
 func decodePayload(b []byte) (decodedPayload, error) {
 	var p decodedPayload
+	err := eachPayloadRecord(b, &p, func(n uint64) { p.records = make([][]byte, 0, n) }, func(r []byte) error {
+		p.records = append(p.records, r)
+		return nil
+	})
+	return p, err
+}
+
+// eachPayloadRecord checks an entry's payload, fills its header into p,
+// calls count with the number of records and each with every record, in
+// order, without copying them; the materialiser decodes lazily kept
+// entries this way (see logEntry.redecode).
+func eachPayloadRecord(b []byte, p *decodedPayload, count func(uint64), each func([]byte) error) error {
 	if len(b) < 6 || binary.LittleEndian.Uint32(b) != crc32.Checksum(b[4:], castagnoli) || b[4] != logFormatVersion {
-		return p, errCorruptEntry
+		return errCorruptEntry
 	}
 	p.format = Format(b[5])
 	rest := b[6:]
 	var ok bool
 	if p.tableID, rest, ok = readString(rest); !ok {
-		return p, errCorruptEntry
+		return errCorruptEntry
 	}
 	if p.descID, rest, ok = readString(rest); !ok {
-		return p, errCorruptEntry
+		return errCorruptEntry
 	}
 	if p.streamID, rest, ok = readString(rest); !ok {
-		return p, errCorruptEntry
+		return errCorruptEntry
 	}
-	count, n := binary.Uvarint(rest)
-	if n <= 0 {
-		return p, errCorruptEntry
+	n, w := binary.Uvarint(rest)
+	if w <= 0 {
+		return errCorruptEntry
 	}
-	rest = rest[n:]
-	p.records = make([][]byte, 0, count)
-	for i := uint64(0); i < count; i++ {
-		size, n := binary.Uvarint(rest)
-		if n <= 0 || uint64(len(rest)-n) < size {
-			return p, errCorruptEntry
+	rest = rest[w:]
+	count(n)
+	for i := uint64(0); i < n; i++ {
+		size, w := binary.Uvarint(rest)
+		if w <= 0 || uint64(len(rest)-w) < size {
+			return errCorruptEntry
 		}
-		p.records = append(p.records, rest[n:n+int(size)])
-		rest = rest[n+int(size):]
+		if err := each(rest[w : w+int(size)]); err != nil {
+			return err
+		}
+		rest = rest[w+int(size):]
 	}
-	return p, nil
+	return nil
 }
 
 func readString(b []byte) (string, []byte, bool) {

@@ -88,7 +88,7 @@ func (m *materializer) enqueue(batch []*logEntry) {
 	m.mu.Lock()
 	for _, ent := range batch {
 		m.pending = append(m.pending, ent)
-		m.pendingRows += len(ent.rows)
+		m.pendingRows += ent.count
 	}
 	full := m.pendingRows >= m.e.opts.FlushRows
 	m.mu.Unlock()
@@ -136,7 +136,7 @@ func (m *materializer) forgetTable(t *tableState) {
 	defer m.mu.Unlock()
 	for _, ent := range m.pending {
 		if ent.table == t {
-			ent.rows, ent.bad = nil, nil
+			ent.rows, ent.redecode, ent.count, ent.bad = nil, nil, 0, nil
 		}
 	}
 }
@@ -146,7 +146,7 @@ func (m *materializer) forgetCatalog(alias string) {
 	defer m.mu.Unlock()
 	for _, ent := range m.pending {
 		if ent.tv.alias == alias {
-			ent.rows, ent.bad = nil, nil
+			ent.rows, ent.redecode, ent.count, ent.bad = nil, nil, 0, nil
 		}
 	}
 }
@@ -184,10 +184,19 @@ func (m *materializer) closeFinal(ctx context.Context) {
 }
 
 type tableBatch struct {
-	tv     *tableVersion
-	rows   [][]any
+	tv *tableVersion
+	// parts are the rows in log order: runs of decoded rows, and lazily
+	// kept entries, which are decoded again from their payload.
+	parts  []batchPart
+	rows   int
 	bytes  map[string]int64 // per stream
 	counts map[string]int64
+}
+
+// batchPart is either rows or an entry whose rows are not kept (lazy).
+type batchPart struct {
+	rows [][]any
+	lazy *logEntry
 }
 
 // flush applies all pending entries. Entries it cannot apply because the
@@ -240,7 +249,7 @@ func (m *materializer) keep(kept []*logEntry, cause error) {
 	rows := 0
 	var tables []string
 	for _, ent := range kept {
-		rows += len(ent.rows)
+		rows += ent.count
 		if name := ent.tv.meta.fullName(); !slices.Contains(tables, name) {
 			tables = append(tables, name)
 		}
@@ -277,7 +286,7 @@ func (m *materializer) apply(ctx context.Context, batch []*logEntry) ([]*logEntr
 	byCatalog := map[string][]*logEntry{}
 	var order []string
 	for _, ent := range batch {
-		if len(ent.rows) == 0 && ent.bad == nil {
+		if ent.count == 0 && ent.bad == nil {
 			continue // a dropped table's rows, or an empty entry
 		}
 		alias := ent.tv.alias
@@ -349,13 +358,17 @@ func (m *materializer) commit(ctx context.Context, alias string, ents []*logEntr
 			tabs[ent.table] = tb
 			order = append(order, tb)
 		}
-		if tb.rows == nil {
-			tb.rows = ent.rows // no copy of a big request's rows: decodeRows makes len == cap, so the next append copies
-		} else {
-			tb.rows = append(tb.rows, ent.rows...)
+		switch last := len(tb.parts) - 1; {
+		case ent.redecode != nil:
+			tb.parts = append(tb.parts, batchPart{lazy: ent})
+		case last < 0 || tb.parts[last].rows == nil:
+			tb.parts = append(tb.parts, batchPart{rows: ent.rows}) // no copy of a big request's rows: decodeRows makes len == cap, so the next append copies
+		default:
+			tb.parts[last].rows = append(tb.parts[last].rows, ent.rows...)
 		}
+		tb.rows += ent.count
 		tb.bytes[ent.streamID] += ent.bytes
-		tb.counts[ent.streamID] += int64(len(ent.rows))
+		tb.counts[ent.streamID] += int64(ent.count)
 	}
 	if _, err := m.conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
 		return err
@@ -386,7 +399,7 @@ func (m *materializer) commit(ctx context.Context, alias string, ents []*logEntr
 	}
 	now := time.Now()
 	for _, tb := range order {
-		m.e.opts.Observer.Commit(tb.tv.meta.fullName(), len(tb.rows), now.Sub(began))
+		m.e.opts.Observer.Commit(tb.tv.meta.fullName(), tb.rows, now.Sub(began))
 		m.emitCommits(tb, now)
 	}
 	for _, ent := range bad {
@@ -420,22 +433,57 @@ func appendRows(dc driver.Conn, tb *tableBatch) (err error) {
 			err = &valueError{fmt.Errorf("append to %s: %v", meta.fullName(), p)}
 		}
 	}()
-	ncols := len(tb.tv.cols)
-	args := make([]driver.Value, ncols)
-	for _, row := range tb.rows {
+	args := make([]driver.Value, len(tb.tv.cols))
+	appendRow := func(row []any) error {
 		expandRow(args, row)
 		if tb.tv.convert {
 			convertRow(tb.tv, args)
 		}
 		if err := a.AppendRow(args...); err != nil {
-			a.Close()
 			return &valueError{fmt.Errorf("append to %s: %w", meta.fullName(), err)}
+		}
+		return nil
+	}
+	for _, p := range tb.parts {
+		if p.lazy == nil {
+			for _, row := range p.rows {
+				if err := appendRow(row); err != nil {
+					a.Close()
+					return err
+				}
+			}
+		} else if err := appendLazy(p.lazy, appendRow); err != nil {
+			a.Close()
+			return err
 		}
 	}
 	if err := a.Close(); err != nil {
 		return &valueError{fmt.Errorf("flush appender of %s: %w", meta.fullName(), err)}
 	}
 	return nil
+}
+
+// appendLazy decodes the records of a lazily kept entry again from its
+// payload, one at a time into one reused row of the entry's table version
+// (columns added since are NULL, as for kept rows), and appends them.
+func appendLazy(ent *logEntry, appendRow func([]any) error) error {
+	scratch := scratchRow(len(ent.tv.cols))
+	defer releaseRow(scratch)
+	row := *scratch
+	var p decodedPayload
+	err := eachPayloadRecord(ent.payload, &p, func(uint64) {}, func(r []byte) error {
+		if err := ent.redecode.Decode(r, row); err != nil {
+			// Validated when accepted: the entry goes to the quarantine.
+			return &valueError{fmt.Errorf("decode logged record of %s again: %w", ent.tv.meta.fullName(), err)}
+		}
+		err := appendRow(row)
+		clear(row)
+		return err
+	})
+	if errors.Is(err, errCorruptEntry) {
+		return &valueError{fmt.Errorf("entry %d of %s: %w", ent.index, ent.tv.meta.fullName(), err)}
+	}
+	return err
 }
 
 // valueError is a failure to append a row, which is the values' fault

@@ -52,12 +52,16 @@ func (e *Engine) replay(ctx context.Context) error {
 		// data is only valid during the read: the entry keeps a copy for
 		// the quarantine.
 		ent := &logEntry{index: idx, table: t, tv: tv, streamID: p.streamID, payload: slices.Clone(data)}
-		ent.rows, ent.bad = e.replayRows(ctx, tv, p, protoDecs)
+		ent.rows, ent.redecode, ent.bad = e.replayRows(ctx, tv, p, protoDecs)
+		ent.count = len(ent.rows)
+		if ent.redecode != nil {
+			ent.count = len(p.records) // tiny records: decoded again when applied
+		}
 		if ent.bad != nil {
 			// Refused by today's validation (or its descriptor is gone):
 			// it goes to the quarantine rather than stop the start.
 			ent.bad = fmt.Errorf("cannot decode the logged records again: %w", ent.bad)
-			ent.rows = nil
+			ent.rows, ent.redecode, ent.count = nil, nil, 0
 		}
 		for _, r := range p.records {
 			ent.bytes += int64(len(r))
@@ -133,7 +137,10 @@ func (e *Engine) replay(ctx context.Context) error {
 	return nil
 }
 
-func (e *Engine) replayRows(ctx context.Context, tv *tableVersion, p decodedPayload, decs map[string]*schema.ProtoDecoder) ([][]any, error) {
+// replayRows decodes the records of a logged entry with today's decoders;
+// for tiny records (see decodeRows) it returns no rows but the decoder
+// that decodes them again when they are applied.
+func (e *Engine) replayRows(ctx context.Context, tv *tableVersion, p decodedPayload, decs map[string]*schema.ProtoDecoder) ([][]any, rowDecoder, error) {
 	var proto *schema.ProtoDecoder
 	if p.format == FormatProto {
 		key := p.descID + "/" + strings.ToLower(tv.meta.TableID)
@@ -141,10 +148,10 @@ func (e *Engine) replayRows(ctx context.Context, tv *tableVersion, p decodedPayl
 		if proto == nil {
 			desc, err := e.ids.Descriptor(ctx, p.descID)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			if proto, err = e.replayProtoDecoder(ctx, tv, desc); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			decs[key] = proto
 		}
@@ -154,7 +161,10 @@ func (e *Engine) replayRows(ctx context.Context, tv *tableVersion, p decodedPayl
 		dec = proto
 	}
 	rows, _, _, err := decodeRows(len(tv.cols), p.records, dec)
-	return rows, err
+	if err != nil || rows != nil {
+		return rows, nil, err
+	}
+	return nil, dec, nil
 }
 
 // replayProtoDecoder builds the decoder for logged protobuf records. A

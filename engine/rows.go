@@ -1,6 +1,9 @@
 package engine
 
-import "database/sql/driver"
+import (
+	"database/sql/driver"
+	"sync"
+)
 
 // Decoded rows wait in memory from validation until the materialiser
 // appends them, so what they cost must follow the size of the request,
@@ -12,8 +15,9 @@ import "database/sql/driver"
 // as a sparseRow. Every value present took at least two bytes of the
 // request (a protobuf tag and a one-byte payload; JSON needs more), so a
 // row holds at most two slots per value present plus sparseSlack; with
-// the slices that point at the records and rows, decoding costs at most
-// 16 bytes per byte of the request plus 112 bytes per record.
+// the slices that point at the records and rows, decoding could cost 16
+// bytes per byte of the request plus 112 bytes per record; decodeRows
+// caps it at keepFactor × the request's bytes (see below).
 
 // sparseSlack is how many NULL slots a row may carry before it is worth
 // storing as a sparseRow; a few keep ordinary, mostly full rows dense.
@@ -36,35 +40,41 @@ type rowDecoder interface {
 	Decode(rec []byte, row []any) error
 }
 
-// decodeRows decodes records into compact rows (see above) with dec. On error it returns the index of the
-// first bad record. Rows share chunks of slots: the first holds up to
-// firstChunkRows rows, the next ones what the rows so far predict for the
-// rest of the request, so ordinary requests take two allocations for all
-// their rows and requests of mostly empty rows allocate hardly any slots.
+// decodeRows decodes records into compact rows (see above) with dec. On
+// error it returns the index of the first bad record. Rows share chunks of
+// slots: the first holds up to firstChunkRows rows, the next ones what the
+// rows so far predict for the rest of the request, so ordinary requests
+// take two allocations for all their rows and requests of mostly empty
+// rows allocate hardly any slots. Rows are kept only while they cost at
+// most keepFactor × the request's bytes: past that (tiny records, or
+// values of a byte or two each) it validates the rest and returns nil
+// rows, and the caller keeps the request's log payload instead (lazy).
 func decodeRows(ncols int, records [][]byte, dec rowDecoder) ([][]any, int64, int, error) {
-	rows := make([][]any, len(records))
-	var remaining int64
+	var total int64
 	for _, r := range records {
-		remaining += int64(len(r))
+		total += int64(len(r))
 	}
+	if int64(len(records))*lazyRowBytes > keepFactor*total {
+		i, err := validateRows(ncols, records, dec)
+		return nil, total, i, err
+	}
+	rows := make([][]any, len(records))
+	// budget is how many slots (16 bytes) the rows may still take.
+	// The first chunk takes at most half, leaving room for sparse rows.
+	budget := (keepFactor*total - rowHeaderBytes*int64(len(records))) / 16
+	cells := make([]any, 0, min(int64(ncols)*int64(min(len(records), firstChunkRows)), budget/2))
+	budget -= int64(cap(cells))
+	scratch := scratchRow(ncols)
+	defer releaseRow(scratch)
+	row := *scratch
 	var size, used int64
-	cells := make([]any, 0, ncols*min(len(records), firstChunkRows))
 	for i, r := range records {
-		if cap(cells)-len(cells) < ncols {
-			// Slots used per byte so far, for the bytes still to come, but
-			// never more than half a slot per byte (see above) nor more
-			// than the remaining records can fill.
-			predict := min(used*remaining/max(size, 1), remaining/2)
-			cells = make([]any, 0, min(int64(ncols)*int64(len(records)-i), int64(ncols)+predict))
-		}
-		slot := cells[len(cells) : len(cells)+ncols]
-		if err := dec.Decode(r, slot); err != nil {
+		if err := dec.Decode(r, row); err != nil {
 			return nil, 0, i, err
 		}
 		size += int64(len(r))
-		remaining -= int64(len(r))
 		last, set := 0, 0
-		for c, v := range slot {
+		for c, v := range row {
 			if v != nil {
 				last, set = c+1, set+1
 			}
@@ -73,21 +83,77 @@ func decodeRows(ncols int, records [][]byte, dec rowDecoder) ([][]any, int64, in
 		case last == 0:
 			// All NULL: nil, which pins no chunk.
 		case last <= 2*set+sparseSlack:
-			rows[i] = slot[:last:last]
-			cells = cells[:len(cells)+last]
+			if cap(cells)-len(cells) < last {
+				// Slots used per byte so far, for the bytes still to come,
+				// but never more than half a slot per byte (see above) nor
+				// than the remaining records can fill. If that is past the
+				// budget, the rows are not worth keeping.
+				remaining := total - size
+				predict := min(used*remaining/max(size, 1), remaining/2)
+				n := min(int64(ncols)*int64(len(records)-i), int64(last)+predict)
+				if n > budget {
+					return validateRest(ncols, records, i, dec, total)
+				}
+				cells = make([]any, 0, n)
+				budget -= n
+			}
+			cells = append(cells, row[:last]...)
+			rows[i] = cells[len(cells)-last : len(cells) : len(cells)]
 			used += int64(last)
 		default:
+			// A sparseCell is 24 bytes, and the row's []any and the boxed
+			// sparseRow 40 more: 2 slots per value and 3.
+			if budget -= int64(2*set + 3); budget < 0 {
+				return validateRest(ncols, records, i, dec, total)
+			}
 			sp := make(sparseRow, 0, set)
-			for c, v := range slot {
+			for c, v := range row {
 				if v != nil {
 					sp = append(sp, sparseCell{c, v})
 				}
 			}
-			clear(slot) // the slots are reused by the next record
 			rows[i] = []any{sp}
 		}
+		clear(row[:last])
 	}
 	return rows, size, 0, nil
+}
+
+// validateRest gives up the rows of decodeRows once they exceed its
+// budget: records up to i are valid, the rest are validated.
+func validateRest(ncols int, records [][]byte, i int, dec rowDecoder, total int64) ([][]any, int64, int, error) {
+	j, err := validateRows(ncols, records[i+1:], dec)
+	if err != nil {
+		return nil, 0, i + 1 + j, err
+	}
+	return nil, total, 0, nil
+}
+
+// keepFactor is how many times its bytes a request's decoded rows may
+// cost; rowHeaderBytes is what each row costs in the rows slice.
+const (
+	keepFactor     = 4
+	rowHeaderBytes = 24
+)
+
+// rowPool holds cleared rows (*[]any) to decode into: one per request
+// would cost an allocation, and ncols slots, per request.
+var rowPool sync.Pool
+
+// scratchRow returns a cleared row of ncols slots; releaseRow gives it back.
+func scratchRow(ncols int) *[]any {
+	p, _ := rowPool.Get().(*[]any)
+	if p == nil || cap(*p) < ncols {
+		r := make([]any, ncols)
+		return &r
+	}
+	*p = (*p)[:ncols]
+	return p
+}
+
+func releaseRow(p *[]any) {
+	clear(*p)
+	rowPool.Put(p)
 }
 
 // firstChunkRows is how many rows the first chunk of slots holds.
@@ -114,4 +180,33 @@ func expandRow(args []driver.Value, row []any) {
 			args[i] = nil // a column added after the record was accepted, or NULL
 		}
 	}
+}
+
+// Still, the slice headers of rows cost a fixed 24 bytes per record, and
+// a row up to sparseSlack NULL slots more: 10 MB of 2-byte `{}` records
+// would wait as 80 MB or more of rows. A request whose rows would cost
+// more than keepFactor × its bytes is therefore only validated, into one
+// reused row, and keeps no rows: its ingest log payload, which waits
+// until the entry is applied anyway, is decoded again record by record
+// when the materialiser appends it (logEntry.redecode), so its pending
+// memory is its payload: its bytes and a length byte or two per record.
+
+// lazyRowBytes is what a decoded row may cost beyond its values: its slice
+// header and up to sparseSlack NULL slots.
+const lazyRowBytes = rowHeaderBytes + 16*sparseSlack
+
+// validateRows decodes records with dec into one reused row of ncols
+// slots and keeps nothing; on error it returns the index of the first
+// bad record.
+func validateRows(ncols int, records [][]byte, dec rowDecoder) (int, error) {
+	scratch := scratchRow(ncols)
+	defer releaseRow(scratch)
+	row := *scratch
+	for i, r := range records {
+		if err := dec.Decode(r, row); err != nil {
+			return i, err
+		}
+		clear(row)
+	}
+	return 0, nil
 }

@@ -5,7 +5,12 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"runtime"
+	"strings"
 	"testing"
+
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/descriptorpb"
 
 	"github.com/zbemu/zbemu/schema"
 )
@@ -36,13 +41,15 @@ func TestDecodeRowsShapes(t *testing.T) {
 	} {
 		t.Run(tc.rec, func(t *testing.T) {
 			// Three copies: the slots of a sparse row are reused by the next.
-			recs := [][]byte{[]byte(tc.rec), []byte(tc.rec), []byte(tc.rec)}
+			// Padded with blanks, so that rows are worth keeping.
+			rec := []byte(tc.rec[:1] + strings.Repeat(" ", 100) + tc.rec[1:])
+			recs := [][]byte{rec, rec, rec}
 			rows, size, _, err := decodeRows(40, recs, dec)
-			if err != nil {
-				t.Fatal(err)
+			if err != nil || len(rows) != len(recs) {
+				t.Fatalf("%d rows, %v; want %d", len(rows), err, len(recs))
 			}
-			if size != int64(3*len(tc.rec)) {
-				t.Errorf("size %d, want %d", size, 3*len(tc.rec))
+			if size != int64(3*len(rec)) {
+				t.Errorf("size %d, want %d", size, 3*len(rec))
 			}
 			for _, row := range rows {
 				isSparse := false
@@ -68,29 +75,37 @@ func TestDecodeRowsShapes(t *testing.T) {
 	}
 }
 
-// TestDecodeRowsMemoryFollowsRequest: decoding allocates in proportion to
-// the request, not to records × columns (3 MB of {} on 2,001 columns took
-// 100 GB before).
+// TestDecodeRowsMemoryFollowsRequest: decoding allocates at most
+// keepFactor × the request, not records × columns (3 MB of {} on 2,001
+// columns took 100 GB before), nor 24 bytes of row header per record;
+// rows that would cost more are not kept (nil), whatever their size.
 func TestDecodeRowsMemoryFollowsRequest(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector changes what decoding allocates; this bound is checked by the plain run")
 	}
 	for _, ncols := range []int{30, 2001} {
 		dec := schema.NewJSONDecoder(wideColumns(ncols))
-		for _, rec := range []string{`{}`, `{"c1":1}`, fmt.Sprintf(`{"c%d":1}`, ncols-1)} {
-			const n = 100_000
+		dense := make([]string, ncols)
+		for i := range dense {
+			dense[i] = fmt.Sprintf(`"c%d":%d`, i, i%10)
+		}
+		for _, rec := range []string{`{}`, `{"c1":1}`, fmt.Sprintf(`{"c%d":1}`, ncols-1), `{"c1":1,   "c20":2}`,
+			"{" + strings.Join(dense, ",") + "}", "{" + strings.Repeat(" ", 200) + `"c3":1}`} {
+			n := min(100_000, (8<<20)/len(rec))
 			recs := bytes.Split(bytes.Repeat([]byte(rec+"\n"), n)[:n*(len(rec)+1)-1], []byte("\n"))
+			decodeRows(ncols, recs[:1], dec) // the decoder's pooled state and the scratch row
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
 			rows, _, _, err := decodeRows(ncols, recs, dec)
 			runtime.ReadMemStats(&after)
-			if err != nil || len(rows) != n {
-				t.Fatal(err)
+			if err != nil || (rows != nil && len(rows) != n) {
+				t.Fatalf("%d rows, %v", len(rows), err)
 			}
 			got := int64(after.TotalAlloc - before.TotalAlloc)
-			limit := int64(16*n*len(rec) + 112*n)
+			limit := int64(keepFactor * n * len(rec))
 			if got > limit {
-				t.Errorf("%d columns, %d × %s: decoding allocated %d bytes, want ≤ %d (16 per request byte + 112 per record)", ncols, n, rec, got, limit)
+				t.Errorf("%d columns, %d × %.20s: decoding allocated %d bytes (%.1f× the request), want ≤ %d (%d×); rows kept: %v",
+					ncols, n, rec, got, float64(got)/float64(n*len(rec)), limit, keepFactor, rows != nil)
 			}
 		}
 	}
@@ -119,5 +134,48 @@ func TestDecodeRowsAllocations(t *testing.T) {
 	got := testing.AllocsPerRun(20, func() { decodeRows(len(cols), recs, dec) })
 	if got > decoder+2 {
 		t.Errorf("decodeRows of 100 records: %v allocations, want ≤ %v (the decoder's %v + 2)", got, decoder+2, decoder)
+	}
+}
+
+// TestDecodeRowsGivesUpDenseTinyValues: protobuf values of two bytes each
+// would cost 8× the request as rows (a 16-byte slot each); decodeRows
+// stops keeping them at keepFactor × the request and validates the rest,
+// still finding a bad record after that point.
+func TestDecodeRowsGivesUpDenseTinyValues(t *testing.T) {
+	const ncols = 30
+	fields := make([]*descriptorpb.FieldDescriptorProto, ncols)
+	var rec []byte
+	for i := range fields {
+		fields[i] = &descriptorpb.FieldDescriptorProto{Name: proto.String(fmt.Sprintf("c%d", i)), Number: proto.Int32(int32(i + 1)),
+			Label: descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL.Enum(), Type: descriptorpb.FieldDescriptorProto_TYPE_INT64.Enum()}
+		rec = protowire.AppendVarint(protowire.AppendTag(rec, protowire.Number(i+1), protowire.VarintType), uint64(i))
+	}
+	desc, err := proto.Marshal(&descriptorpb.DescriptorProto{Name: proto.String("W"), Field: fields})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := schema.NewProtoDecoder(wideColumns(ncols), desc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 50_000
+	recs := make([][]byte, n)
+	for i := range recs {
+		recs[i] = rec
+	}
+	decodeRows(ncols, recs[:1], dec)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	rows, size, _, err := decodeRows(ncols, recs, dec)
+	runtime.ReadMemStats(&after)
+	if err != nil || rows != nil || size != int64(n*len(rec)) {
+		t.Fatalf("%d rows of %d bytes, %v; want none kept of %d bytes", len(rows), size, err, n*len(rec))
+	}
+	if got, limit := after.TotalAlloc-before.TotalAlloc, uint64(keepFactor*n*len(rec)); got > limit {
+		t.Errorf("decoding %d bytes allocated %d; want ≤ %d (%d×)", n*len(rec), got, limit, keepFactor)
+	}
+	recs[n-1] = []byte{0xff}
+	if _, _, i, err := decodeRows(ncols, recs, dec); err == nil || i != n-1 {
+		t.Errorf("bad last record: index %d, %v; want %d and an error", i, err, n-1)
 	}
 }

@@ -119,10 +119,19 @@ func (s *Stream) ID() string { return s.id }
 // TableName is the stream's table as catalog.schema.table.
 func (s *Stream) TableName() string { return s.tv.meta.fullName() }
 
+// decoded is a validated request: its rows, or for a request of tiny
+// records (see decodeRows) none and the decoder that decodes it again when the
+// materialiser appends it.
+type decoded struct {
+	rows     [][]any
+	size     int64
+	redecode rowDecoder
+}
+
 // decode validates records against the stream's schema. offset is -1 for REST.
-func (s *Stream) decode(offset int64, records [][]byte) ([][]any, int64, error) {
+func (s *Stream) decode(offset int64, records [][]byte) (decoded, error) {
 	tv := s.version()
-	rows, size, i, err := s.decodeWith(tv, records)
+	d, i, err := s.decodeWith(tv, records)
 	if err != nil && tv.autoMerge && s.format == FormatJSON {
 		// zbemu.autoMerge: new fields become columns, then the request is decoded again.
 		ntv, mi, merr := s.autoMerge(tv, records, err)
@@ -130,24 +139,41 @@ func (s *Stream) decode(offset int64, records [][]byte) ([][]any, int64, error) 
 			i, err = mi, merr
 		} else if ntv != nil {
 			s.merged = ntv
-			rows, size, i, err = s.decodeWith(ntv, records)
+			d, i, err = s.decodeWith(ntv, records)
 		}
 	}
 	if err != nil {
 		rerr := &RecordError{Offset: offset, Index: i, Err: err}
 		s.reject(rerr, records[i])
-		return nil, 0, rerr
+		return decoded{}, rerr
 	}
-	return rows, size, nil
+	return d, nil
 }
 
 // decodeWith decodes every record with the decoders of tv; on error it
-// returns the index of the first bad record.
-func (s *Stream) decodeWith(tv *tableVersion, records [][]byte) ([][]any, int64, int, error) {
+// returns the index of the first bad record. A request whose rows would
+// cost too much (see decodeRows) keeps none.
+func (s *Stream) decodeWith(tv *tableVersion, records [][]byte) (decoded, int, error) {
+	var dec rowDecoder = tv.jsonDec
 	if s.format == FormatProto {
-		return decodeRows(len(tv.cols), records, s.proto)
+		dec = s.proto
 	}
-	return decodeRows(len(tv.cols), records, tv.jsonDec)
+	rows, size, i, err := decodeRows(len(tv.cols), records, dec)
+	if rows == nil {
+		return decoded{size: size, redecode: dec}, i, err
+	}
+	return decoded{rows: rows, size: size}, i, err
+}
+
+// newEntry makes the ingest log entry of a validated request; records are
+// copied into its payload, so the caller's may be dropped.
+func (s *Stream) newEntry(d decoded, records [][]byte) *logEntry {
+	ent := &logEntry{table: s.table, tv: s.version(), streamID: s.id, rows: d.rows, count: len(d.rows), bytes: d.size,
+		payload: encodePayload(s.tv.meta.TableID, s.format, s.descID, s.id, records)}
+	if d.redecode != nil {
+		ent.redecode, ent.count = d.redecode, len(records)
+	}
+	return ent
 }
 
 // reject reports a refused record to the event sink.
@@ -181,13 +207,12 @@ func (s *Stream) Submit(offset int64, records [][]byte) error {
 	if len(records) == 0 {
 		return s.fail(fmt.Errorf("%w: request at offset %d has no records", ErrInvalidArgument, offset))
 	}
-	rows, size, err := s.decode(offset, records)
+	d, err := s.decode(offset, records)
 	if err != nil {
 		return s.fail(err)
 	}
 	s.nextOffset++
-	ent := &logEntry{table: s.table, tv: s.version(), streamID: s.id, rows: rows, bytes: size,
-		payload: encodePayload(s.tv.meta.TableID, s.format, s.descID, s.id, records)}
+	ent, n := s.newEntry(d, records), len(records)
 	s.pending.Add(1)
 	ent.done = func(err error) {
 		defer s.pending.Done()
@@ -196,7 +221,7 @@ func (s *Stream) Submit(offset int64, records [][]byte) error {
 			return
 		}
 		s.acked.Store(offset)
-		s.obs.Acked(len(records), int(size), ent.ackedAt.Sub(received))
+		s.obs.Acked(n, int(d.size), ent.ackedAt.Sub(received))
 		select {
 		case s.ackCh <- struct{}{}:
 		default:
@@ -282,23 +307,22 @@ func (e *Engine) Insert(ctx context.Context, id *Identity, table string, records
 	defer s.Close()
 	// REST sees the table as it is now (no long-lived stream).
 	received := time.Now()
-	rows, size, err := s.decode(-1, records)
+	d, err := s.decode(-1, records)
 	if err != nil {
 		s.recordError(err)
 		return err
 	}
-	return e.logAndWait(ctx, s, rows, size, records, received)
+	return e.logAndWait(ctx, s, d, records, received)
 }
 
-// logAndWait writes the decoded rows of one REST request to the ingest log
-// and waits until they are durable.
-func (e *Engine) logAndWait(ctx context.Context, s *Stream, rows [][]any, size int64, records [][]byte, received time.Time) error {
+// logAndWait writes one validated REST request to the ingest log and waits
+// until it is durable. It keeps no reference to records while it waits.
+func (e *Engine) logAndWait(ctx context.Context, s *Stream, d decoded, records [][]byte, received time.Time) error {
 	done := make(chan error, 1)
-	ent := &logEntry{table: s.table, tv: s.version(), streamID: s.id, rows: rows, bytes: size,
-		payload: encodePayload(s.tv.meta.TableID, FormatJSON, "", s.id, records)}
+	ent, n := s.newEntry(d, records), len(records)
 	ent.done = func(err error) {
 		if err == nil {
-			s.obs.Acked(len(records), int(size), ent.ackedAt.Sub(received))
+			s.obs.Acked(n, int(d.size), ent.ackedAt.Sub(received))
 		}
 		done <- err
 	}

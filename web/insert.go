@@ -63,7 +63,7 @@ func SplitRecords(body []byte) ([][]byte, error) {
 	default:
 		return nil, fmt.Errorf("request body must be a JSON array of records or one JSON object, got %s", describeJSONStart(b[0]))
 	}
-	var out [][]byte
+	out := make([][]byte, 0, countObjects(b))
 	dec := newArrayScanner(b)
 	for {
 		rec, ok, err := dec.next()

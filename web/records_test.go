@@ -158,3 +158,27 @@ func TestSplitRecordsRoundTrip(t *testing.T) {
 		})
 	}
 }
+
+// The records of a body are slices of it, collected in one slice of the
+// right size: the allocations do not grow with the number of records (a
+// copy of each record cost one, and more than the record again).
+func TestSplitRecordsDoesNotCopy(t *testing.T) {
+	body := func(n int) []byte {
+		return append(append([]byte("["), bytes.Repeat([]byte(`{"s":"{,"}, `), n-1)...), "{}]"...)
+	}
+	const n = 10_000
+	b := body(n)
+	got, err := SplitRecords(b)
+	if err != nil || len(got) != n || cap(got) != n {
+		t.Fatalf("SplitRecords: %d records (capacity %d), %v; want %d", len(got), cap(got), err, n)
+	}
+	if last := got[n-1]; string(last) != "{}" || &last[0] != &b[len(b)-3] {
+		t.Errorf("last record %q is not the body's own bytes", last)
+	}
+	b2 := body(2 * n)
+	allocs := testing.AllocsPerRun(3, func() { SplitRecords(b) })
+	allocs2 := testing.AllocsPerRun(3, func() { SplitRecords(b2) })
+	if allocs2 > allocs+2 {
+		t.Errorf("SplitRecords made %.0f allocations for %d records, %.0f for %d; want as many", allocs, n, allocs2, 2*n)
+	}
+}
