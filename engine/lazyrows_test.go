@@ -18,6 +18,9 @@ import (
 // request, not records × row bookkeeping: 3-byte `{}` records on a
 // 2,001-column table cost 24 bytes of row header each (8×) before.
 func TestTinyRecordsDecodeInBoundedMemory(t *testing.T) {
+	if raceEnabled {
+		t.Skip("under the race detector sync.Pool drops items at random, so the decoder's pooled rows are allocated again; this bound is checked by the plain run")
+	}
 	tests := []struct {
 		name   string
 		record string
