@@ -347,23 +347,9 @@ func TestDiskFullDegradesAndRecovers(t *testing.T) {
 // space is freed.
 func TestDiskFullDuringFlushKeepsRows(t *testing.T) {
 	ctx := context.Background()
-	dir := mountTmpfs(t, "24m")
-	opts := durableOpts(filepath.Join(dir, "data"))
-	e, err := engine.Open(ctx, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, _, filler := openFullOfPadded(t)
 	defer e.Close(ctx)
-	exec(t, e, "CREATE TABLE main.default.ev (id BIGINT NOT NULL, pad STRING)")
-	const n = 400
-	for i := 0; i < n; i += paddedBatch {
-		if err := insertPadded(ctx, e, i); err != nil {
-			t.Fatal(err)
-		}
-	}
-	filler := filepath.Join(dir, "filler")
-	fillDisk(t, filler)
-	err = e.Sync(ctx)
+	err := e.Sync(ctx)
 	t.Logf("sync on a full disk: %v", err)
 	if !errors.Is(err, engine.ErrUnavailable) || !strings.Contains(err.Error(), "No space left on device") {
 		t.Fatalf("sync on a full disk: %v, want ErrUnavailable naming the cause", err)
@@ -383,8 +369,8 @@ func TestDiskFullDuringFlushKeepsRows(t *testing.T) {
 		t.Fatalf("no recovery after freeing space: %v", err)
 	}
 	r := exec(t, e, "SELECT count(*), count(DISTINCT id) FROM main.default.ev")
-	if got := *r.Rows[0][0] + " " + *r.Rows[0][1]; got != fmt.Sprintf("%d %d", n, n) {
-		t.Errorf("after recovery: rows/distinct %s, want %d", got, n)
+	if got := *r.Rows[0][0] + " " + *r.Rows[0][1]; got != fmt.Sprintf("%d %d", paddedRows, paddedRows) {
+		t.Errorf("after recovery: rows/distinct %s, want %d", got, paddedRows)
 	}
 }
 
@@ -392,21 +378,7 @@ func TestDiskFullDuringFlushKeepsRows(t *testing.T) {
 // fail: the engine opens degraded, and applies them once space is freed.
 func TestStartOnFullDiskIsDegradedNotDown(t *testing.T) {
 	ctx := context.Background()
-	dir := mountTmpfs(t, "24m")
-	opts := durableOpts(filepath.Join(dir, "data"))
-	e, err := engine.Open(ctx, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	exec(t, e, "CREATE TABLE main.default.ev (id BIGINT NOT NULL, pad STRING)")
-	const n = 400
-	for i := 0; i < n; i += paddedBatch {
-		if err := insertPadded(ctx, e, i); err != nil {
-			t.Fatal(err)
-		}
-	}
-	filler := filepath.Join(dir, "filler")
-	fillDisk(t, filler)
+	e, opts, filler := openFullOfPadded(t)
 	e.Close(ctx) // cannot apply: the entries stay in the ingest log
 	e2, err := engine.Open(ctx, opts)
 	if err != nil {
@@ -423,8 +395,8 @@ func TestStartOnFullDiskIsDegradedNotDown(t *testing.T) {
 		t.Fatalf("no recovery after freeing space: %v", err)
 	}
 	r := exec(t, e2, "SELECT count(*), count(DISTINCT id) FROM main.default.ev")
-	if got := *r.Rows[0][0] + " " + *r.Rows[0][1]; got != fmt.Sprintf("%d %d", n, n) {
-		t.Errorf("after recovery: rows/distinct %s, want %d", got, n)
+	if got := *r.Rows[0][0] + " " + *r.Rows[0][1]; got != fmt.Sprintf("%d %d", paddedRows, paddedRows) {
+		t.Errorf("after recovery: rows/distinct %s, want %d", got, paddedRows)
 	}
 }
 
@@ -440,4 +412,30 @@ func insertPadded(ctx context.Context, e *engine.Engine, from int) error {
 		recs[i] = []byte(fmt.Sprintf(`{"id":%d,"pad":%q}`, from+i, pad))
 	}
 	return e.Insert(ctx, admin, "main.default.ev", recs)
+}
+
+// paddedRows is how many rows openFullOfPadded acknowledges.
+const paddedRows = 400
+
+// openFullOfPadded opens an engine on a small tmpfs, acknowledges
+// paddedRows padded records into main.default.ev and then fills the disk
+// with the file filler; removing it frees the space again.
+func openFullOfPadded(t *testing.T) (e *engine.Engine, opts engine.Options, filler string) {
+	t.Helper()
+	ctx := context.Background()
+	dir := mountTmpfs(t, "24m")
+	opts = durableOpts(filepath.Join(dir, "data"))
+	e, err := engine.Open(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec(t, e, "CREATE TABLE main.default.ev (id BIGINT NOT NULL, pad STRING)")
+	for i := 0; i < paddedRows; i += paddedBatch {
+		if err := insertPadded(ctx, e, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	filler = filepath.Join(dir, "filler")
+	fillDisk(t, filler)
+	return e, opts, filler
 }
