@@ -224,16 +224,12 @@ func TestSQLCLI(t *testing.T) {
 
 	t.Run("unreachable server", func(t *testing.T) {
 		url := "http://" + freePort(t) // nothing listens there any more
-		start := time.Now()
 		out, errOut, code := runSQLCLI(t, "", "--url", url, "SELECT 1")
 		if code != 1 || out != "" {
 			t.Errorf("exit %d, stdout %q", code, out)
 		}
 		if want := "zbemu: cannot reach zbemu at " + url + " (is `zbemu serve` running?)"; !strings.HasPrefix(errOut, want) {
 			t.Errorf("stderr %q, want it to start with %q", errOut, want)
-		}
-		if d := time.Since(start); d > 20*time.Second {
-			t.Errorf("took %v to report an unreachable server", d)
 		}
 	})
 }
