@@ -65,7 +65,8 @@ func TestHealthAndReadiness(t *testing.T) {
 			t.Errorf("%s: %d %s", path, code, body)
 		}
 	}
-	if !strings.Contains(s.stdout.String(), "Zerobus endpoint   "+s.url) || !strings.Contains(s.stdout.String(), "zbemu-dev / zbemu-dev-secret") {
+	if !strings.Contains(s.stdout.String(), "Zerobus endpoint   "+s.url) || !strings.Contains(s.stdout.String(), "zbemu-dev / zbemu-dev-secret") ||
+		!regexp.MustCompile(`emulator, ready in [0-9.]+m?s\.`).MatchString(s.stdout.String()) {
 		t.Errorf("banner:\n%s", s.stdout)
 	}
 }

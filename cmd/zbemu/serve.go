@@ -24,6 +24,7 @@ func newLogger(level string, w io.Writer) *slog.Logger {
 
 // serve wires Config into the engine and web Options and runs until ctx ends.
 func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
+	began := time.Now()
 	log := newLogger(cfg.LogLevel, stderr)
 	restrictUmask()
 	if !cfg.Memory {
@@ -93,7 +94,9 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		closeAll(context.Background())
 		return err
 	}
-	printBanner(stdout, cfg, srv.Addr(), caPath)
+	startup := time.Since(began)
+	log.Info("started", "startup", startup, "addr", srv.Addr())
+	printBanner(stdout, cfg, srv.Addr(), caPath, startup)
 	if n := e.Quarantined(); n > 0 {
 		fmt.Fprintf(stdout, "WARNING: %d ingest log entries could not be applied at start and were quarantined:\n"+
 			"  zbemu sql \"SELECT * FROM system.zbemu.quarantined_records\"\n", n)
@@ -131,7 +134,7 @@ func openSystables(ctx context.Context, cfg Config, log *slog.Logger) (*systable
 }
 
 var bannerTmpl = template.Must(template.New("banner").Parse(`
-zbemu {{.Version}} — Databricks Zerobus Ingest emulator, ready.
+zbemu {{.Version}} — Databricks Zerobus Ingest emulator, ready in {{.Startup}}.
 
   Workspace URL      {{.URL}}
   Zerobus endpoint   {{.URL}}
@@ -160,7 +163,9 @@ SDK (Python):
 If you use an HTTP proxy: export NO_PROXY=localhost,127.0.0.1
 `))
 
-func printBanner(w io.Writer, cfg Config, addr, ca string) {
+// printBanner prints how to connect; startup is how long opening the
+// stores, replaying the ingest log and binding the port took.
+func printBanner(w io.Writer, cfg Config, addr, ca string, startup time.Duration) {
 	scheme := "http"
 	if ca != "" {
 		scheme = "https"
@@ -180,5 +185,6 @@ func printBanner(w io.Writer, cfg Config, addr, ca string) {
 		token = "<create one: zbemu token create>"
 	}
 	bannerTmpl.Execute(w, map[string]string{"Version": version, "URL": fmt.Sprintf("%s://%s", scheme, host), "Data": data,
-		"ClientID": cfg.ClientID, "ClientSecret": cfg.ClientSecret, "Token": token, "CA": ca})
+		"ClientID": cfg.ClientID, "ClientSecret": cfg.ClientSecret, "Token": token, "CA": ca,
+		"Startup": startup.Round(time.Millisecond).String()})
 }
