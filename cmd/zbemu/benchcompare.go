@@ -124,7 +124,11 @@ func compareValue(v []float64) string {
 	if len(v) == 0 {
 		return "-"
 	}
-	return strconv.FormatFloat(median(v), 'f', 2, 64)
+	m, prec := median(v), 2
+	if m >= 1000 {
+		prec = 0 // records/s
+	}
+	return strconv.FormatFloat(m, 'f', prec, 64)
 }
 
 // runCompare is zbemu bench --compare OLD_BINARY.
