@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // zbemu bench --compare OLD_BINARY measures a change's effect in one run:
@@ -161,6 +162,9 @@ func runCompare(ctx context.Context, cfg benchConfig, old string, stdout, stderr
 			var out bytes.Buffer
 			cmd := exec.CommandContext(ctx, builds[i], args...)
 			cmd.Stdout, cmd.Stderr = &out, stderr
+			// On ^C the run stops as on its own ^C and removes its data directory.
+			cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+			cmd.WaitDelay = 30 * time.Second
 			if err := cmd.Run(); err != nil {
 				return fmt.Errorf("compare: %s %s: %w; it printed: %s", builds[i], strings.Join(args, " "), err, out.String())
 			}
