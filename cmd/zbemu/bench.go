@@ -68,11 +68,32 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&cfg.records, "records", 300000, "records per workload run")
 	fs.DurationVar(&cfg.loadDur, "load-duration", 10*time.Second, "duration of the fixed 50,000 records/s load")
 	fs.StringVar(&cfg.only, "only", "", "run only workloads whose name contains this text")
+	compare := fs.String("compare", "", "alternate whole bench runs of this build and of this older zbemu binary, --pairs times, and print new/old per workload")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
 	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("bench: unexpected argument %q", fs.Arg(0))}
+	}
 	if *short {
-		cfg.pairs, cfg.records, cfg.loadDur = 3, 100000, 5*time.Second
+		// Flags given explicitly win over the quick run's defaults.
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if !set["pairs"] {
+			cfg.pairs = 3
+		}
+		if !set["records"] {
+			cfg.records = 100000
+		}
+		if !set["load-duration"] {
+			cfg.loadDur = 5 * time.Second
+		}
+	}
+	if cfg.pairs < 1 || cfg.records < 100 {
+		return usageError{fmt.Errorf("bench: --pairs must be at least 1 and --records at least 100, got %d and %d", cfg.pairs, cfg.records)}
+	}
+	if *compare != "" {
+		return runCompare(ctx, cfg, *compare, stdout, stderr)
 	}
 	dir, err := os.MkdirTemp("", "zbemu-bench")
 	if err != nil {
@@ -82,7 +103,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cfg.tmp = dir
 	fmt.Fprintf(stdout, "zbemu bench: %d cores (GOMAXPROCS %d), %s, %d records per run, %d pairs; row: 6 columns (IoT), JSON ~111 B\n",
 		runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), cfg.records, cfg.pairs)
-	fmt.Fprintf(stdout, "%-34s %12s %9s %9s %9s %11s %10s %s\n", "workload", "records/s", "MB/s", "ack p50", "ack p99", "CPU µs/rec", "ratio", "baseline rows/s")
+	fmt.Fprintf(stdout, "%-34s %12s %9s %9s %9s %11s %17s %15s %8s  %s\n", "workload", "records/s", "MB/s", "ack p50", "ack p99", "CPU µs/rec",
+		"ratio [min-max]", "appender rows/s", "µs/row", "targets (issue 16)")
 	workloads := []struct {
 		name string
 		run  func(ctx context.Context, b *benchEnv, n int) (benchFigures, error)
@@ -111,10 +133,10 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if cfg.only != "" && !strings.Contains(w.name, cfg.only) {
 			continue
 		}
-		var ratios, rates, bases []float64
+		var ratios, rates, cpus, bases, baseCPUs []float64
 		var last benchFigures
 		for p := 0; p < cfg.pairs; p++ {
-			base, err := baselineAppender(filepath.Join(dir, fmt.Sprintf("base-%d.duckdb", p)), cfg.records)
+			base, baseCPU, err := baselineAppender(filepath.Join(dir, fmt.Sprintf("base-%d.duckdb", p)), cfg.records)
 			if err != nil {
 				return fmt.Errorf("baseline: %w", err)
 			}
@@ -123,10 +145,13 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				return fmt.Errorf("%s: %w", w.name, err)
 			}
 			ratios, rates, bases, last = append(ratios, f.rate()/base), append(rates, f.rate()), append(bases, base), f
+			cpus, baseCPUs = append(cpus, f.cpuPerRecord()), append(baseCPUs, baseCPU)
 		}
-		fmt.Fprintf(stdout, "%-34s %12.0f %9.1f %9s %9s %11.2f %5.2f [%.2f-%.2f] %.0f\n", w.name, median(rates),
+		ratio := fmt.Sprintf("%.2f [%.2f-%.2f]", median(ratios), minOf(ratios), maxOf(ratios))
+		fmt.Fprintf(stdout, "%-34s %12.0f %9.1f %9s %9s %11.2f %17s %15.0f %8.2f  %s\n", w.name, median(rates),
 			median(rates)*float64(last.bytes)/float64(last.recs)/1e6, ms(percentile(last.lats, 0.5)), ms(percentile(last.lats, 0.99)),
-			float64(last.cpu.Microseconds())/float64(last.recs), median(ratios), minOf(ratios), maxOf(ratios), median(bases))
+			median(cpus), ratio, median(bases), median(baseCPUs),
+			verdicts(w.name, map[string]float64{figRatio: median(ratios), figCPU: median(cpus)}))
 	}
 	for _, w := range workloads {
 		if name := "system tables on/off, " + w.name; (w.name == "grpc json batch=100" || strings.HasPrefix(w.name, "rest")) && (cfg.only == "" || strings.Contains(name, cfg.only)) {
@@ -154,8 +179,10 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err != nil {
 			return fmt.Errorf("fixed load: %w", err)
 		}
-		fmt.Fprintf(stdout, "\nfixed load 50,000 records/s for %s (batches of 100, open loop): achieved %.0f records/s, ack p50 %s p99 %s max %s ms; ack→queryable p50 %s p99 %s ms\n",
-			cfg.loadDur, f.rate(), ms(percentile(f.lats, 0.5)), ms(percentile(f.lats, 0.99)), ms(percentile(f.lats, 1)), ms(percentile(lag, 0.5)), ms(percentile(lag, 0.99)))
+		figs := map[string]float64{figAckP99: msFloat(percentile(f.lats, 0.99)), figAckMax: msFloat(percentile(f.lats, 1)), figQueryP99: msFloat(percentile(lag, 0.99))}
+		fmt.Fprintf(stdout, "\n%s for %s (batches of 100, open loop): achieved %.0f records/s, ack p50 %s p99 %s max %s ms; ack→queryable p50 %s p99 %s ms; targets: %s\n",
+			fixedLoadName, cfg.loadDur, f.rate(), ms(percentile(f.lats, 0.5)), ms(percentile(f.lats, 0.99)), ms(percentile(f.lats, 1)), ms(percentile(lag, 0.5)), ms(percentile(lag, 0.99)),
+			verdicts(fixedLoadName, figs))
 	}
 	if cfg.only == "" || strings.Contains("rss", cfg.only) {
 		rss, err := withBenchEnvRSS(ctx, dir, 1000000)
@@ -175,13 +202,19 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return nil
 }
 
-func ms(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d.Microseconds())/1000) }
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f", msFloat(d)) }
 
+func msFloat(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// median is the middle value, or the mean of the two middle ones.
 func median(v []float64) float64 {
 	s := append([]float64(nil), v...)
 	sort.Float64s(s)
-	if len(s) == 0 {
+	switch {
+	case len(s) == 0:
 		return math.NaN()
+	case len(s)%2 == 0:
+		return (s[len(s)/2-1] + s[len(s)/2]) / 2
 	}
 	return s[len(s)/2]
 }
@@ -245,18 +278,18 @@ func benchDescriptor() []byte {
 }
 
 // baselineAppender appends n rows with the raw DuckDB appender, committing
-// every 1000 rows, and returns rows/s.
-func baselineAppender(path string, n int) (float64, error) {
+// every 1000 rows, and returns rows/s and the process's CPU µs per row.
+func baselineAppender(path string, n int) (rate, cpuPerRow float64, err error) {
 	defer os.Remove(path)
 	defer os.Remove(path + ".wal")
 	c, err := duckdb.NewConnector(path, nil)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	db := sql.OpenDB(c)
 	defer db.Close()
 	if _, err := db.Exec("CREATE TABLE t (device_id VARCHAR NOT NULL, ts TIMESTAMPTZ NOT NULL, temperature DOUBLE, humidity DOUBLE, status VARCHAR, seq BIGINT)"); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	rows := make([][]driver.Value, n)
 	for i := range rows {
@@ -264,10 +297,10 @@ func baselineAppender(path string, n int) (float64, error) {
 	}
 	conn, err := db.Conn(context.Background())
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer conn.Close()
-	start := time.Now()
+	cpu0, start := cpuTime(), time.Now()
 	err = conn.Raw(func(dc any) error {
 		a, err := duckdb.NewAppender(dc.(driver.Conn), "", "", "t")
 		if err != nil {
@@ -285,7 +318,8 @@ func baselineAppender(path string, n int) (float64, error) {
 		}
 		return a.Close()
 	})
-	return float64(n) / time.Since(start).Seconds(), err
+	elapsed, cpu := time.Since(start), cpuTime()-cpu0
+	return float64(n) / elapsed.Seconds(), float64(cpu.Microseconds()) / float64(n), err
 }
 
 // benchEnv is an in-process zbemu on a fresh data directory.
