@@ -21,7 +21,11 @@
 // cover, so replay on start-up is exact:
 // every acknowledged record is in DuckDB once. SQL statements first wait for
 // the materialiser to catch up with every acknowledgement (Sync), so a query
-// sees all records acknowledged before it started.
+// sees all records acknowledged before it started. The backlog between the
+// two (acknowledged, not yet in DuckDB) is bounded by Options.MaxBacklogBytes
+// and MaxBacklogRecords: at the bound the log writer holds the next batch,
+// and so its acks, until the materialiser catches up (backpressure), and
+// reports it to the Observer.
 //
 // Failures: validation refuses every value DuckDB cannot hold, so nothing
 // acknowledged fails on account of its value. A round the store cannot

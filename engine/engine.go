@@ -54,10 +54,28 @@ type Options struct {
 	// LogGenerationBytes is the preallocated size of an ingest log segment;
 	// applied segments are deleted or reused whole (default 64 MiB).
 	LogGenerationBytes int64
+	// MaxBacklogBytes and MaxBacklogRecords bound the acknowledged records
+	// that are not yet in DuckDB, by their logged bytes and by their number
+	// (defaults DefaultMaxBacklogBytes and DefaultMaxBacklogRecords). While
+	// the backlog is at either bound the ingest log writer holds new
+	// requests back until the materialiser catches up: acks slow down (a
+	// client's in-flight window then slows it), nothing is refused, and
+	// memory stays bounded instead of growing with the lag.
+	MaxBacklogBytes   int64
+	MaxBacklogRecords int64
 	// NoSync skips fsync of the ingest log. Acks then no longer mean durable;
 	// only for benchmarks that measure everything but the disk.
 	NoSync bool
 }
+
+// Default bounds of the backlog (Options.MaxBacklogBytes and
+// MaxBacklogRecords): 40 materialiser rounds of FlushRows records, and a
+// quarter GiB of logged bytes, which with the decoded rows kept beside
+// them fits a 2–4 GiB machine next to DuckDB's own MemoryLimit.
+const (
+	DefaultMaxBacklogBytes   = 256 << 20
+	DefaultMaxBacklogRecords = 2_000_000
+)
 
 func (o *Options) setDefaults() {
 	if o.Logger == nil {
@@ -80,6 +98,12 @@ func (o *Options) setDefaults() {
 	}
 	if o.LogGenerationBytes <= 0 {
 		o.LogGenerationBytes = 64 << 20
+	}
+	if o.MaxBacklogBytes <= 0 {
+		o.MaxBacklogBytes = DefaultMaxBacklogBytes
+	}
+	if o.MaxBacklogRecords <= 0 {
+		o.MaxBacklogRecords = DefaultMaxBacklogRecords
 	}
 	if o.MemoryLimit == "" {
 		o.MemoryLimit = "256MB"

@@ -28,7 +28,10 @@ import (
 // commit), then acknowledges them and hands the decoded rows to the
 // materialiser. DuckDB commits never sit on the ack path: performance.md
 // measured ~1 ms per commit and 100–200 ms checkpoint stalls, against
-// ~0.2 ms for a log sync.
+// ~0.2 ms for a log sync. While the acknowledged records that are not yet
+// in DuckDB reach Options.MaxBacklogRecords or MaxBacklogBytes, the writer
+// holds the next batch back until the materialiser catches up
+// (backpressure: acks slow down, nothing is refused or dropped).
 //
 // The log is package ingestlog: preallocated segment files of
 // Options.LogGenerationBytes, one write and one fdatasync per batch, whole
@@ -362,12 +365,23 @@ func (l *ingestLog) run(ctx context.Context) {
 			}
 			continue
 		}
+		// Backpressure: while the materialiser is behind by the bound,
+		// this batch waits, and with it every ack after it.
+		waited, err := l.e.mat.waitRoom()
+		if waited > 0 {
+			l.e.opts.Observer.Throttled(waited)
+		}
+		if err != nil {
+			for _, ent := range batch {
+				ent.done(err)
+			}
+			continue
+		}
 		payloads = payloads[:0]
 		for _, ent := range batch {
 			payloads = append(payloads, ent.payload)
 		}
 		start := l.last + 1 // memory mode: no log, indexes only
-		var err error
 		if l.seg != nil {
 			start, err = l.seg.Append(payloads)
 		}

@@ -37,10 +37,15 @@ import (
 type materializer struct {
 	e *Engine
 
-	// mu guards pending and pendingRows.
-	mu          sync.Mutex
-	pending     []*logEntry
-	pendingRows int
+	// mu guards pending, pendingRows and the backlog: the records and
+	// logged bytes of the entries acknowledged but not yet applied (pending
+	// or in a round). The ingest log writer waits while the backlog is at
+	// its bound (waitRoom).
+	mu             sync.Mutex
+	pending        []*logEntry
+	pendingRows    int
+	backlogRecords int64
+	backlogBytes   int64
 
 	wake    chan struct{}
 	applied atomic.Uint64 // every entry up to here is in DuckDB (applied or quarantined)
@@ -86,14 +91,60 @@ func newMaterializer(e *Engine) *materializer {
 
 func (m *materializer) enqueue(batch []*logEntry) {
 	m.mu.Lock()
+	var records, bytes int64
 	for _, ent := range batch {
 		m.pending = append(m.pending, ent)
 		m.pendingRows += ent.count
+		records += int64(ent.count)
+		bytes += int64(len(ent.payload))
 	}
+	m.growBacklogLocked(records, bytes)
 	full := m.pendingRows >= m.e.opts.FlushRows
 	m.mu.Unlock()
 	if full {
 		m.poke()
+	}
+}
+
+// growBacklogLocked adds to the backlog (negative: applied or forgotten)
+// and reports it; the caller holds mu, so reports arrive in order.
+func (m *materializer) growBacklogLocked(records, bytes int64) {
+	m.backlogRecords += records
+	m.backlogBytes += bytes
+	m.e.opts.Observer.Backlog(m.backlogRecords, m.backlogBytes)
+}
+
+// waitRoom blocks the ingest log writer while the backlog is at its bound,
+// poking the materialiser to flush now, and returns how long it waited.
+// Every round ends by closing appliedCh, which wakes it. It stops waiting
+// with the reason when the materialiser is degraded: the backlog will not
+// shrink until the store heals, and ingest is refused meanwhile (Health).
+func (m *materializer) waitRoom() (time.Duration, error) {
+	var began time.Time
+	waited := func() time.Duration {
+		if began.IsZero() {
+			return 0
+		}
+		return time.Since(began)
+	}
+	for {
+		m.appliedMu.Lock()
+		ch := m.appliedCh
+		m.appliedMu.Unlock()
+		m.mu.Lock()
+		full := m.backlogRecords >= m.e.opts.MaxBacklogRecords || m.backlogBytes >= m.e.opts.MaxBacklogBytes
+		m.mu.Unlock()
+		if !full {
+			return waited(), nil
+		}
+		if errp := m.degraded.Load(); errp != nil {
+			return waited(), *errp
+		}
+		if began.IsZero() {
+			began = time.Now()
+		}
+		m.poke()
+		<-ch
 	}
 }
 
@@ -132,23 +183,27 @@ func (m *materializer) pause() func() {
 // forgetTable drops pending rows of a table that is being dropped; the
 // caller holds pause().
 func (m *materializer) forgetTable(t *tableState) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, ent := range m.pending {
-		if ent.table == t {
-			ent.rows, ent.redecode, ent.count, ent.bad = nil, nil, 0, nil
-		}
-	}
+	m.forget(func(ent *logEntry) bool { return ent.table == t })
 }
 
 func (m *materializer) forgetCatalog(alias string) {
+	m.forget(func(ent *logEntry) bool { return ent.tv.alias == alias })
+}
+
+// forget drops the rows of the pending entries that match; the caller
+// holds pause(). Their payloads stay (and count in the backlog) until the
+// next round retires the entries.
+func (m *materializer) forget(match func(*logEntry) bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	var records int64
 	for _, ent := range m.pending {
-		if ent.tv.alias == alias {
+		if match(ent) {
+			records += int64(ent.count)
 			ent.rows, ent.redecode, ent.count, ent.bad = nil, nil, 0, nil
 		}
 	}
+	m.growBacklogLocked(-records, 0)
 }
 
 // sync waits until every entry acknowledged so far is queryable. While the
@@ -218,6 +273,20 @@ func (m *materializer) flush(ctx context.Context) {
 	maxIdx := batch[len(batch)-1].index
 	ctx = context.WithoutCancel(ctx)
 	kept, err := m.apply(ctx, batch)
+	// Retire what this round applied (or quarantined) from the backlog
+	// before waking waiters; kept entries stay in it.
+	var records, bytes int64
+	for _, ent := range batch {
+		records += int64(ent.count)
+		bytes += int64(len(ent.payload))
+	}
+	for _, ent := range kept {
+		records -= int64(ent.count)
+		bytes -= int64(len(ent.payload))
+	}
+	m.mu.Lock()
+	m.growBacklogLocked(-records, -bytes)
+	m.mu.Unlock()
 	if len(kept) > 0 {
 		m.keep(kept, err)
 	} else {

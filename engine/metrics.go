@@ -16,6 +16,14 @@ type Observer interface {
 	// materialiser transaction that took d (BEGIN to COMMIT; a transaction
 	// covers every table of one catalog file).
 	Commit(table string, rows int, d time.Duration)
+	// Backlog reports the acknowledged records not yet in DuckDB and their
+	// logged bytes whenever they change (once per group-commit batch and
+	// per materialiser round), in order.
+	Backlog(records, bytes int64)
+	// Throttled reports that the ingest log writer held acks back for d
+	// because the backlog was at its bound (Options.MaxBacklogBytes,
+	// MaxBacklogRecords).
+	Throttled(d time.Duration)
 }
 
 // StreamObserver receives the measurements of one stream.
@@ -44,6 +52,8 @@ type nopObserver struct{}
 
 func (nopObserver) StreamOpened(StreamInfo) StreamObserver { return nopObserver{} }
 func (nopObserver) Commit(string, int, time.Duration)      {}
+func (nopObserver) Backlog(int64, int64)                   {}
+func (nopObserver) Throttled(time.Duration)                {}
 func (nopObserver) Acked(int, int, time.Duration)          {}
 func (nopObserver) Rejected(int)                           {}
 func (nopObserver) Closed()                                {}

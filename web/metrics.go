@@ -33,6 +33,13 @@ type Metrics struct {
 	commitRows  *prometheus.HistogramVec // table
 	errors      *prometheus.CounterVec   // code, protocol
 
+	// The materialiser's backlog (engine.Observer.Backlog, Throttled),
+	// also kept as atomics for the stats endpoint.
+	backlogRecordsG, backlogBytesG prometheus.Gauge
+	throttledC                     prometheus.Counter
+	backlogRecords, backlogBytes   atomic.Int64
+	throttled                      atomic.Int64 // nanoseconds
+
 	streams sync.Map // stream id → *streamObserver, open gRPC streams
 
 	// mu guards series and tables; entries are created once and never removed.
@@ -77,11 +84,18 @@ func NewMetrics() *Metrics {
 			Help: "Rows of a table per materialiser commit.", Buckets: rowsBuckets}, []string{"table"}),
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "zbemu_errors_total",
 			Help: "Errors returned to ingest clients, by Databricks error_code and protocol."}, []string{"code", "protocol"}),
+		backlogRecordsG: prometheus.NewGauge(prometheus.GaugeOpts{Name: "zbemu_backlog_records",
+			Help: "Acknowledged records not yet materialised into DuckDB (bounded by --max-backlog-records)."}),
+		backlogBytesG: prometheus.NewGauge(prometheus.GaugeOpts{Name: "zbemu_backlog_bytes",
+			Help: "Logged bytes of the acknowledged records not yet materialised into DuckDB (bounded by --max-backlog-bytes)."}),
+		throttledC: prometheus.NewCounter(prometheus.CounterOpts{Name: "zbemu_backpressure_seconds_total",
+			Help: "Time the ingest log writer held acks back because the backlog was at its bound."}),
 		series: map[seriesKey]*series{},
 		tables: map[string]*tableStats{},
 		errs:   map[errorKey]*errorCount{},
 	}
 	m.reg.MustRegister(m.records, m.bytes, m.ackLatency, m.openStreams, m.rejected, m.commitTime, m.commitRows, m.errors,
+		m.backlogRecordsG, m.backlogBytesG, m.throttledC,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -192,6 +206,20 @@ func (m *Metrics) Commit(table string, rows int, d time.Duration) {
 	t := m.tableFor(table)
 	t.commitTime.Observe(d.Seconds())
 	t.commitRows.Observe(float64(rows))
+}
+
+// Backlog implements engine.Observer.
+func (m *Metrics) Backlog(records, bytes int64) {
+	m.backlogRecords.Store(records)
+	m.backlogBytes.Store(bytes)
+	m.backlogRecordsG.Set(float64(records))
+	m.backlogBytesG.Set(float64(bytes))
+}
+
+// Throttled implements engine.Observer.
+func (m *Metrics) Throttled(d time.Duration) {
+	m.throttled.Add(int64(d))
+	m.throttledC.Add(d.Seconds())
 }
 
 // streamObserver measures one stream.

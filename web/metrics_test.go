@@ -33,6 +33,10 @@ func TestMetricsObserver(t *testing.T) {
 	m.countError("INVALID_PARAMETER_VALUE", "GRPC")
 	m.countError("INVALID_PARAMETER_VALUE", "GRPC")
 	m.countError("UNAUTHENTICATED", "HTTP")
+	m.Backlog(5000, 64000)
+	m.Backlog(1200, 15000) // the latest report wins
+	m.Throttled(1500 * time.Millisecond)
+	m.Throttled(500 * time.Millisecond)
 
 	counters := []struct {
 		name string
@@ -49,6 +53,9 @@ func TestMetricsObserver(t *testing.T) {
 		{"rejected a", m.rejected.WithLabelValues("main.default.a"), 1},
 		{"errors INVALID_PARAMETER_VALUE GRPC", m.errors.WithLabelValues("INVALID_PARAMETER_VALUE", "GRPC"), 2},
 		{"errors UNAUTHENTICATED HTTP", m.errors.WithLabelValues("UNAUTHENTICATED", "HTTP"), 1},
+		{"backlog records", m.backlogRecordsG, 1200},
+		{"backlog bytes", m.backlogBytesG, 15000},
+		{"backpressure seconds", m.throttledC, 2},
 	}
 	for _, tc := range counters {
 		if got := testutil.ToFloat64(tc.c); got != tc.want {
@@ -88,6 +95,15 @@ func TestMetricsObserver(t *testing.T) {
 	wantErrs := []ErrorStats{{"INVALID_PARAMETER_VALUE", "GRPC", 2, 2}, {"UNAUTHENTICATED", "HTTP", 1, 1}}
 	if fmt.Sprint(st.Errors) != fmt.Sprint(wantErrs) {
 		t.Errorf("errors = %+v, want %+v", st.Errors, wantErrs)
+	}
+
+	if want := (Backlog{Records: 1200, Bytes: 15000, BackpressureSecondsTotal: 2}); st.Backlog != want {
+		t.Errorf("backlog = %+v, want %+v", st.Backlog, want)
+	}
+	for _, name := range []string{"zbemu_backlog_records", "zbemu_backlog_bytes", "zbemu_backpressure_seconds_total"} {
+		if n, err := testutil.GatherAndCount(m.Registry(), name); err != nil || n != 1 {
+			t.Errorf("%s: %d series (%v), want 1", name, n, err)
+		}
 	}
 
 	grpcA.Closed()

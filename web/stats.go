@@ -174,6 +174,7 @@ type Stats struct {
 	RecordsPerSecond float64       `json:"records_per_second"`
 	BytesPerSecond   float64       `json:"bytes_per_second"`
 	AckLatencyMs     *Latency      `json:"ack_latency_ms"` // null without acks in the window
+	Backlog          Backlog       `json:"backlog"`
 	Errors           []ErrorStats  `json:"errors"`
 	Tables           []TableStats  `json:"tables"`
 	Streams          []StreamStats `json:"streams"` // open gRPC streams; REST requests count under their table
@@ -185,6 +186,15 @@ type Latency struct {
 	P50  float64 `json:"p50"`
 	P99  float64 `json:"p99"`
 	Acks int64   `json:"acks"`
+}
+
+// Backlog is what is acknowledged but not yet queryable: the records and
+// their logged bytes, and how long acks were held back in total because it
+// was at its bound.
+type Backlog struct {
+	Records                  int64   `json:"records"`
+	Bytes                    int64   `json:"bytes"`
+	BackpressureSecondsTotal float64 `json:"backpressure_seconds_total"`
 }
 
 // ErrorStats counts ingest errors returned to clients with one error_code
@@ -223,7 +233,8 @@ type StreamStats struct {
 
 // Snapshot summarises the windows as of now.
 func (m *Metrics) Snapshot(now time.Time) Stats {
-	st := Stats{Time: now.UTC(), WindowSeconds: windowSeconds, Errors: []ErrorStats{}, Tables: []TableStats{}, Streams: []StreamStats{}}
+	st := Stats{Time: now.UTC(), WindowSeconds: windowSeconds, Errors: []ErrorStats{}, Tables: []TableStats{}, Streams: []StreamStats{},
+		Backlog: Backlog{Records: m.backlogRecords.Load(), Bytes: m.backlogBytes.Load(), BackpressureSecondsTotal: time.Duration(m.throttled.Load()).Seconds()}}
 	var all windowSum
 	for _, t := range m.tableList() {
 		sum := t.win.sum(now)
@@ -263,8 +274,8 @@ func (m *Metrics) Snapshot(now time.Time) Stats {
 
 // stats serves GET /zbemu/v1/stats to any authenticated identity. A
 // non-admin sees the tables and streams of the tables it may read (SELECT);
-// the workspace totals (rates, latency, errors by code) name no table and
-// are left whole.
+// the workspace totals (rates, latency, errors by code, backlog) name no
+// table and are left whole.
 func (s *Server) stats(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
 	z, err := s.e.Authorizer(r.Context(), id)
 	if err != nil {

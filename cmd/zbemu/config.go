@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/zbemu/zbemu/engine"
 	"github.com/zbemu/zbemu/systables"
 	"github.com/zbemu/zbemu/web"
 )
@@ -27,6 +28,10 @@ type Config struct {
 	// FlushInterval bounds how long acknowledged records wait before they
 	// are written into DuckDB (engine.Options.FlushInterval).
 	FlushInterval time.Duration
+	// MaxBacklogBytes and MaxBacklogRecords bound the acknowledged records
+	// not yet in DuckDB (engine.Options.MaxBacklogBytes, MaxBacklogRecords).
+	MaxBacklogBytes   int64
+	MaxBacklogRecords int64
 	// System tables (package systables) and alerts.
 	SysTables     bool
 	SysRetention  time.Duration
@@ -43,7 +48,8 @@ func DefaultConfig() Config {
 	return Config{Addr: "localhost:8765", DataDir: "./.zbemu", ClientID: "zbemu-dev", ClientSecret: "zbemu-dev-secret",
 		DevToken: "dapi-zbemu-dev-token", LogLevel: "info", FlushInterval: 50 * time.Millisecond, SysTables: true, SysRetention: systables.DefaultRetention,
 		AlertInterval: systables.DefaultAlertInterval, AccountID: systables.DefaultAccountID, WorkspaceID: systables.DefaultWorkspaceID,
-		BodyTimeout: web.DefaultTimeouts.Body, IdleTimeout: web.DefaultTimeouts.Idle}
+		BodyTimeout: web.DefaultTimeouts.Body, IdleTimeout: web.DefaultTimeouts.Idle,
+		MaxBacklogBytes: engine.DefaultMaxBacklogBytes, MaxBacklogRecords: engine.DefaultMaxBacklogRecords}
 }
 
 // usageError marks errors in how zbemu was called (exit code 2).
@@ -81,6 +87,18 @@ func envBool(getenv func(string) string, name string, def bool) (bool, error) {
 		return false, &ConfigError{Field: name, Value: v, Err: errBadValue}
 	}
 	return b, nil
+}
+
+func envInt(getenv func(string) string, name string, def int64) (int64, error) {
+	v := getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0, &ConfigError{Field: name, Value: v, Err: errBadValue}
+	}
+	return n, nil
 }
 
 func envDuration(getenv func(string) string, name string, def time.Duration) (time.Duration, error) {
@@ -129,6 +147,12 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	if c.IdleTimeout, err = envDuration(getenv, "ZBEMU_IDLE_TIMEOUT", c.IdleTimeout); err != nil {
 		return c, err
 	}
+	if c.MaxBacklogBytes, err = envInt(getenv, "ZBEMU_MAX_BACKLOG_BYTES", c.MaxBacklogBytes); err != nil {
+		return c, err
+	}
+	if c.MaxBacklogRecords, err = envInt(getenv, "ZBEMU_MAX_BACKLOG_RECORDS", c.MaxBacklogRecords); err != nil {
+		return c, err
+	}
 	c.AccountID = envString(getenv, "ZBEMU_ACCOUNT_ID", c.AccountID)
 	c.WorkspaceID = envString(getenv, "ZBEMU_WORKSPACE_ID", c.WorkspaceID)
 	fs := flag.NewFlagSet("zbemu serve", flag.ContinueOnError)
@@ -145,6 +169,8 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.BoolVar(&noSys, "no-systables", noSys, "do not record system tables (system.lakeflow.*) or run alerts (env ZBEMU_SYSTABLES=false)")
 	fs.DurationVar(&c.SysRetention, "systables-retention", c.SysRetention, "how long system table rows are kept (env ZBEMU_SYSTABLES_RETENTION)")
 	fs.DurationVar(&c.FlushInterval, "flush-interval", c.FlushInterval, "how long acknowledged records may wait before they are written into DuckDB when no query waits for them (env ZBEMU_FLUSH_INTERVAL)")
+	fs.Int64Var(&c.MaxBacklogBytes, "max-backlog-bytes", c.MaxBacklogBytes, "logged bytes of acknowledged records not yet written into DuckDB at which acks slow down until it catches up (env ZBEMU_MAX_BACKLOG_BYTES)")
+	fs.Int64Var(&c.MaxBacklogRecords, "max-backlog-records", c.MaxBacklogRecords, "acknowledged records not yet written into DuckDB at which acks slow down until it catches up (env ZBEMU_MAX_BACKLOG_RECORDS)")
 	fs.DurationVar(&c.AlertInterval, "alert-interval", c.AlertInterval, "how often alerts without their own --every are evaluated (env ZBEMU_ALERT_INTERVAL)")
 	fs.DurationVar(&c.BodyTimeout, "body-timeout", c.BodyTimeout, "how long a REST request body may take to arrive after its headers (env ZBEMU_BODY_TIMEOUT)")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "how long an HTTP keep-alive connection without a request, or a gRPC connection without a stream, stays open (env ZBEMU_IDLE_TIMEOUT)")
@@ -176,6 +202,12 @@ func (c Config) Validate() error {
 	}
 	if c.IdleTimeout <= 0 {
 		return &ConfigError{Field: "idle-timeout", Value: c.IdleTimeout.String(), Err: errors.New("must be positive")}
+	}
+	if c.MaxBacklogBytes <= 0 {
+		return &ConfigError{Field: "max-backlog-bytes", Value: strconv.FormatInt(c.MaxBacklogBytes, 10), Err: errors.New("must be positive")}
+	}
+	if c.MaxBacklogRecords <= 0 {
+		return &ConfigError{Field: "max-backlog-records", Value: strconv.FormatInt(c.MaxBacklogRecords, 10), Err: errors.New("must be positive")}
 	}
 	if c.SysRetention <= 0 {
 		return &ConfigError{Field: "systables-retention", Value: c.SysRetention.String(), Err: errBadValue}
