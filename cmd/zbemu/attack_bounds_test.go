@@ -364,33 +364,16 @@ func TestAttackAutoMergeColumns(t *testing.T) {
 }
 
 func TestServeConfigTimeouts(t *testing.T) {
-	tests := []struct {
-		name       string
-		args       []string
-		env        map[string]string
-		body, idle time.Duration
-		wantErr    string
-	}{
-		{"defaults", nil, nil, 2 * time.Minute, 2 * time.Minute, ""},
-		{"flags", []string{"--body-timeout", "5s", "--idle-timeout", "1m"}, nil, 5 * time.Second, time.Minute, ""},
-		{"env", nil, map[string]string{"ZBEMU_BODY_TIMEOUT": "7s", "ZBEMU_IDLE_TIMEOUT": "9s"}, 7 * time.Second, 9 * time.Second, ""},
-		{"flag wins over env", []string{"--body-timeout", "3s"}, map[string]string{"ZBEMU_BODY_TIMEOUT": "7s"}, 3 * time.Second, 2 * time.Minute, ""},
-		{"body not positive", []string{"--body-timeout", "0s"}, nil, 0, 0, "body-timeout"},
-		{"idle not positive", nil, map[string]string{"ZBEMU_IDLE_TIMEOUT": "-1s"}, 0, 0, "idle-timeout"},
-		{"bad env duration", nil, map[string]string{"ZBEMU_BODY_TIMEOUT": "slow"}, 0, 0, "ZBEMU_BODY_TIMEOUT"},
+	timeouts := func(body, idle time.Duration) func(Config) bool {
+		return func(c Config) bool { return c.BodyTimeout == body && c.IdleTimeout == idle }
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			c, err := parseServeConfig(tc.args, func(k string) string { return tc.env[k] }, io.Discard)
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Errorf("err = %v, want one naming %s", err, tc.wantErr)
-				}
-				return
-			}
-			if err != nil || c.BodyTimeout != tc.body || c.IdleTimeout != tc.idle {
-				t.Errorf("body %v idle %v (err %v), want %v %v", c.BodyTimeout, c.IdleTimeout, err, tc.body, tc.idle)
-			}
-		})
-	}
+	checkServeConfig(t, []serveConfigCase{
+		{"defaults", nil, nil, timeouts(2*time.Minute, 2*time.Minute), ""},
+		{"flags", []string{"--body-timeout", "5s", "--idle-timeout", "1m"}, nil, timeouts(5*time.Second, time.Minute), ""},
+		{"env", nil, map[string]string{"ZBEMU_BODY_TIMEOUT": "7s", "ZBEMU_IDLE_TIMEOUT": "9s"}, timeouts(7*time.Second, 9*time.Second), ""},
+		{"flag wins over env", []string{"--body-timeout", "3s"}, map[string]string{"ZBEMU_BODY_TIMEOUT": "7s"}, timeouts(3*time.Second, 2*time.Minute), ""},
+		{"body not positive", []string{"--body-timeout", "0s"}, nil, nil, "body-timeout"},
+		{"idle not positive", nil, map[string]string{"ZBEMU_IDLE_TIMEOUT": "-1s"}, nil, "idle-timeout"},
+		{"bad env duration", nil, map[string]string{"ZBEMU_BODY_TIMEOUT": "slow"}, nil, "ZBEMU_BODY_TIMEOUT"},
+	})
 }

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"io"
-	"strings"
 	"testing"
 
 	"github.com/zbemu/zbemu/engine"
@@ -45,34 +43,17 @@ func TestMetricsBacklog(t *testing.T) {
 }
 
 func TestServeConfigBacklog(t *testing.T) {
-	tests := []struct {
-		name           string
-		args           []string
-		env            map[string]string
-		bytes, records int64
-		wantErr        string
-	}{
-		{"defaults", nil, nil, engine.DefaultMaxBacklogBytes, engine.DefaultMaxBacklogRecords, ""},
-		{"flags", []string{"--max-backlog-bytes", "1000", "--max-backlog-records", "10"}, nil, 1000, 10, ""},
-		{"env", nil, map[string]string{"ZBEMU_MAX_BACKLOG_BYTES": "2000", "ZBEMU_MAX_BACKLOG_RECORDS": "20"}, 2000, 20, ""},
+	backlog := func(bytes, records int64) func(Config) bool {
+		return func(c Config) bool { return c.MaxBacklogBytes == bytes && c.MaxBacklogRecords == records }
+	}
+	checkServeConfig(t, []serveConfigCase{
+		{"defaults", nil, nil, backlog(engine.DefaultMaxBacklogBytes, engine.DefaultMaxBacklogRecords), ""},
+		{"flags", []string{"--max-backlog-bytes", "1000", "--max-backlog-records", "10"}, nil, backlog(1000, 10), ""},
+		{"env", nil, map[string]string{"ZBEMU_MAX_BACKLOG_BYTES": "2000", "ZBEMU_MAX_BACKLOG_RECORDS": "20"}, backlog(2000, 20), ""},
 		{"flag wins over env", []string{"--max-backlog-records", "5"}, map[string]string{"ZBEMU_MAX_BACKLOG_RECORDS": "20"},
-			engine.DefaultMaxBacklogBytes, 5, ""},
-		{"bytes not positive", []string{"--max-backlog-bytes", "0"}, nil, 0, 0, "max-backlog-bytes"},
-		{"records not positive", nil, map[string]string{"ZBEMU_MAX_BACKLOG_RECORDS": "-1"}, 0, 0, "max-backlog-records"},
-		{"bad env number", nil, map[string]string{"ZBEMU_MAX_BACKLOG_BYTES": "256MiB"}, 0, 0, "ZBEMU_MAX_BACKLOG_BYTES"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			c, err := parseServeConfig(tc.args, func(k string) string { return tc.env[k] }, io.Discard)
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Errorf("err = %v, want one naming %s", err, tc.wantErr)
-				}
-				return
-			}
-			if err != nil || c.MaxBacklogBytes != tc.bytes || c.MaxBacklogRecords != tc.records {
-				t.Errorf("bytes %d records %d (err %v), want %d %d", c.MaxBacklogBytes, c.MaxBacklogRecords, err, tc.bytes, tc.records)
-			}
-		})
-	}
+			backlog(engine.DefaultMaxBacklogBytes, 5), ""},
+		{"bytes not positive", []string{"--max-backlog-bytes", "0"}, nil, nil, "max-backlog-bytes"},
+		{"records not positive", nil, map[string]string{"ZBEMU_MAX_BACKLOG_RECORDS": "-1"}, nil, "max-backlog-records"},
+		{"bad env number", nil, map[string]string{"ZBEMU_MAX_BACKLOG_BYTES": "256MiB"}, nil, "ZBEMU_MAX_BACKLOG_BYTES"},
+	})
 }

@@ -198,13 +198,7 @@ func TestNoSystables(t *testing.T) {
 }
 
 func TestServeConfigSystables(t *testing.T) {
-	tests := []struct {
-		name    string
-		args    []string
-		env     map[string]string
-		want    func(Config) bool
-		wantErr string
-	}{
+	checkServeConfig(t, []serveConfigCase{
 		{"defaults", nil, nil, func(c Config) bool {
 			return c.SysTables && c.SysRetention == 365*24*time.Hour && c.AlertInterval == 30*time.Second &&
 				c.AccountID == "zbemu-account" && c.WorkspaceID == "1234567890123456"
@@ -220,8 +214,23 @@ func TestServeConfigSystables(t *testing.T) {
 		{"bad env duration", nil, map[string]string{"ZBEMU_ALERT_INTERVAL": "often"}, nil, "ZBEMU_ALERT_INTERVAL"},
 		{"alert interval too short", []string{"--alert-interval", "10ms"}, nil, nil, "alert-interval"},
 		{"retention not positive", []string{"--systables-retention", "0s"}, nil, nil, "systables-retention"},
-	}
-	for _, tc := range tests {
+	})
+}
+
+// serveConfigCase is one case of a serve flag test: the flags and
+// environment given, and either a check of the Config or a substring of the
+// error, which must name the setting.
+type serveConfigCase struct {
+	name    string
+	args    []string
+	env     map[string]string
+	want    func(Config) bool
+	wantErr string
+}
+
+func checkServeConfig(t *testing.T, cases []serveConfigCase) {
+	t.Helper()
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := parseServeConfig(tc.args, func(k string) string { return tc.env[k] }, io.Discard)
 			if tc.wantErr != "" {
