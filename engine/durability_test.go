@@ -308,13 +308,7 @@ func TestDiskFullDegradesAndRecovers(t *testing.T) {
 			if err := os.Remove(filler); err != nil {
 				t.Fatal(err)
 			}
-			deadline := time.Now().Add(60 * time.Second) // generous: only to avoid hanging
-			for e.Health() != nil && time.Now().Before(deadline) {
-				time.Sleep(50 * time.Millisecond)
-			}
-			if err := e.Health(); err != nil {
-				t.Fatalf("no recovery after freeing space: %v", err)
-			}
+			waitRecovered(t, e)
 			for i := 0; i < 5; i++ {
 				if err := insert(); err != nil {
 					t.Fatalf("ingest after recovery: %v", err)
@@ -361,17 +355,8 @@ func TestDiskFullDuringFlushKeepsRows(t *testing.T) {
 		t.Errorf("ingest while degraded: %v, want ErrUnavailable", err)
 	}
 	os.Remove(filler)
-	deadline := time.Now().Add(60 * time.Second) // generous: only to avoid hanging
-	for e.Health() != nil && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	if err := e.Health(); err != nil {
-		t.Fatalf("no recovery after freeing space: %v", err)
-	}
-	r := exec(t, e, "SELECT count(*), count(DISTINCT id) FROM main.default.ev")
-	if got := *r.Rows[0][0] + " " + *r.Rows[0][1]; got != fmt.Sprintf("%d %d", paddedRows, paddedRows) {
-		t.Errorf("after recovery: rows/distinct %s, want %d", got, paddedRows)
-	}
+	waitRecovered(t, e)
+	checkPaddedRows(t, e)
 }
 
 // A start on a full disk with acknowledged entries still to apply does not
@@ -387,17 +372,8 @@ func TestStartOnFullDiskIsDegradedNotDown(t *testing.T) {
 	defer e2.Close(ctx)
 	t.Logf("health at start: %v", e2.Health())
 	os.Remove(filler)
-	deadline := time.Now().Add(60 * time.Second) // generous: only to avoid hanging
-	for e2.Health() != nil && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	if err := e2.Health(); err != nil {
-		t.Fatalf("no recovery after freeing space: %v", err)
-	}
-	r := exec(t, e2, "SELECT count(*), count(DISTINCT id) FROM main.default.ev")
-	if got := *r.Rows[0][0] + " " + *r.Rows[0][1]; got != fmt.Sprintf("%d %d", paddedRows, paddedRows) {
-		t.Errorf("after recovery: rows/distinct %s, want %d", got, paddedRows)
-	}
+	waitRecovered(t, e2)
+	checkPaddedRows(t, e2)
 }
 
 // paddedBatch is how many records insertPadded sends in one request.
@@ -438,4 +414,26 @@ func openFullOfPadded(t *testing.T) (e *engine.Engine, opts engine.Options, fill
 	filler = filepath.Join(dir, "filler")
 	fillDisk(t, filler)
 	return e, opts, filler
+}
+
+// waitRecovered waits until e reports itself healthy again.
+func waitRecovered(t *testing.T, e *engine.Engine) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second) // generous: only to avoid hanging
+	for e.Health() != nil && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := e.Health(); err != nil {
+		t.Fatalf("no recovery after freeing space: %v", err)
+	}
+}
+
+// checkPaddedRows checks that main.default.ev holds the paddedRows rows of
+// openFullOfPadded exactly once.
+func checkPaddedRows(t *testing.T, e *engine.Engine) {
+	t.Helper()
+	r := exec(t, e, "SELECT count(*), count(DISTINCT id) FROM main.default.ev")
+	if got := *r.Rows[0][0] + " " + *r.Rows[0][1]; got != fmt.Sprintf("%d %d", paddedRows, paddedRows) {
+		t.Errorf("after recovery: rows/distinct %s, want %d", got, paddedRows)
+	}
 }
