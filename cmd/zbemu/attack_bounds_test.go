@@ -77,28 +77,8 @@ func TestAttackIdleConnections(t *testing.T) {
 	})
 
 	t.Run("grpc connection without streams", func(t *testing.T) {
-		c, err := net.Dial("tcp", s.addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		c.Write([]byte(http2.ClientPreface))
-		fr := http2.NewFramer(c, c)
-		if err := fr.WriteSettings(); err != nil {
-			t.Fatal(err)
-		}
-		c.SetReadDeadline(time.Now().Add(60 * time.Second))
-		for {
-			f, err := fr.ReadFrame()
-			if err != nil {
-				t.Fatalf("idle gRPC connection: no GOAWAY (%v)", err)
-			}
-			if _, ok := f.(*http2.GoAwayFrame); ok {
-				return
-			}
-			if sf, ok := f.(*http2.SettingsFrame); ok && !sf.IsAck() {
-				fr.WriteSettingsAck()
-			}
+		if err := awaitGoAway(s.addr); err != nil {
+			t.Fatalf("idle gRPC connection: no GOAWAY (%v)", err)
 		}
 	})
 
@@ -110,23 +90,8 @@ func TestAttackIdleConnections(t *testing.T) {
 		// Wait until a connection without streams would have been closed
 		// (the subtest above saw it happen), counted by the server's own
 		// GOAWAY on a second, stream-less connection.
-		c, err := net.Dial("tcp", s.addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		c.Write([]byte(http2.ClientPreface))
-		fr := http2.NewFramer(c, c)
-		fr.WriteSettings()
-		c.SetReadDeadline(time.Now().Add(60 * time.Second))
-		for {
-			f, err := fr.ReadFrame()
-			if err != nil {
-				t.Fatalf("no GOAWAY on the stream-less connection: %v", err)
-			}
-			if _, ok := f.(*http2.GoAwayFrame); ok {
-				break
-			}
+		if err := awaitGoAway(s.addr); err != nil {
+			t.Fatalf("no GOAWAY on the stream-less connection: %v", err)
 		}
 		if err := sendAndWait(t, st, `{"id":2}`); err != nil {
 			t.Fatalf("a quiet stream was closed by the idle timeout: %v", err)
@@ -135,6 +100,35 @@ func TestAttackIdleConnections(t *testing.T) {
 			t.Fatalf("quiet stream: %d rows, want 2", n)
 		}
 	})
+}
+
+// awaitGoAway opens an HTTP/2 connection that never starts a stream and
+// reads until the server sends GOAWAY (nil) or the read fails (a generous
+// deadline only guards against hanging).
+func awaitGoAway(addr string) error {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.Write([]byte(http2.ClientPreface))
+	fr := http2.NewFramer(c, c)
+	if err := fr.WriteSettings(); err != nil {
+		return err
+	}
+	c.SetReadDeadline(time.Now().Add(60 * time.Second))
+	for {
+		f, err := fr.ReadFrame()
+		if err != nil {
+			return err
+		}
+		if _, ok := f.(*http2.GoAwayFrame); ok {
+			return nil
+		}
+		if sf, ok := f.(*http2.SettingsFrame); ok && !sf.IsAck() {
+			fr.WriteSettingsAck()
+		}
+	}
 }
 
 // procStatus reads a size field (VmRSS, VmHWM) of the server process's
