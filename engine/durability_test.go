@@ -31,10 +31,7 @@ func durableOpts(dir string) engine.Options {
 func TestOutOfRangeTimestampLosesNothing(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	e, err := engine.Open(ctx, durableOpts(dir))
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := openDurable(t, dir)
 	exec(t, e, "CREATE TABLE main.default.victim (id BIGINT)")
 	exec(t, e, "CREATE TABLE main.default.t (id BIGINT, ts TIMESTAMP, tss ARRAY<TIMESTAMP>)")
 	insert := func(table, rec string) error {
@@ -61,10 +58,7 @@ func TestOutOfRangeTimestampLosesNothing(t *testing.T) {
 	if err := e.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
-	e2, err := engine.Open(ctx, durableOpts(dir))
-	if err != nil {
-		t.Fatal(err)
-	}
+	e2 := openDurable(t, dir)
 	defer e2.Close(ctx)
 	if got := ids(t, e2, "main.default.victim"); got != want {
 		t.Errorf("after restart victim = %s, want %s", got, want)
@@ -97,10 +91,7 @@ func quarantined(t *testing.T, e *engine.Engine) string {
 func TestPoisonedEntryIsQuarantined(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	e, err := engine.Open(ctx, durableOpts(dir))
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := openDurable(t, dir)
 	exec(t, e, "CREATE TABLE main.default.victim (id BIGINT)")
 	exec(t, e, "CREATE TABLE main.default.t (id BIGINT, ts TIMESTAMP)")
 	for _, rec := range []string{`{"id":1}`, `{"id":2}`, `{"id":3}`} {
@@ -143,10 +134,7 @@ func TestPoisonedEntryIsQuarantined(t *testing.T) {
 	if err := e.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
-	e2, err := engine.Open(ctx, durableOpts(dir))
-	if err != nil {
-		t.Fatal(err)
-	}
+	e2 := openDurable(t, dir)
 	defer e2.Close(ctx)
 	check(e2, "after restart")
 }
@@ -157,10 +145,7 @@ func TestPoisonedEntryIsQuarantined(t *testing.T) {
 func TestReplayQuarantinesUndecodableEntry(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	e, err := engine.Open(ctx, durableOpts(dir))
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := openDurable(t, dir)
 	exec(t, e, "CREATE TABLE main.default.victim (id BIGINT)")
 	exec(t, e, "CREATE TABLE main.default.t (id BIGINT, ts TIMESTAMP)")
 	if err := e.Insert(ctx, admin, "main.default.victim", [][]byte{[]byte(`{"id":1}`)}); err != nil {
@@ -436,4 +421,15 @@ func checkPaddedRows(t *testing.T, e *engine.Engine) {
 	if got := *r.Rows[0][0] + " " + *r.Rows[0][1]; got != fmt.Sprintf("%d %d", paddedRows, paddedRows) {
 		t.Errorf("after recovery: rows/distinct %s, want %d", got, paddedRows)
 	}
+}
+
+// openDurable opens an engine with durableOpts on dir, failing the test if
+// it cannot.
+func openDurable(t *testing.T, dir string) *engine.Engine {
+	t.Helper()
+	e, err := engine.Open(context.Background(), durableOpts(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
 }
