@@ -15,6 +15,11 @@ type TranslateOptions struct {
 	// its argument unchanged for names that are not catalogs. Nil leaves
 	// every name alone.
 	CatalogAlias func(catalog string) string
+	// EventLog returns the relation SQL (a parenthesised subquery) that
+	// replaces a call of the event_log table-valued function in FROM
+	// position; an error fails the translation (unknown pipeline, no
+	// permission). Nil makes event_log an unsupported function.
+	EventLog func(ref EventLogRef) (string, error)
 }
 
 // Translate rewrites one Databricks SQL query or DML statement as DuckDB
