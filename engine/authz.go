@@ -173,6 +173,15 @@ func (e *Engine) authorizeQuery(z *Authorizer, req *StatementRequest, text strin
 	if z.Admin() {
 		return nil
 	}
+	return e.tableRefs(req, text, func(o identity.Object, privs []string) error {
+		return z.a.Require(o, privs...)
+	})
+}
+
+// tableRefs calls f with every table a statement's text can reach (see
+// authorizeQuery for which names count) and the privileges Unity Catalog
+// asks on it; MODIFY marks the tables the statement writes.
+func (e *Engine) tableRefs(req *StatementRequest, text string, f func(o identity.Object, privs []string) error) error {
 	names, err := dialect.Names(text)
 	if err != nil {
 		return dialectError(err)
@@ -200,7 +209,7 @@ func (e *Engine) authorizeQuery(z *Authorizer, req *StatementRequest, text strin
 			if err != nil {
 				continue // not a table: a column, alias, function or keyword
 			}
-			if err := z.a.Require(o, privs...); err != nil {
+			if err := f(o, privs); err != nil {
 				return err
 			}
 		}

@@ -90,6 +90,14 @@ CREATE TABLE IF NOT EXISTS %[1]s.__zbemu.history (table_id VARCHAR NOT NULL, ver
 CREATE TABLE IF NOT EXISTS %[1]s.__zbemu.applied (log_index UBIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS %[1]s.__zbemu.quarantine (time TIMESTAMPTZ NOT NULL, table_name VARCHAR NOT NULL, stream_id VARCHAR NOT NULL,
 	log_index UBIGINT NOT NULL, record_index BIGINT NOT NULL, reason VARCHAR NOT NULL, raw VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS %[1]s.__zbemu.table_changes (table_id VARCHAR NOT NULL, ts TIMESTAMPTZ NOT NULL);
+CREATE TABLE IF NOT EXISTS %[1]s.__zbemu.pipelines (pipeline_id VARCHAR NOT NULL, meta VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS %[1]s.__zbemu.pipeline_updates (pipeline_id VARCHAR NOT NULL, update_id VARCHAR NOT NULL, created TIMESTAMPTZ NOT NULL, meta VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS %[1]s.__zbemu.pipeline_offsets (pipeline_id VARCHAR NOT NULL, flow VARCHAR NOT NULL, source_id VARCHAR NOT NULL,
+	last_rowid BIGINT NOT NULL, consumed BIGINT NOT NULL, changes BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS %[1]s.__zbemu.pipeline_events (id VARCHAR NOT NULL, seq BIGINT NOT NULL, pipeline_id VARCHAR NOT NULL,
+	pipeline_name VARCHAR NOT NULL, update_id VARCHAR, flow_name VARCHAR, dataset_name VARCHAR, ts TIMESTAMPTZ NOT NULL,
+	message VARCHAR NOT NULL, level VARCHAR NOT NULL, maturity_level VARCHAR NOT NULL, error VARCHAR, details VARCHAR NOT NULL, event_type VARCHAR NOT NULL);
 `
 
 func (e *Engine) catalogPath(name string) string {

@@ -131,6 +131,9 @@ type Engine struct {
 	ilog *ingestLog
 	mat  *materializer
 
+	// eventLog answers event_log(...) in SQL (SetEventLogSource).
+	eventLog eventLogHolder
+
 	ready  atomic.Bool
 	closed atomic.Bool
 	ctx    context.Context

@@ -216,17 +216,23 @@ func walkPlan(nodes []planNode) error {
 }
 
 // checkPlanTable checks a base table of the plan, "db.schema.table" as
-// DuckDB prints it. The one hidden table a plan may read is each catalog's
-// __zbemu.quarantine: the view system.zbemu.quarantined_records reads it,
-// and checkNames has already refused every __zbemu name in the statement,
-// so the view is the only way a statement reaches it.
+// DuckDB prints it. The hidden tables a plan may read are each catalog's
+// __zbemu.quarantine, which the view system.zbemu.quarantined_records
+// reads, and __zbemu.pipeline_events, which the subquery that replaces
+// event_log(...) reads (filtered to one pipeline the caller may read, see
+// EventLogSource). checkNames has already refused every __zbemu name in
+// the statement as typed, so the view and that subquery are the only ways
+// a statement reaches them.
 func checkPlanTable(t string) error {
 	parts := strings.SplitN(strings.ToLower(t), ".", 3)
-	if len(parts) == 3 && !duckBuiltinDB[parts[0]] && (parts[1] != "__zbemu" || parts[2] == "quarantine") {
+	if len(parts) == 3 && !duckBuiltinDB[parts[0]] && (parts[1] != "__zbemu" || planReadable[parts[2]]) {
 		return nil
 	}
 	return sealError("table %s is zbemu's or DuckDB's own metadata", t)
 }
+
+// planReadable are the __zbemu tables a plan may read (see checkPlanTable).
+var planReadable = map[string]bool{"quarantine": true, "pipeline_events": true}
 
 // duckBuiltinDB are DuckDB's own databases; zbemu's catalogs are attached
 // under other names (duckAlias).

@@ -96,7 +96,7 @@ func (e *Engine) Execute(ctx context.Context, req StatementRequest) (*Result, er
 	}
 	var res *Result
 	for _, text := range stmts {
-		st, err := dialect.ParseWith(text, dialect.TranslateOptions{CatalogAlias: duckAlias})
+		st, err := dialect.ParseWith(text, e.TranslateOptions(ctx, req.Identity))
 		if err != nil {
 			return nil, dialectError(err)
 		}
@@ -293,7 +293,7 @@ func (e *Engine) execOne(ctx context.Context, req *StatementRequest, st dialect.
 	case *dialect.Revoke:
 		return empty, e.changeGrants(ctx, req, s.On, s.Principal, s.Privileges, false)
 	case *dialect.Query:
-		return e.query(ctx, req, s)
+		return e.query(ctx, req, s, text)
 	}
 	return nil, fmt.Errorf("%w: statement %T", ErrUnsupported, st)
 }
@@ -426,7 +426,7 @@ func likeMatch(pattern, s string) bool {
 
 // query runs a statement on DuckDB after translating it. The connection is
 // pointed at the current catalog and schema first.
-func (e *Engine) query(ctx context.Context, req *StatementRequest, q *dialect.Query) (*Result, error) {
+func (e *Engine) query(ctx context.Context, req *StatementRequest, q *dialect.Query, text string) (*Result, error) {
 	args, translated, err := bindParams(q.SQL, req.Params)
 	if err != nil {
 		return nil, err
@@ -463,13 +463,15 @@ func (e *Engine) query(ctx context.Context, req *StatementRequest, q *dialect.Qu
 	if err := e.checkSealed(ctx, conn, q, translated, args); err != nil {
 		return nil, err
 	}
-	switch q.Kind {
-	case "INSERT", "UPDATE", "DELETE":
-		r, err := conn.ExecContext(ctx, translated, args...)
+	if _, ok := dmlKinds[q.Kind]; ok {
+		targets, err := e.dmlTargets(req, q.Kind, text)
 		if err != nil {
-			return nil, sqlError(err)
+			return nil, err
 		}
-		n, _ := r.RowsAffected()
+		n, err := e.execDML(ctx, conn, q.Kind, translated, args, targets)
+		if err != nil {
+			return nil, err
+		}
 		col := "num_affected_rows"
 		if q.Kind == "INSERT" {
 			col = "num_inserted_rows"

@@ -47,6 +47,11 @@ type tableMeta struct {
 	UpdatedAt        int64             `json:"updated_at"`
 	Version          int64             `json:"version"`
 	Statement        string            `json:"statement,omitempty"` // the Databricks DDL as typed
+	// TableType is the Unity Catalog table_type of a pipeline's dataset
+	// (STREAMING_TABLE, MATERIALIZED_VIEW); empty is MANAGED. PipelineID
+	// is the pipeline that publishes it (pipelinetable.go).
+	TableType  string `json:"table_type,omitempty"`
+	PipelineID string `json:"pipeline_id,omitempty"`
 }
 
 func (m *tableMeta) fullName() string { return m.Catalog + "." + m.Schema + "." + m.Name }
@@ -145,6 +150,8 @@ type TableInfo struct {
 	Version int64 `json:"-"`
 	// DuckDB is the table's three-part name in DuckDB.
 	DuckDB string `json:"-"`
+	// PipelineID is set on the datasets a pipeline publishes, as UC does.
+	PipelineID string `json:"pipeline_id,omitempty"`
 }
 
 // MarshalJSON writes the Unity Catalog shape. As UC does for every Delta
@@ -172,7 +179,7 @@ func (t TableInfo) MarshalJSON() ([]byte, error) {
 func (v *tableVersion) info() TableInfo {
 	m := v.meta
 	ti := TableInfo{Name: m.Name, CatalogName: m.Catalog, SchemaName: m.Schema, FullName: m.fullName(),
-		TableType: "MANAGED", DataSourceFormat: "DELTA", Comment: m.Comment, Properties: copyProps(m.Properties),
+		TableType: m.tableType(), PipelineID: m.PipelineID, DataSourceFormat: "DELTA", Comment: m.Comment, Properties: copyProps(m.Properties),
 		Owner: m.Owner, CreatedAt: m.CreatedAt, CreatedBy: m.Owner, UpdatedAt: m.UpdatedAt, UpdatedBy: m.Owner,
 		TableID: m.TableID, PartitionColumns: m.PartitionColumns, ClusterColumns: m.ClusterColumns, Version: m.Version,
 		StorageLocation: "zbemu://" + m.fullName(),
@@ -223,6 +230,8 @@ type TableSpec struct {
 	ClusterColumns        []string
 	Owner                 string
 	Statement             string
+	// TableType and PipelineID mark a pipeline's dataset (see tableMeta).
+	TableType, PipelineID string
 }
 
 func (e *Engine) buildColumns(specs []ColumnSpec, existing []storedColumn) ([]storedColumn, error) {
@@ -295,7 +304,8 @@ func (e *Engine) CreateTable(ctx context.Context, spec TableSpec, ifNotExists bo
 	now := nowMillis()
 	m := &tableMeta{TableID: uuid.NewString(), Catalog: c.info.Name, Schema: s.Name, Name: spec.Name, Columns: cols,
 		Comment: spec.Comment, Properties: copyProps(spec.Properties), PartitionColumns: spec.PartitionColumns,
-		ClusterColumns: spec.ClusterColumns, Owner: spec.Owner, CreatedAt: now, UpdatedAt: now, Version: 0, Statement: spec.Statement}
+		ClusterColumns: spec.ClusterColumns, Owner: spec.Owner, CreatedAt: now, UpdatedAt: now, Version: 0, Statement: spec.Statement,
+		TableType: spec.TableType, PipelineID: spec.PipelineID}
 	ts, err := newTableState(m, c.alias)
 	if err != nil {
 		return TableInfo{}, fmt.Errorf("%w: %v", ErrInvalidArgument, err)
@@ -437,6 +447,9 @@ func (e *Engine) alterTable(ctx context.Context, full, op, statement string, cha
 	t.alterMu.Lock()
 	defer t.alterMu.Unlock()
 	old := t.cur.Load()
+	if old.meta.PipelineID != "" {
+		return TableInfo{}, pipelineTableError(old.meta, "ALTER TABLE ("+op+")")
+	}
 	m := *old.meta
 	m.Columns = append([]storedColumn(nil), old.meta.Columns...)
 	m.Properties = copyProps(old.meta.Properties)
