@@ -1,0 +1,291 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/zbemu/zbemu/engine"
+	"github.com/zbemu/zbemu/engine/dialect"
+	"github.com/zbemu/zbemu/engine/identity"
+)
+
+// updateRun is one update in progress.
+type updateRun struct {
+	m           *Manager
+	pp          *pipe
+	p           Pipeline // the pipeline as the update started
+	updateID    string
+	fullRefresh bool
+	who         *engine.Identity
+	g           *graph
+	tables      map[string]engine.TableInfo // by full name
+	refreshed   map[*dataset]bool           // flows whose full refresh is done
+	flows       map[string]*FlowSummary     // by dataset name
+}
+
+// table returns the table a resolved reference reads (a published dataset
+// or a catalog table), looked up once per update.
+func (r *updateRun) table(ctx context.Context, rr resolvedRef) (engine.TableInfo, error) {
+	full := rr.table
+	if rr.ds != nil {
+		full = rr.ds.full
+	}
+	if t, ok := r.tables[full]; ok {
+		return t, nil
+	}
+	t, err := r.m.eng.GetTable(ctx, full)
+	if err != nil {
+		return engine.TableInfo{}, err
+	}
+	r.tables[full] = t
+	return t, nil
+}
+
+// run drives the update through its states until it completes, fails or
+// is canceled (Stop, Close).
+func (r *updateRun) run(ctx context.Context) {
+	start := time.Now()
+	state, err := r.execute(ctx)
+	if err != nil && state == UpdateFailed {
+		r.m.log.Warn("pipeline update failed", "pipeline_id", r.p.ID, "update_id", r.updateID, "err", err)
+	}
+	r.m.finish(r, state, err)
+	r.m.opts.Observer.UpdateDone(r.p.ID, state, time.Since(start))
+}
+
+// execute runs the phases of an update and returns its final state.
+func (r *updateRun) execute(ctx context.Context) (string, error) {
+	r.m.setState(ctx, r, UpdateInitializing, nil)
+	g, err := compile(r.p.Spec, r.m.opts.WorkDir)
+	if err != nil {
+		return UpdateFailed, err
+	}
+	r.g = g
+	if r.who, err = r.m.eng.PrincipalIdentity(ctx, r.p.Owner); err != nil {
+		return UpdateFailed, fmt.Errorf("%w: the pipeline's owner %s cannot run it: %v", engine.ErrPermissionDenied, r.p.Owner, err)
+	}
+	r.m.setState(ctx, r, UpdateSettingUp, nil)
+	if err := r.setUp(ctx); err != nil {
+		return stateOf(ctx, err), err
+	}
+	r.m.setState(ctx, r, UpdateRunning, nil)
+	for first := true; ; first = false {
+		if err := r.m.eng.Sync(ctx); err != nil {
+			return stateOf(ctx, err), err
+		}
+		if err := r.cycle(ctx, first); err != nil {
+			return stateOf(ctx, err), err
+		}
+		if !r.p.Spec.Continuous {
+			return UpdateCompleted, nil
+		}
+		select {
+		case <-ctx.Done():
+			return UpdateCanceled, nil
+		case <-time.After(r.m.opts.ContinuousInterval):
+		}
+	}
+}
+
+// stateOf is the final state of an update that stopped with err.
+func stateOf(ctx context.Context, err error) string {
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+		return UpdateCanceled
+	}
+	return UpdateFailed
+}
+
+// cycle runs every flow once, in dependency order. Materialized views are
+// recomputed on the first cycle and whenever a streaming flow wrote rows.
+func (r *updateRun) cycle(ctx context.Context, first bool) error {
+	wrote := false
+	for _, d := range r.g.order {
+		if !d.published() {
+			continue
+		}
+		if !d.streaming() && !first && !wrote {
+			continue
+		}
+		res, err := r.runFlow(ctx, d, first)
+		if err != nil {
+			if ctx.Err() == nil {
+				r.flowFailed(ctx, d, err)
+			}
+			return err
+		}
+		if d.streaming() && res.written > 0 {
+			wrote = true
+		}
+		r.m.recordFlow(r, d, res)
+	}
+	return nil
+}
+
+// flowFailed records a failed flow: its summary and a flow_progress FAILED
+// event with the error.
+func (r *updateRun) flowFailed(ctx context.Context, d *dataset, err error) {
+	r.m.mu.Lock()
+	r.flowLocked(d).Status = UpdateFailed
+	r.m.syncFlowsLocked(r)
+	r.m.mu.Unlock()
+	ev := r.m.newEvent(r.p, r.updateID, d.name, d.name, "flow_progress", "ERROR",
+		fmt.Sprintf("Flow '%s' has FAILED.", d.name), map[string]any{"status": "FAILED"})
+	ev.Error = errorJSON(err)
+	r.m.emit(ctx, r.p.Spec.Catalog, ev)
+}
+
+// setUp authorizes the update as the pipeline's owner, checks every
+// query against the sealed-SQL rules, and creates (or checks) the
+// published tables, in dependency order since a dataset's columns come
+// from its query over the datasets before it.
+func (r *updateRun) setUp(ctx context.Context) error {
+	z, err := r.m.eng.Authorizer(ctx, r.who)
+	if err != nil {
+		return err
+	}
+	spec := r.p.Spec
+	if err := z.Require(identity.TypeSchema, spec.Catalog+"."+spec.Schema, "USE SCHEMA"); err != nil {
+		return fmt.Errorf("pipeline %s runs as %s: %w", r.p.ID, r.p.Owner, err)
+	}
+	for _, d := range r.g.order {
+		for _, rr := range d.refs {
+			if rr.ds == nil {
+				if err := z.Require(identity.TypeTable, rr.table, "SELECT"); err != nil {
+					return fmt.Errorf("pipeline %s runs as %s: dataset %s reads %s: %w", r.p.ID, r.p.Owner, d.name, rr.table, err)
+				}
+			}
+		}
+	}
+	if err := r.m.eng.Sync(ctx); err != nil {
+		return err
+	}
+	for _, d := range r.g.order {
+		fc := &flowContext{r: r, d: d}
+		q, err := fc.translate(ctx, d)
+		if err != nil {
+			return err
+		}
+		if err := r.m.eng.CheckSealed(ctx, userTexts(d), q); err != nil {
+			return fmt.Errorf("dataset %s: %w", d.name, err)
+		}
+		if !d.published() {
+			continue
+		}
+		if err := r.setUpTable(ctx, z, d, q); err != nil {
+			return err
+		}
+		r.m.emit(ctx, spec.Catalog, r.m.newEvent(r.p, r.updateID, d.name, d.name, "flow_definition", "INFO",
+			fmt.Sprintf("Flow '%s' is defined as %s.", d.name, d.def.Kind),
+			map[string]any{"output_dataset": d.full, "input_datasets": inputNames(d), "flow_type": flowType(d), "explain_text": d.def.Query}))
+	}
+	return nil
+}
+
+// userTexts are the Databricks SQL texts of a dataset the user wrote: its
+// query and each expectation's condition, checked by the sealed-SQL rules.
+func userTexts(d *dataset) []string {
+	out := []string{d.def.Query}
+	for _, e := range d.def.Expectations {
+		out = append(out, "SELECT "+e.Condition)
+	}
+	return out
+}
+
+func inputNames(d *dataset) []string {
+	var out []string
+	for _, rr := range d.refs {
+		if rr.ds != nil {
+			out = append(out, rr.ds.name)
+		} else {
+			out = append(out, rr.table)
+		}
+	}
+	return out
+}
+
+func flowType(d *dataset) string {
+	if d.streaming() {
+		return "APPEND"
+	}
+	return "COMPLETE"
+}
+
+// setUpTable creates a dataset's table, or checks the existing one: it
+// must be this pipeline's and have the query's columns. A materialized
+// view whose columns changed, or any dataset in a full refresh, is
+// created again; a streaming table needs a full refresh for that.
+func (r *updateRun) setUpTable(ctx context.Context, z *engine.Authorizer, d *dataset, q string) error {
+	cols, err := r.m.eng.QueryColumns(ctx, q)
+	if err != nil {
+		return fmt.Errorf("dataset %s: %w", d.name, err)
+	}
+	cols = mergeDeclared(cols, d.def.Columns)
+	kind := d.def.Kind
+	if kind != engine.TableTypeStreaming {
+		kind = engine.TableTypeMaterializedView
+	}
+	cur, err := r.m.eng.GetTable(ctx, d.full)
+	switch {
+	case errors.Is(err, engine.ErrTableNotFound):
+	case err != nil:
+		return err
+	case cur.PipelineID != r.p.ID:
+		return fmt.Errorf("%w: table %s exists and is not a dataset of this pipeline; drop or rename it, or rename the dataset", engine.ErrAlreadyExists, d.full)
+	case sameColumns(cur.Columns, cols) && cur.TableType == kind:
+		if err := z.Require(identity.TypeTable, d.full, "SELECT", "MODIFY"); err != nil {
+			return fmt.Errorf("pipeline %s runs as %s: %w", r.p.ID, r.p.Owner, err)
+		}
+		r.tables[d.full] = cur
+		return nil
+	case d.streaming() && !r.fullRefresh:
+		return fmt.Errorf("%w: streaming table %s has other columns than its query now returns; run a full refresh to recreate it", engine.ErrInvalidArgument, d.full)
+	default:
+		if err := r.m.eng.DropTable(ctx, d.full, true); err != nil {
+			return err
+		}
+	}
+	parts := strings.Split(d.full, ".")
+	if err := z.Require(identity.TypeSchema, parts[0]+"."+parts[1], "USE SCHEMA", "CREATE TABLE"); err != nil {
+		return fmt.Errorf("pipeline %s runs as %s: %w", r.p.ID, r.p.Owner, err)
+	}
+	t, err := r.m.eng.CreateTable(ctx, engine.TableSpec{Catalog: parts[0], Schema: parts[1], Name: d.name, Columns: cols,
+		Comment: d.def.Comment, Properties: d.def.Properties, PartitionColumns: d.def.PartitionedBy, ClusterColumns: d.def.ClusterBy,
+		Owner: r.p.Owner, Statement: "CREATE OR REFRESH " + strings.ReplaceAll(kind, "_", " ") + " " + d.name + " AS " + d.def.Query,
+		TableType: kind, PipelineID: r.p.ID}, false)
+	if err != nil {
+		return fmt.Errorf("dataset %s: %w", d.name, err)
+	}
+	r.tables[d.full] = t
+	return nil
+}
+
+// mergeDeclared applies the column list of the dataset's definition (types
+// and comments given there) to the columns its query returns.
+func mergeDeclared(cols []engine.ColumnSpec, declared []dialect.ColumnDef) []engine.ColumnSpec {
+	for _, dc := range declared {
+		for i := range cols {
+			if strings.EqualFold(cols[i].Name, dc.Name) {
+				if dc.TypeText != "" {
+					cols[i].TypeText = dc.TypeText
+				}
+				cols[i].Comment = dc.Comment
+			}
+		}
+	}
+	return cols
+}
+
+func sameColumns(have []engine.ColumnInfo, want []engine.ColumnSpec) bool {
+	if len(have) != len(want) {
+		return false
+	}
+	for i := range have {
+		if !strings.EqualFold(have[i].Name, want[i].Name) {
+			return false
+		}
+	}
+	return true
+}
