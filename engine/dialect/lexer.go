@@ -21,6 +21,9 @@ const (
 	tokNumber                // numeric literal; val is the number, suffix its type suffix
 	tokParam                 // :name parameter marker; val is the name
 	tokOp                    // operator or punctuation, one character except "::"
+	// tokRelation is never lexed: TranslateQuery puts it in place of a
+	// dataset reference; val is the DuckDB relation SQL to write.
+	tokRelation
 )
 
 // token is one lexeme of the source. start and end are byte offsets, so

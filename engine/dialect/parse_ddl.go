@@ -5,9 +5,16 @@ import "strings"
 // create dispatches CREATE [OR REPLACE] [modifiers] CATALOG|SCHEMA|TABLE.
 func (p *parser) create() (Statement, error) {
 	p.next()
+	if p.peek().isKw("OR") && p.peekN(1).isKw("REFRESH") {
+		p.pos += 2
+		return p.createDataset(true)
+	}
+	if p.isDatasetStart() {
+		return p.createDataset(false)
+	}
 	orReplace := false
 	if p.acceptKw("OR") {
-		if err := p.expectKw("REPLACE", "after CREATE OR"); err != nil {
+		if err := p.expectKw("REPLACE", "after CREATE OR (or REFRESH, for a pipeline dataset)"); err != nil {
 			return nil, err
 		}
 		orReplace = true
@@ -28,6 +35,9 @@ func (p *parser) create() (Statement, error) {
 		err := &UnsupportedError{Kind: "statement", Construct: strings.Join(append(append([]string{"CREATE"}, mods...), obj), " ")}
 		if len(mods) == 1 && mods[0] == "EXTERNAL" {
 			err.Hint = "zbemu creates managed tables only"
+		}
+		if obj == "FLOW" {
+			err.Hint = flowHint
 		}
 		return nil, err
 	}

@@ -17,6 +17,16 @@ func Parse(stmt string) (Statement, error) {
 // ParseWith is Parse with the options used to translate the SQL of a
 // *Query and the AsSelect of a *CreateTable.
 func ParseWith(stmt string, opts TranslateOptions) (Statement, error) {
+	p, err := newParser(stmt, opts)
+	if err != nil {
+		return nil, err
+	}
+	return p.statement()
+}
+
+// newParser lexes one statement and positions a parser on its first
+// significant token.
+func newParser(stmt string, opts TranslateOptions) (*parser, error) {
 	all, err := lex(stmt)
 	if err != nil {
 		return nil, err
@@ -45,7 +55,7 @@ func ParseWith(stmt string, opts TranslateOptions) (Statement, error) {
 	if p.peek().kind == tokEOF {
 		return nil, p.errAt(p.peek(), "empty statement")
 	}
-	return p.statement()
+	return p, nil
 }
 
 // parser walks the significant tokens of one statement.
@@ -229,6 +239,9 @@ func (p *parser) statement() (Statement, error) {
 		if construct == "" {
 			construct = kw
 		}
+		if kw == "APPLY" {
+			return nil, &UnsupportedError{Kind: "statement", Construct: construct, Hint: flowHint}
+		}
 		return nil, unsupported("statement", construct)
 	}
 	return nil, p.errAt(t, "expected a statement, found %s", describe(p.src, t))
@@ -252,7 +265,7 @@ var unsupportedStatements = map[string]string{
 	"REMOVE": "", "TRUNCATE": "TRUNCATE TABLE", "SYNC": "", "CALL": "",
 	"DECLARE": "", "EXECUTE": "EXECUTE IMMEDIATE", "BEGIN": "", "COMMIT": "",
 	"ROLLBACK": "", "COMMENT": "COMMENT ON", "REPLACE": "REPLACE TABLE",
-	"LOAD": "LOAD DATA", "UNDROP": "", "DENY": "", "APPLY": "APPLY CHANGES",
+	"LOAD": "LOAD DATA", "UNDROP": "", "DENY": "", "APPLY": "APPLY CHANGES INTO",
 	"GENERATE": "", "TABLE": "TABLE", "INSTALL": "", "ATTACH": "", "DETACH": "",
 	"PRAGMA": "",
 }

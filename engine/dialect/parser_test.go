@@ -202,7 +202,7 @@ func render(v reflect.Value) string {
 		}
 		var fields []string
 		for i := 0; i < v.NumField(); i++ {
-			if !v.Field(i).IsZero() {
+			if v.Type().Field(i).IsExported() && !v.Field(i).IsZero() {
 				fields = append(fields, v.Type().Field(i).Name+": "+render(v.Field(i)))
 			}
 		}

@@ -70,8 +70,17 @@ type CreateDataset struct {
 	Query string
 	Refs  []DatasetRef
 
-	// query holds the query's tokens for TranslateQuery.
+	// Calls, Qualifiers and Paths list the query's names as Query's
+	// fields of the same names do, so that the engine can check a
+	// dataset's query as it checks any query (see engine/seal.go).
+	Calls, Qualifiers, Paths []string
+
+	// query holds the query's tokens (trivia included) for
+	// TranslateQuery, src the statement they index, and spans where each
+	// of Refs is written in query.
 	query []token
+	src   string
+	spans []refSpan
 }
 
 func (*CreateDataset) statement() {}
@@ -81,10 +90,13 @@ func (*CreateDataset) statement() {}
 // relation SQL resolve returns for it (e.g. a parenthesised subquery over
 // the rows a flow has not read yet).
 //
-// CONTRACT STUB: implemented by the pipeline-parser work; the signature is
-// fixed.
+// A reference written without an alias gets AS <last part of its name>,
+// so that columns qualified by the dataset's name still resolve; resolve
+// must therefore return something DuckDB accepts before AS alias (a table
+// name or a parenthesised subquery). The first error of resolve is
+// returned as is.
 func (d *CreateDataset) TranslateQuery(opts TranslateOptions, resolve func(DatasetRef) (string, error)) (string, error) {
-	return "", unsupported("statement", "pipeline dataset query")
+	return d.translateQuery(opts, resolve)
 }
 
 // EventLogRef is the argument of the event_log table-valued function:

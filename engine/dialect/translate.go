@@ -199,6 +199,8 @@ func (tr *translator) renderOne(o *output, toks []token, i int) (int, error) {
 		}
 	case tokParam:
 		o.writeOperand("$" + t.val)
+	case tokRelation:
+		o.writeOperand(t.val)
 	case tokOp:
 		return tr.operator(o, toks, i)
 	default:
