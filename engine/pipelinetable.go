@@ -192,19 +192,12 @@ func (e *Engine) QueryColumns(ctx context.Context, translated string) ([]ColumnS
 }
 
 // CheckSealed applies the sealed-SQL checks of users' statements (seal.go)
-// to SQL a pipeline runs for its owner: sources are the Databricks texts
-// the user wrote (each parsed as a query for its names), translated is the
-// DuckDB query built from them.
-func (e *Engine) CheckSealed(ctx context.Context, sources []string, translated string) error {
-	for _, src := range sources {
-		st, err := dialect.Parse(src)
-		if err != nil {
-			return dialectError(err)
-		}
-		q, ok := st.(*dialect.Query)
-		if !ok {
-			return fmt.Errorf("%w: %q is not a query", ErrInvalidArgument, src)
-		}
+// to SQL a pipeline runs for its owner: names are the names of the texts
+// the user wrote (a dataset's query, each expectation's condition), as
+// the dialect lists them for a query, and translated is the DuckDB query
+// built from them.
+func (e *Engine) CheckSealed(ctx context.Context, names []*dialect.Query, translated string) error {
+	for _, q := range names {
 		if err := checkNames(q); err != nil {
 			return err
 		}

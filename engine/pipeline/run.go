@@ -168,7 +168,11 @@ func (r *updateRun) setUp(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := r.m.eng.CheckSealed(ctx, userTexts(d), q); err != nil {
+		names, err := userNames(d)
+		if err != nil {
+			return err
+		}
+		if err := r.m.eng.CheckSealed(ctx, names, q); err != nil {
 			return fmt.Errorf("dataset %s: %w", d.name, err)
 		}
 		if !d.published() {
@@ -184,14 +188,20 @@ func (r *updateRun) setUp(ctx context.Context) error {
 	return nil
 }
 
-// userTexts are the Databricks SQL texts of a dataset the user wrote: its
-// query and each expectation's condition, checked by the sealed-SQL rules.
-func userTexts(d *dataset) []string {
-	out := []string{d.def.Query}
+// userNames are the names of the Databricks SQL a dataset's author wrote:
+// its query and each expectation's condition, for the sealed-SQL checks.
+func userNames(d *dataset) ([]*dialect.Query, error) {
+	out := []*dialect.Query{{Calls: d.def.Calls, Qualifiers: d.def.Qualifiers, Paths: d.def.Paths}}
 	for _, e := range d.def.Expectations {
-		out = append(out, "SELECT "+e.Condition)
+		st, err := dialect.Parse("SELECT " + e.Condition)
+		if err != nil {
+			return nil, fmt.Errorf("%w: dataset %s: expectation %s: %v", engine.ErrInvalidArgument, d.name, e.Name, err)
+		}
+		if q, ok := st.(*dialect.Query); ok {
+			out = append(out, q)
+		}
 	}
-	return out
+	return out, nil
 }
 
 func inputNames(d *dataset) []string {

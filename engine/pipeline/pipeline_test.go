@@ -1,0 +1,450 @@
+package pipeline_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zbemu/zbemu/engine"
+	"github.com/zbemu/zbemu/engine/pipeline"
+)
+
+var admin = &engine.Identity{ClientID: "zbemu-dev", Admin: true}
+
+// env is an engine on disk with a pipeline manager over it.
+type env struct {
+	t   *testing.T
+	dir string
+	e   *engine.Engine
+	m   *pipeline.Manager
+}
+
+func openEnv(t *testing.T, dir string) *env {
+	t.Helper()
+	ctx := context.Background()
+	e, err := engine.Open(ctx, engine.Options{DataDir: dir, DevClientSecret: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := pipeline.Open(ctx, e, pipeline.Options{WorkDir: dir, ContinuousInterval: 20 * time.Millisecond})
+	if err != nil {
+		e.Close(ctx)
+		t.Fatal(err)
+	}
+	v := &env{t: t, dir: dir, e: e, m: m}
+	t.Cleanup(v.close)
+	return v
+}
+
+func (v *env) close() {
+	if v.m == nil {
+		return
+	}
+	ctx := context.Background()
+	if err := v.m.Close(ctx); err != nil {
+		v.t.Error(err)
+	}
+	v.e.Close(ctx)
+	v.m = nil
+}
+
+func (v *env) sql(q string) *engine.Result {
+	v.t.Helper()
+	r, err := v.e.Execute(context.Background(), engine.StatementRequest{SQL: q, Identity: admin})
+	if err != nil {
+		v.t.Fatalf("%s: %v", q, err)
+	}
+	return r
+}
+
+func (v *env) scalar(q string) string {
+	v.t.Helper()
+	r := v.sql(q)
+	if len(r.Rows) != 1 || r.Rows[0][0] == nil {
+		v.t.Fatalf("%s: want one non-NULL value, got %v", q, r.Rows)
+	}
+	return *r.Rows[0][0]
+}
+
+// insert ingests JSON records through the engine's REST ingest path.
+func (v *env) insert(table string, records ...string) {
+	v.t.Helper()
+	recs := make([][]byte, len(records))
+	for i, r := range records {
+		recs[i] = []byte(r)
+	}
+	if err := v.e.Insert(context.Background(), admin, table, recs); err != nil {
+		v.t.Fatal(err)
+	}
+}
+
+func readings(from, to int, temp func(i int) string) []string {
+	var out []string
+	for i := from; i < to; i++ {
+		out = append(out, fmt.Sprintf(`{"device_id": "d%d", "temp": %s, "n": %d}`, i%3, temp(i), i))
+	}
+	return out
+}
+
+// runUpdate starts an update and waits until it ends.
+func (v *env) runUpdate(id string, full bool) pipeline.Update {
+	v.t.Helper()
+	u, err := v.m.StartUpdate(context.Background(), admin, id, full)
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	return v.waitUpdate(id, u.ID, func(u pipeline.Update) bool {
+		return u.State == pipeline.UpdateCompleted || u.State == pipeline.UpdateFailed || u.State == pipeline.UpdateCanceled
+	})
+}
+
+// waitUpdate polls an update until done says so; the timeout only keeps a
+// broken run from hanging the test.
+func (v *env) waitUpdate(id, updateID string, done func(pipeline.Update) bool) pipeline.Update {
+	v.t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		u, err := v.m.GetUpdate(context.Background(), admin, id, updateID)
+		if err != nil {
+			v.t.Fatal(err)
+		}
+		if done(u) {
+			return u
+		}
+		if time.Now().After(deadline) {
+			v.t.Fatalf("update %s still %s", updateID, u.State)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+const iotSQL = `
+CREATE OR REFRESH STREAMING TABLE bronze (
+  CONSTRAINT has_temp EXPECT (temp IS NOT NULL) ON VIOLATION DROP ROW,
+  CONSTRAINT sane_temp EXPECT (temp < 200) ON VIOLATION DROP ROW,
+  CONSTRAINT known_device EXPECT (device_id <> 'd2')
+) AS SELECT device_id, temp, n FROM STREAM(main.lab.raw);
+
+CREATE OR REFRESH LIVE TABLE thresholds AS
+SELECT * FROM VALUES ('d0', 20.0), ('d1', 30.0), ('d2', 40.0) AS t(device_id, critical_temp);
+
+CREATE OR REFRESH STREAMING TABLE silver AS
+SELECT b.device_id, b.temp, b.n,
+       CASE WHEN b.temp >= t.critical_temp THEN 'CRITICAL' ELSE 'NORMAL' END AS status
+FROM STREAM(LIVE.bronze) b JOIN LIVE.thresholds t ON b.device_id = t.device_id;
+
+CREATE OR REFRESH MATERIALIZED VIEW gold AS
+SELECT status, count(*) AS readings FROM LIVE.silver GROUP BY status;
+`
+
+func (v *env) setUpLab() {
+	v.sql("CREATE SCHEMA IF NOT EXISTS main.lab")
+	v.sql("CREATE TABLE IF NOT EXISTS main.lab.raw (device_id STRING, temp DOUBLE, n BIGINT)")
+}
+
+func (v *env) create(name, sql string, continuous bool) pipeline.Pipeline {
+	v.t.Helper()
+	p, err := v.m.Create(context.Background(), admin, pipeline.Spec{Name: name, Catalog: "main", Schema: "lab", SQL: sql, Continuous: continuous})
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	return p
+}
+
+// flow returns an update's summary of one dataset.
+func flow(t *testing.T, u pipeline.Update, name string) pipeline.FlowSummary {
+	t.Helper()
+	for _, f := range u.Flows {
+		if f.Dataset == "main.lab."+name {
+			return f
+		}
+	}
+	t.Fatalf("update %s has no flow %s: %+v", u.ID, name, u.Flows)
+	return pipeline.FlowSummary{}
+}
+
+// expectationCounts sums the passed and failed records per expectation of
+// an update's flow_progress events.
+func (v *env) expectationCounts(id, updateID string) map[string][2]int64 {
+	v.t.Helper()
+	evs, _, err := v.m.Events(context.Background(), admin, id, pipeline.EventQuery{MaxResults: 1000, Filter: "event_type='flow_progress'"})
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	out := map[string][2]int64{}
+	for _, ev := range evs {
+		if ev.Origin.UpdateID != updateID {
+			continue
+		}
+		var d struct {
+			FlowProgress struct {
+				DataQuality struct {
+					Expectations []struct {
+						Name          string `json:"name"`
+						Dataset       string `json:"dataset"`
+						PassedRecords int64  `json:"passed_records"`
+						FailedRecords int64  `json:"failed_records"`
+					} `json:"expectations"`
+				} `json:"data_quality"`
+			} `json:"flow_progress"`
+		}
+		if err := json.Unmarshal([]byte(ev.Details), &d); err != nil {
+			v.t.Fatal(err)
+		}
+		for _, e := range d.FlowProgress.DataQuality.Expectations {
+			c := out[e.Dataset+"."+e.Name]
+			out[e.Dataset+"."+e.Name] = [2]int64{c[0] + e.PassedRecords, c[1] + e.FailedRecords}
+		}
+	}
+	return out
+}
+
+func TestTriggeredUpdatesProcessOnlyNewRows(t *testing.T) {
+	v := openEnv(t, t.TempDir())
+	v.setUpLab()
+	p := v.create("iot", iotSQL, false)
+	// 30 rows: n%10 == 0 has no temp (dropped), n%10 == 1 is 500 (dropped),
+	// the rest d0..d2 with temp n.
+	temp := func(i int) string {
+		switch i % 10 {
+		case 0:
+			return "null"
+		case 1:
+			return "500"
+		}
+		return fmt.Sprint(i)
+	}
+	v.insert("main.lab.raw", readings(0, 30, temp)...)
+	u1 := v.runUpdate(p.ID, false)
+	if u1.State != pipeline.UpdateCompleted {
+		t.Fatalf("first update %s: %s", u1.State, u1.Error)
+	}
+	if f := flow(t, u1, "bronze"); f.RowsIn != 30 || f.RowsWritten != 24 {
+		t.Errorf("first bronze: %+v, want 30 in, 24 written", f)
+	}
+	if got := v.scalar("SELECT count(*) FROM main.lab.silver"); got != "24" {
+		t.Errorf("silver has %s rows, want 24", got)
+	}
+	v.insert("main.lab.raw", readings(30, 50, temp)...)
+	u2 := v.runUpdate(p.ID, false)
+	if u2.State != pipeline.UpdateCompleted {
+		t.Fatalf("second update %s: %s", u2.State, u2.Error)
+	}
+	if f := flow(t, u2, "bronze"); f.RowsIn != 20 || f.RowsWritten != 16 {
+		t.Errorf("second bronze: %+v, want only the 20 new rows read and 16 written", f)
+	}
+	if f := flow(t, u2, "silver"); f.RowsIn != 16 || f.RowsWritten != 16 {
+		t.Errorf("second silver: %+v, want 16 in and written", f)
+	}
+	for table, want := range map[string]string{"bronze": "40", "silver": "40"} {
+		if got := v.scalar("SELECT count(*) FROM main.lab." + table); got != want {
+			t.Errorf("%s has %s rows, want %s", table, got, want)
+		}
+	}
+	if got := v.scalar("SELECT count(DISTINCT n) FROM main.lab.silver"); got != "40" {
+		t.Errorf("silver has %s distinct rows, want 40 (none twice)", got)
+	}
+	// gold is recomputed: critical is temp >= threshold of its device.
+	want := v.scalar("SELECT count(*) FROM main.lab.silver WHERE status = 'CRITICAL'")
+	if got := v.scalar("SELECT readings FROM main.lab.gold WHERE status = 'CRITICAL'"); got != want {
+		t.Errorf("gold CRITICAL = %s, want %s", got, want)
+	}
+	// The second update's expectation counts cover only its 20 new rows:
+	// 2 without temp, 2 at 500, and the d2 rows (n%3 == 2) among 30..49.
+	d2 := 0
+	for i := 30; i < 50; i++ {
+		if i%3 == 2 {
+			d2++
+		}
+	}
+	wantCounts := map[string][2]int64{
+		"bronze.has_temp": {18, 2}, "bronze.sane_temp": {16, 4}, "bronze.known_device": {int64(20 - d2), int64(d2)},
+	}
+	got := v.expectationCounts(p.ID, u2.ID)
+	for k, w := range wantCounts {
+		if got[k] != w {
+			t.Errorf("expectation %s: passed/failed %v, want %v (all: %v)", k, got[k], w, got)
+		}
+	}
+	for _, table := range []string{"bronze", "silver"} {
+		ti, err := v.e.GetTable(context.Background(), "main.lab."+table)
+		if err != nil || ti.TableType != engine.TableTypeStreaming || ti.PipelineID != p.ID {
+			t.Errorf("%s: %+v %v, want a STREAMING_TABLE of the pipeline", table, ti.TableType, err)
+		}
+	}
+	if ti, _ := v.e.GetTable(context.Background(), "main.lab.gold"); ti.TableType != engine.TableTypeMaterializedView {
+		t.Errorf("gold is %s, want MATERIALIZED_VIEW", ti.TableType)
+	}
+}
+
+func TestFailUpdateWritesNothing(t *testing.T) {
+	v := openEnv(t, t.TempDir())
+	v.setUpLab()
+	failing := `CREATE OR REFRESH STREAMING TABLE checked (
+  CONSTRAINT sane_temp EXPECT (temp < 200) ON VIOLATION FAIL UPDATE
+) AS SELECT device_id, temp, n FROM STREAM(main.lab.raw)`
+	p := v.create("fail", failing, false)
+	v.insert("main.lab.raw", readings(0, 10, func(i int) string { return fmt.Sprint(i) })...)
+	if u := v.runUpdate(p.ID, false); u.State != pipeline.UpdateCompleted {
+		t.Fatalf("clean update %s: %s", u.State, u.Error)
+	}
+	v.insert("main.lab.raw", readings(10, 20, func(i int) string {
+		if i == 15 {
+			return "900"
+		}
+		return fmt.Sprint(i)
+	})...)
+	u := v.runUpdate(p.ID, false)
+	if u.State != pipeline.UpdateFailed || !strings.Contains(u.Error, "EXPECTATION_VIOLATION") ||
+		!strings.Contains(u.Error, "'checked'") || !strings.Contains(u.Error, "'sane_temp'") || !strings.Contains(u.Error, `"n":15`) {
+		t.Fatalf("update %s with error %q, want FAILED with EXPECTATION_VIOLATION naming flow, expectation and record", u.State, u.Error)
+	}
+	if got := v.scalar("SELECT count(*) FROM main.lab.checked"); got != "10" {
+		t.Errorf("checked has %s rows after the failed update, want 10 (nothing of the batch)", got)
+	}
+	if got, _ := v.m.Get(context.Background(), admin, p.ID); got.State != pipeline.StateFailed {
+		t.Errorf("pipeline state %s, want FAILED", got.State)
+	}
+	// Handled by deleting the bad row: a non-append change of the source,
+	// which a streaming read refuses until a full refresh.
+	v.sql("DELETE FROM main.lab.raw WHERE temp >= 200")
+	u = v.runUpdate(p.ID, false)
+	if u.State != pipeline.UpdateFailed || !strings.Contains(u.Error, "DELTA_SOURCE_TABLE_IGNORE_CHANGES") {
+		t.Fatalf("update after DELETE %s (%q), want FAILED with DELTA_SOURCE_TABLE_IGNORE_CHANGES", u.State, u.Error)
+	}
+	if u = v.runUpdate(p.ID, true); u.State != pipeline.UpdateCompleted {
+		t.Fatalf("full refresh %s: %s", u.State, u.Error)
+	}
+	if got := v.scalar("SELECT count(*) FROM main.lab.checked"); got != "19" {
+		t.Errorf("checked has %s rows after the full refresh, want 19", got)
+	}
+	// Appends after the refresh stream again, once.
+	v.insert("main.lab.raw", readings(20, 25, func(i int) string { return fmt.Sprint(i) })...)
+	if u = v.runUpdate(p.ID, false); u.State != pipeline.UpdateCompleted || flow(t, u, "checked").RowsIn != 5 {
+		t.Fatalf("update after refresh %s (%q) %+v, want COMPLETED reading 5 rows", u.State, u.Error, u.Flows)
+	}
+	if got := v.scalar("SELECT count(DISTINCT n) || '/' || count(*) FROM main.lab.checked"); got != "24/24" {
+		t.Errorf("checked distinct/all = %s, want 24/24", got)
+	}
+}
+
+func TestFailUpdateHandledByDropRow(t *testing.T) {
+	v := openEnv(t, t.TempDir())
+	v.setUpLab()
+	def := `CREATE OR REFRESH STREAMING TABLE checked (
+  CONSTRAINT sane_temp EXPECT (temp < 200) ON VIOLATION %s
+) AS SELECT device_id, temp, n FROM STREAM(main.lab.raw)`
+	p := v.create("fail", fmt.Sprintf(def, "FAIL UPDATE"), false)
+	v.insert("main.lab.raw", readings(0, 10, func(i int) string { return fmt.Sprint(i * 50) })...)
+	if u := v.runUpdate(p.ID, false); u.State != pipeline.UpdateFailed {
+		t.Fatalf("update %s, want FAILED", u.State)
+	}
+	// The offset did not move: the same batch, now with DROP ROW, is
+	// read again and the 6 rows at 200 and above are dropped.
+	spec := p.Spec
+	spec.SQL = fmt.Sprintf(def, "DROP ROW")
+	if _, err := v.m.Edit(context.Background(), admin, p.ID, spec); err != nil {
+		t.Fatal(err)
+	}
+	u := v.runUpdate(p.ID, false)
+	if u.State != pipeline.UpdateCompleted {
+		t.Fatalf("update %s: %s", u.State, u.Error)
+	}
+	if f := flow(t, u, "checked"); f.RowsIn != 10 || f.RowsWritten != 4 {
+		t.Errorf("flow %+v, want 10 read, 4 written", f)
+	}
+}
+
+func TestValidationErrors(t *testing.T) {
+	v := openEnv(t, t.TempDir())
+	v.setUpLab()
+	tests := []struct {
+		name, sql, want string
+	}{
+		{"cycle", `CREATE OR REFRESH MATERIALIZED VIEW a AS SELECT * FROM LIVE.b;
+CREATE OR REFRESH MATERIALIZED VIEW b AS SELECT * FROM LIVE.a`, "cycle: a -> b -> a"},
+		{"unknown live", `CREATE OR REFRESH MATERIALIZED VIEW a AS SELECT * FROM LIVE.nope`, "LIVE.nope is not a dataset of this pipeline"},
+		{"duplicate", `CREATE OR REFRESH MATERIALIZED VIEW a AS SELECT 1 AS x;
+CREATE OR REFRESH MATERIALIZED VIEW a AS SELECT 2 AS x`, "defined more than once"},
+		{"stream of a view", `CREATE OR REFRESH MATERIALIZED VIEW a AS SELECT 1 AS x;
+CREATE OR REFRESH STREAMING TABLE s AS SELECT * FROM STREAM(LIVE.a)`, "is a materialized view"},
+		{"not a dataset", `SELECT 1`, "only dataset definitions"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := v.m.Create(context.Background(), admin, pipeline.Spec{Name: tc.name, Catalog: "main", Schema: "lab", SQL: tc.sql})
+			if !errors.Is(err, engine.ErrInvalidArgument) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want INVALID_PARAMETER_VALUE containing %q", err, tc.want)
+			}
+		})
+	}
+	if l, _ := v.m.List(context.Background(), admin); len(l) != 0 {
+		t.Errorf("invalid pipelines were stored: %+v", l)
+	}
+}
+
+func TestDatasetsAreProtected(t *testing.T) {
+	v := openEnv(t, t.TempDir())
+	v.setUpLab()
+	p := v.create("iot", iotSQL, false)
+	v.insert("main.lab.raw", readings(0, 5, func(i int) string { return "10" })...)
+	if u := v.runUpdate(p.ID, false); u.State != pipeline.UpdateCompleted {
+		t.Fatalf("update %s: %s", u.State, u.Error)
+	}
+	for _, q := range []string{
+		"INSERT INTO main.lab.silver VALUES ('d9', 1.0, 1, 'NORMAL')",
+		"DELETE FROM main.lab.bronze",
+		"UPDATE main.lab.gold SET readings = 0",
+		"ALTER TABLE main.lab.bronze ADD COLUMNS (x INT)",
+		"ALTER TABLE main.lab.gold SET TBLPROPERTIES ('a' = 'b')",
+	} {
+		_, err := v.e.Execute(context.Background(), engine.StatementRequest{SQL: q, Identity: admin})
+		if err == nil || !strings.Contains(err.Error(), "OPERATION_NOT_ALLOWED") {
+			t.Errorf("%s: %v, want OPERATION_NOT_ALLOWED", q, err)
+		}
+	}
+	if err := v.e.Insert(context.Background(), admin, "main.lab.bronze", [][]byte{[]byte(`{"device_id":"x"}`)}); err == nil {
+		t.Error("Zerobus ingest into a streaming table was accepted")
+	}
+	if got := v.scalar("SELECT count(*) FROM main.lab.bronze"); got != "5" {
+		t.Errorf("bronze has %s rows, want 5", got)
+	}
+	// The owner may drop a dataset.
+	v.sql("DROP TABLE main.lab.gold")
+}
+
+func TestGrantlessOwnerIsRefused(t *testing.T) {
+	v := openEnv(t, t.TempDir())
+	v.setUpLab()
+	ctx := context.Background()
+	pr, _, err := v.e.CreatePrincipal(ctx, "learner")
+	if err != nil {
+		t.Fatal(err)
+	}
+	who := &engine.Identity{ClientID: pr.ClientID}
+	p, err := v.m.Create(ctx, who, pipeline.Spec{Name: "mine", Catalog: "main", Schema: "lab",
+		SQL: "CREATE OR REFRESH STREAMING TABLE copy AS SELECT * FROM STREAM(main.lab.raw)"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := v.m.StartUpdate(ctx, who, p.ID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u = v.waitUpdate(p.ID, u.ID, func(u pipeline.Update) bool { return u.State == pipeline.UpdateFailed || u.State == pipeline.UpdateCompleted })
+	if u.State != pipeline.UpdateFailed || !strings.Contains(u.Error, "USE") {
+		t.Fatalf("update %s (%q), want FAILED naming the missing privilege", u.State, u.Error)
+	}
+	if _, err := v.e.GetTable(ctx, "main.lab.copy"); !errors.Is(err, engine.ErrTableNotFound) {
+		t.Errorf("the refused update created its table: %v", err)
+	}
+	// Another principal may not see or start it.
+	other, _, _ := v.e.CreatePrincipal(ctx, "other")
+	if _, err := v.m.StartUpdate(ctx, &engine.Identity{ClientID: other.ClientID}, p.ID, false); !errors.Is(err, engine.ErrPermissionDenied) {
+		t.Errorf("another principal started the update: %v", err)
+	}
+}
