@@ -435,7 +435,9 @@ func TestGrantlessOwnerIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u = v.waitUpdate(p.ID, u.ID, func(u pipeline.Update) bool { return u.State == pipeline.UpdateFailed || u.State == pipeline.UpdateCompleted })
+	u = v.waitUpdate(p.ID, u.ID, func(u pipeline.Update) bool {
+		return u.State == pipeline.UpdateFailed || u.State == pipeline.UpdateCompleted
+	})
 	if u.State != pipeline.UpdateFailed || !strings.Contains(u.Error, "USE") {
 		t.Fatalf("update %s (%q), want FAILED naming the missing privilege", u.State, u.Error)
 	}
