@@ -28,7 +28,7 @@
 // are: SIZE of anything not built by a map function is an array's, and a
 // subscript that is not a string literal is an array index. A Spark
 // function zbemu cannot express fails with an ErrUnsupported error naming
-// it (from_json, inline, date patterns with letters strftime lacks).
+// it (json_tuple, inline, date patterns with letters strftime lacks).
 //
 // Invariants:
 //   - The package is pure: no I/O, no global mutable state, standard

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -86,10 +87,48 @@ var sparkCases = []struct {
 	{"colons that are not paths", "SELECT :p, a::INT, CAST(x AS STRUCT<a: INT>), '1:2', x FROM t WHERE y = :q"},
 	{"strings are not translated", `SELECT 'SIZE(x) LATERAL VIEW', "NOW() - INTERVAL 7 DAYS", 'a:b', 'arr[0]' FROM t`},
 	{"backticks", "SELECT `size`, `col:a`, `t`.`arr`[0] FROM `main`.`lab`.`t`"},
+	{"from_json", `SELECT from_json(s, 'array<struct<name: string, dataset: string, passed_records: bigint, failed_records: bigint>>'), from_json(s, "a INT, ` + "`b c`" + ` STRING"), from_json(v:x, 'map<string, array<timestamp>>'), from_json(s, 'struct<>'), from_json(s, 'variant') FROM t`},
+
+	// Inline tables and the event log in FROM.
+	{"inline tables", "SELECT * FROM VALUES ('press', 80.0D), ('lathe', 70.0) AS t(machine_type, `warn temp`) JOIN VALUES (1, 'x') u(a, b) ON true, VALUES 1, 2 v, VALUES (1, 2) WHERE x IN (VALUES 1)"},
+	{"inline table in insert", "INSERT INTO t SELECT * FROM VALUES (1), (2) AS v(a)"},
+	{"event_log", "SELECT * FROM event_log('0a1b-2c'), event_log(\"q\") JOIN event_log(TABLE(main.lab.st)) USING (id), event_log(table main.lab.mv) e"},
+	{"data quality query", `SELECT
+  row_expectations.dataset as dataset,
+  row_expectations.name as expectation,
+  SUM(row_expectations.passed_records) as passing_records,
+  SUM(row_expectations.failed_records) as failing_records
+FROM
+  (
+    SELECT
+      explode(
+        from_json(
+          details:flow_progress:data_quality:expectations,
+          'array<struct<name: string, dataset: string, passed_records: bigint, failed_records: bigint>>'
+        )
+      ) row_expectations
+    FROM
+      event_log('<pipeline-id>')
+    WHERE
+      event_type = 'flow_progress'
+      AND origin.update_id = (SELECT origin.update_id FROM event_log('<pipeline-id>') WHERE event_type = 'create_update' ORDER BY timestamp DESC LIMIT 1)
+  )
+GROUP BY
+  row_expectations.dataset,
+  row_expectations.name`},
+}
+
+// eventLogForTest is the EventLog option of the golden tests: it shows
+// what it was asked for.
+func eventLogForTest(ref dialect.EventLogRef) (string, error) {
+	if ref.PipelineID != "" {
+		return "(SELECT * FROM log WHERE pipeline_id = '" + ref.PipelineID + "')", nil
+	}
+	return "(SELECT * FROM log WHERE dataset = '" + ref.Table.String() + "')", nil
 }
 
 func TestTranslateSpark(t *testing.T) {
-	opts := dialect.TranslateOptions{CatalogAlias: alias}
+	opts := dialect.TranslateOptions{CatalogAlias: alias, EventLog: eventLogForTest}
 	var golden strings.Builder
 	for _, tc := range sparkCases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -156,8 +195,19 @@ func TestTranslateSparkErrors(t *testing.T) {
 			"unsupported syntax: datetime pattern letter QQ in 'yyyy QQ' (zbemu does not implement it; use y, M, d, H, h, m, s, S, a, E, D, z or Z)"},
 		{"unclosed pattern quote", "SELECT date_format(ts, \"yyyy 'at\")", dialect.ErrUnsupported,
 			"unsupported syntax: datetime pattern 'yyyy ''at' with an unclosed quote (zbemu does not implement it)"},
-		{"from_json", "SELECT from_json(s, 'a INT')", dialect.ErrUnsupported,
-			"unsupported function: from_json (zbemu does not implement it; read fields with the raw:field.path syntax or get_json_object)"},
+		{"from_json options", "SELECT from_json(s, 'a INT', map('mode', 'FAILFAST'))", dialect.ErrUnsupported,
+			"unsupported function: FROM_JSON with options (zbemu does not implement it; zbemu reads JSON in Spark's default PERMISSIVE mode)"},
+		{"from_json computed schema", "SELECT from_json(s, schema_of_json('[1]'))", dialect.ErrUnsupported,
+			"unsupported function: FROM_JSON with a schema that is not a string literal (zbemu does not implement it)"},
+		{"from_json bad schema", "SELECT from_json(s, 'array<')", dialect.ErrUnsupported,
+			"unsupported type: array< (zbemu does not implement it; not a Databricks type zbemu can read)"},
+		{"from_json arguments", "SELECT from_json(s)", dialect.ErrSyntax, "syntax error at line 1, column 8: FROM_JSON takes 2 arguments, found 1"},
+		{"event_log unavailable", "SELECT * FROM event_log('p')", dialect.ErrUnsupported,
+			"unsupported function: event_log (zbemu does not implement it; the pipeline event log is not available here)"},
+		{"event_log argument", "SELECT * FROM event_log(p)", dialect.ErrSyntax,
+			`syntax error at line 1, column 25: EVENT_LOG takes a pipeline id string or TABLE(name) of a streaming table or materialized view, found "p"`},
+		{"event_log table argument", "SELECT * FROM event_log(TABLE(a.b.c.d))", dialect.ErrSyntax,
+			`syntax error at line 1, column 25: EVENT_LOG takes a pipeline id string or TABLE(name) of a streaming table or materialized view, found "TABLE"`},
 		{"lateral view inline", "SELECT * FROM t LATERAL VIEW inline(a) x", dialect.ErrUnsupported, "unsupported clause: LATERAL VIEW INLINE (zbemu does not implement it)"},
 		{"lateral view without alias", "SELECT * FROM t LATERAL VIEW explode(a) WHERE x", dialect.ErrSyntax,
 			`syntax error at line 1, column 41: expected a table alias after LATERAL VIEW EXPLODE(...), found "WHERE"`},
@@ -183,5 +233,23 @@ func TestTranslateSparkErrors(t *testing.T) {
 				t.Errorf("Translate(%q) error = %v, want %q wrapping %v", tc.sql, err, tc.want, tc.is)
 			}
 		})
+	}
+}
+
+func TestEventLogError(t *testing.T) {
+	want := errors.New("no pipeline p")
+	var got []dialect.EventLogRef
+	_, err := dialect.Translate("SELECT * FROM event_log(TABLE(main.lab.t)) JOIN event_log('p')", dialect.TranslateOptions{
+		EventLog: func(ref dialect.EventLogRef) (string, error) {
+			got = append(got, ref)
+			if ref.PipelineID == "p" {
+				return "", want
+			}
+			return "(SELECT 1)", nil
+		},
+	})
+	wantRefs := []dialect.EventLogRef{{Table: dialect.QName{Parts: []string{"main", "lab", "t"}}}, {PipelineID: "p"}}
+	if err != want || !reflect.DeepEqual(got, wantRefs) {
+		t.Errorf("Translate error = %v after asking for %+v, want %v after %+v", err, got, want, wantRefs)
 	}
 }

@@ -16,6 +16,11 @@ func (tr *translator) special(o *output, toks []token, i int) (last int, ok bool
 	t := toks[i]
 	word := strings.ToUpper(t.val)
 	n := nextSig(toks, i)
+	if word == "VALUES" {
+		if last, ok, err := tr.valuesTable(o, toks, i); ok || err != nil {
+			return last, ok, err
+		}
+	}
 	switch {
 	case isOpAt(toks, n, "("):
 		if p := prevSig(toks, i); p >= 0 && (toks[p].isOp(")") || toks[p].isKw("INTO") || toks[p].isKw("TABLE") || toks[p].isKw("UPDATE")) {
@@ -467,7 +472,8 @@ var generalRewrites = map[string]rewriteFunc{
 	"try_parse_json":  tmpl("TRY_CAST({0} AS JSON)", 1),
 	"variant_get":     variantGet("CAST"),
 	"try_variant_get": variantGet("TRY_CAST"),
-	"from_json":       refuse("from_json", "read fields with the raw:field.path syntax or get_json_object"),
+	"from_json":       fromJSON,
+	"event_log":       eventLog,
 	"json_tuple":      refuse("json_tuple", "use get_json_object once per field"),
 	"inline":          refuse("inline", ""),
 	"inline_outer":    refuse("inline_outer", ""),
