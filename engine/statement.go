@@ -110,6 +110,11 @@ func (e *Engine) Execute(ctx context.Context, req StatementRequest) (*Result, er
 }
 
 func dialectError(err error) error {
+	if Classify(err).Code != Internal.Code {
+		// Already an error of the catalogue: one that event_log's source
+		// returned through the translator (unknown pipeline, no permission).
+		return err
+	}
 	if errors.Is(err, dialect.ErrUnsupported) {
 		return fmt.Errorf("%w: %v", ErrUnsupported, err)
 	}

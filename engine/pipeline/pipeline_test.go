@@ -450,3 +450,115 @@ func TestGrantlessOwnerIsRefused(t *testing.T) {
 		t.Errorf("another principal started the update: %v", err)
 	}
 }
+
+func TestEventLogInSQL(t *testing.T) {
+	v := openEnv(t, t.TempDir())
+	v.setUpLab()
+	p := v.create("iot", iotSQL, false)
+	v.insert("main.lab.raw", readings(0, 10, func(i int) string {
+		if i < 2 {
+			return "null"
+		}
+		return fmt.Sprint(i)
+	})...)
+	u := v.runUpdate(p.ID, false)
+	if u.State != pipeline.UpdateCompleted {
+		t.Fatalf("update %s: %s", u.State, u.Error)
+	}
+	if got := v.scalar(fmt.Sprintf("SELECT count(*) FROM event_log('%s') WHERE event_type = 'flow_progress' AND origin.update_id = '%s'", p.ID, u.ID)); got != "4" {
+		t.Errorf("%s flow_progress events, want 4 (bronze, thresholds, silver, gold)", got)
+	}
+	if got := v.scalar(fmt.Sprintf("SELECT details:flow_progress.metrics.num_output_rows FROM event_log(TABLE(main.lab.bronze)) WHERE event_type = 'flow_progress' AND origin.flow_name = 'bronze'")); got != "8" {
+		t.Errorf("bronze num_output_rows %s, want 8", got)
+	}
+	// The data-quality query of Databricks' docs, unchanged but for its source.
+	dq := fmt.Sprintf(`SELECT row_expectations.dataset as dataset, row_expectations.name as expectation,
+  SUM(row_expectations.passed_records) as passing_records, SUM(row_expectations.failed_records) as failing_records
+FROM (SELECT explode(from_json(details:flow_progress:data_quality:expectations,
+        "array<struct<name: string, dataset: string, passed_records: int, failed_records: int>>")) row_expectations
+      FROM event_log('%s') WHERE event_type = 'flow_progress' AND origin.update_id = '%s')
+GROUP BY row_expectations.dataset, row_expectations.name ORDER BY expectation`, p.ID, u.ID)
+	var got []string
+	for _, r := range v.sql(dq).Rows {
+		got = append(got, fmt.Sprintf("%s.%s=%s/%s", *r[0], *r[1], *r[2], *r[3]))
+	}
+	want := "bronze.has_temp=8/2 bronze.known_device=7/3 bronze.sane_temp=8/2"
+	if strings.Join(got, " ") != want {
+		t.Errorf("data-quality query: %v, want %s", got, want)
+	}
+	// Only the owner (or an admin) reads the event log, and never through
+	// the hidden table itself.
+	ctx := context.Background()
+	pr, _, _ := v.e.CreatePrincipal(ctx, "other")
+	v.sql("GRANT USE CATALOG ON CATALOG main TO `" + pr.ClientID + "`")
+	v.sql("GRANT USE SCHEMA, SELECT ON SCHEMA main.lab TO `" + pr.ClientID + "`")
+	other := &engine.Identity{ClientID: pr.ClientID}
+	for _, q := range []string{
+		fmt.Sprintf("SELECT count(*) FROM event_log('%s')", p.ID),
+		"SELECT count(*) FROM event_log(TABLE(main.lab.bronze))",
+		"SELECT count(*) FROM main.__zbemu.pipeline_events",
+		"SELECT count(*) FROM __zbemu.pipeline_events",
+	} {
+		if _, err := v.e.Execute(ctx, engine.StatementRequest{SQL: q, Identity: other}); !errors.Is(err, engine.ErrPermissionDenied) {
+			t.Errorf("%s as another principal: %v, want PERMISSION_DENIED", q, err)
+		}
+	}
+	if _, err := v.e.Execute(ctx, engine.StatementRequest{SQL: "SELECT count(*) FROM main.__zbemu.pipeline_events", Identity: admin}); !errors.Is(err, engine.ErrPermissionDenied) {
+		t.Errorf("an admin read __zbemu.pipeline_events directly: %v", err)
+	}
+}
+
+func TestContinuousResumesAfterRestart(t *testing.T) {
+	dir := t.TempDir()
+	v := openEnv(t, dir)
+	v.setUpLab()
+	sql := `CREATE OR REFRESH STREAMING TABLE kept (
+  CONSTRAINT even EXPECT (n % 2 = 0) ON VIOLATION DROP ROW
+) AS SELECT device_id, temp, n FROM STREAM(main.lab.raw)`
+	p := v.create("cont", sql, true)
+	u, err := v.m.StartUpdate(context.Background(), admin, p.ID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.waitUpdate(p.ID, u.ID, func(u pipeline.Update) bool { return u.State == pipeline.UpdateRunning })
+	temp := func(i int) string { return "1" }
+	total := 0
+	waitKept := func(v *env, want int) {
+		t.Helper()
+		deadline := time.Now().Add(2 * time.Minute)
+		for v.scalar("SELECT count(*) FROM main.lab.kept") != fmt.Sprint(want) {
+			if time.Now().After(deadline) {
+				t.Fatalf("kept has %s rows, want %d", v.scalar("SELECT count(*) FROM main.lab.kept"), want)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	for batch := 0; batch < 5; batch++ {
+		v.insert("main.lab.raw", readings(total, total+20, temp)...)
+		total += 20
+	}
+	waitKept(v, total/2)
+	// Rows keep arriving while the server stops: some are processed before
+	// the close, the rest after the restart.
+	v.insert("main.lab.raw", readings(total, total+40, temp)...)
+	total += 40
+	v.close()
+	v = openEnv(t, dir)
+	got, err := v.m.Get(context.Background(), admin, p.ID)
+	if err != nil || got.State != pipeline.StateRunning || len(got.Latest) < 2 || got.Latest[0].Cause != "SERVICE_UPGRADE" {
+		t.Fatalf("after restart: %+v %v, want a resumed RUNNING pipeline", got, err)
+	}
+	v.insert("main.lab.raw", readings(total, total+20, temp)...)
+	total += 20
+	waitKept(v, total/2)
+	if d := v.scalar("SELECT count(DISTINCT n) FROM main.lab.kept"); d != fmt.Sprint(total/2) {
+		t.Errorf("kept has %s distinct rows, want %d (none twice, none skipped)", d, total/2)
+	}
+	if err := v.m.Stop(context.Background(), admin, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = v.m.Get(context.Background(), admin, p.ID)
+	if got.State != pipeline.StateIdle || got.Latest[0].State != pipeline.UpdateCanceled {
+		t.Errorf("after Stop: pipeline %s, update %s; want IDLE and CANCELED", got.State, got.Latest[0].State)
+	}
+}
