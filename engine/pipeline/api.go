@@ -474,7 +474,7 @@ func (m *Manager) startLocked(pp *pipe, cause string, fullRefresh bool) Update {
 	pp.p.State = StateRunning
 	ctx, cancel := context.WithCancel(m.ctx)
 	r := &updateRun{m: m, pp: pp, p: pp.p, updateID: u.ID, fullRefresh: fullRefresh, tables: map[string]engine.TableInfo{},
-		refreshed: map[*dataset]bool{}, flows: map[string]*FlowSummary{}}
+		refresh: map[*dataset]bool{}, flows: map[string]*FlowSummary{}}
 	ar := &activeRun{r: r, cancel: cancel, done: make(chan struct{})}
 	pp.run = ar
 	if err := m.savePipeline(ctx, pp.p); err != nil {

@@ -184,7 +184,7 @@ func (r *updateRun) runFlow(ctx context.Context, d *dataset, always bool) (flowR
 		return res, err
 	}
 	err = r.m.eng.CatalogTx(ctx, r.p.Spec.Catalog, func(tx *sql.Tx, db string) error {
-		fc := &flowContext{r: r, tx: tx, db: db, d: d, full: r.fullRefresh && !r.refreshed[d], sources: map[string]*streamRange{}}
+		fc := &flowContext{r: r, tx: tx, db: db, d: d, full: r.refresh[d], sources: map[string]*streamRange{}}
 		if d.streaming() && fc.full {
 			if _, err := tx.ExecContext(ctx, "DELETE FROM "+out.DuckDB); err != nil {
 				return err
@@ -240,7 +240,7 @@ func (r *updateRun) runFlow(ctx context.Context, d *dataset, always bool) (flowR
 		return res, nil
 	}
 	if err == nil {
-		r.refreshed[d] = true
+		delete(r.refresh, d)
 	}
 	return res, err
 }

@@ -165,6 +165,10 @@ func buildGraph(catalog, schemaName string, defs []*dialect.CreateDataset) (*gra
 			}
 			d.refs = append(d.refs, r)
 		}
+		if !d.published() && len(d.def.Expectations) > 0 {
+			return nil, fmt.Errorf("%w: expectations on pipeline view %s are not supported by zbemu; put them on a table that reads the view",
+				engine.ErrInvalidArgument, d.name)
+		}
 		if d.streaming() && !d.readsStream() {
 			return nil, fmt.Errorf("%w: streaming table %s reads no stream: read its source with STREAM(name) (or define it as a MATERIALIZED VIEW)",
 				engine.ErrInvalidArgument, d.name)

@@ -22,7 +22,11 @@ type updateRun struct {
 	who         *engine.Identity
 	g           *graph
 	tables      map[string]engine.TableInfo // by full name
-	refreshed   map[*dataset]bool           // flows whose full refresh is done
+	// refresh are the streaming flows whose next run starts over: all of
+	// them in a full refresh, and those whose table was created anew.
+	refresh map[*dataset]bool
+	// lastRecompute is when the materialized views were last recomputed.
+	lastRecompute time.Time
 	flows       map[string]*FlowSummary     // by dataset name
 }
 
@@ -99,14 +103,15 @@ func stateOf(ctx context.Context, err error) string {
 }
 
 // cycle runs every flow once, in dependency order. Materialized views are
-// recomputed on the first cycle and whenever a streaming flow wrote rows.
+// recomputed on the first cycle, whenever a streaming flow wrote rows, and
+// at least every recomputeEvery.
 func (r *updateRun) cycle(ctx context.Context, first bool) error {
 	wrote := false
 	for _, d := range r.g.order {
 		if !d.published() {
 			continue
 		}
-		if !d.streaming() && !first && !wrote {
+		if !d.streaming() && !first && !wrote && time.Since(r.lastRecompute) < recomputeEvery {
 			continue
 		}
 		res, err := r.runFlow(ctx, d, first)
@@ -120,9 +125,17 @@ func (r *updateRun) cycle(ctx context.Context, first bool) error {
 			wrote = true
 		}
 		r.m.recordFlow(r, d, res)
+		if !d.streaming() {
+			r.lastRecompute = time.Now()
+		}
 	}
 	return nil
 }
+
+// recomputeEvery bounds how stale a continuous pipeline's materialized
+// views get when no new rows arrive: their queries may depend on the time
+// (current_timestamp() - INTERVAL 5 MINUTES windows).
+const recomputeEvery = 5 * time.Second
 
 // flowFailed records a failed flow: its summary and a flow_progress FAILED
 // event with the error.
@@ -163,6 +176,9 @@ func (r *updateRun) setUp(ctx context.Context) error {
 		return err
 	}
 	for _, d := range r.g.order {
+		if d.streaming() && r.fullRefresh {
+			r.refresh[d] = true
+		}
 		fc := &flowContext{r: r, d: d}
 		q, err := fc.translate(ctx, d)
 		if err != nil {
@@ -250,7 +266,7 @@ func (r *updateRun) setUpTable(ctx context.Context, z *engine.Authorizer, d *dat
 		}
 		r.tables[d.full] = cur
 		return nil
-	case d.streaming() && !r.fullRefresh:
+	case d.streaming() && !r.refresh[d]:
 		return fmt.Errorf("%w: streaming table %s has other columns than its query now returns; run a full refresh to recreate it", engine.ErrInvalidArgument, d.full)
 	default:
 		if err := r.m.eng.DropTable(ctx, d.full, true); err != nil {
@@ -269,6 +285,9 @@ func (r *updateRun) setUpTable(ctx context.Context, z *engine.Authorizer, d *dat
 		return fmt.Errorf("dataset %s: %w", d.name, err)
 	}
 	r.tables[d.full] = t
+	if d.streaming() {
+		r.refresh[d] = true // a new table holds nothing: read every source row
+	}
 	return nil
 }
 
