@@ -270,13 +270,13 @@ func (r *updateRun) evaluate(ctx context.Context, tx *sql.Tx, d *dataset, q stri
 	exps := d.def.Expectations
 	cols := []string{"count(*)"}
 	for _, e := range exps {
-		cols = append(cols, "count_if(("+e.ConditionSQL+") IS TRUE)")
+		cols = append(cols, "coalesce(count_if(("+e.ConditionSQL+") IS TRUE), 0)")
 	}
 	drop := strings.TrimPrefix(r.keepWhere(d), " WHERE ")
 	if drop == "" {
 		drop = "true"
 	}
-	cols = append(cols, "count_if(NOT ("+drop+"))")
+	cols = append(cols, "coalesce(count_if(NOT ("+drop+")), 0)") // count_if of no rows is NULL
 	vals := make([]int64, len(cols))
 	ptrs := make([]any, len(cols))
 	for i := range vals {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +22,26 @@ type env struct {
 	dir string
 	e   *engine.Engine
 	m   *pipeline.Manager
+	obs *observer
+}
+
+// observer counts what the Manager reports for metrics.
+type observer struct {
+	mu      sync.Mutex
+	written map[string]int64 // by dataset
+	states  []string
+}
+
+func (o *observer) FlowProgress(pipelineID, dataset string, rowsIn, rowsWritten, dropped int64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.written[dataset] += rowsWritten
+}
+
+func (o *observer) UpdateDone(pipelineID, state string, d time.Duration) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.states = append(o.states, state)
 }
 
 func openEnv(t *testing.T, dir string) *env {
@@ -30,12 +51,13 @@ func openEnv(t *testing.T, dir string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := pipeline.Open(ctx, e, pipeline.Options{WorkDir: dir, ContinuousInterval: 20 * time.Millisecond})
+	obs := &observer{written: map[string]int64{}}
+	m, err := pipeline.Open(ctx, e, pipeline.Options{WorkDir: dir, ContinuousInterval: 20 * time.Millisecond, Observer: obs})
 	if err != nil {
 		e.Close(ctx)
 		t.Fatal(err)
 	}
-	v := &env{t: t, dir: dir, e: e, m: m}
+	v := &env{t: t, dir: dir, e: e, m: m, obs: obs}
 	t.Cleanup(v.close)
 	return v
 }
@@ -127,18 +149,21 @@ CREATE OR REFRESH STREAMING TABLE bronze (
   CONSTRAINT has_temp EXPECT (temp IS NOT NULL) ON VIOLATION DROP ROW,
   CONSTRAINT sane_temp EXPECT (temp < 200) ON VIOLATION DROP ROW,
   CONSTRAINT known_device EXPECT (device_id <> 'd2')
-) AS SELECT device_id, temp, n FROM STREAM(main.lab.raw);
+) AS SELECT device_id, temp, n, current_timestamp() AS ingested_at FROM STREAM(main.lab.raw);
 
 CREATE OR REFRESH LIVE TABLE thresholds AS
 SELECT * FROM VALUES ('d0', 20.0), ('d1', 30.0), ('d2', 40.0) AS t(device_id, critical_temp);
 
 CREATE OR REFRESH STREAMING TABLE silver AS
-SELECT b.device_id, b.temp, b.n,
+SELECT b.device_id, b.temp, b.n, b.ingested_at,
        CASE WHEN b.temp >= t.critical_temp THEN 'CRITICAL' ELSE 'NORMAL' END AS status
 FROM STREAM(LIVE.bronze) b JOIN LIVE.thresholds t ON b.device_id = t.device_id;
 
 CREATE OR REFRESH MATERIALIZED VIEW gold AS
 SELECT status, count(*) AS readings FROM LIVE.silver GROUP BY status;
+
+CREATE OR REFRESH MATERIALIZED VIEW recent AS
+SELECT count(*) AS readings FROM silver WHERE ingested_at > current_timestamp() - INTERVAL 5 MINUTES;
 `
 
 func (v *env) setUpLab() {
@@ -240,10 +265,13 @@ func TestTriggeredUpdatesProcessOnlyNewRows(t *testing.T) {
 	if f := flow(t, u2, "silver"); f.RowsIn != 16 || f.RowsWritten != 16 {
 		t.Errorf("second silver: %+v, want 16 in and written", f)
 	}
-	for table, want := range map[string]string{"bronze": "40", "silver": "40"} {
+	for table, want := range map[string]string{"bronze": "40", "silver": "40", "recent": "1"} {
 		if got := v.scalar("SELECT count(*) FROM main.lab." + table); got != want {
 			t.Errorf("%s has %s rows, want %s", table, got, want)
 		}
+	}
+	if got := v.scalar("SELECT readings FROM main.lab.recent"); got != "40" {
+		t.Errorf("recent counts %s readings of the last 5 minutes, want 40", got)
 	}
 	if got := v.scalar("SELECT count(DISTINCT n) FROM main.lab.silver"); got != "40" {
 		t.Errorf("silver has %s distinct rows, want 40 (none twice)", got)
@@ -396,7 +424,7 @@ func TestDatasetsAreProtected(t *testing.T) {
 		t.Fatalf("update %s: %s", u.State, u.Error)
 	}
 	for _, q := range []string{
-		"INSERT INTO main.lab.silver VALUES ('d9', 1.0, 1, 'NORMAL')",
+		"INSERT INTO main.lab.silver SELECT * FROM main.lab.silver",
 		"DELETE FROM main.lab.bronze",
 		"UPDATE main.lab.gold SET readings = 0",
 		"ALTER TABLE main.lab.bronze ADD COLUMNS (x INT)",
@@ -465,8 +493,8 @@ func TestEventLogInSQL(t *testing.T) {
 	if u.State != pipeline.UpdateCompleted {
 		t.Fatalf("update %s: %s", u.State, u.Error)
 	}
-	if got := v.scalar(fmt.Sprintf("SELECT count(*) FROM event_log('%s') WHERE event_type = 'flow_progress' AND origin.update_id = '%s'", p.ID, u.ID)); got != "4" {
-		t.Errorf("%s flow_progress events, want 4 (bronze, thresholds, silver, gold)", got)
+	if got := v.scalar(fmt.Sprintf("SELECT count(*) FROM event_log('%s') WHERE event_type = 'flow_progress' AND origin.update_id = '%s'", p.ID, u.ID)); got != "5" {
+		t.Errorf("%s flow_progress events, want 5 (bronze, thresholds, silver, gold, recent)", got)
 	}
 	if got := v.scalar(fmt.Sprintf("SELECT details:flow_progress.metrics.num_output_rows FROM event_log(TABLE(main.lab.bronze)) WHERE event_type = 'flow_progress' AND origin.flow_name = 'bronze'")); got != "8" {
 		t.Errorf("bronze num_output_rows %s, want 8", got)
@@ -527,8 +555,8 @@ func TestContinuousResumesAfterRestart(t *testing.T) {
 		t.Helper()
 		deadline := time.Now().Add(2 * time.Minute)
 		for v.scalar("SELECT count(*) FROM main.lab.kept") != fmt.Sprint(want) {
-			if time.Now().After(deadline) {
-				t.Fatalf("kept has %s rows, want %d", v.scalar("SELECT count(*) FROM main.lab.kept"), want)
+			if got, _ := v.m.Get(context.Background(), admin, p.ID); got.State == pipeline.StateFailed || time.Now().After(deadline) {
+				t.Fatalf("kept has %s rows, want %d (pipeline %+v)", v.scalar("SELECT count(*) FROM main.lab.kept"), want, got)
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
@@ -561,4 +589,52 @@ func TestContinuousResumesAfterRestart(t *testing.T) {
 	if got.State != pipeline.StateIdle || got.Latest[0].State != pipeline.UpdateCanceled {
 		t.Errorf("after Stop: pipeline %s, update %s; want IDLE and CANCELED", got.State, got.Latest[0].State)
 	}
+}
+
+func TestLifecycle(t *testing.T) {
+	v := openEnv(t, t.TempDir())
+	v.setUpLab()
+	ctx := context.Background()
+	p := v.create("iot", iotSQL, true)
+	u, err := v.m.StartUpdate(ctx, admin, p.ID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.m.StartUpdate(ctx, admin, p.ID, false); !errors.Is(err, pipeline.ErrUpdateActive) || !errors.Is(err, engine.ErrAlreadyExists) {
+		t.Errorf("second start: %v, want ErrUpdateActive", err)
+	}
+	v.insert("main.lab.raw", readings(0, 6, func(i int) string { return "10" })...)
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		r, err := v.e.Execute(ctx, engine.StatementRequest{SQL: "SELECT count(*) FROM main.lab.silver", Identity: admin})
+		if err == nil && *r.Rows[0][0] == "6" {
+			break
+		}
+		if time.Now().After(deadline) {
+			got, _ := v.m.Get(ctx, admin, p.ID)
+			t.Fatalf("silver: %v %v (pipeline %+v)", r, err, got)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	v.obs.mu.Lock()
+	if w := v.obs.written["main.lab.bronze"]; w != 6 {
+		t.Errorf("observer saw %d rows written to bronze, want 6", w)
+	}
+	v.obs.mu.Unlock()
+	if err := v.m.Delete(ctx, admin, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.m.Get(ctx, admin, p.ID); !errors.Is(err, pipeline.ErrPipelineNotFound) || !errors.Is(err, engine.ErrStatementNotFound) {
+		t.Errorf("Get after Delete: %v, want ErrPipelineNotFound", err)
+	}
+	for _, table := range []string{"bronze", "silver", "gold", "thresholds"} {
+		if _, err := v.e.GetTable(ctx, "main.lab."+table); !errors.Is(err, engine.ErrTableNotFound) {
+			t.Errorf("%s after Delete: %v, want dropped", table, err)
+		}
+	}
+	v.obs.mu.Lock()
+	if len(v.obs.states) != 1 || v.obs.states[0] != pipeline.UpdateCanceled {
+		t.Errorf("observer saw updates end %v, want [CANCELED] (update %s)", v.obs.states, u.ID)
+	}
+	v.obs.mu.Unlock()
 }
