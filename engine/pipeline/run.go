@@ -27,7 +27,7 @@ type updateRun struct {
 	refresh map[*dataset]bool
 	// lastRecompute is when the materialized views were last recomputed.
 	lastRecompute time.Time
-	flows       map[string]*FlowSummary     // by dataset name
+	flows         map[string]*FlowSummary // by dataset name
 }
 
 // table returns the table a resolved reference reads (a published dataset
