@@ -638,3 +638,23 @@ func TestLifecycle(t *testing.T) {
 	}
 	v.obs.mu.Unlock()
 }
+
+func TestDatasetQueriesAreSealed(t *testing.T) {
+	v := openEnv(t, t.TempDir())
+	v.setUpLab()
+	tests := []struct{ name, sql string }{
+		{"file", "CREATE OR REFRESH MATERIALIZED VIEW f AS SELECT * FROM read_csv('/etc/passwd')"},
+		{"hidden schema", "CREATE OR REFRESH MATERIALIZED VIEW h AS SELECT * FROM (SELECT * FROM main.__zbemu.pipelines) AS x"},
+		{"hidden in expectation", "CREATE OR REFRESH MATERIALIZED VIEW e (CONSTRAINT c EXPECT (__zbemu_x() > 0)) AS SELECT 1 AS x"},
+		{"subquery in expectation", "CREATE OR REFRESH MATERIALIZED VIEW s (CONSTRAINT c EXPECT ((SELECT count(*) FROM main.lab.raw) > 0)) AS SELECT 1 AS x"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := v.create(tc.name, tc.sql, false)
+			u := v.runUpdate(p.ID, false)
+			if u.State != pipeline.UpdateFailed || !(strings.Contains(u.Error, "sealed") || strings.Contains(u.Error, "subquery") || strings.Contains(u.Error, "does not exist")) {
+				t.Errorf("update %s (%q), want FAILED by the sealed-SQL rules", u.State, u.Error)
+			}
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -188,7 +189,7 @@ func (r *updateRun) setUp(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := r.m.eng.CheckSealed(ctx, names, q); err != nil {
+		if err := r.m.eng.CheckSealed(ctx, names, checkedQuery(d, q)); err != nil {
 			return fmt.Errorf("dataset %s: %w", d.name, err)
 		}
 		if !d.published() {
@@ -204,11 +205,32 @@ func (r *updateRun) setUp(ctx context.Context) error {
 	return nil
 }
 
+// checkedQuery is the query the sealed-SQL rules check for d: its query
+// with every expectation's condition evaluated over its rows.
+func checkedQuery(d *dataset, q string) string {
+	if len(d.def.Expectations) == 0 {
+		return q
+	}
+	conds := make([]string, len(d.def.Expectations))
+	for i, e := range d.def.Expectations {
+		conds[i] = "(" + e.ConditionSQL + ")"
+	}
+	return "SELECT " + strings.Join(conds, ", ") + " FROM (" + q + ") AS __src"
+}
+
+// subqueryRE finds a subquery in an expectation's condition, which
+// Databricks does not allow to read other tables
+// (https://docs.databricks.com/aws/en/ldp/expectations).
+var subqueryRE = regexp.MustCompile(`(?i)\bselect\b`)
+
 // userNames are the names of the Databricks SQL a dataset's author wrote:
 // its query and each expectation's condition, for the sealed-SQL checks.
 func userNames(d *dataset) ([]*dialect.Query, error) {
 	out := []*dialect.Query{{Calls: d.def.Calls, Qualifiers: d.def.Qualifiers, Paths: d.def.Paths}}
 	for _, e := range d.def.Expectations {
+		if subqueryRE.MatchString(e.Condition) {
+			return nil, fmt.Errorf("%w: dataset %s: expectation %s: a condition cannot contain a subquery (it checks each row on its own)", engine.ErrInvalidArgument, d.name, e.Name)
+		}
 		st, err := dialect.Parse("SELECT " + e.Condition)
 		if err != nil {
 			return nil, fmt.Errorf("%w: dataset %s: expectation %s: %v", engine.ErrInvalidArgument, d.name, e.Name, err)
