@@ -278,6 +278,9 @@ func compile(spec Spec, workDir string) (*graph, error) {
 	if err != nil {
 		return nil, err
 	}
+	for i := range srcs {
+		srcs[i] = substitute(srcs[i], spec.Configuration)
+	}
 	defs, err := parseSources(srcs)
 	if err != nil {
 		return nil, err
@@ -286,4 +289,18 @@ func compile(spec Spec, workDir string) (*graph, error) {
 		return nil, fmt.Errorf("%w: the pipeline's sources define no dataset", engine.ErrInvalidArgument)
 	}
 	return buildGraph(spec.Catalog, spec.Schema, defs)
+}
+
+// substitute replaces ${key} with the pipeline's configuration value of
+// key, as pipelines do in their SQL sources
+// (https://docs.databricks.com/aws/en/ldp/parameters). Unknown keys stay.
+func substitute(src string, conf map[string]string) string {
+	if len(conf) == 0 {
+		return src
+	}
+	pairs := make([]string, 0, 2*len(conf))
+	for k, v := range conf {
+		pairs = append(pairs, "${"+k+"}", v)
+	}
+	return strings.NewReplacer(pairs...).Replace(src)
 }

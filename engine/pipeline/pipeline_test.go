@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -401,10 +403,12 @@ CREATE OR REFRESH MATERIALIZED VIEW a AS SELECT 2 AS x`, "defined more than once
 		{"stream of a view", `CREATE OR REFRESH MATERIALIZED VIEW a AS SELECT 1 AS x;
 CREATE OR REFRESH STREAMING TABLE s AS SELECT * FROM STREAM(LIVE.a)`, "is a materialized view"},
 		{"not a dataset", `SELECT 1`, "only dataset definitions"},
+		{"unknown source in configuration", `CREATE OR REFRESH STREAMING TABLE s AS SELECT * FROM STREAM(LIVE.${source})`, "LIVE.missing is not a dataset"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := v.m.Create(context.Background(), admin, pipeline.Spec{Name: tc.name, Catalog: "main", Schema: "lab", SQL: tc.sql})
+			_, err := v.m.Create(context.Background(), admin, pipeline.Spec{Name: tc.name, Catalog: "main", Schema: "lab", SQL: tc.sql,
+				Configuration: map[string]string{"source": "missing"}})
 			if !errors.Is(err, engine.ErrInvalidArgument) || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %v, want INVALID_PARAMETER_VALUE containing %q", err, tc.want)
 			}
@@ -656,5 +660,58 @@ func TestDatasetQueriesAreSealed(t *testing.T) {
 				t.Errorf("update %s (%q), want FAILED by the sealed-SQL rules", u.State, u.Error)
 			}
 		})
+	}
+}
+
+func TestLibrariesFromFiles(t *testing.T) {
+	v := openEnv(t, t.TempDir())
+	v.setUpLab()
+	ctx := context.Background()
+	if err := os.MkdirAll(filepath.Join(v.dir, "src"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		"src/1_bronze.sql": "CREATE OR REFRESH STREAMING TABLE bronze AS SELECT * FROM STREAM(main.lab.raw);",
+		"src/2_gold.sql":   "CREATE OR REFRESH MATERIALIZED VIEW gold AS SELECT count(*) AS n FROM LIVE.bronze;",
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(v.dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		libs []pipeline.Library
+		want string // error text; "" for success
+	}{
+		{"missing file", []pipeline.Library{{File: "src/nope.sql"}}, "cannot read"},
+		{"empty glob", []pipeline.Library{{Glob: "nope/*.sql"}}, "matches no file"},
+		{"no path", []pipeline.Library{{}}, "names no file"},
+		{"files", []pipeline.Library{{File: "src/1_bronze.sql"}, {Notebook: filepath.Join(v.dir, "src/2_gold.sql")}}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := v.m.Create(ctx, admin, pipeline.Spec{Name: tc.name, Catalog: "main", Schema: "lab", Libraries: tc.libs})
+			if tc.want != "" {
+				if !errors.Is(err, engine.ErrInvalidArgument) || !strings.Contains(err.Error(), tc.want) {
+					t.Errorf("error %v, want one containing %q", err, tc.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			v.insert("main.lab.raw", readings(0, 3, func(int) string { return "1" })...)
+			if u := v.runUpdate(p.ID, false); u.State != pipeline.UpdateCompleted {
+				t.Fatalf("update %s: %s", u.State, u.Error)
+			}
+			if got := v.scalar("SELECT n FROM main.lab.gold"); got != "3" {
+				t.Errorf("gold n = %s, want 3", got)
+			}
+		})
+	}
+	// A glob names the same two files.
+	p, err := v.m.Create(ctx, admin, pipeline.Spec{Name: "glob", Catalog: "main", Schema: "other", Libraries: []pipeline.Library{{Glob: "src/*.sql"}}})
+	if !errors.Is(err, engine.ErrSchemaNotFound) {
+		t.Errorf("pipeline into a missing schema: %v %+v, want SCHEMA_DOES_NOT_EXIST", err, p)
 	}
 }
