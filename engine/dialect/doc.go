@@ -8,6 +8,15 @@
 // (SELECT, WITH, VALUES, FROM-first, INSERT, UPDATE, DELETE, EXPLAIN) are
 // returned as a *Query whose SQL is the statement rewritten for DuckDB.
 //
+// Lakeflow Declarative Pipelines statements (CREATE OR REFRESH STREAMING
+// TABLE, MATERIALIZED VIEW and the legacy LIVE forms; ParseDataset also
+// reads a pipeline source's CREATE [TEMPORARY] VIEW) are parsed into a
+// *CreateDataset: its expectations, and the relations its query reads
+// (STREAM(x), LIVE.x, plain names) in Refs. The pipeline runner resolves
+// each reference to the rows a flow must read and TranslateQuery splices
+// them into the translated query. event_log(...) in FROM is replaced by
+// the relation TranslateOptions.EventLog returns.
+//
 // The rewrite is token-level on purpose: it changes only what Databricks and
 // DuckDB spell differently (backtick identifiers, double-quoted strings,
 // backslash escapes, adjacent literal chaining, numeric suffixes such as

@@ -14,7 +14,10 @@ func FuzzParse(f *testing.F) {
 	for _, tc := range parseCases {
 		f.Add(tc.sql)
 	}
-	opts := dialect.TranslateOptions{CatalogAlias: alias}
+	for _, tc := range pipelineCases {
+		f.Add(tc.sql)
+	}
+	opts := dialect.TranslateOptions{CatalogAlias: alias, EventLog: eventLogForTest}
 	f.Fuzz(func(t *testing.T, sql string) {
 		checkErr := func(what string, err error) {
 			if err != nil && !errors.Is(err, dialect.ErrSyntax) && !errors.Is(err, dialect.ErrUnsupported) {
@@ -23,6 +26,12 @@ func FuzzParse(f *testing.F) {
 		}
 		_, err := dialect.ParseWith(sql, opts)
 		checkErr("Parse", err)
+		if d, err := dialect.ParseDataset(sql, opts); err != nil {
+			checkErr("ParseDataset", err)
+		} else {
+			_, err := d.TranslateQuery(opts, resolveForTest)
+			checkErr("TranslateQuery", err)
+		}
 		_, err = dialect.Translate(sql, opts)
 		checkErr("Translate", err)
 		dialect.Params(sql)
@@ -49,6 +58,9 @@ func FuzzTranslate(f *testing.F) {
 	for _, tc := range parseCases {
 		f.Add(tc.sql)
 	}
+	for _, tc := range pipelineCases {
+		f.Add(tc.sql)
+	}
 	for _, s := range []string{
 		"SELECT e.error_code FROM system.lakeflow.zerobus_stream LATERAL VIEW EXPLODE(errors) t AS e WHERE SIZE(errors) > 0 AND event_time >= NOW() - INTERVAL 7 DAYS AND (:p_table = 'All' OR table_name = :p_table)",
 		"SELECT UNIX_TIMESTAMP(c.closed_time) - UNIX_TIMESTAMP(o.opened_time) FROM s o JOIN s c ON o.id = c.id",
@@ -56,7 +68,7 @@ func FuzzTranslate(f *testing.F) {
 	} {
 		f.Add(s)
 	}
-	opts := dialect.TranslateOptions{CatalogAlias: alias}
+	opts := dialect.TranslateOptions{CatalogAlias: alias, EventLog: eventLogForTest}
 	f.Fuzz(func(t *testing.T, sql string) {
 		out, err := dialect.Translate(sql, opts)
 		if err != nil {

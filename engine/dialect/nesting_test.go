@@ -32,6 +32,8 @@ func TestTranslateNesting(t *testing.T) {
 		{"a[", "]"},
 		{"(", "):a"},
 		{"pmod(1, ", ")"},
+		{"(SELECT * FROM VALUES (", "), (1) t(a))"},
+		{"(SELECT * FROM VALUES (", "), ("},
 	} {
 		const n = 400
 		a, b := steps(tc.open, tc.close, n), steps(tc.open, tc.close, 2*n)

@@ -16,27 +16,31 @@ import "strings"
 // old notebook that wrote LIVE TABLE over STREAM(...) still appends only
 // new rows instead of failing.
 
-// datasetWords are the words after CREATE [OR REFRESH] that start a
-// pipeline dataset definition.
-var datasetWords = map[string]bool{"STREAMING": true, "MATERIALIZED": true, "LIVE": true}
+// temporaryWords make a dataset private to its pipeline: TEMPORARY (and
+// TEMP) in the legacy syntax, PRIVATE in the current one.
+var temporaryWords = map[string]bool{"TEMPORARY": true, "TEMP": true, "PRIVATE": true}
 
 // isDatasetStart reports whether the tokens after CREATE start a dataset
-// definition without OR REFRESH: [TEMPORARY | PRIVATE] STREAMING ...,
-// MATERIALIZED VIEW, LIVE ...
+// definition without OR REFRESH: [TEMPORARY | PRIVATE] then STREAMING ...,
+// MATERIALIZED VIEW or LIVE ...
 func (p *parser) isDatasetStart() bool {
-	w := p.word(0)
-	if w == "TEMPORARY" || w == "TEMP" || w == "PRIVATE" {
-		w = p.word(1)
+	k := 0
+	if temporaryWords[p.word(0)] {
+		k = 1
 	}
-	return datasetWords[w] && (w != "MATERIALIZED" || p.word(1) == "VIEW" || p.word(2) == "VIEW")
+	switch p.word(k) {
+	case "STREAMING", "LIVE":
+		return true
+	case "MATERIALIZED":
+		return p.word(k+1) == "VIEW"
+	}
+	return false
 }
 
 // createDataset parses a dataset definition after CREATE [OR REFRESH].
 func (p *parser) createDataset(refresh bool) (Statement, error) {
 	d := &CreateDataset{}
-	if w := p.word(0); w == "TEMPORARY" || w == "TEMP" || w == "PRIVATE" {
-		// PRIVATE is the current name of the legacy TEMPORARY: the
-		// dataset is not published to the catalog.
+	if temporaryWords[p.word(0)] {
 		p.next()
 		d.Temporary = true
 	}

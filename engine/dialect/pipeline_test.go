@@ -3,6 +3,8 @@ package dialect_test
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -171,5 +173,50 @@ func TestTranslateQueryResolveError(t *testing.T) {
 	})
 	if err != want || !reflect.DeepEqual(asked, []string{"a", "b"}) {
 		t.Errorf("TranslateQuery error = %v after resolving %q, want %v after a, b", err, asked, want)
+	}
+}
+
+// TestParsePipelineFile reads a whole pipeline source the way a pipeline
+// loader does: Split, leave SET lines to the pipeline's configuration,
+// ParseDataset the rest.
+func TestParsePipelineFile(t *testing.T) {
+	text, err := os.ReadFile(filepath.Join("testdata", "iot_pipeline.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stmts, err := dialect.Split(string(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range stmts {
+		if strings.HasPrefix(strings.ToUpper(strings.TrimSpace(s)), "SET ") {
+			got = append(got, "SET")
+			continue
+		}
+		d, err := dialect.ParseDataset(s, dialect.TranslateOptions{CatalogAlias: alias})
+		if err != nil {
+			t.Fatalf("ParseDataset(%q): %v", s, err)
+		}
+		refs := make([]string, len(d.Refs))
+		for i, r := range d.Refs {
+			refs[i] = r.Name.String()
+			if r.Stream {
+				refs[i] = "STREAM " + refs[i]
+			}
+		}
+		got = append(got, fmt.Sprintf("%s %s %d %v", d.Kind, d.Name, len(d.Expectations), refs))
+	}
+	want := []string{
+		"SET",
+		"STREAMING_TABLE bronze_readings 4 [STREAM main.iot.sensor_readings]",
+		"MATERIALIZED_VIEW thresholds 0 []",
+		"STREAMING_TABLE silver_readings 0 [STREAM bronze_readings thresholds]",
+		"STREAMING_TABLE gold_anomalies 0 [STREAM silver_readings]",
+		"MATERIALIZED_VIEW gold_machine_health 0 [silver_readings]",
+		"VIEW recent_critical 0 [silver_readings]",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("pipeline datasets\n got: %q\nwant: %q", got, want)
 	}
 }

@@ -153,21 +153,10 @@ func matchClose(steps *int, toks []token, open int, left, right string) int {
 		if k < len(rest) && rest[k].start == t.closeAt-1 && rest[k].isOp(right) {
 			return open + k
 		}
-		return -1
 	}
-	depth := 0
-	for k := open; k < len(toks); k++ {
-		count(steps, 1)
-		switch {
-		case toks[k].isOp(left):
-			depth++
-		case toks[k].isOp(right):
-			depth--
-			if depth == 0 {
-				return k
-			}
-		}
-	}
+	// lex matched every bracket (matchBrackets): one without closeAt has
+	// no close, and scanning for one would make unbalanced nesting
+	// quadratic.
 	return -1
 }
 

@@ -54,10 +54,13 @@ func (tr *translator) valuesTable(o *output, toks []token, i int) (int, bool, er
 	if p < 0 || !(toks[p].isKw("FROM") || toks[p].isKw("JOIN") || toks[p].isOp(",")) {
 		return i, false, nil
 	}
-	var rows []string
+	// Find the rows and the alias first and render only then, so that
+	// VALUES that turns out not to be an inline table costs no rendering
+	// (nested ones would otherwise be rendered again and again).
+	var rows [][2]int
 	width, last := 0, i
 	for k := nextSig(toks, i); ; {
-		row, end := "", k
+		end := k
 		switch {
 		case isOpAt(toks, k, "("):
 			if end = matchClose(&tr.steps, toks, k, "(", ")"); end < 0 {
@@ -71,22 +74,11 @@ func (tr *translator) valuesTable(o *output, toks []token, i int) (int, bool, er
 		default:
 			return i, false, nil // VALUES that is not an inline table
 		}
-		text, err := tr.render(toks[k : end+1])
-		if err != nil {
-			return i, false, err
-		}
-		row = strings.TrimSpace(text)
-		if !isOpAt(toks, k, "(") {
-			row = "(" + row + ")"
-		}
-		rows, last = append(rows, row), end
+		rows, last = append(rows, [2]int{k, end}), end
 		comma := nextSig(toks, end)
-		if !isOpAt(toks, comma, ",") {
-			break
-		}
 		n := nextSig(toks, comma)
-		if !isOpAt(toks, n, "(") && !(n < len(toks) && isRowLiteral(toks[n])) {
-			break // the comma separates FROM items
+		if !isOpAt(toks, comma, ",") || !isOpAt(toks, n, "(") && !(n < len(toks) && isRowLiteral(toks[n])) {
+			break // no comma, or one that separates FROM items
 		}
 		k = n
 	}
@@ -96,11 +88,14 @@ func (tr *translator) valuesTable(o *output, toks []token, i int) (int, bool, er
 	if k < len(toks) && toks[k].isKw("AS") && isName(toks, nextSig(toks, k)) {
 		k = nextSig(toks, k)
 	}
-	if isName(toks, k) && !isAliasStop(toks[k]) {
+	if isName(toks, k) && !isAliasStop(toks[k]) && !toks[k].isKw("AS") {
 		alias, last = identText(toks[k]), k
 		if open := nextSig(toks, k); isOpAt(toks, open, "(") {
 			close := matchClose(&tr.steps, toks, open, "(", ")")
-			for _, c := range splitArgs(&tr.steps, toks[open+1:max(close, open+1)]) {
+			if close < 0 {
+				return i, false, nil
+			}
+			for _, c := range splitArgs(&tr.steps, toks[open+1:close]) {
 				if len(c) != 1 || !isName(c, 0) {
 					return i, false, tr.errAt(toks, open, "column names in the alias of VALUES")
 				}
@@ -109,10 +104,21 @@ func (tr *translator) valuesTable(o *output, toks []token, i int) (int, bool, er
 			last = close
 		}
 	}
+	texts := make([]string, len(rows))
+	for r, row := range rows {
+		text, err := tr.render(toks[row[0] : row[1]+1])
+		if err != nil {
+			return i, false, err
+		}
+		texts[r] = strings.TrimSpace(text)
+		if row[0] == row[1] {
+			texts[r] = "(" + texts[r] + ")"
+		}
+	}
 	for len(cols) < width {
 		cols = append(cols, "col"+strconv.Itoa(len(cols)+1))
 	}
-	o.writeOperand("(VALUES " + strings.Join(rows, ", ") + ") AS " + alias + "(" + strings.Join(cols, ", ") + ")")
+	o.writeOperand("(VALUES " + strings.Join(texts, ", ") + ") AS " + alias + "(" + strings.Join(cols, ", ") + ")")
 	return last, true, nil
 }
 
