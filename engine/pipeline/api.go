@@ -297,7 +297,7 @@ func (m *Manager) validate(ctx context.Context, spec Spec) error {
 	if _, err := m.eng.GetSchema(ctx, spec.Catalog, spec.Schema); err != nil {
 		return err
 	}
-	_, err := compile(spec, m.opts.WorkDir)
+	_, err := compile(spec, m.opts.WorkDir, m.eng.TranslateOptions(ctx, nil))
 	return err
 }
 

@@ -1,9 +1,11 @@
 package pipeline
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -91,8 +93,9 @@ func readSources(spec Spec, workDir string) ([]string, error) {
 }
 
 // parseSources parses every statement of the sources as a dataset
-// definition.
-func parseSources(sources []string) ([]*dialect.CreateDataset, error) {
+// definition. SET key = value lines (pipelines.trigger.interval, ...)
+// configure Databricks' runtime and are skipped.
+func parseSources(sources []string, opts dialect.TranslateOptions) ([]*dialect.CreateDataset, error) {
 	var defs []*dialect.CreateDataset
 	for _, src := range sources {
 		stmts, err := dialect.Split(src)
@@ -100,20 +103,24 @@ func parseSources(sources []string) ([]*dialect.CreateDataset, error) {
 			return nil, fmt.Errorf("%w: %v", engine.ErrInvalidArgument, err)
 		}
 		for _, text := range stmts {
-			st, err := dialect.Parse(text)
+			if setRE.MatchString(text) {
+				continue
+			}
+			d, err := dialect.ParseDataset(text, opts)
+			if errors.Is(err, dialect.ErrUnsupported) {
+				return nil, fmt.Errorf("%w: %v", engine.ErrUnsupported, err)
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w: %v", engine.ErrInvalidArgument, err)
-			}
-			d, ok := st.(*dialect.CreateDataset)
-			if !ok {
-				return nil, fmt.Errorf("%w: a pipeline source holds only dataset definitions (CREATE OR REFRESH STREAMING TABLE | MATERIALIZED VIEW, CREATE [TEMPORARY] LIVE VIEW); found: %s",
-					engine.ErrInvalidArgument, firstLine(text))
 			}
 			defs = append(defs, d)
 		}
 	}
 	return defs, nil
 }
+
+// setRE matches a SET statement of a pipeline source.
+var setRE = regexp.MustCompile(`(?is)^\s*SET\s`)
 
 func firstLine(s string) string {
 	s = strings.TrimSpace(s)
@@ -273,7 +280,7 @@ func qualifyIn(catalog, schemaName string, parts []string) string {
 }
 
 // compile reads, parses and resolves a spec's sources.
-func compile(spec Spec, workDir string) (*graph, error) {
+func compile(spec Spec, workDir string, opts dialect.TranslateOptions) (*graph, error) {
 	srcs, err := readSources(spec, workDir)
 	if err != nil {
 		return nil, err
@@ -281,7 +288,7 @@ func compile(spec Spec, workDir string) (*graph, error) {
 	for i := range srcs {
 		srcs[i] = substitute(srcs[i], spec.Configuration)
 	}
-	defs, err := parseSources(srcs)
+	defs, err := parseSources(srcs, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -64,7 +64,7 @@ func (r *updateRun) run(ctx context.Context) {
 // execute runs the phases of an update and returns its final state.
 func (r *updateRun) execute(ctx context.Context) (string, error) {
 	r.m.setState(ctx, r, UpdateInitializing, nil)
-	g, err := compile(r.p.Spec, r.m.opts.WorkDir)
+	g, err := compile(r.p.Spec, r.m.opts.WorkDir, r.m.eng.TranslateOptions(ctx, nil))
 	if err != nil {
 		return UpdateFailed, err
 	}
