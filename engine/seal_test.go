@@ -70,6 +70,10 @@ func TestSQLSealed(t *testing.T) {
 		{"hidden history delete", "DELETE FROM main_db.__zbemu.history", engine.ErrPermissionDenied, "main_db"},
 		{"duckdb alias", "SELECT * FROM main_db.default.t", engine.ErrPermissionDenied, "main_db"},
 		{"current schema hidden", "SELECT * FROM __zbemu.tables", engine.ErrPermissionDenied, "__zbemu"},
+		// The event log is read through event_log(...), never by its table.
+		{"pipeline events", "SELECT * FROM main.__zbemu.pipeline_events", engine.ErrPermissionDenied, "__zbemu"},
+		{"pipeline events in a subquery", "SELECT count(*) FROM (SELECT * FROM main_db.__zbemu.pipeline_events)", engine.ErrPermissionDenied, "main_db"},
+		{"pipeline offsets write", "DELETE FROM main.__zbemu.pipeline_offsets", engine.ErrPermissionDenied, "__zbemu"},
 		{"memory database", "SELECT * FROM memory.main.x", engine.ErrSQL, `"memory_db" does not exist`},
 		{"E-string escape", "SELECT E'\\\\\\'; COPY (SELECT 42) TO '" + outside + "'; SELECT 1; --'", engine.ErrInvalidArgument, "E'...' strings"},
 		{"dollar quoting", "SELECT $$, '$$; COPY (SELECT 42) TO '" + outside + "'; --'", engine.ErrInvalidArgument, `unexpected "$"`},
