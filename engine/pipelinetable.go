@@ -50,6 +50,22 @@ func pipelineTableError(m *tableMeta, op string) error {
 		ErrInvalidArgument, class, op, strings.ReplaceAll(strings.ToLower(m.TableType), "_", " "), m.fullName(), m.PipelineID)
 }
 
+// pipelineKey marks a context as a pipeline's own change of its datasets.
+type pipelineKey struct{}
+
+// AsPipeline marks ctx as pipeline id's: schema changes of its own
+// datasets made with it (AddColumns, as the pipeline evolves a streaming
+// table's schema) are let through.
+func AsPipeline(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, pipelineKey{}, id)
+}
+
+// mayChange reports whether a change made with ctx may alter m.
+func (m *tableMeta) mayChange(ctx context.Context) bool {
+	id, _ := ctx.Value(pipelineKey{}).(string)
+	return m.PipelineID == "" || m.PipelineID == id
+}
+
 // dmlKinds are the dialect.Query kinds that write a table; the ones marked
 // true change or remove existing rows (a non-append change).
 var dmlKinds = map[string]bool{"INSERT": false, "UPDATE": true, "DELETE": true, "MERGE": true}

@@ -447,7 +447,7 @@ func (e *Engine) alterTable(ctx context.Context, full, op, statement string, cha
 	t.alterMu.Lock()
 	defer t.alterMu.Unlock()
 	old := t.cur.Load()
-	if old.meta.PipelineID != "" {
+	if !old.meta.mayChange(ctx) {
 		return TableInfo{}, pipelineTableError(old.meta, "ALTER TABLE ("+op+")")
 	}
 	m := *old.meta

@@ -546,7 +546,7 @@ func TestContinuousResumesAfterRestart(t *testing.T) {
 	v.setUpLab()
 	sql := `CREATE OR REFRESH STREAMING TABLE kept (
   CONSTRAINT even EXPECT (n % 2 = 0) ON VIOLATION DROP ROW
-) AS SELECT device_id, temp, n FROM STREAM(main.lab.raw)`
+) AS SELECT * FROM STREAM(main.lab.raw)`
 	p := v.create("cont", sql, true)
 	u, err := v.m.StartUpdate(context.Background(), admin, p.ID, false)
 	if err != nil {
@@ -583,6 +583,21 @@ func TestContinuousResumesAfterRestart(t *testing.T) {
 	v.insert("main.lab.raw", readings(total, total+20, temp)...)
 	total += 20
 	waitKept(v, total/2)
+	// A new column of the source reaches the running pipeline's table.
+	v.sql("ALTER TABLE main.lab.raw ADD COLUMNS (site STRING)")
+	v.insert("main.lab.raw", `{"device_id": "d1", "temp": 1, "n": 1000, "site": "north"}`)
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		r, err := v.e.Execute(context.Background(), engine.StatementRequest{SQL: "SELECT site FROM main.lab.kept WHERE n = 1000", Identity: admin})
+		if err == nil && len(r.Rows) == 1 && r.Rows[0][0] != nil && *r.Rows[0][0] == "north" {
+			break
+		}
+		if got, _ := v.m.Get(context.Background(), admin, p.ID); got.State == pipeline.StateFailed || time.Now().After(deadline) {
+			t.Fatalf("the new column did not arrive: %v %v (pipeline %+v)", r, err, got)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	total += 2 // the row counts twice in total/2 below
 	if d := v.scalar("SELECT count(DISTINCT n) FROM main.lab.kept"); d != fmt.Sprint(total/2) {
 		t.Errorf("kept has %s distinct rows, want %d (none twice, none skipped)", d, total/2)
 	}

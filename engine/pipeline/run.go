@@ -81,6 +81,14 @@ func (r *updateRun) execute(ctx context.Context) (string, error) {
 		if err := r.m.eng.Sync(ctx); err != nil {
 			return stateOf(ctx, err), err
 		}
+		if !first && r.schemaChanged(ctx) {
+			// A table the flows read or write changed its schema: plan
+			// the flows again (Databricks restarts the update for it).
+			r.tables = map[string]engine.TableInfo{}
+			if err := r.setUp(ctx); err != nil {
+				return stateOf(ctx, err), err
+			}
+		}
 		if err := r.cycle(ctx, first); err != nil {
 			return stateOf(ctx, err), err
 		}
@@ -93,6 +101,18 @@ func (r *updateRun) execute(ctx context.Context) (string, error) {
 		case <-time.After(r.m.opts.ContinuousInterval):
 		}
 	}
+}
+
+// schemaChanged reports whether a table the update looked up has another
+// version (or was replaced) since.
+func (r *updateRun) schemaChanged(ctx context.Context) bool {
+	for full, t := range r.tables {
+		cur, err := r.m.eng.GetTable(ctx, full)
+		if err != nil || cur.TableID != t.TableID || cur.Version != t.Version {
+			return true
+		}
+	}
+	return false
 }
 
 // stateOf is the final state of an update that stopped with err.
@@ -282,9 +302,20 @@ func (r *updateRun) setUpTable(ctx context.Context, z *engine.Authorizer, d *dat
 		return err
 	case cur.PipelineID != r.p.ID:
 		return fmt.Errorf("%w: table %s exists and is not a dataset of this pipeline; drop or rename it, or rename the dataset", engine.ErrAlreadyExists, d.full)
-	case sameColumns(cur.Columns, cols) && cur.TableType == kind:
+	case sameColumns(cur.Columns, cols[:min(len(cols), len(cur.Columns))]) && len(cols) >= len(cur.Columns) && cur.TableType == kind:
 		if err := z.Require(identity.TypeTable, d.full, "SELECT", "MODIFY"); err != nil {
 			return fmt.Errorf("pipeline %s runs as %s: %w", r.p.ID, r.p.Owner, err)
+		}
+		if extra := cols[len(cur.Columns):]; len(extra) > 0 {
+			// The query returns new columns (a source gained columns):
+			// the table gains them too, as Databricks evolves a
+			// dataset's schema; earlier rows have NULL in them.
+			for i := range extra {
+				extra[i].NotNull = false
+			}
+			if cur, err = r.m.eng.AddColumns(engine.AsPipeline(ctx, r.p.ID), d.full, extra, "pipeline schema evolution"); err != nil {
+				return fmt.Errorf("dataset %s: add the query's new columns: %w", d.name, err)
+			}
 		}
 		r.tables[d.full] = cur
 		return nil
