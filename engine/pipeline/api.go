@@ -241,7 +241,8 @@ func terminal(state string) bool {
 	return state == UpdateCompleted || state == UpdateFailed || state == UpdateCanceled
 }
 
-// Close stops every running update (their progress is committed) and waits.
+// Close stops every running update (their progress is committed) and
+// waits. Close the Manager before its engine.
 func (m *Manager) Close(ctx context.Context) error {
 	m.mu.Lock()
 	if m.closed {
@@ -381,9 +382,18 @@ func (m *Manager) List(ctx context.Context, who *engine.Identity) ([]Pipeline, e
 }
 
 // Edit replaces a pipeline's settings. The catalog and schema cannot
-// change: the datasets and their read positions live there.
+// change: the datasets and their read positions live there. A running
+// continuous update is restarted with the new settings; a running
+// triggered update finishes with the old ones.
 func (m *Manager) Edit(ctx context.Context, who *engine.Identity, id string, spec Spec) (Pipeline, error) {
 	if err := m.validate(ctx, spec); err != nil {
+		return Pipeline{}, err
+	}
+	p, restart, err := m.edit(ctx, who, id, spec)
+	if err != nil || !restart {
+		return p, err
+	}
+	if err := m.Stop(ctx, who, id); err != nil {
 		return Pipeline{}, err
 	}
 	m.mu.Lock()
@@ -392,20 +402,35 @@ func (m *Manager) Edit(ctx context.Context, who *engine.Identity, id string, spe
 	if err != nil {
 		return Pipeline{}, err
 	}
+	if pp.run == nil && !m.closed {
+		m.startLocked(pp, "USER_ACTION", false)
+	}
+	return m.viewLocked(pp), nil
+}
+
+// edit stores the new settings; restart says whether a continuous update
+// runs with the old ones.
+func (m *Manager) edit(ctx context.Context, who *engine.Identity, id string, spec Spec) (Pipeline, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	pp, err := m.allowedLocked(who, id)
+	if err != nil {
+		return Pipeline{}, false, err
+	}
 	if !strings.EqualFold(spec.Catalog, pp.p.Spec.Catalog) || !strings.EqualFold(spec.Schema, pp.p.Spec.Schema) {
-		return Pipeline{}, fmt.Errorf("%w: the catalog and schema of pipeline %s (%s.%s) cannot change; create a new pipeline for %s.%s",
+		return Pipeline{}, false, fmt.Errorf("%w: the catalog and schema of pipeline %s (%s.%s) cannot change; create a new pipeline for %s.%s",
 			engine.ErrInvalidArgument, id, pp.p.Spec.Catalog, pp.p.Spec.Schema, spec.Catalog, spec.Schema)
 	}
 	if err := m.uniqueNameLocked(spec.Name, id); err != nil {
-		return Pipeline{}, err
+		return Pipeline{}, false, err
 	}
 	p := pp.p
 	p.Spec = spec
 	if err := m.savePipeline(ctx, p); err != nil {
-		return Pipeline{}, err
+		return Pipeline{}, false, err
 	}
 	pp.p = p
-	return m.viewLocked(pp), nil
+	return m.viewLocked(pp), pp.run != nil && pp.run.r.p.Spec.Continuous, nil
 }
 
 // Delete stops the pipeline and removes it; its tables are dropped as

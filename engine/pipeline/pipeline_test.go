@@ -640,20 +640,40 @@ func TestLifecycle(t *testing.T) {
 		t.Errorf("observer saw %d rows written to bronze, want 6", w)
 	}
 	v.obs.mu.Unlock()
+	// Editing a running continuous pipeline restarts it with the new SQL.
+	spec := p.Spec
+	spec.SQL += "\nCREATE OR REFRESH MATERIALIZED VIEW extra AS SELECT count(*) AS n FROM LIVE.bronze;"
+	got, err := v.m.Edit(ctx, admin, p.ID, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Latest) != 2 || got.Latest[0].Cause != "USER_ACTION" || got.Latest[1].State != pipeline.UpdateCanceled {
+		t.Errorf("after Edit: %+v, want a new USER_ACTION update after the canceled one", got.Latest)
+	}
+	for {
+		r, err := v.e.Execute(ctx, engine.StatementRequest{SQL: "SELECT n FROM main.lab.extra", Identity: admin})
+		if err == nil && len(r.Rows) == 1 && *r.Rows[0][0] == "6" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("extra: %v %v", r, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	if err := v.m.Delete(ctx, admin, p.ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := v.m.Get(ctx, admin, p.ID); !errors.Is(err, pipeline.ErrPipelineNotFound) || !errors.Is(err, engine.ErrStatementNotFound) {
 		t.Errorf("Get after Delete: %v, want ErrPipelineNotFound", err)
 	}
-	for _, table := range []string{"bronze", "silver", "gold", "thresholds"} {
+	for _, table := range []string{"bronze", "silver", "gold", "thresholds", "extra"} {
 		if _, err := v.e.GetTable(ctx, "main.lab."+table); !errors.Is(err, engine.ErrTableNotFound) {
 			t.Errorf("%s after Delete: %v, want dropped", table, err)
 		}
 	}
 	v.obs.mu.Lock()
-	if len(v.obs.states) != 1 || v.obs.states[0] != pipeline.UpdateCanceled {
-		t.Errorf("observer saw updates end %v, want [CANCELED] (update %s)", v.obs.states, u.ID)
+	if len(v.obs.states) != 2 || v.obs.states[0] != pipeline.UpdateCanceled || v.obs.states[1] != pipeline.UpdateCanceled {
+		t.Errorf("observer saw updates end %v, want [CANCELED CANCELED] (update %s)", v.obs.states, u.ID)
 	}
 	v.obs.mu.Unlock()
 }
