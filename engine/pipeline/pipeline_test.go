@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -617,5 +618,29 @@ func TestWorkshopIoTPipeline(t *testing.T) {
 	}
 	if _, err := v.e.GetTable(context.Background(), "main.iot.recent_critical"); !errors.Is(err, engine.ErrTableNotFound) {
 		t.Errorf("the temporary view was published: %v", err)
+	}
+}
+
+// TestCloseLeavesNoGoroutines closes a manager with a running continuous
+// update and checks that every goroutine it started has ended.
+func TestCloseLeavesNoGoroutines(t *testing.T) {
+	before := runtime.NumGoroutine()
+	v := openEnv(t, t.TempDir())
+	v.setUpLab()
+	p := v.create("cont", "CREATE OR REFRESH STREAMING TABLE c AS SELECT * FROM STREAM(main.lab.raw)", true)
+	u, err := v.m.StartUpdate(context.Background(), admin, p.ID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.waitUpdate(p.ID, u.ID, func(u pipeline.Update) bool { return u.State == pipeline.UpdateRunning })
+	during := runtime.NumGoroutine()
+	v.close()
+	deadline := time.Now().Add(time.Minute)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("%d goroutines before, %d while running, %d after Close:\n%s", before, during, runtime.NumGoroutine(), buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
