@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/zbemu/zbemu/engine"
@@ -127,6 +128,8 @@ type Options struct {
 	ContinuousInterval time.Duration
 	// Observer receives run measurements (may be nil).
 	Observer Observer
+	// Logger receives run failures with their context (nil discards).
+	Logger *slog.Logger
 }
 
 // Observer receives what pipeline runs do, for /metrics and stats.
