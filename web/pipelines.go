@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -110,12 +111,28 @@ func (j specJSON) spec() (pipeline.Spec, error) {
 		return sp, badRequest("field \"name\" is required: a string naming the pipeline")
 	}
 	for i, l := range j.Libraries {
+		field := fmt.Sprintf("libraries[%d]", i)
 		switch {
 		case l.File != nil && l.File.Path != "":
+			if err := sqlSourcePath(field+".file.path", l.File.Path); err != nil {
+				return sp, err
+			}
 			sp.Libraries = append(sp.Libraries, pipeline.Library{File: l.File.Path})
 		case l.Notebook != nil && l.Notebook.Path != "":
-			sp.Libraries = append(sp.Libraries, pipeline.Library{Notebook: l.Notebook.Path})
+			// A workspace notebook path has no extension; its local
+			// stand-in is the .sql file of the same name.
+			p := l.Notebook.Path
+			if filepath.Ext(p) == "" {
+				p += ".sql"
+			}
+			if err := sqlSourcePath(field+".notebook.path", p); err != nil {
+				return sp, err
+			}
+			sp.Libraries = append(sp.Libraries, pipeline.Library{Notebook: p})
 		case l.Glob != nil && l.Glob.Include != "":
+			if err := sqlSourcePath(field+".glob.include", l.Glob.Include); err != nil {
+				return sp, err
+			}
 			sp.Libraries = append(sp.Libraries, pipeline.Library{Glob: l.Glob.Include})
 		case l.Jar != nil || l.Maven != nil || l.Whl != nil:
 			return sp, &httpError{http.StatusNotImplemented, "NOT_IMPLEMENTED",
@@ -125,6 +142,16 @@ func (j specJSON) spec() (pipeline.Spec, error) {
 		}
 	}
 	return sp, nil
+}
+
+// sqlSourcePath admits only .sql sources: the server reads these files
+// with its own rights, and a parse error quotes their text, so a path must
+// not be a way to read other files of the machine.
+func sqlSourcePath(field, p string) error {
+	if !strings.EqualFold(filepath.Ext(p), ".sql") {
+		return badRequest(fmt.Sprintf("field %q: expected the path of a .sql file (Lakeflow Declarative Pipelines SQL), got %q", field, p))
+	}
+	return nil
 }
 
 func toSpecJSON(id string, sp pipeline.Spec) specJSON {
