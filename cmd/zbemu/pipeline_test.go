@@ -129,7 +129,7 @@ func TestPipelineIoTLabTriggered(t *testing.T) {
 	s := startServer(t, "")
 	s.sql("CREATE SCHEMA main.iot")
 	s.sql(landingDDL)
-	lab, _ := filepath.Abs("testdata/pipelines/iot_lab.sql")
+	lab, _ := filepath.Abs("../../fixtures/labs/iot_pipeline.sql")
 
 	s.insertJSON("main.iot.sensor_readings", labReadings(0, 100))
 	out := runCLI(t, s, "pipeline", "run", lab, "--catalog", "main", "--schema", "iot")
@@ -251,7 +251,7 @@ func TestPipelineContinuousWithSDK(t *testing.T) {
 	s := startServer(t, "")
 	s.sql("CREATE SCHEMA main.iot")
 	s.sql(landingDDL)
-	lab, _ := filepath.Abs("testdata/pipelines/iot_lab.sql")
+	lab, _ := filepath.Abs("../../fixtures/labs/iot_pipeline.sql")
 	code, body := s.call("POST", "/api/2.0/pipelines", devToken, map[string]any{"name": "iot live", "catalog": "main", "schema": "iot",
 		"continuous": true, "libraries": []any{map[string]any{"file": map[string]any{"path": lab}}}})
 	if code != 200 {
@@ -307,7 +307,7 @@ func TestPipelinesWithDatabricksSDK(t *testing.T) {
 	s.sql("CREATE SCHEMA main.iot")
 	s.sql(landingDDL)
 	s.insertJSON("main.iot.sensor_readings", labReadings(0, 20))
-	lab, _ := filepath.Abs("testdata/pipelines/iot_lab.sql")
+	lab, _ := filepath.Abs("../../fixtures/labs/iot_pipeline.sql")
 	in, _ := json.Marshal(map[string]any{"host": s.url, "token": devToken, "name": "sdk lab", "catalog": "main", "schema": "iot",
 		"files": []string{lab}})
 	cmd := exec.Command("node", "testdata/sdk/pipelines.js")
