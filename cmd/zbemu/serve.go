@@ -68,7 +68,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	if err != nil {
 		wd = "."
 	}
-	pipes, err := pipeline.Open(ctx, e, pipeline.Options{WorkDir: wd, Observer: metrics, Logger: log})
+	pipes, err := pipeline.Open(ctx, e, pipeline.Options{WorkDir: wd, Observer: metrics})
 	if err != nil {
 		if alerts != nil {
 			alerts.Close(context.Background())

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"log/slog"
 	"time"
 
 	"github.com/zbemu/zbemu/engine"
@@ -128,8 +127,6 @@ type Options struct {
 	ContinuousInterval time.Duration
 	// Observer receives run measurements (may be nil).
 	Observer Observer
-	// Logger receives run failures with their context (nil discards).
-	Logger *slog.Logger
 }
 
 // Observer receives what pipeline runs do, for /metrics and stats.
