@@ -382,6 +382,11 @@ func (s *Server) editPipeline(w http.ResponseWriter, r *http.Request, id *engine
 		return err
 	}
 	pid := mux.Vars(r)["id"]
+	// Whether the caller may see the pipeline comes before what is wrong
+	// with the request: a stranger learns nothing from the answer.
+	if _, err := s.opts.Pipelines.Get(r.Context(), id, pid); err != nil {
+		return err
+	}
 	if req.PipelineID != "" && req.PipelineID != pid {
 		return badRequest(fmt.Sprintf("field \"pipeline_id\" (%q) differs from the pipeline in the path (%q)", req.PipelineID, pid))
 	}

@@ -168,7 +168,7 @@ func TestAttackPipelines(t *testing.T) {
 			want string
 		}{
 			{`{"name": 5}`, "name"},
-			{`{"name": "x", "libraries": [{"jar": "a.jar"}]}`, "libraries[0]"},
+			{`{"name": "x", "libraries": [{"jar": "a.jar"}]}`, "jar"},
 			{`{"name": "x", "libraries": [{"file": {}}]}`, "libraries[0]"},
 			{`{"name": "x", "schema": "a", "target": "b"}`, "target"},
 			{`{"catalog": "main"}`, "name"},
@@ -179,7 +179,8 @@ func TestAttackPipelines(t *testing.T) {
 		}
 		for _, tc := range cases {
 			code, body := s.call("POST", "/api/2.0/pipelines", devToken, tc.body)
-			if code != 400 || !strings.Contains(string(body), tc.want) {
+			// 400, or 501 for what zbemu recognises but cannot run (jar).
+			if code != 400 && code != 501 || !strings.Contains(string(body), tc.want) {
 				t.Errorf("create %v: %d %s; want 400 naming %q", tc.body, code, body, tc.want)
 			}
 		}
