@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# install-sdk.sh installs the official Zerobus SDK (Node native core, pinned in
+# install-sdk.sh installs the official Zerobus SDK (Node native core) and the
+# official Databricks JS SDK (pinned in
 # cmd/zbemu/testdata/sdk/package-lock.json) that the SDK integration tests
 # drive through cmd/zbemu/testdata/sdk/driver.js. Idempotent: does nothing
 # when the SDK is already installed. Needs node >= 20 and npm.
@@ -8,8 +9,9 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dir="$root/cmd/zbemu/testdata/sdk"
 sdk="$dir/node_modules/@databricks/zerobus-ingest-sdk-linux-x64-gnu"
+jssdk="$dir/node_modules/@databricks/sdk-experimental"
 
-if [[ -f "$sdk/zerobus-ingest-sdk.linux-x64-gnu.node" ]]; then
+if [[ -f "$sdk/zerobus-ingest-sdk.linux-x64-gnu.node" && -f "$jssdk/package.json" ]]; then
 	exit 0
 fi
 

@@ -47,6 +47,8 @@ type Metrics struct {
 	series map[seriesKey]*series
 	tables map[string]*tableStats
 
+	pipelines *pipelineMetrics
+
 	// errMu guards errs.
 	errMu sync.Mutex
 	errs  map[errorKey]*errorCount
@@ -90,10 +92,12 @@ func NewMetrics() *Metrics {
 			Help: "Logged bytes of the acknowledged records not yet materialised into DuckDB (bounded by --max-backlog-bytes)."}),
 		throttledC: prometheus.NewCounter(prometheus.CounterOpts{Name: "zbemu_backpressure_seconds_total",
 			Help: "Time the ingest log writer held acks back because the backlog was at its bound."}),
-		series: map[seriesKey]*series{},
-		tables: map[string]*tableStats{},
-		errs:   map[errorKey]*errorCount{},
+		series:    map[seriesKey]*series{},
+		tables:    map[string]*tableStats{},
+		errs:      map[errorKey]*errorCount{},
+		pipelines: newPipelineMetrics(),
 	}
+	m.reg.MustRegister(m.pipelines.collectors()...)
 	m.reg.MustRegister(m.records, m.bytes, m.ackLatency, m.openStreams, m.rejected, m.commitTime, m.commitRows, m.errors,
 		m.backlogRecordsG, m.backlogBytesG, m.throttledC,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

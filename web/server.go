@@ -39,6 +39,9 @@ type Options struct {
 	Version string
 	// Alerts serves /zbemu/v1/alerts; nil answers that alerts are off.
 	Alerts AlertManager
+	// Pipelines serves /api/2.0/pipelines; nil answers that pipelines are
+	// off.
+	Pipelines PipelineManager
 	// Metrics backs /metrics and /zbemu/v1/stats; pass the one given to
 	// the engine as its Observer. Nil creates one that sees only web errors.
 	Metrics *Metrics
@@ -399,6 +402,7 @@ func (s *Server) routes() http.Handler {
 	s.statementRoutes(r)
 	s.unityCatalogRoutes(r)
 	s.alertRoutes(r)
+	s.pipelineRoutes(r)
 	s.schemaRoutes(r)
 	r.NotFoundHandler = s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return &httpError{http.StatusNotFound, "ENDPOINT_NOT_FOUND", fmt.Sprintf("no API at %s %s in zbemu", r.Method, r.URL.Path)}

@@ -178,6 +178,8 @@ type Stats struct {
 	Errors           []ErrorStats  `json:"errors"`
 	Tables           []TableStats  `json:"tables"`
 	Streams          []StreamStats `json:"streams"` // open gRPC streams; REST requests count under their table
+	// Pipelines are the datasets pipeline flows wrote since the start.
+	Pipelines []DatasetStats `json:"pipelines"`
 }
 
 // Latency is ack latency (request received to durable ack) in milliseconds
@@ -248,6 +250,7 @@ func (m *Metrics) Snapshot(now time.Time) Stats {
 		st.Tables = append(st.Tables, ts)
 	}
 	st.AckLatencyMs = all.latency()
+	st.Pipelines = m.pipelines.snapshot()
 	m.streams.Range(func(_, v any) bool {
 		so := v.(*streamObserver)
 		sum := so.win.sum(now)
@@ -294,6 +297,7 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request, id *engine.Identi
 		}
 		st.Tables = slices.DeleteFunc(st.Tables, func(t TableStats) bool { return !canRead(t.Table) })
 		st.Streams = slices.DeleteFunc(st.Streams, func(t StreamStats) bool { return !canRead(t.Table) })
+		st.Pipelines = slices.DeleteFunc(st.Pipelines, func(d DatasetStats) bool { return !canRead(d.Dataset) })
 	}
 	writeJSON(w, http.StatusOK, st)
 	return nil

@@ -26,6 +26,7 @@ import (
 	"google.golang.org/protobuf/types/descriptorpb"
 
 	"github.com/zbemu/zbemu/engine"
+	"github.com/zbemu/zbemu/engine/pipeline"
 	"github.com/zbemu/zbemu/systables"
 	"github.com/zbemu/zbemu/web"
 	"github.com/zbemu/zbemu/web/zerobuspb"
@@ -184,6 +185,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			fixedLoadName, cfg.loadDur, f.rate(), ms(percentile(f.lats, 0.5)), ms(percentile(f.lats, 0.99)), ms(percentile(f.lats, 1)), ms(percentile(lag, 0.5)), ms(percentile(lag, 0.99)),
 			verdicts(fixedLoadName, figs))
 	}
+	if cfg.only == "" || strings.Contains("pipeline", cfg.only) {
+		if err := benchPipeline(ctx, stdout, dir, cfg); err != nil {
+			return fmt.Errorf("pipeline: %w", err)
+		}
+	}
 	if cfg.only == "" || strings.Contains("rss", cfg.only) {
 		rss, err := withBenchEnvRSS(ctx, dir, 1000000)
 		if err != nil {
@@ -324,10 +330,11 @@ func baselineAppender(path string, n int) (rate, cpuPerRow float64, err error) {
 
 // benchEnv is an in-process zbemu on a fresh data directory.
 type benchEnv struct {
-	e    *engine.Engine
-	srv  *web.Server
-	addr string
-	sys  *systables.Store // nil when run without system tables
+	e     *engine.Engine
+	pipes *pipeline.Manager
+	srv   *web.Server
+	addr  string
+	sys   *systables.Store // nil when run without system tables
 }
 
 var benchSeq int
@@ -357,8 +364,17 @@ func openBenchEnv(ctx context.Context, root string, noSys bool) (*benchEnv, erro
 		}
 		return nil, err
 	}
-	srv := web.New(e, web.Options{Addr: "127.0.0.1:0", Metrics: metrics})
+	pipes, err := pipeline.Open(ctx, e, pipeline.Options{Observer: metrics})
+	if err != nil {
+		e.Close(ctx)
+		if sys != nil {
+			sys.Close(ctx)
+		}
+		return nil, err
+	}
+	srv := web.New(e, web.Options{Addr: "127.0.0.1:0", Metrics: metrics, Pipelines: pipes})
 	if err := srv.Listen(); err != nil {
+		pipes.Close(ctx)
 		e.Close(ctx)
 		if sys != nil {
 			sys.Close(ctx)
@@ -366,7 +382,7 @@ func openBenchEnv(ctx context.Context, root string, noSys bool) (*benchEnv, erro
 		return nil, err
 	}
 	go srv.Serve()
-	b := &benchEnv{e: e, srv: srv, addr: srv.Addr(), sys: sys}
+	b := &benchEnv{e: e, pipes: pipes, srv: srv, addr: srv.Addr(), sys: sys}
 	admin := &engine.Identity{ClientID: "zbemu-dev", Admin: true}
 	ddl := []string{"CREATE TABLE main.default.nested30 " + nested30DDL()}
 	for i := 0; i < 4; i++ {
@@ -383,6 +399,7 @@ func openBenchEnv(ctx context.Context, root string, noSys bool) (*benchEnv, erro
 
 func (b *benchEnv) close(ctx context.Context) {
 	b.srv.Shutdown(ctx)
+	b.pipes.Close(ctx)
 	b.e.Close(ctx)
 	if b.sys != nil {
 		b.sys.Close(ctx)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/zbemu/zbemu/engine"
+	"github.com/zbemu/zbemu/engine/pipeline"
 	"github.com/zbemu/zbemu/systables"
 	"github.com/zbemu/zbemu/web"
 )
@@ -63,9 +64,27 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		}
 		wopts.Alerts = alerts
 	}
-	// closeAll stops alerts before the engine they query, and the system
-	// tables after the engine, which emits its last commits while closing.
+	wd, err := os.Getwd()
+	if err != nil {
+		wd = "."
+	}
+	pipes, err := pipeline.Open(ctx, e, pipeline.Options{WorkDir: wd, Observer: metrics})
+	if err != nil {
+		if alerts != nil {
+			alerts.Close(context.Background())
+		}
+		e.Close(context.Background())
+		if sys != nil {
+			sys.Close(context.Background())
+		}
+		return err
+	}
+	wopts.Pipelines = pipes
+	// closeAll stops pipelines and alerts before the engine they use, and
+	// the system tables after the engine, which emits its last commits
+	// while closing.
 	closeAll := func(ctx context.Context) error {
+		pipes.Close(ctx)
 		if alerts != nil {
 			alerts.Close(ctx)
 		}
