@@ -246,9 +246,10 @@ func (p *parser) createTable(orReplace bool) (Statement, error) {
 			}
 			fallthrough
 		case p.startsQuery(p.pos):
-			if st.AsSelect, err = p.translateRest(nil); err != nil {
+			if st.AsQuery, st.AsQueryText, err = p.asQuery(); err != nil {
 				return nil, err
 			}
+			st.AsSelect = st.AsQuery.SQL
 		default:
 			return nil, p.errAt(t, "expected a table clause (USING, PARTITIONED BY, CLUSTER BY, COMMENT, TBLPROPERTIES) or AS, found %s", describe(p.src, t))
 		}

@@ -221,6 +221,8 @@ func (p *parser) statement() (Statement, error) {
 		return p.grant(false)
 	case "REVOKE":
 		return p.grant(true)
+	case "MERGE":
+		return p.merge()
 	}
 	if queryKinds[kw] {
 		return p.query()
@@ -244,7 +246,7 @@ var queryKinds = map[string]bool{
 // refuses, keyed by leading keyword; the value names the construct when it
 // is more than the keyword.
 var unsupportedStatements = map[string]string{
-	"OPTIMIZE": "", "VACUUM": "", "MERGE": "MERGE INTO", "COPY": "COPY INTO",
+	"OPTIMIZE": "", "VACUUM": "", "COPY": "COPY INTO",
 	"REFRESH": "", "MSCK": "MSCK REPAIR TABLE", "REPAIR": "REPAIR TABLE",
 	"SET": "", "RESET": "", "CACHE": "", "UNCACHE": "", "CLEAR": "CLEAR CACHE",
 	"ANALYZE": "ANALYZE TABLE", "RESTORE": "RESTORE TABLE", "FSCK": "FSCK REPAIR TABLE",
@@ -385,7 +387,9 @@ func (p *parser) show() (Statement, error) {
 	case "GRANTS", "GRANT":
 		return p.showGrants()
 	case "CREATE":
-		return nil, unsupported("statement", "SHOW CREATE TABLE")
+		return p.showCreateTable()
+	case "TBLPROPERTIES":
+		return p.showTblProperties()
 	case "TABLE":
 		return nil, unsupported("statement", "SHOW TABLE EXTENDED")
 	}
@@ -441,6 +445,8 @@ func (p *parser) describe() (Statement, error) {
 			st.Limit = n
 		}
 		return st, p.end()
+	case w == "DETAIL" && named:
+		return p.describeDetail()
 	case queryKinds[w] || p.peek().isOp("("):
 		return nil, unsupported("statement", "DESCRIBE QUERY")
 	case describeOther[w] && named:
