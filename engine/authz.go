@@ -124,6 +124,12 @@ func (e *Engine) authorizeStatement(z *Authorizer, req *StatementRequest, st dia
 		return ifExists(z.Require(identity.TypeSchema, c+"."+n, "USE SCHEMA"))
 	case *dialect.DescribeTable:
 		return ifExists(z.RequireVisible(identity.TypeTable, qualify(req, s.Name)))
+	case *dialect.DescribeDetail:
+		return ifExists(z.RequireVisible(identity.TypeTable, qualify(req, s.Name)))
+	case *dialect.ShowTblProperties:
+		return ifExists(z.RequireVisible(identity.TypeTable, qualify(req, s.Name)))
+	case *dialect.ShowCreateTable:
+		return ifExists(z.RequireVisible(identity.TypeTable, qualify(req, s.Name)))
 	case *dialect.DescribeHistory:
 		return ifExists(z.Require(identity.TypeTable, qualify(req, s.Name), "SELECT"))
 	case *dialect.CreateTable:
@@ -133,7 +139,14 @@ func (e *Engine) authorizeStatement(z *Authorizer, req *StatementRequest, st dia
 				return err
 			}
 		}
-		return ifExists(z.Require(identity.TypeSchema, full[:strings.LastIndexByte(full, '.')], "USE SCHEMA", "CREATE TABLE"))
+		if err := ifExists(z.Require(identity.TypeSchema, full[:strings.LastIndexByte(full, '.')], "USE SCHEMA", "CREATE TABLE")); err != nil {
+			return err
+		}
+		if s.AsQuery != nil {
+			// CTAS reads what its query reads.
+			return e.authorizeQuery(z, req, s.AsQueryText)
+		}
+		return nil
 	case dialect.TableChange:
 		return ifExists(z.RequireManage(identity.TypeTable, qualify(req, s.ChangedTable())))
 	case *dialect.Grant:
@@ -190,10 +203,12 @@ func (e *Engine) authorizeQuery(z *Authorizer, req *StatementRequest, text strin
 		}
 		privs := []string{"SELECT"}
 		switch prev := word(i - 1); {
+		// MERGE INTO reads the target's rows as it changes them, as
+		// UPDATE and DELETE do: SELECT and MODIFY, before the INTO rule.
+		case prev == "update", prev == "from" && word(i-2) == "delete", prev == "into" && word(i-2) == "merge":
+			privs = []string{"SELECT", "MODIFY"}
 		case prev == "into", prev == "table" && (word(i-2) == "into" || word(i-2) == "overwrite"):
 			privs = []string{"MODIFY"}
-		case prev == "update", prev == "from" && word(i-2) == "delete":
-			privs = []string{"SELECT", "MODIFY"}
 		}
 		for _, full := range tableCandidates(req, n) {
 			o, err := e.object(identity.TypeTable, full)

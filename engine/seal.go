@@ -79,6 +79,9 @@ var allowedStatementTypes = map[duckdb.StmtType]string{
 	duckdb.STATEMENT_TYPE_SELECT: "SELECT", duckdb.STATEMENT_TYPE_INSERT: "INSERT",
 	duckdb.STATEMENT_TYPE_UPDATE: "UPDATE", duckdb.STATEMENT_TYPE_DELETE: "DELETE",
 	duckdb.STATEMENT_TYPE_EXPLAIN: "EXPLAIN",
+	// duckdb-go v2.10506.0 has no name for DUCKDB_STATEMENT_TYPE_MERGE_INTO
+	// (30 in duckdb.h).
+	duckdb.StmtType(30): "MERGE",
 }
 
 func sealError(format string, args ...any) error {
@@ -117,7 +120,7 @@ func (e *Engine) checkSealed(ctx context.Context, conn *sql.Conn, q *dialect.Que
 	}
 	name, ok := allowedStatementTypes[typ]
 	if !ok {
-		return sealError("DuckDB reads this text as a statement of type %d, not a query (SELECT, INSERT, UPDATE, DELETE or EXPLAIN)", typ)
+		return sealError("DuckDB reads this text as a statement of type %d, not a query (SELECT, INSERT, UPDATE, DELETE, MERGE or EXPLAIN)", typ)
 	}
 	inner := translated
 	if name == "EXPLAIN" {

@@ -223,6 +223,8 @@ type TableSpec struct {
 	ClusterColumns        []string
 	Owner                 string
 	Statement             string
+	// Operation names the first history entry; empty is CREATE TABLE.
+	Operation string
 }
 
 func (e *Engine) buildColumns(specs []ColumnSpec, existing []storedColumn) ([]storedColumn, error) {
@@ -316,7 +318,11 @@ func (e *Engine) CreateTable(ctx context.Context, spec TableSpec, ifNotExists bo
 		if err := e.writeMetaTx(ctx, tx, c.alias, m); err != nil {
 			return err
 		}
-		return e.historyTx(ctx, tx, c.alias, m, "CREATE TABLE", map[string]any{"columns": len(cols), "properties": m.Properties})
+		op := spec.Operation
+		if op == "" {
+			op = "CREATE TABLE"
+		}
+		return e.historyTx(ctx, tx, c.alias, m, op, map[string]any{"columns": len(cols), "properties": m.Properties})
 	})
 	if err != nil {
 		return TableInfo{}, fmt.Errorf("create table %s: %w", m.fullName(), err)
