@@ -1,6 +1,9 @@
 package dialect
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // create dispatches CREATE [OR REPLACE] [modifiers] CATALOG|SCHEMA|TABLE.
 func (p *parser) create() (Statement, error) {
@@ -23,6 +26,9 @@ func (p *parser) create() (Statement, error) {
 	}
 	if obj == "DATABASE" {
 		obj = "SCHEMA"
+	}
+	if obj == "VIEW" && !slices.ContainsFunc(mods, func(m string) bool { return m != "TEMPORARY" && m != "TEMP" }) {
+		return p.createView(orReplace, mods)
 	}
 	if len(mods) > 0 || (obj != "TABLE" && obj != "SCHEMA" && obj != "CATALOG") {
 		err := &UnsupportedError{Kind: "statement", Construct: strings.Join(append(append([]string{"CREATE"}, mods...), obj), " ")}

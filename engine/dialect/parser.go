@@ -544,7 +544,8 @@ func (p *parser) securable() (Securable, error) {
 		p.next()
 		q, err := p.qname("schema name", 2)
 		return Securable{Type: "SCHEMA", Name: q}, err
-	case w == "TABLE" && named:
+	case (w == "TABLE" || w == "VIEW") && named:
+		// A view is a table securable in Unity Catalog: ON VIEW v is ON TABLE v.
 		p.next()
 	case otherSecurables[w] && (named || w == "METASTORE"):
 		if w == "EXTERNAL" || w == "STORAGE" || w == "SERVICE" || w == "ANY" {
@@ -558,7 +559,7 @@ func (p *parser) securable() (Securable, error) {
 
 // otherSecurables are Unity Catalog securables zbemu does not model.
 var otherSecurables = map[string]bool{
-	"VIEW": true, "VOLUME": true, "FUNCTION": true, "METASTORE": true,
+	"VOLUME": true, "FUNCTION": true, "METASTORE": true,
 	"EXTERNAL": true, "STORAGE": true, "CONNECTION": true, "SHARE": true,
 	"RECIPIENT": true, "PROVIDER": true, "MODEL": true, "ANY": true,
 	"SERVICE": true, "CREDENTIAL": true, "PROCEDURE": true, "CLEAN": true,

@@ -31,6 +31,14 @@ WHEN NOT MATCHED BY SOURCE THEN UPDATE SET v = "gone";`},
 	{"show tblproperties key", "SHOW TBLPROPERTIES events (delta.appendOnly)"},
 	{"show tblproperties string key", "SHOW TBLPROPERTIES events ('delta.appendOnly')"},
 	{"show create table", "SHOW CREATE TABLE lab.events"},
+	{"create view", "CREATE VIEW v AS SELECT * FROM events"},
+	{"create or replace view full", `CREATE OR REPLACE VIEW main.lab.hot (device COMMENT 'who', t) COMMENT 'hot devices'
+TBLPROPERTIES ('team' = 'iot') AS WITH x AS (SELECT device_id, temp FROM main.lab.events) SELECT * FROM x WHERE temp > 30`},
+	{"create view if not exists", "CREATE VIEW IF NOT EXISTS lab.v AS (SELECT 1 AS one)"},
+	{"drop view", "DROP VIEW v"},
+	{"drop view if exists", "DROP VIEW IF EXISTS main.lab.v"},
+	{"alter view as", "ALTER VIEW main.lab.v AS SELECT 2 AS two"},
+	{"grant on view", "GRANT SELECT ON VIEW main.lab.v TO `reader`"},
 }
 
 func TestParseSQLDDL(t *testing.T) {
@@ -61,6 +69,14 @@ func TestParseSQLDDLErrors(t *testing.T) {
 		{"show create without table", "SHOW CREATE VIEW v", dialect.ErrSyntax, "expected TABLE after SHOW CREATE"},
 		{"show tblproperties unclosed", "SHOW TBLPROPERTIES t (a", dialect.ErrSyntax, `expected ")" after the property key`},
 		{"describe detail extra", "DESCRIBE DETAIL t x", dialect.ErrSyntax, "expected end of statement"},
+		{"temporary view", "CREATE TEMPORARY VIEW v AS SELECT 1", dialect.ErrUnsupported, "CREATE TEMPORARY VIEW (zbemu does not implement it; the Statement Execution API has no sessions"},
+		{"global temp view", "CREATE GLOBAL TEMPORARY VIEW v AS SELECT 1", dialect.ErrUnsupported, "CREATE GLOBAL TEMPORARY VIEW"},
+		{"view without query", "CREATE VIEW v", dialect.ErrSyntax, "expected AS before the view's query"},
+		{"view as not a query", "CREATE VIEW v AS DROP TABLE t", dialect.ErrSyntax, "expected a query after AS"},
+		{"view replace and if not exists", "CREATE OR REPLACE VIEW IF NOT EXISTS v AS SELECT 1", dialect.ErrSyntax, "IF NOT EXISTS cannot be combined with OR REPLACE"},
+		{"view schema binding", "CREATE VIEW v WITH SCHEMA BINDING AS SELECT 1", dialect.ErrUnsupported, "WITH SCHEMA BINDING"},
+		{"alter view rename", "ALTER VIEW v RENAME TO w", dialect.ErrUnsupported, "ALTER VIEW RENAME"},
+		{"drop temporary view", "DROP TEMPORARY VIEW v", dialect.ErrUnsupported, "DROP TEMPORARY VIEW"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
