@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -70,6 +71,9 @@ func (e *Engine) describeDetail(ctx context.Context, full string) (*Result, erro
 	t, err := e.GetTable(ctx, full)
 	if err != nil {
 		return nil, err
+	}
+	if t.TableType == tableTypeView {
+		return nil, fmt.Errorf("%w: DESCRIBE DETAIL is for tables; %s is a view (use DESCRIBE TABLE EXTENDED)", ErrInvalidArgument, full)
 	}
 	reader, writer, features := deltaProtocol(t)
 	col := func(name, typeName, typeText string) ResultColumn {
@@ -153,6 +157,9 @@ func (e *Engine) showCreateTable(ctx context.Context, full string) (*Result, err
 		return nil, err
 	}
 	var b strings.Builder
+	if t.TableType == tableTypeView {
+		return showCreateView(t), nil
+	}
 	kind := "TABLE"
 	switch t.TableType {
 	case "STREAMING_TABLE":
@@ -203,3 +210,40 @@ func (e *Engine) showCreateTable(ctx context.Context, full string) (*Result, err
 
 // ident renders a name as Databricks SQL, in backquotes when it needs them.
 func ident(name string) string { return dialect.QName{Parts: []string{name}}.String() }
+
+// showCreateView prints a view as Databricks does: its columns with their
+// comments, comment, properties and query as written.
+func showCreateView(t TableInfo) *Result {
+	var b strings.Builder
+	b.WriteString("CREATE VIEW " + ident(t.CatalogName) + "." + ident(t.SchemaName) + "." + ident(t.Name) + " (\n")
+	for i, c := range t.Columns {
+		b.WriteString("  " + ident(c.Name))
+		if c.Comment != "" {
+			b.WriteString(" COMMENT " + schema.QuoteLiteral(c.Comment))
+		}
+		if i < len(t.Columns)-1 {
+			b.WriteString(",\n")
+		}
+	}
+	b.WriteString(")\n")
+	if t.Comment != "" {
+		b.WriteString("COMMENT " + schema.QuoteLiteral(t.Comment) + "\n")
+	}
+	if len(t.Properties) > 0 {
+		keys := make([]string, 0, len(t.Properties))
+		for k := range t.Properties {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		b.WriteString("TBLPROPERTIES (")
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			b.WriteString("\n  " + schema.QuoteLiteral(k) + " = " + schema.QuoteLiteral(t.Properties[k]))
+		}
+		b.WriteString(")\n")
+	}
+	b.WriteString("AS " + t.ViewDefinition + "\n")
+	return &Result{Columns: stringCols("createtab_stmt"), Rows: [][]*string{{strp(b.String())}}}
+}

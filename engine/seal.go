@@ -173,32 +173,42 @@ type planNode struct {
 // must be allowed and every base table must live in one of zbemu's
 // catalogs, outside the hidden __zbemu schema.
 func checkPlan(ctx context.Context, conn *sql.Conn, text string, args []any) error {
-	rows, err := conn.QueryContext(ctx, "EXPLAIN (FORMAT JSON) "+text, args...)
+	plans, err := explainPlans(ctx, conn, text, args)
 	if err != nil {
-		return sqlError(err)
+		return err
 	}
-	defer rows.Close()
-	var plans []string
-	for rows.Next() {
-		var kind, plan string
-		if err := rows.Scan(&kind, &plan); err != nil {
-			return fmt.Errorf("read the plan: %w", err)
-		}
-		plans = append(plans, plan)
-	}
-	if err := rows.Err(); err != nil {
-		return sqlError(err)
-	}
-	for _, p := range plans {
-		var nodes []planNode
-		if err := json.Unmarshal([]byte(p), &nodes); err != nil {
-			return fmt.Errorf("decode the plan: %w", err)
-		}
+	for _, nodes := range plans {
 		if err := walkPlan(nodes); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// explainPlans returns DuckDB's physical plans of text (EXPLAIN (FORMAT
+// JSON)), one operator tree per plan.
+func explainPlans(ctx context.Context, conn *sql.Conn, text string, args []any) ([][]planNode, error) {
+	rows, err := conn.QueryContext(ctx, "EXPLAIN (FORMAT JSON) "+text, args...)
+	if err != nil {
+		return nil, sqlError(err)
+	}
+	defer rows.Close()
+	var plans [][]planNode
+	for rows.Next() {
+		var kind, plan string
+		if err := rows.Scan(&kind, &plan); err != nil {
+			return nil, fmt.Errorf("read the plan: %w", err)
+		}
+		var nodes []planNode
+		if err := json.Unmarshal([]byte(plan), &nodes); err != nil {
+			return nil, fmt.Errorf("decode the plan: %w", err)
+		}
+		plans = append(plans, nodes)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, sqlError(err)
+	}
+	return plans, nil
 }
 
 func walkPlan(nodes []planNode) error {

@@ -250,6 +250,12 @@ func (e *Engine) execOne(ctx context.Context, req *StatementRequest, st dialect.
 		return e.describe(ctx, qualify(req, s.Name), s.Extended)
 	case *dialect.DescribeHistory:
 		return e.describeHistory(ctx, qualify(req, s.Name), s.Limit)
+	case *dialect.CreateView:
+		return e.createView(ctx, req, s, text)
+	case *dialect.AlterViewAs:
+		return e.alterView(ctx, req, s, text)
+	case *dialect.DropView:
+		return empty, e.DropView(ctx, qualify(req, s.Name), s.IfExists)
 	case *dialect.DescribeDetail:
 		return e.describeDetail(ctx, qualify(req, s.Name))
 	case *dialect.ShowTblProperties:

@@ -84,6 +84,9 @@ func (e *Engine) OpenStream(ctx context.Context, id *Identity, spec StreamSpec) 
 		return nil, err
 	}
 	tv := t.cur.Load()
+	if tv.meta.TableType == tableTypeView {
+		return nil, fmt.Errorf("%w: %s is a view; Zerobus ingests into tables only", ErrInvalidArgument, spec.Table)
+	}
 	s := &Stream{e: e, id: uuid.NewString(), table: t, tv: tv, format: spec.Format, protocol: spec.Protocol,
 		opened: time.Now(), ackCh: make(chan struct{}, 1)}
 	s.acked.Store(-1)

@@ -47,6 +47,10 @@ type tableMeta struct {
 	UpdatedAt        int64             `json:"updated_at"`
 	Version          int64             `json:"version"`
 	Statement        string            `json:"statement,omitempty"` // the Databricks DDL as typed
+	// TableType is Unity Catalog's table_type when it is not MANAGED
+	// (VIEW); View holds a view's definition (view.go).
+	TableType string   `json:"table_type,omitempty"`
+	View      *viewDef `json:"view,omitempty"`
 }
 
 func (m *tableMeta) fullName() string { return m.Catalog + "." + m.Schema + "." + m.Name }
@@ -139,6 +143,7 @@ type TableInfo struct {
 	UpdatedAt        int64             `json:"updated_at"`
 	UpdatedBy        string            `json:"updated_by,omitempty"`
 	TableID          string            `json:"table_id"`
+	ViewDefinition   string            `json:"view_definition,omitempty"`
 	PartitionColumns []string          `json:"-"`
 	ClusterColumns   []string          `json:"-"`
 	// Version counts schema and property changes (DESCRIBE HISTORY).
@@ -177,6 +182,12 @@ func (v *tableVersion) info() TableInfo {
 		TableID: m.TableID, PartitionColumns: m.PartitionColumns, ClusterColumns: m.ClusterColumns, Version: m.Version,
 		StorageLocation: "zbemu://" + m.fullName(),
 		DuckDB:          quoteIdent(v.alias) + "." + quoteIdent(strings.ToLower(m.Schema)) + "." + quoteIdent(strings.ToLower(m.Name))}
+	if m.TableType != "" {
+		ti.TableType = m.TableType
+	}
+	if m.View != nil {
+		ti.ViewDefinition = m.View.Text
+	}
 	for i, c := range v.cols {
 		ci := ColumnInfo{Name: c.Name, TypeText: c.Type.CatalogString(), TypeName: c.Type.TypeName(),
 			TypeJSON: schema.ColumnTypeJSON(c), Position: i, Nullable: c.Nullable, Comment: c.Comment, DataType: c.Type.String()}
@@ -414,6 +425,9 @@ func (e *Engine) DropTable(ctx context.Context, full string, ifExists bool) erro
 			return nil
 		}
 		return err
+	}
+	if t.cur.Load().meta.TableType == tableTypeView {
+		return fmt.Errorf("%w: %s is a view; use DROP VIEW", ErrInvalidArgument, full)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
