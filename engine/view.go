@@ -79,7 +79,7 @@ func (e *Engine) authorizeViewOwner(ctx context.Context, full string, depth int)
 	if m == nil {
 		return nil
 	}
-	if depth >= maxViewDepth {
+	if depth > maxViewDepth {
 		return fmt.Errorf("%w: view %s reads views nested deeper than %d levels (or a cycle of views)", ErrInvalidArgument, full, maxViewDepth)
 	}
 	if st, err := dialect.Parse(m.View.Text); err != nil {
@@ -262,22 +262,30 @@ func (e *Engine) DropView(ctx context.Context, full string, ifExists bool) error
 // here. __zbemu tables are left to checkPlanTable (the quarantine view).
 func (e *Engine) checkViewPlan(ctx context.Context, conn *sql.Conn, body string, deps []string) error {
 	allowed := map[string]bool{}
-	var expand func(names []string, depth int)
-	expand = func(names []string, depth int) {
+	var expand func(names []string, depth int) error
+	expand = func(names []string, depth int) error {
 		for _, d := range names {
 			_, t, err := e.resolveTable(d)
-			if err != nil || depth > maxViewDepth {
-				continue
-			}
-			if m := t.cur.Load().meta; m.View != nil {
-				expand(m.View.Deps, depth+1)
+			if err != nil {
 				continue
 			}
 			v := t.cur.Load()
-			allowed[strings.ToLower(v.alias+"."+v.meta.Schema+"."+v.meta.Name)] = true
+			if v.meta.View == nil {
+				allowed[strings.ToLower(v.alias+"."+v.meta.Schema+"."+v.meta.Name)] = true
+				continue
+			}
+			if depth > maxViewDepth {
+				return fmt.Errorf("%w: the view reads views nested deeper than %d levels", ErrInvalidArgument, maxViewDepth)
+			}
+			if err := expand(v.meta.View.Deps, depth+1); err != nil {
+				return err
+			}
 		}
+		return nil
 	}
-	expand(deps, 0)
+	if err := expand(deps, 1); err != nil {
+		return err
+	}
 	plans, err := explainPlans(ctx, conn, "SELECT * FROM ("+body+")", nil)
 	if err != nil {
 		return err
