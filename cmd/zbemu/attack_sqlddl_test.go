@@ -12,6 +12,7 @@ import (
 //   - table:  USE CATALOG, USE SCHEMA and SELECT, MODIFY on main.default.t
 //     only (no CREATE TABLE);
 //   - admin:  the default principal.
+//
 // A view is read with its owner's rights (Unity Catalog), so the questions
 // are whether a principal can make a view that reaches more than it may
 // read itself, and whether a view keeps working once its owner loses
