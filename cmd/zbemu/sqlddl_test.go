@@ -100,7 +100,9 @@ func TestStatementAPISQLDDL(t *testing.T) {
 			ti.ViewDefinition != "SELECT device_id, temp FROM main.lab.readings WHERE temp > 20" || len(ti.Columns) != 2 {
 			t.Errorf("UC GET view: %d %s", code, body)
 		}
-		s.sql("DROP VIEW main.lab.hot")
+		if code, body := s.call("DELETE", "/api/2.1/unity-catalog/tables/main.lab.hot", devToken, nil); code != 200 {
+			t.Errorf("UC DELETE view: %d %s", code, body)
+		}
 		if code, _ := s.call("GET", "/api/2.1/unity-catalog/tables/main.lab.hot", devToken, nil); code != 404 {
 			t.Errorf("UC GET dropped view: %d", code)
 		}
