@@ -185,9 +185,14 @@ func checkPlan(ctx context.Context, conn *sql.Conn, text string, args []any) err
 	return nil
 }
 
+// queryer is a connection or a transaction.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
 // explainPlans returns DuckDB's physical plans of text (EXPLAIN (FORMAT
 // JSON)), one operator tree per plan.
-func explainPlans(ctx context.Context, conn *sql.Conn, text string, args []any) ([][]planNode, error) {
+func explainPlans(ctx context.Context, conn queryer, text string, args []any) ([][]planNode, error) {
 	rows, err := conn.QueryContext(ctx, "EXPLAIN (FORMAT JSON) "+text, args...)
 	if err != nil {
 		return nil, sqlError(err)

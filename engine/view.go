@@ -176,10 +176,11 @@ func (e *Engine) defineView(ctx context.Context, req *StatementRequest, full str
 	if err != nil {
 		return err
 	}
-	if err := e.checkViewPlan(ctx, conn, body, deps); err != nil {
+	cols, err := viewColumns(ctx, conn, body, names)
+	if err != nil {
 		return err
 	}
-	cols, err := viewColumns(ctx, conn, body, names)
+	allowed, err := e.baseTables(deps)
 	if err != nil {
 		return err
 	}
@@ -215,11 +216,17 @@ func (e *Engine) defineView(ctx context.Context, req *StatementRequest, full str
 		if _, err := tx.ExecContext(ctx, ddl); err != nil {
 			return err
 		}
+		if err := checkViewPlan(ctx, tx, ts.cur.Load().info().DuckDB, deps, allowed); err != nil {
+			return err
+		}
 		if err := e.writeMetaTx(ctx, tx, c.alias, m); err != nil {
 			return err
 		}
 		return e.historyTx(ctx, tx, c.alias, m, op, map[string]any{"columns": len(cols)})
 	})
+	if errors.Is(err, ErrPermissionDenied) || errors.Is(err, ErrInvalidArgument) {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("%w: %s: %v", ErrSQL, op, err)
 	}
@@ -256,37 +263,20 @@ func (e *Engine) DropView(ctx context.Context, full string, ifExists bool) error
 	return e.ids.DropGrants(ctx, m.fullName())
 }
 
-// checkViewPlan checks that DuckDB's plan of a qualified view query reads
-// no table but the base tables of deps (through views over views): a name
-// qualifyTables took for a CTE that DuckDB binds as a table would show up
-// here. __zbemu tables are left to checkPlanTable (the quarantine view).
-func (e *Engine) checkViewPlan(ctx context.Context, conn *sql.Conn, body string, deps []string) error {
-	allowed := map[string]bool{}
-	var expand func(names []string, depth int) error
-	expand = func(names []string, depth int) error {
-		for _, d := range names {
-			_, t, err := e.resolveTable(d)
-			if err != nil {
-				continue
-			}
-			v := t.cur.Load()
-			if v.meta.View == nil {
-				allowed[strings.ToLower(v.alias+"."+v.meta.Schema+"."+v.meta.Name)] = true
-				continue
-			}
-			if depth > maxViewDepth {
-				return fmt.Errorf("%w: the view reads views nested deeper than %d levels", ErrInvalidArgument, maxViewDepth)
-			}
-			if err := expand(v.meta.View.Deps, depth+1); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	if err := expand(deps, 1); err != nil {
+// checkViewPlan checks that DuckDB's plan of the new view (duckName, in
+// the transaction that creates it) reads no table but the base tables of
+// deps (through views over views): a name qualifyTables took for a CTE
+// that DuckDB binds as a table would show up here. The transaction's
+// connection first uses the empty database memory, so such a name cannot
+// silently find a table on a search path. It is a backstop, not the rule:
+// DuckDB's optimizer drops scans that the tables' statistics prove empty,
+// so qualifyTables must name every table itself. __zbemu tables are left
+// to checkPlanTable (the quarantine view).
+func checkViewPlan(ctx context.Context, tx *sql.Tx, duckName string, deps []string, allowed map[string]bool) error {
+	if _, err := tx.ExecContext(ctx, "USE memory.main"); err != nil {
 		return err
 	}
-	plans, err := explainPlans(ctx, conn, "SELECT * FROM ("+body+")", nil)
+	plans, err := explainPlans(ctx, tx, "SELECT * FROM "+duckName, nil)
 	if err != nil {
 		return err
 	}
@@ -312,6 +302,34 @@ func (e *Engine) checkViewPlan(ctx context.Context, conn *sql.Conn, body string,
 		}
 	}
 	return nil
+}
+
+// baseTables returns the DuckDB names (lower case) of the base tables that
+// deps name, through views over views.
+func (e *Engine) baseTables(deps []string) (map[string]bool, error) {
+	allowed := map[string]bool{}
+	var expand func(names []string, depth int) error
+	expand = func(names []string, depth int) error {
+		for _, d := range names {
+			_, t, err := e.resolveTable(d)
+			if err != nil {
+				continue
+			}
+			v := t.cur.Load()
+			if v.meta.View == nil {
+				allowed[strings.ToLower(v.alias+"."+v.meta.Schema+"."+v.meta.Name)] = true
+				continue
+			}
+			if depth > maxViewDepth {
+				return fmt.Errorf("%w: the view reads views nested deeper than %d levels", ErrInvalidArgument, maxViewDepth)
+			}
+			if err := expand(v.meta.View.Deps, depth+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return allowed, expand(deps, 1)
 }
 
 // viewColumns returns the columns of a view's query: DuckDB's result

@@ -23,7 +23,7 @@ func TestViews(t *testing.T) {
 	exec(t, e, "CREATE TABLE main.s1.t (id INT, v STRING)")
 	exec(t, e, "INSERT INTO main.s1.t VALUES (1, 'one'), (2, 'two')")
 	exec(t, e, "CREATE TABLE main.s2.t (id INT, v STRING)")
-	exec(t, e, "INSERT INTO main.s2.t VALUES (99, 'decoy')")
+	exec(t, e, "INSERT INTO main.s2.t VALUES (1, 'decoy')")
 
 	// Names resolve in the creator's current schema (Databricks), not in
 	// the view's schema or the reader's (DuckDB's own rule).
