@@ -38,6 +38,9 @@ func deltaProtocol(t TableInfo) (reader, writer int, features []string) {
 		switch {
 		case strings.HasPrefix(k, "delta.feature."):
 			add(strings.TrimPrefix(k, "delta.feature."))
+		case strings.HasPrefix(k, "delta.constraints."):
+			// Delta keeps CHECK constraints as these properties.
+			add("checkConstraints")
 		case k == "delta.enableTypeWidening" && strings.EqualFold(v, "true"):
 			add("typeWidening")
 		case k == "delta.enableChangeDataFeed" && strings.EqualFold(v, "true"):

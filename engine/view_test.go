@@ -83,6 +83,16 @@ func TestViews(t *testing.T) {
 	if got := strings.Join(rowsText(exec(t, e, "SELECT * FROM main.s2.v")), ","); got != "1|one" {
 		t.Errorf("after restart: %s", got)
 	}
+	// Dropping a table a view reads breaks the view until the table is back.
+	exec(t, e, "DROP TABLE main.s1.t")
+	if _, err := execAs(e, admin, "SELECT * FROM main.s2.v"); !errors.Is(err, engine.ErrSQL) || !strings.Contains(err.Error(), "TABLE_OR_VIEW_NOT_FOUND") {
+		t.Errorf("view over a dropped table: %v", err)
+	}
+	exec(t, e, "CREATE TABLE main.s1.t (id INT, v STRING)")
+	exec(t, e, "INSERT INTO main.s1.t VALUES (1, 'again')")
+	if got := strings.Join(rowsText(exec(t, e, "SELECT * FROM main.s2.v")), ","); got != "1|again" {
+		t.Errorf("view over the re-created table: %s", got)
+	}
 	exec(t, e, "DROP VIEW main.s1.vv")
 	exec(t, e, "DROP VIEW IF EXISTS main.s1.vv")
 	if _, err := e.GetTable(ctx, "main.s1.vv"); !errors.Is(err, engine.ErrTableNotFound) {
