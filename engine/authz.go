@@ -28,6 +28,9 @@ import (
 type Authorizer struct {
 	e *Engine
 	a *identity.Access
+	// ctx is the request's, for the lookups a view's owner needs
+	// (authorizeViewOwner).
+	ctx context.Context
 }
 
 // Authorizer loads what id may do; use it for one request.
@@ -36,7 +39,7 @@ func (e *Engine) Authorizer(ctx context.Context, id *Identity) (*Authorizer, err
 	if err != nil {
 		return nil, err
 	}
-	return &Authorizer{e: e, a: a}, nil
+	return &Authorizer{e: e, a: a, ctx: ctx}, nil
 }
 
 // Admin reports whether the identity may do everything.
@@ -124,6 +127,12 @@ func (e *Engine) authorizeStatement(z *Authorizer, req *StatementRequest, st dia
 		return ifExists(z.Require(identity.TypeSchema, c+"."+n, "USE SCHEMA"))
 	case *dialect.DescribeTable:
 		return ifExists(z.RequireVisible(identity.TypeTable, qualify(req, s.Name)))
+	case *dialect.DescribeDetail:
+		return ifExists(z.RequireVisible(identity.TypeTable, qualify(req, s.Name)))
+	case *dialect.ShowTblProperties:
+		return ifExists(z.RequireVisible(identity.TypeTable, qualify(req, s.Name)))
+	case *dialect.ShowCreateTable:
+		return ifExists(z.RequireVisible(identity.TypeTable, qualify(req, s.Name)))
 	case *dialect.DescribeHistory:
 		return ifExists(z.Require(identity.TypeTable, qualify(req, s.Name), "SELECT"))
 	case *dialect.CreateTable:
@@ -133,7 +142,20 @@ func (e *Engine) authorizeStatement(z *Authorizer, req *StatementRequest, st dia
 				return err
 			}
 		}
-		return ifExists(z.Require(identity.TypeSchema, full[:strings.LastIndexByte(full, '.')], "USE SCHEMA", "CREATE TABLE"))
+		if err := ifExists(z.Require(identity.TypeSchema, full[:strings.LastIndexByte(full, '.')], "USE SCHEMA", "CREATE TABLE")); err != nil {
+			return err
+		}
+		if s.AsQuery != nil {
+			// CTAS reads what its query reads.
+			return e.authorizeQuery(z, req, s.AsQueryText)
+		}
+		return nil
+	case *dialect.CreateView:
+		return e.authorizeViewQuery(z, req, s.Name, s.OrReplace, s.QueryText)
+	case *dialect.AlterViewAs:
+		return e.authorizeViewQuery(z, req, s.Name, true, s.QueryText)
+	case *dialect.DropView:
+		return ifExists(z.RequireManage(identity.TypeTable, qualify(req, s.Name)))
 	case dialect.TableChange:
 		return ifExists(z.RequireManage(identity.TypeTable, qualify(req, s.ChangedTable())))
 	case *dialect.Grant:
@@ -144,6 +166,23 @@ func (e *Engine) authorizeStatement(z *Authorizer, req *StatementRequest, st dia
 		return e.authorizeQuery(z, req, text)
 	}
 	return nil
+}
+
+// authorizeViewQuery checks CREATE [OR REPLACE] VIEW and ALTER VIEW AS:
+// Databricks asks USE SCHEMA and CREATE TABLE on the schema, ownership (or
+// MANAGE) of a view that is replaced, and SELECT on what the query reads,
+// which the creator then lends to the view's readers.
+func (e *Engine) authorizeViewQuery(z *Authorizer, req *StatementRequest, name dialect.QName, replace bool, query string) error {
+	full := qualify(req, name)
+	if replace {
+		if err := ifExists(z.RequireManage(identity.TypeTable, full)); err != nil {
+			return err
+		}
+	}
+	if err := ifExists(z.Require(identity.TypeSchema, full[:strings.LastIndexByte(full, '.')], "USE SCHEMA", "CREATE TABLE")); err != nil {
+		return err
+	}
+	return e.authorizeQuery(z, req, query)
 }
 
 // authorizeQuery checks every table a query or DML statement can reach:
@@ -166,15 +205,20 @@ func (e *Engine) authorizeStatement(z *Authorizer, req *StatementRequest, st dia
 // in duckdb-go v2.10506.0 it returns no names, and no error, for a JOIN ...
 // USING, for UPDATE and DELETE, and leaves out the target of INSERT (its
 // binder fails and the error is dropped), so a check built on it would let
-// those through. zbemu has no views, so names as written are all a
-// statement can reach; the system tables, which are DuckDB views, are
-// checked by their UC names.
+// those through. A view (view.go) is checked by its name like a table
+// and then read with its owner's rights: authorizeViewOwner checks what
+// its body reads; the system tables, which are DuckDB views, are checked
+// by their UC names.
 func (e *Engine) authorizeQuery(z *Authorizer, req *StatementRequest, text string) error {
 	if z.Admin() {
 		return nil
 	}
 	return e.tableRefs(req, text, func(o identity.Object, privs []string) error {
-		return z.a.Require(o, privs...)
+		if err := z.a.Require(o, privs...); err != nil {
+			return err
+		}
+		// A view is read with its owner's rights (view.go).
+		return e.authorizeViewOwner(z.ctx, o.Name(), 0)
 	})
 }
 
@@ -199,10 +243,12 @@ func (e *Engine) tableRefs(req *StatementRequest, text string, f func(o identity
 		}
 		privs := []string{"SELECT"}
 		switch prev := word(i - 1); {
+		// MERGE INTO reads the target's rows as it changes them, as
+		// UPDATE and DELETE do: SELECT and MODIFY, before the INTO rule.
+		case prev == "update", prev == "from" && word(i-2) == "delete", prev == "into" && word(i-2) == "merge":
+			privs = []string{"SELECT", "MODIFY"}
 		case prev == "into", prev == "table" && (word(i-2) == "into" || word(i-2) == "overwrite"):
 			privs = []string{"MODIFY"}
-		case prev == "update", prev == "from" && word(i-2) == "delete":
-			privs = []string{"SELECT", "MODIFY"}
 		}
 		for _, full := range tableCandidates(req, n) {
 			o, err := e.object(identity.TypeTable, full)

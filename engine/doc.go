@@ -8,7 +8,9 @@
 // a file main.duckdb. UC schemas and tables are DuckDB schemas and tables.
 // What DuckDB does not hold (Databricks type text, comments, properties,
 // table ids, versions, history) lives in the hidden schema __zbemu of the
-// same file and is changed in the same transaction as the DDL. Workspace
+// same file and is changed in the same transaction as the DDL. Views are
+// DuckDB views whose tables are named in full, read with their owner's
+// rights (view.go). Workspace
 // state (principals, tokens, grants, protobuf descriptors) is in SQLite,
 // owned by package engine/identity; every statement and API call is
 // authorized there with Unity Catalog's privilege model (authz.go).

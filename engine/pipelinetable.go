@@ -95,25 +95,19 @@ func (e *Engine) dmlTargets(req *StatementRequest, kind, text string) ([]*tableM
 // execDML runs a users' DML statement. UPDATE, DELETE and MERGE count a
 // change of each target in the same transaction (table_changes), so a
 // pipeline that streams from the table sees that its rows changed.
-func (e *Engine) execDML(ctx context.Context, conn *sql.Conn, kind, translated string, args []any, targets []*tableMeta) (int64, error) {
+func (e *Engine) execDML(ctx context.Context, conn *sql.Conn, kind string, targets []*tableMeta, run func(context.Context, execQuerier) (int64, error)) (int64, error) {
 	if !dmlKinds[kind] || len(targets) == 0 {
-		r, err := conn.ExecContext(ctx, translated, args...)
-		if err != nil {
-			return 0, sqlError(err)
-		}
-		n, _ := r.RowsAffected()
-		return n, nil
+		return run(ctx, conn)
 	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, sqlError(err)
 	}
 	defer tx.Rollback()
-	r, err := tx.ExecContext(ctx, translated, args...)
+	n, err := run(ctx, tx)
 	if err != nil {
-		return 0, sqlError(err)
+		return 0, err
 	}
-	n, _ := r.RowsAffected()
 	if n > 0 {
 		for _, m := range targets {
 			if err := bumpChangesTx(ctx, tx, duckAlias(m.Catalog), m.TableID); err != nil {
@@ -125,6 +119,12 @@ func (e *Engine) execDML(ctx context.Context, conn *sql.Conn, kind, translated s
 		return 0, sqlError(err)
 	}
 	return n, nil
+}
+
+// execQuerier runs statements: a connection, or a transaction on one.
+type execQuerier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
 // bumpChangesTx records one non-append change of a table. The counter is a

@@ -52,13 +52,7 @@ func scanResult(rows *sql.Rows, lim resultLimits) (*Result, error) {
 	res := &Result{}
 	types := make([]*schema.Type, len(cts))
 	for i, ct := range cts {
-		dt := ct.DatabaseTypeName()
-		if dt == "HUGEINT" {
-			// DuckDB widens SUM of integers to HUGEINT; Databricks answers
-			// BIGINT for the same query, and learners' code expects LONG.
-			dt = "BIGINT"
-		}
-		t, _ := schema.FromDuckDB(dt)
+		t := resultType(ct.DatabaseTypeName())
 		types[i] = t
 		res.Columns = append(res.Columns, ResultColumn{Name: ct.Name(), TypeName: statementTypeName(t), TypeText: t.String()})
 	}
@@ -98,6 +92,17 @@ func scanResult(rows *sql.Rows, lim resultLimits) (*Result, error) {
 		return nil, sqlError(err)
 	}
 	return res, nil
+}
+
+// resultType is the Databricks type of a DuckDB result column.
+func resultType(duckType string) *schema.Type {
+	if duckType == "HUGEINT" {
+		// DuckDB widens SUM of integers to HUGEINT; Databricks answers
+		// BIGINT for the same query, and learners' code expects LONG.
+		duckType = "BIGINT"
+	}
+	t, _ := schema.FromDuckDB(duckType)
+	return t
 }
 
 // statementTypeName maps to the Statement Execution API's type_name enum,

@@ -79,6 +79,9 @@ var allowedStatementTypes = map[duckdb.StmtType]string{
 	duckdb.STATEMENT_TYPE_SELECT: "SELECT", duckdb.STATEMENT_TYPE_INSERT: "INSERT",
 	duckdb.STATEMENT_TYPE_UPDATE: "UPDATE", duckdb.STATEMENT_TYPE_DELETE: "DELETE",
 	duckdb.STATEMENT_TYPE_EXPLAIN: "EXPLAIN",
+	// duckdb-go v2.10506.0 has no name for DUCKDB_STATEMENT_TYPE_MERGE_INTO
+	// (30 in duckdb.h).
+	duckdb.StmtType(30): "MERGE",
 }
 
 func sealError(format string, args ...any) error {
@@ -117,7 +120,7 @@ func (e *Engine) checkSealed(ctx context.Context, conn *sql.Conn, q *dialect.Que
 	}
 	name, ok := allowedStatementTypes[typ]
 	if !ok {
-		return sealError("DuckDB reads this text as a statement of type %d, not a query (SELECT, INSERT, UPDATE, DELETE or EXPLAIN)", typ)
+		return sealError("DuckDB reads this text as a statement of type %d, not a query (SELECT, INSERT, UPDATE, DELETE, MERGE or EXPLAIN)", typ)
 	}
 	inner := translated
 	if name == "EXPLAIN" {
@@ -170,32 +173,47 @@ type planNode struct {
 // must be allowed and every base table must live in one of zbemu's
 // catalogs, outside the hidden __zbemu schema.
 func checkPlan(ctx context.Context, conn *sql.Conn, text string, args []any) error {
-	rows, err := conn.QueryContext(ctx, "EXPLAIN (FORMAT JSON) "+text, args...)
+	plans, err := explainPlans(ctx, conn, text, args)
 	if err != nil {
-		return sqlError(err)
+		return err
 	}
-	defer rows.Close()
-	var plans []string
-	for rows.Next() {
-		var kind, plan string
-		if err := rows.Scan(&kind, &plan); err != nil {
-			return fmt.Errorf("read the plan: %w", err)
-		}
-		plans = append(plans, plan)
-	}
-	if err := rows.Err(); err != nil {
-		return sqlError(err)
-	}
-	for _, p := range plans {
-		var nodes []planNode
-		if err := json.Unmarshal([]byte(p), &nodes); err != nil {
-			return fmt.Errorf("decode the plan: %w", err)
-		}
+	for _, nodes := range plans {
 		if err := walkPlan(nodes); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// queryer is a connection or a transaction.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// explainPlans returns DuckDB's physical plans of text (EXPLAIN (FORMAT
+// JSON)), one operator tree per plan.
+func explainPlans(ctx context.Context, conn queryer, text string, args []any) ([][]planNode, error) {
+	rows, err := conn.QueryContext(ctx, "EXPLAIN (FORMAT JSON) "+text, args...)
+	if err != nil {
+		return nil, sqlError(err)
+	}
+	defer rows.Close()
+	var plans [][]planNode
+	for rows.Next() {
+		var kind, plan string
+		if err := rows.Scan(&kind, &plan); err != nil {
+			return nil, fmt.Errorf("read the plan: %w", err)
+		}
+		var nodes []planNode
+		if err := json.Unmarshal([]byte(plan), &nodes); err != nil {
+			return nil, fmt.Errorf("decode the plan: %w", err)
+		}
+		plans = append(plans, nodes)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, sqlError(err)
+	}
+	return plans, nil
 }
 
 func walkPlan(nodes []planNode) error {

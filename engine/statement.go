@@ -255,12 +255,24 @@ func (e *Engine) execOne(ctx context.Context, req *StatementRequest, st dialect.
 		return e.describe(ctx, qualify(req, s.Name), s.Extended)
 	case *dialect.DescribeHistory:
 		return e.describeHistory(ctx, qualify(req, s.Name), s.Limit)
+	case *dialect.CreateView:
+		return e.createView(ctx, req, s, text)
+	case *dialect.AlterViewAs:
+		return e.alterView(ctx, req, s, text)
+	case *dialect.DropView:
+		return empty, e.DropView(ctx, qualify(req, s.Name), s.IfExists)
+	case *dialect.DescribeDetail:
+		return e.describeDetail(ctx, qualify(req, s.Name))
+	case *dialect.ShowTblProperties:
+		return e.showTblProperties(ctx, qualify(req, s.Name), s.Key)
+	case *dialect.ShowCreateTable:
+		return e.showCreateTable(ctx, qualify(req, s.Name))
 	case *dialect.CreateTable:
-		if s.AsSelect != "" {
-			return nil, fmt.Errorf("%w: CREATE TABLE ... AS SELECT (create the table with a column list, then INSERT INTO ... SELECT)", ErrUnsupported)
-		}
 		if s.Using != "" && s.Using != "DELTA" {
 			return nil, fmt.Errorf("%w: USING %s (zbemu tables are managed Delta tables; use USING DELTA or omit it)", ErrUnsupported, s.Using)
+		}
+		if s.AsQuery != nil {
+			return e.createTableAsSelect(ctx, req, s, text)
 		}
 		full := qualify(req, s.Name)
 		parts := strings.Split(full, ".")
@@ -436,35 +448,11 @@ func (e *Engine) query(ctx context.Context, req *StatementRequest, q *dialect.Qu
 	if err != nil {
 		return nil, err
 	}
-	if err := e.Sync(ctx); err != nil {
-		return nil, err
-	}
-	conn, err := e.db.Conn(ctx)
+	conn, err := e.sessionConn(ctx, req)
 	if err != nil {
 		return nil, err
 	}
 	defer conn.Close()
-	if _, err := e.GetSchema(ctx, req.Catalog, req.Schema); err == nil {
-		if _, err := conn.ExecContext(ctx, "USE "+quoteIdent(duckAlias(req.Catalog))+"."+quoteIdent(strings.ToLower(req.Schema))); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrSQL, err)
-		}
-	} else {
-		if req.schemaGiven {
-			return nil, err
-		}
-		// The connection is pooled: names must not resolve in the schema
-		// an earlier statement chose on it. schema.table still resolves in
-		// an existing current catalog.
-		use := "USE memory.main"
-		if _, err := e.GetCatalog(ctx, req.Catalog); err == nil {
-			use = "USE " + quoteIdent(duckAlias(req.Catalog))
-		} else if req.catalogGiven {
-			return nil, err
-		}
-		if _, err := conn.ExecContext(ctx, use); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrSQL, err)
-		}
-	}
 	if err := e.checkSealed(ctx, conn, q, translated, args); err != nil {
 		return nil, err
 	}
@@ -473,9 +461,25 @@ func (e *Engine) query(ctx context.Context, req *StatementRequest, q *dialect.Qu
 		if err != nil {
 			return nil, err
 		}
-		n, err := e.execDML(ctx, conn, q.Kind, translated, args, targets)
+		var merged *Result
+		n, err := e.execDML(ctx, conn, q.Kind, targets, func(ctx context.Context, x execQuerier) (int64, error) {
+			if q.Kind == "MERGE" {
+				r, n, err := merge(ctx, x, translated, args)
+				merged = r
+				return n, err
+			}
+			r, err := x.ExecContext(ctx, translated, args...)
+			if err != nil {
+				return 0, sqlError(err)
+			}
+			n, _ := r.RowsAffected()
+			return n, nil
+		})
 		if err != nil {
 			return nil, err
+		}
+		if merged != nil {
+			return merged, nil
 		}
 		col := "num_affected_rows"
 		if q.Kind == "INSERT" {
@@ -489,6 +493,49 @@ func (e *Engine) query(ctx context.Context, req *StatementRequest, q *dialect.Qu
 	}
 	defer rows.Close()
 	return scanResult(rows, resultLimits{rows: req.RowLimit, bytes: req.ByteLimit})
+}
+
+// sessionConn returns a connection for a statement of req, pointed at the
+// current catalog and schema, once every acknowledged record is queryable.
+func (e *Engine) sessionConn(ctx context.Context, req *StatementRequest) (*sql.Conn, error) {
+	if err := e.Sync(ctx); err != nil {
+		return nil, err
+	}
+	conn, err := e.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.useSession(ctx, conn, req); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
+}
+
+func (e *Engine) useSession(ctx context.Context, conn *sql.Conn, req *StatementRequest) error {
+	_, err := e.GetSchema(ctx, req.Catalog, req.Schema)
+	if err == nil {
+		if _, err := conn.ExecContext(ctx, "USE "+quoteIdent(duckAlias(req.Catalog))+"."+quoteIdent(strings.ToLower(req.Schema))); err != nil {
+			return fmt.Errorf("%w: %v", ErrSQL, err)
+		}
+		return nil
+	}
+	if req.schemaGiven {
+		return err
+	}
+	// The connection is pooled: names must not resolve in the schema
+	// an earlier statement chose on it. schema.table still resolves in
+	// an existing current catalog.
+	use := "USE memory.main"
+	if _, err := e.GetCatalog(ctx, req.Catalog); err == nil {
+		use = "USE " + quoteIdent(duckAlias(req.Catalog))
+	} else if req.catalogGiven {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, use); err != nil {
+		return fmt.Errorf("%w: %v", ErrSQL, err)
+	}
+	return nil
 }
 
 // sqlError wraps a DuckDB error so that it reads like Databricks'

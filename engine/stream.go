@@ -87,6 +87,9 @@ func (e *Engine) OpenStream(ctx context.Context, id *Identity, spec StreamSpec) 
 	if tv.meta.PipelineID != "" {
 		return nil, pipelineTableError(tv.meta, "Zerobus ingest")
 	}
+	if tv.meta.TableType == tableTypeView {
+		return nil, fmt.Errorf("%w: %s is a view; Zerobus ingests into tables only", ErrInvalidArgument, spec.Table)
+	}
 	s := &Stream{e: e, id: uuid.NewString(), table: t, tv: tv, format: spec.Format, protocol: spec.Protocol,
 		opened: time.Now(), ackCh: make(chan struct{}, 1)}
 	s.acked.Store(-1)

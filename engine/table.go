@@ -47,11 +47,13 @@ type tableMeta struct {
 	UpdatedAt        int64             `json:"updated_at"`
 	Version          int64             `json:"version"`
 	Statement        string            `json:"statement,omitempty"` // the Databricks DDL as typed
-	// TableType is the Unity Catalog table_type of a pipeline's dataset
-	// (STREAMING_TABLE, MATERIALIZED_VIEW); empty is MANAGED. PipelineID
-	// is the pipeline that publishes it (pipelinetable.go).
-	TableType  string `json:"table_type,omitempty"`
-	PipelineID string `json:"pipeline_id,omitempty"`
+	// TableType is Unity Catalog's table_type when it is not MANAGED:
+	// VIEW, or a pipeline's dataset (STREAMING_TABLE, MATERIALIZED_VIEW).
+	// View holds a view's definition (view.go); PipelineID is the
+	// pipeline that publishes a dataset (pipelinetable.go).
+	TableType  string   `json:"table_type,omitempty"`
+	View       *viewDef `json:"view,omitempty"`
+	PipelineID string   `json:"pipeline_id,omitempty"`
 }
 
 func (m *tableMeta) fullName() string { return m.Catalog + "." + m.Schema + "." + m.Name }
@@ -144,6 +146,7 @@ type TableInfo struct {
 	UpdatedAt        int64             `json:"updated_at"`
 	UpdatedBy        string            `json:"updated_by,omitempty"`
 	TableID          string            `json:"table_id"`
+	ViewDefinition   string            `json:"view_definition,omitempty"`
 	PartitionColumns []string          `json:"-"`
 	ClusterColumns   []string          `json:"-"`
 	// Version counts schema and property changes (DESCRIBE HISTORY).
@@ -184,6 +187,12 @@ func (v *tableVersion) info() TableInfo {
 		TableID: m.TableID, PartitionColumns: m.PartitionColumns, ClusterColumns: m.ClusterColumns, Version: m.Version,
 		StorageLocation: "zbemu://" + m.fullName(),
 		DuckDB:          quoteIdent(v.alias) + "." + quoteIdent(strings.ToLower(m.Schema)) + "." + quoteIdent(strings.ToLower(m.Name))}
+	if m.TableType != "" {
+		ti.TableType = m.TableType
+	}
+	if m.View != nil {
+		ti.ViewDefinition = m.View.Text
+	}
 	for i, c := range v.cols {
 		ci := ColumnInfo{Name: c.Name, TypeText: c.Type.CatalogString(), TypeName: c.Type.TypeName(),
 			TypeJSON: schema.ColumnTypeJSON(c), Position: i, Nullable: c.Nullable, Comment: c.Comment, DataType: c.Type.String()}
@@ -232,6 +241,8 @@ type TableSpec struct {
 	Statement             string
 	// TableType and PipelineID mark a pipeline's dataset (see tableMeta).
 	TableType, PipelineID string
+	// Operation names the first history entry; empty is CREATE TABLE.
+	Operation string
 }
 
 func (e *Engine) buildColumns(specs []ColumnSpec, existing []storedColumn) ([]storedColumn, error) {
@@ -326,7 +337,11 @@ func (e *Engine) CreateTable(ctx context.Context, spec TableSpec, ifNotExists bo
 		if err := e.writeMetaTx(ctx, tx, c.alias, m); err != nil {
 			return err
 		}
-		return e.historyTx(ctx, tx, c.alias, m, "CREATE TABLE", map[string]any{"columns": len(cols), "properties": m.Properties})
+		op := spec.Operation
+		if op == "" {
+			op = "CREATE TABLE"
+		}
+		return e.historyTx(ctx, tx, c.alias, m, op, map[string]any{"columns": len(cols), "properties": m.Properties})
 	})
 	if err != nil {
 		return TableInfo{}, fmt.Errorf("create table %s: %w", m.fullName(), err)
@@ -418,6 +433,9 @@ func (e *Engine) DropTable(ctx context.Context, full string, ifExists bool) erro
 			return nil
 		}
 		return err
+	}
+	if t.cur.Load().meta.TableType == tableTypeView {
+		return fmt.Errorf("%w: %s is a view; use DROP VIEW", ErrInvalidArgument, full)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -271,6 +271,11 @@ func quoteFieldName(name string) string {
 	return "`" + strings.ReplaceAll(name, "`", "``") + "`"
 }
 
+// QuoteLiteral writes s as a Databricks SQL string literal ('...' with
+// backslash escapes) that reads back exactly, as SHOW CREATE TABLE prints
+// comments and properties.
+func QuoteLiteral(s string) string { return quoteComment(s) }
+
 // quoteComment writes a COMMENT literal that lexString reads back exactly.
 func quoteComment(s string) string {
 	var b strings.Builder

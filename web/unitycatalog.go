@@ -265,7 +265,11 @@ func (s *Server) deleteTable(w http.ResponseWriter, r *http.Request, id *engine.
 	if err := s.authorize(r, id, func(z *engine.Authorizer) error { return z.RequireManage("TABLE", full) }); err != nil {
 		return err
 	}
-	if err := s.e.DropTable(r.Context(), full, false); err != nil {
+	drop := s.e.DropTable
+	if ti, err := s.e.GetTable(r.Context(), full); err == nil && ti.TableType == "VIEW" {
+		drop = s.e.DropView // UC deletes views through the tables API too
+	}
+	if err := drop(r.Context(), full, false); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, struct{}{})

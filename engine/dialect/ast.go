@@ -150,6 +150,10 @@ type CreateTable struct {
 	Properties map[string]string
 	// AsSelect is the query of CREATE TABLE ... AS, translated for DuckDB.
 	AsSelect string
+	// AsQuery is the same query with the names the sealed-SQL checks read,
+	// and AsQueryText the query as written (nil and "" without AS).
+	AsQuery     *Query
+	AsQueryText string
 }
 
 // DropTable is DROP TABLE [IF EXISTS] name.

@@ -2,11 +2,14 @@
 // to zbemu's SQL Statement Execution API.
 //
 // The engine runs every statement in one of two ways. Catalog statements
-// (CREATE/DROP CATALOG, SCHEMA and TABLE, ALTER TABLE, USE, SHOW, DESCRIBE,
-// GRANT, REVOKE) are parsed into the AST types of this package and carried
-// out by the engine against its own Unity Catalog model. Queries and DML
-// (SELECT, WITH, VALUES, FROM-first, INSERT, UPDATE, DELETE, EXPLAIN) are
-// returned as a *Query whose SQL is the statement rewritten for DuckDB.
+// (CREATE/DROP CATALOG, SCHEMA, TABLE and VIEW, ALTER TABLE, ALTER VIEW AS,
+// USE, SHOW, DESCRIBE [DETAIL], GRANT, REVOKE) are parsed into the AST
+// types of this package and carried out by the engine against its own Unity
+// Catalog model; the query of CREATE TABLE ... AS and of a view is
+// translated like a *Query. Queries and DML (SELECT, WITH, VALUES,
+// FROM-first, INSERT, UPDATE, DELETE, MERGE INTO, EXPLAIN) are returned as
+// a *Query whose SQL is the statement rewritten for DuckDB (MERGE's Spark
+// star forms UPDATE SET * and INSERT * become DuckDB's BY NAME forms).
 //
 // Lakeflow Declarative Pipelines statements (CREATE OR REFRESH STREAMING
 // TABLE, MATERIALIZED VIEW and the legacy LIVE forms; ParseDataset also

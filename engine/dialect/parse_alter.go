@@ -11,6 +11,8 @@ func (p *parser) drop() (Statement, error) {
 	}
 	switch obj {
 	case "TABLE", "SCHEMA", "DATABASE", "CATALOG":
+	case "VIEW":
+		return p.dropView()
 	default:
 		construct := "DROP " + obj
 		if createModifiers[obj] {
@@ -58,7 +60,9 @@ func (p *parser) cascade() bool {
 // alter parses the ALTER TABLE forms zbemu implements.
 func (p *parser) alter() (Statement, error) {
 	p.next()
-	if obj := p.word(0); obj != "TABLE" {
+	if obj := p.word(0); obj == "VIEW" {
+		return p.alterView()
+	} else if obj != "TABLE" {
 		if obj == "" {
 			return nil, p.errAt(p.peek(), "expected TABLE after ALTER, found %s", describe(p.src, p.peek()))
 		}

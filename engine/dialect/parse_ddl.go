@@ -1,6 +1,9 @@
 package dialect
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // create dispatches CREATE [OR REPLACE] [modifiers] CATALOG|SCHEMA|TABLE.
 func (p *parser) create() (Statement, error) {
@@ -30,6 +33,9 @@ func (p *parser) create() (Statement, error) {
 	}
 	if obj == "DATABASE" {
 		obj = "SCHEMA"
+	}
+	if obj == "VIEW" && !slices.ContainsFunc(mods, func(m string) bool { return m != "TEMPORARY" && m != "TEMP" }) {
+		return p.createView(orReplace, mods)
 	}
 	if len(mods) > 0 || (obj != "TABLE" && obj != "SCHEMA" && obj != "CATALOG") {
 		err := &UnsupportedError{Kind: "statement", Construct: strings.Join(append(append([]string{"CREATE"}, mods...), obj), " ")}
@@ -256,9 +262,10 @@ func (p *parser) createTable(orReplace bool) (Statement, error) {
 			}
 			fallthrough
 		case p.startsQuery(p.pos):
-			if st.AsSelect, err = p.translateRest(nil); err != nil {
+			if st.AsQuery, st.AsQueryText, err = p.asQuery(); err != nil {
 				return nil, err
 			}
+			st.AsSelect = st.AsQuery.SQL
 		default:
 			return nil, p.errAt(t, "expected a table clause (USING, PARTITIONED BY, CLUSTER BY, COMMENT, TBLPROPERTIES) or AS, found %s", describe(p.src, t))
 		}

@@ -231,6 +231,8 @@ func (p *parser) statement() (Statement, error) {
 		return p.grant(false)
 	case "REVOKE":
 		return p.grant(true)
+	case "MERGE":
+		return p.merge()
 	}
 	if queryKinds[kw] {
 		return p.query()
@@ -257,7 +259,7 @@ var queryKinds = map[string]bool{
 // refuses, keyed by leading keyword; the value names the construct when it
 // is more than the keyword.
 var unsupportedStatements = map[string]string{
-	"OPTIMIZE": "", "VACUUM": "", "MERGE": "MERGE INTO", "COPY": "COPY INTO",
+	"OPTIMIZE": "", "VACUUM": "", "COPY": "COPY INTO",
 	"REFRESH": "", "MSCK": "MSCK REPAIR TABLE", "REPAIR": "REPAIR TABLE",
 	"SET": "", "RESET": "", "CACHE": "", "UNCACHE": "", "CLEAR": "CLEAR CACHE",
 	"ANALYZE": "ANALYZE TABLE", "RESTORE": "RESTORE TABLE", "FSCK": "FSCK REPAIR TABLE",
@@ -398,7 +400,9 @@ func (p *parser) show() (Statement, error) {
 	case "GRANTS", "GRANT":
 		return p.showGrants()
 	case "CREATE":
-		return nil, unsupported("statement", "SHOW CREATE TABLE")
+		return p.showCreateTable()
+	case "TBLPROPERTIES":
+		return p.showTblProperties()
 	case "TABLE":
 		return nil, unsupported("statement", "SHOW TABLE EXTENDED")
 	}
@@ -454,6 +458,8 @@ func (p *parser) describe() (Statement, error) {
 			st.Limit = n
 		}
 		return st, p.end()
+	case w == "DETAIL" && named:
+		return p.describeDetail()
 	case queryKinds[w] || p.peek().isOp("("):
 		return nil, unsupported("statement", "DESCRIBE QUERY")
 	case describeOther[w] && named:
@@ -551,7 +557,8 @@ func (p *parser) securable() (Securable, error) {
 		p.next()
 		q, err := p.qname("schema name", 2)
 		return Securable{Type: "SCHEMA", Name: q}, err
-	case w == "TABLE" && named:
+	case (w == "TABLE" || w == "VIEW") && named:
+		// A view is a table securable in Unity Catalog: ON VIEW v is ON TABLE v.
 		p.next()
 	case otherSecurables[w] && (named || w == "METASTORE"):
 		if w == "EXTERNAL" || w == "STORAGE" || w == "SERVICE" || w == "ANY" {
@@ -565,7 +572,7 @@ func (p *parser) securable() (Securable, error) {
 
 // otherSecurables are Unity Catalog securables zbemu does not model.
 var otherSecurables = map[string]bool{
-	"VIEW": true, "VOLUME": true, "FUNCTION": true, "METASTORE": true,
+	"VOLUME": true, "FUNCTION": true, "METASTORE": true,
 	"EXTERNAL": true, "STORAGE": true, "CONNECTION": true, "SHARE": true,
 	"RECIPIENT": true, "PROVIDER": true, "MODEL": true, "ANY": true,
 	"SERVICE": true, "CREDENTIAL": true, "PROCEDURE": true, "CLEAN": true,
