@@ -41,6 +41,8 @@ type ColumnDef struct {
 	TypeText string
 	NotNull  bool
 	Comment  string
+	// Default is the DEFAULT expression as typed, "" without one.
+	Default string
 }
 
 // Securable is the object of GRANT, REVOKE and SHOW GRANTS.
@@ -150,6 +152,8 @@ type CreateTable struct {
 	Properties map[string]string
 	// AsSelect is the query of CREATE TABLE ... AS, translated for DuckDB.
 	AsSelect string
+	// Constraints are the CONSTRAINT c CHECK (...) clauses of the column list.
+	Constraints []CheckConstraint
 }
 
 // DropTable is DROP TABLE [IF EXISTS] name.
