@@ -59,6 +59,10 @@ type Stream struct {
 	obs      StreamObserver // measurements (metrics, stats)
 
 	nextOffset int64 // next expected wire offset; receive goroutine only
+	// rulesTV, rulesCur and rulesDec cache the decoder of CHECK
+	// constraints and DEFAULTs (Stream.rules); receive goroutine only.
+	rulesTV, rulesCur *tableVersion
+	rulesDec          *ruleDecoder
 
 	acked   atomic.Int64 // highest durable offset, -1 before the first
 	ackCh   chan struct{}
@@ -157,6 +161,10 @@ func (s *Stream) decodeWith(tv *tableVersion, records [][]byte) (decoded, int, e
 	var dec rowDecoder = tv.jsonDec
 	if s.format == FormatProto {
 		dec = s.proto
+	}
+	dec, err := s.rules(tv, dec)
+	if err != nil {
+		return decoded{}, 0, err
 	}
 	rows, size, i, err := decodeRows(len(tv.cols), records, dec)
 	if rows == nil {

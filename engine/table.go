@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/zbemu/zbemu/engine/rowcheck"
 	"github.com/zbemu/zbemu/schema"
 )
 
@@ -28,6 +29,8 @@ type storedColumn struct {
 	// Tags are the column's Unity Catalog tags (SET TAGS); a tag without a
 	// value has the value "". zerobus-rescue marks the rescue column.
 	Tags map[string]string `json:"tags,omitempty"`
+	// Default is the column's DEFAULT expression as typed ("" for none).
+	Default string `json:"default,omitempty"`
 }
 
 // tableMeta is the metadata DuckDB does not hold natively. It is stored as
@@ -64,6 +67,10 @@ type tableVersion struct {
 	convert bool
 	// autoMerge is zbemu.autoMerge: new JSON fields become columns.
 	autoMerge bool
+	// checks and defaults are the table's CHECK constraints and column
+	// DEFAULTs compiled against cols (constraint.go); nil for most tables.
+	checks   rowcheck.Set
+	defaults []columnDefault
 }
 
 // tableState is a live table: the current version, swapped atomically on
@@ -101,8 +108,12 @@ func compileVersion(m *tableMeta, alias string) (*tableVersion, error) {
 			convert = true
 		}
 	}
-	return &tableVersion{meta: m, alias: alias, cols: cols, jsonDec: schema.NewJSONDecoder(cols), convert: convert,
-		autoMerge: propTrue(m, PropAutoMerge)}, nil
+	v := &tableVersion{meta: m, alias: alias, cols: cols, jsonDec: schema.NewJSONDecoder(cols), convert: convert,
+		autoMerge: propTrue(m, PropAutoMerge)}
+	if err := v.compileRules(); err != nil {
+		return nil, err
+	}
+	return v, nil
 }
 
 // ColumnInfo is a column in the Unity Catalog REST shape.
@@ -211,6 +222,7 @@ type ColumnSpec struct {
 	TypeText string
 	NotNull  bool
 	Comment  string
+	Default  string // DEFAULT expression, "" for none
 }
 
 // TableSpec describes a table to create.
@@ -223,7 +235,12 @@ type TableSpec struct {
 	ClusterColumns        []string
 	Owner                 string
 	Statement             string
+	// Constraints are the table's CHECK constraints.
+	Constraints []ConstraintSpec
 }
+
+// ConstraintSpec is a CHECK constraint of CREATE TABLE.
+type ConstraintSpec struct{ Name, Check string }
 
 func (e *Engine) buildColumns(specs []ColumnSpec, existing []storedColumn) ([]storedColumn, error) {
 	seen := map[string]bool{}
@@ -243,7 +260,7 @@ func (e *Engine) buildColumns(specs []ColumnSpec, existing []storedColumn) ([]st
 		if err != nil {
 			return nil, fmt.Errorf("%w: column %s: %v", ErrInvalidArgument, c.Name, err)
 		}
-		out = append(out, storedColumn{Name: c.Name, Type: t.String(), Nullable: !c.NotNull, Comment: c.Comment})
+		out = append(out, storedColumn{Name: c.Name, Type: t.String(), Nullable: !c.NotNull, Comment: c.Comment, Default: c.Default})
 	}
 	return out, nil
 }
@@ -254,6 +271,14 @@ func columnDDL(c storedColumn) (string, error) {
 		return "", err
 	}
 	s := quoteIdent(strings.ToLower(c.Name)) + " " + t.DuckDB()
+	if c.Default != "" {
+		// DuckDB fills it in for INSERTs with a column list that omit it.
+		d, err := rowcheck.CompileDefault(t, c.Default)
+		if err != nil {
+			return "", err
+		}
+		s += " DEFAULT " + d.SQL
+	}
 	if !c.Nullable {
 		s += " NOT NULL"
 	}
@@ -279,6 +304,10 @@ func (e *Engine) CreateTable(ctx context.Context, spec TableSpec, ifNotExists bo
 			}
 		}
 	}
+	props, err := createRules(spec, cols)
+	if err != nil {
+		return TableInfo{}, err
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	c, s, err := e.schemaLocked(spec.Catalog, spec.Schema)
@@ -294,7 +323,7 @@ func (e *Engine) CreateTable(ctx context.Context, spec TableSpec, ifNotExists bo
 	}
 	now := nowMillis()
 	m := &tableMeta{TableID: uuid.NewString(), Catalog: c.info.Name, Schema: s.Name, Name: spec.Name, Columns: cols,
-		Comment: spec.Comment, Properties: copyProps(spec.Properties), PartitionColumns: spec.PartitionColumns,
+		Comment: spec.Comment, Properties: props, PartitionColumns: spec.PartitionColumns,
 		ClusterColumns: spec.ClusterColumns, Owner: spec.Owner, CreatedAt: now, UpdatedAt: now, Version: 0, Statement: spec.Statement}
 	ts, err := newTableState(m, c.alias)
 	if err != nil {
@@ -430,6 +459,14 @@ func (e *Engine) DropTable(ctx context.Context, full string, ifExists bool) erro
 // alterTable applies change to a copy of the table's metadata, runs the
 // DuckDB DDL it returns and records a new version, all in one transaction.
 func (e *Engine) alterTable(ctx context.Context, full, op, statement string, change func(m *tableMeta) (ddl []string, params map[string]any, err error)) (TableInfo, error) {
+	return e.alterTableVerified(ctx, full, op, statement, change, nil)
+}
+
+// alterTableVerified is alterTable with a check of the rows already in the
+// table: the new version is in force (enforced on ingest) while verify
+// runs, and is withdrawn if verify fails (see AddConstraint).
+func (e *Engine) alterTableVerified(ctx context.Context, full, op, statement string, change func(m *tableMeta) (ddl []string, params map[string]any, err error),
+	verify func(ctx context.Context, nv *tableVersion) error) (TableInfo, error) {
 	c, t, err := e.resolveTable(full)
 	if err != nil {
 		return TableInfo{}, err
@@ -454,6 +491,13 @@ func (e *Engine) alterTable(ctx context.Context, full, op, statement string, cha
 	if err != nil {
 		return TableInfo{}, fmt.Errorf("%w: %v", ErrInvalidArgument, err)
 	}
+	if verify != nil {
+		t.cur.Store(nv)
+		if err := verify(ctx, nv); err != nil {
+			t.cur.Store(old)
+			return TableInfo{}, err
+		}
+	}
 	// The materialiser must not hold an appender on the old layout.
 	unlock := e.mat.pause()
 	defer unlock()
@@ -469,6 +513,7 @@ func (e *Engine) alterTable(ctx context.Context, full, op, statement string, cha
 		return e.historyTx(ctx, tx, c.alias, &m, op, params)
 	})
 	if err != nil {
+		t.cur.Store(old)
 		return TableInfo{}, fmt.Errorf("alter table %s: %w", full, err)
 	}
 	t.cur.Store(nv)
@@ -489,6 +534,9 @@ func (e *Engine) AddColumns(ctx context.Context, full string, specs []ColumnSpec
 			if !c.Nullable {
 				return nil, nil, fmt.Errorf("%w: added column %q must be nullable (existing rows and producers cannot supply it)", ErrInvalidArgument, c.Name)
 			}
+			if err := addColumnDefault(c); err != nil {
+				return nil, nil, err
+			}
 			d, err := columnDDL(c)
 			if err != nil {
 				return nil, nil, err
@@ -506,6 +554,9 @@ func (e *Engine) SetProperties(ctx context.Context, full string, props map[strin
 	op := "SET TBLPROPERTIES"
 	if unset != nil {
 		op = "UNSET TBLPROPERTIES"
+	}
+	if err := reservedProperties(props, unset); err != nil {
+		return TableInfo{}, err
 	}
 	return e.alterTable(ctx, full, op, statement, func(m *tableMeta) ([]string, map[string]any, error) {
 		if m.Properties == nil {
