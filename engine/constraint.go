@@ -218,6 +218,10 @@ func (d *ruleDecoder) Decode(rec []byte, row []any) error {
 // (columns added since read as NULL). DEFAULTs are the stream's version's.
 func (s *Stream) rules(tv *tableVersion, dec rowDecoder) (rowDecoder, error) {
 	cur := s.table.cur.Load()
+	if cur.meta.Layout != tv.meta.Layout {
+		return nil, fmt.Errorf("%w: table %s changed since this stream opened: a column was dropped or renamed (table version %d, see DESCRIBE HISTORY); "+
+			"open a new stream to send records with the table's current columns", ErrInvalidArgument, tv.meta.fullName(), cur.meta.Version)
+	}
 	if len(cur.checks) == 0 && len(tv.defaults) == 0 {
 		return dec, nil
 	}

@@ -140,3 +140,60 @@ func TestColumnDefaults(t *testing.T) {
 		t.Fatalf("rows:\n%s\nwant\n%s", got, want)
 	}
 }
+
+func TestDropAndRenameColumn(t *testing.T) {
+	ctx := context.Background()
+	e := openEngine(t, "memory", "")
+	exec(t, e, "CREATE TABLE main.default.r (id INT, temp DOUBLE, note STRING, CONSTRAINT t CHECK (temp < 100)) PARTITIONED BY (id)")
+	for _, tc := range []struct{ sql, want string }{
+		{"ALTER TABLE main.default.r DROP COLUMN note", "[DELTA_UNSUPPORTED_DROP_COLUMN] DROP COLUMN is not supported for your Delta table"},
+		{"ALTER TABLE main.default.r RENAME COLUMN note TO n", "[DELTA_UNSUPPORTED_RENAME_COLUMN] Column rename is not supported"},
+	} {
+		if err := execErr(e, tc.sql); err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "'delta.columnMapping.mode' = 'name'") {
+			t.Errorf("%s: %v", tc.sql, err)
+		}
+	}
+	exec(t, e, "ALTER TABLE main.default.r SET TBLPROPERTIES ('delta.columnMapping.mode' = 'name', 'delta.minReaderVersion' = '2', 'delta.minWriterVersion' = '5')")
+	if err := insertJSON(e, "main.default.r", `{"id":1,"temp":5,"note":"x"}`); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ sql, want string }{
+		{"ALTER TABLE main.default.r DROP COLUMN temp", "DELTA_CONSTRAINT_DEPENDENT_COLUMN_CHANGE] Cannot drop column temp because this column is referenced by the following check constraint(s):\nt (temp < 100)"},
+		{"ALTER TABLE main.default.r RENAME COLUMN temp TO x", "Cannot rename column temp"},
+		{"ALTER TABLE main.default.r DROP COLUMN id", "cannot drop partition column id"},
+		{"ALTER TABLE main.default.r DROP COLUMN nope", "column \"nope\" does not exist"},
+		{"ALTER TABLE main.default.r RENAME COLUMN note TO id", "already has a column id"},
+	} {
+		if err := execErr(e, tc.sql); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.sql, err, tc.want)
+		}
+	}
+	exec(t, e, "ALTER TABLE main.default.r RENAME COLUMN note TO remark")
+	exec(t, e, "ALTER TABLE main.default.r RENAME COLUMN id TO device")
+	if err := insertJSON(e, "main.default.r", `{"device":2,"temp":6,"note":"old name"}`); err == nil || !strings.Contains(err.Error(), "note") {
+		t.Fatalf("old field name after RENAME: %v", err)
+	}
+	if err := insertJSON(e, "main.default.r", `{"device":2,"temp":6,"remark":"y"}`); err != nil {
+		t.Fatal(err)
+	}
+	exec(t, e, "ALTER TABLE main.default.r DROP COLUMNS IF EXISTS (remark, nope)")
+	if err := insertJSON(e, "main.default.r", `{"device":3,"temp":7}`); err != nil {
+		t.Fatal(err)
+	}
+	if got := rows(t, e, "SELECT * FROM main.default.r ORDER BY device"); got != "1|5\n2|6\n3|7" {
+		t.Fatalf("rows:\n%s", got)
+	}
+	ts, err := e.TableSchema(ctx, "main.default.r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ts.Columns) != 2 || ts.Columns[0].Name != "device" || ts.Columns[1].Name != "temp" {
+		t.Fatalf("published schema: %+v", ts.Columns)
+	}
+	if d := rows(t, e, "DESCRIBE TABLE main.default.r"); !strings.Contains(d, "# Partition Information") || !strings.Contains(d, "device|int") {
+		t.Fatalf("DESCRIBE:\n%s", d)
+	}
+	if h := history(t, e, "main.default.r"); h[0] != "5 DROP COLUMNS" || h[1] != "4 RENAME COLUMN" {
+		t.Fatalf("history %v", h)
+	}
+}

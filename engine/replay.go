@@ -160,6 +160,11 @@ func (e *Engine) replayRows(ctx context.Context, tv *tableVersion, p decodedPayl
 	if proto != nil {
 		dec = proto
 	}
+	if len(tv.defaults) > 0 {
+		// DEFAULTs were applied when the records were accepted; not the
+		// CHECK constraints, which they passed then.
+		dec = &ruleDecoder{dec: dec, defaults: tv.defaults, json: proto == nil}
+	}
 	rows, _, _, err := decodeRows(len(tv.cols), p.records, dec)
 	if err != nil || rows != nil {
 		return rows, nil, err

@@ -297,6 +297,12 @@ func (e *Engine) execOne(ctx context.Context, req *StatementRequest, st dialect.
 	case *dialect.AlterTableDropConstraint:
 		_, err := e.DropConstraint(ctx, qualify(req, s.Name), s.Constraint, s.IfExists, text)
 		return empty, err
+	case *dialect.AlterTableDropColumns:
+		_, err := e.DropColumns(ctx, qualify(req, s.Name), s.Columns, s.IfExists, text)
+		return empty, err
+	case *dialect.AlterTableRenameColumn:
+		_, err := e.RenameColumn(ctx, qualify(req, s.Name), s.From, s.To, text)
+		return empty, err
 	case *dialect.AlterColumnDefault:
 		_, err := e.SetColumnDefault(ctx, qualify(req, s.Name), s.Column, s.Default, s.Drop, text)
 		return empty, err

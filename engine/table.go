@@ -31,6 +31,10 @@ type storedColumn struct {
 	Tags map[string]string `json:"tags,omitempty"`
 	// Default is the column's DEFAULT expression as typed ("" for none).
 	Default string `json:"default,omitempty"`
+	// ID identifies the column across DROP and RENAME COLUMN (Delta's
+	// column mapping id); 0 until the table's first such change, when
+	// columns are numbered by position from 1 (see columnID).
+	ID int `json:"id,omitempty"`
 }
 
 // tableMeta is the metadata DuckDB does not hold natively. It is stored as
@@ -50,6 +54,10 @@ type tableMeta struct {
 	UpdatedAt        int64             `json:"updated_at"`
 	Version          int64             `json:"version"`
 	Statement        string            `json:"statement,omitempty"` // the Databricks DDL as typed
+	// Layout counts the changes that moved or renamed columns (DROP and
+	// RENAME COLUMN): rows decoded with another layout are mapped by
+	// column id when they are stored (columnmapping.go).
+	Layout int64 `json:"layout,omitempty"`
 }
 
 func (m *tableMeta) fullName() string { return m.Catalog + "." + m.Schema + "." + m.Name }
@@ -484,6 +492,7 @@ func (e *Engine) alterTableVerified(ctx context.Context, full, op, statement str
 	if err != nil {
 		return TableInfo{}, err
 	}
+	numberNewColumns(&m)
 	m.Version++
 	m.UpdatedAt = nowMillis()
 	m.Statement = statement
