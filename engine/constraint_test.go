@@ -193,7 +193,7 @@ func TestDropAndRenameColumn(t *testing.T) {
 	if d := rows(t, e, "DESCRIBE TABLE main.default.r"); !strings.Contains(d, "# Partition Information") || !strings.Contains(d, "device|int") {
 		t.Fatalf("DESCRIBE:\n%s", d)
 	}
-	if h := history(t, e, "main.default.r"); h[0] != "5 DROP COLUMNS" || h[1] != "4 RENAME COLUMN" {
+	if h := history(t, e, "main.default.r"); h[0] != "4 DROP COLUMNS" || h[1] != "3 RENAME COLUMN" {
 		t.Fatalf("history %v", h)
 	}
 }
