@@ -208,6 +208,9 @@ func (p *parser) andExpr(d int) (Expr, error) {
 }
 
 func (p *parser) notExpr(d int) (Expr, error) {
+	if d > maxExprDepth {
+		return nil, p.errAt(p.peek(), "expression nested more than %d levels deep", maxExprDepth)
+	}
 	if p.acceptKw("NOT") || p.acceptOp("!") {
 		x, err := p.notExpr(d + 1)
 		if err != nil {
@@ -376,6 +379,9 @@ func (p *parser) multiplicative(d int) (Expr, error) {
 }
 
 func (p *parser) unary(d int) (Expr, error) {
+	if d > maxExprDepth {
+		return nil, p.errAt(p.peek(), "expression nested more than %d levels deep", maxExprDepth)
+	}
 	if p.acceptOp("-") {
 		x, err := p.unary(d + 1)
 		if err != nil {
