@@ -73,3 +73,23 @@ func TestDropRenameKeepsPendingRows(t *testing.T) {
 		t.Fatalf("rows:\n%s\nwant\n%s", strings.Join(got, "\n"), want)
 	}
 }
+
+func TestHasTopLevelKey(t *testing.T) {
+	for _, tc := range []struct {
+		rec, name string
+		want      bool
+	}{
+		{`{"a":1,"b":null}`, "b", true},
+		{`{"a":1}`, "b", false},
+		{`{"a":{"b":1}}`, "b", false},
+		{`{"a":"b","c":["b"]}`, "b", false},
+		{`{"a":"x\"b\":1"}`, "b", false},
+		{`{ "b" : null }`, "b", true},
+		{`{"\u0062":null}`, "b", true},
+		{`{"a\\":1,"b":2}`, "b", true},
+	} {
+		if got := hasTopLevelKey([]byte(tc.rec), tc.name); got != tc.want {
+			t.Errorf("hasTopLevelKey(%s, %s) = %v", tc.rec, tc.name, got)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	encjson "encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -50,29 +51,64 @@ func defaultsAllowed(props map[string]string, command, table string) error {
 // slot is an omitted column for protobuf; for JSON it may also be an
 // explicit null, so the record's keys are read (only then, and once).
 func applyDefaults(defs []columnDefault, json bool, rec []byte, row []any) {
-	var keys map[string]bool
 	var now time.Time
 	for _, d := range defs {
 		if d.col >= len(row) || row[d.col] != nil {
 			continue
 		}
-		if json {
-			if keys == nil {
-				keys = map[string]bool{}
-				fields, _ := topLevelFields(rec)
-				for _, f := range fields {
-					keys[f.name] = true
-				}
-			}
-			if keys[d.name] {
-				continue // sent as null
-			}
+		if json && hasTopLevelKey(rec, d.name) {
+			continue // sent as null
 		}
 		if now.IsZero() {
 			now = time.Now()
 		}
 		row[d.col] = d.def.Value(now)
 	}
+}
+
+// hasTopLevelKey reports whether the JSON object rec (already validated
+// by the decoder) has the key name at its top level. It scans the text
+// once without allocating; a key with escapes is decoded to compare it.
+func hasTopLevelKey(rec []byte, name string) bool {
+	depth := 0
+	for i := 0; i < len(rec); i++ {
+		switch rec[i] {
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+		case '"':
+			start, escaped := i+1, false
+			for i++; i < len(rec) && rec[i] != '"'; i++ {
+				if rec[i] == '\\' {
+					escaped = true
+					i++
+				}
+			}
+			if depth != 1 {
+				continue
+			}
+			j := i + 1
+			for j < len(rec) && (rec[j] == ' ' || rec[j] == '\t' || rec[j] == '\n' || rec[j] == '\r') {
+				j++
+			}
+			if j >= len(rec) || rec[j] != ':' {
+				continue // a value, not a key
+			}
+			key := rec[start:min(i, len(rec))]
+			if !escaped {
+				if string(key) == name {
+					return true
+				}
+				continue
+			}
+			var k string
+			if err := encjson.Unmarshal(rec[start-1:min(i+1, len(rec))], &k); err == nil && k == name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // SetColumnDefault sets (or with drop, removes) a column's DEFAULT: ALTER
