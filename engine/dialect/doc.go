@@ -7,6 +7,10 @@
 // out by the engine against its own Unity Catalog model. Queries and DML
 // (SELECT, WITH, VALUES, FROM-first, INSERT, UPDATE, DELETE, EXPLAIN) are
 // returned as a *Query whose SQL is the statement rewritten for DuckDB.
+// The conditions of CHECK constraints and column DEFAULTs are parsed into
+// an expression AST (ParseExpr, check_expr.go) limited to what the engine
+// evaluates the same way on ingest (package engine/rowcheck) and in DuckDB;
+// anything else fails with ErrUnsupported naming the construct.
 //
 // The rewrite is token-level on purpose: it changes only what Databricks and
 // DuckDB spell differently (backtick identifiers, double-quoted strings,
