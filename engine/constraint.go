@@ -331,8 +331,8 @@ func formatSQLValue(v any) string {
 }
 
 // dmlTargets lists the tables a DML statement writes: the names after
-// INTO (INSERT INTO, MERGE INTO) and UPDATE, resolved as authorizeQuery
-// resolves them.
+// INTO (INSERT INTO, MERGE INTO), OVERWRITE [TABLE] and UPDATE, resolved
+// as authorizeQuery resolves them.
 func (e *Engine) dmlTargets(req *StatementRequest, text string) []string {
 	parsed, err := dialect.Names(text)
 	if err != nil {
@@ -347,11 +347,16 @@ func (e *Engine) dmlTargets(req *StatementRequest, text string) []string {
 		if i == 0 {
 			continue
 		}
-		prev := names[i-1]
-		if len(prev) != 1 || (prev[0] != "into" && prev[0] != "update" && prev[0] != "table") {
-			continue
+		word := func(k int) string {
+			if k < 0 || len(names[k]) != 1 {
+				return ""
+			}
+			return names[k][0]
 		}
-		if prev[0] == "table" && (i < 2 || len(names[i-2]) != 1 || names[i-2][0] != "into") {
+		switch prev := word(i - 1); {
+		case prev == "into", prev == "update", prev == "overwrite":
+		case prev == "table" && (word(i-2) == "into" || word(i-2) == "overwrite"):
+		default:
 			continue
 		}
 		for _, full := range tableCandidates(req, n) {
