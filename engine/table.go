@@ -138,6 +138,9 @@ type ColumnInfo struct {
 	PartitionIndex *int   `json:"partition_index,omitempty"`
 	// DataType is the Databricks type text as DESCRIBE shows it.
 	DataType string `json:"-"`
+	// Default is the column's DEFAULT expression ("" for none), for SHOW
+	// CREATE TABLE and DESCRIBE.
+	Default string `json:"-"`
 }
 
 // TableInfo is a table in the Unity Catalog REST shape.
@@ -198,7 +201,8 @@ func (v *tableVersion) info() TableInfo {
 		DuckDB:          quoteIdent(v.alias) + "." + quoteIdent(strings.ToLower(m.Schema)) + "." + quoteIdent(strings.ToLower(m.Name))}
 	for i, c := range v.cols {
 		ci := ColumnInfo{Name: c.Name, TypeText: c.Type.CatalogString(), TypeName: c.Type.TypeName(),
-			TypeJSON: schema.ColumnTypeJSON(c), Position: i, Nullable: c.Nullable, Comment: c.Comment, DataType: c.Type.String()}
+			TypeJSON: schema.ColumnTypeJSON(c), Position: i, Nullable: c.Nullable, Comment: c.Comment, DataType: c.Type.String(),
+			Default: m.Columns[i].Default}
 		if c.Type.Kind == schema.Decimal {
 			ci.TypePrecision, ci.TypeScale = c.Type.Precision, c.Type.Scale
 		}
