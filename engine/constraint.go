@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -177,6 +178,20 @@ func (e *Engine) DropConstraint(ctx context.Context, full, name string, ifExists
 		}
 		return nil, map[string]any{"name": name, "expr": expr}, nil
 	})
+}
+
+// ReasonConstraint is the reason of a record refused by a CHECK
+// constraint in system.zbemu.rejected_records.
+const ReasonConstraint = "CHECK constraint violated"
+
+// describeViolation fills the column, reason and hint of a record refused
+// by a CHECK constraint.
+func describeViolation(err error, ev *RejectedRecord) {
+	var v *rowcheck.Violation
+	if errors.As(err, &v) {
+		ev.Column, ev.Reason = strings.Join(v.Columns, ", "), ReasonConstraint
+		ev.Hint = "constraint " + v.Name + ": " + v.Expr
+	}
 }
 
 // check returns the compiled constraint called name (lower case).

@@ -191,6 +191,8 @@ func (s *Stream) reject(err *RecordError, raw []byte) {
 	var re *schema.RecordError
 	if errors.As(err.Err, &re) {
 		ev.Column, ev.Reason, ev.Hint = re.Path, re.Reason, re.Hint
+	} else {
+		describeViolation(err.Err, &ev)
 	}
 	if len(raw) > MaxRejectedRaw {
 		raw = raw[:MaxRejectedRaw]
