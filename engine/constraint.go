@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/zbemu/zbemu/engine/dialect"
 	"github.com/zbemu/zbemu/engine/rowcheck"
@@ -68,7 +69,10 @@ func (v *tableVersion) compileRules() error {
 		if err != nil {
 			return fmt.Errorf("column %s: %w", c.Name, err)
 		}
-		v.defaults = append(v.defaults, columnDefault{col: i, name: c.Name, def: d})
+		if !c.Nullable && d.Value(time.Now()) == nil {
+			return fmt.Errorf("column %s is NOT NULL, so its DEFAULT cannot be NULL", c.Name)
+		}
+		v.defaults = append(v.defaults, columnDefault{col: i, name: c.Name, def: d, notNull: !c.Nullable, typ: v.cols[i].Type.String()})
 	}
 	return nil
 }
@@ -219,6 +223,10 @@ func (d *ruleDecoder) Decode(rec []byte, row []any) error {
 		return err
 	}
 	applyDefaults(d.defaults, d.json, rec, row)
+	if err := nullDefaulted(d.defaults, row); err != nil {
+		clear(row)
+		return err
+	}
 	if err := d.checks.Check(row); err != nil {
 		clear(row)
 		return err

@@ -197,3 +197,24 @@ func TestDropAndRenameColumn(t *testing.T) {
 		t.Fatalf("history %v", h)
 	}
 }
+
+func TestNotNullColumnDefault(t *testing.T) {
+	e := openEngine(t, "memory", "")
+	if err := execErr(e, "CREATE TABLE main.default.r (id INT, code STRING NOT NULL DEFAULT NULL) TBLPROPERTIES ('delta.feature.allowColumnDefaults' = 'enabled')"); err == nil || !strings.Contains(err.Error(), "cannot be NULL") {
+		t.Fatalf("NOT NULL DEFAULT NULL: %v", err)
+	}
+	exec(t, e, "CREATE TABLE main.default.r (id INT, code STRING NOT NULL DEFAULT 'none') TBLPROPERTIES ('delta.feature.allowColumnDefaults' = 'enabled')")
+	if err := insertJSON(e, "main.default.r", `{"id":1}`, `{"id":2,"code":"c"}`); err != nil {
+		t.Fatalf("omitting a NOT NULL column with a DEFAULT: %v", err)
+	}
+	if err := insertJSON(e, "main.default.r", `{"id":3,"code":null}`); !errors.Is(err, engine.ErrInvalidRecord) || !strings.Contains(err.Error(), "code") || !strings.Contains(err.Error(), "null") {
+		t.Fatalf("explicit null: %v", err)
+	}
+	if err := execErr(e, "ALTER TABLE main.default.r ALTER COLUMN code SET DEFAULT NULL"); err == nil || !strings.Contains(err.Error(), "cannot be NULL") {
+		t.Fatalf("SET DEFAULT NULL: %v", err)
+	}
+	exec(t, e, "INSERT INTO main.default.r (id) VALUES (4)")
+	if got := rows(t, e, "SELECT id, code FROM main.default.r ORDER BY id"); got != "1|none\n2|c\n4|none" {
+		t.Fatalf("rows:\n%s", got)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	encjson "encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,6 +32,39 @@ type columnDefault struct {
 	col  int
 	name string
 	def  *rowcheck.Default
+	// notNull is set for a NOT NULL column: the decoders take records
+	// without it (decoderColumns), and ruleDecoder refuses an explicit null.
+	notNull bool
+	typ     string
+}
+
+// decoderColumns returns cols with the NOT NULL columns that have a
+// DEFAULT made nullable, so that a record may omit them.
+func decoderColumns(m *tableMeta, cols []schema.Column) []schema.Column {
+	var out []schema.Column
+	for i, c := range m.Columns {
+		if c.Default != "" && !c.Nullable {
+			if out == nil {
+				out = slices.Clone(cols)
+			}
+			out[i].Nullable = true
+		}
+	}
+	if out == nil {
+		return cols
+	}
+	return out
+}
+
+// nullDefaulted refuses a row whose NOT NULL column with a DEFAULT is
+// still NULL after the DEFAULTs were applied: the record sent null.
+func nullDefaulted(defs []columnDefault, row []any) error {
+	for _, d := range defs {
+		if d.notNull && d.col < len(row) && row[d.col] == nil {
+			return &schema.RecordError{Path: d.name, Reason: schema.ReasonNull, Expected: d.typ, Received: "null"}
+		}
+	}
+	return nil
 }
 
 // defaultsAllowed checks the table feature for a command that sets a DEFAULT.
@@ -141,6 +175,9 @@ func (e *Engine) SetColumnDefault(ctx context.Context, full, column, expr string
 		d, err := rowcheck.CompileDefault(t, expr)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%w: column %s: %v", ErrInvalidArgument, c.Name, err)
+		}
+		if !c.Nullable && d.Value(time.Now()) == nil {
+			return nil, nil, fmt.Errorf("%w: column %s is NOT NULL, so its DEFAULT cannot be NULL", ErrInvalidArgument, c.Name)
 		}
 		c.Default = expr
 		return []string{fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", duckTable(m), col, d.SQL)},

@@ -97,7 +97,7 @@ func (e *Engine) OpenStream(ctx context.Context, id *Identity, spec StreamSpec) 
 		if len(spec.Descriptor) == 0 {
 			return nil, fmt.Errorf("%w: record_type PROTO needs descriptor_proto (a serialized DescriptorProto of the record message)", ErrInvalidArgument)
 		}
-		dec, err := schema.NewProtoDecoder(tv.cols, spec.Descriptor)
+		dec, err := schema.NewProtoDecoder(decoderColumns(tv.meta, tv.cols), spec.Descriptor)
 		if err != nil {
 			return nil, fmt.Errorf("%w: descriptor_proto does not match table %s: %v", ErrInvalidArgument, tv.meta.fullName(), err)
 		}

@@ -116,7 +116,7 @@ func compileVersion(m *tableMeta, alias string) (*tableVersion, error) {
 			convert = true
 		}
 	}
-	v := &tableVersion{meta: m, alias: alias, cols: cols, jsonDec: schema.NewJSONDecoder(cols), convert: convert,
+	v := &tableVersion{meta: m, alias: alias, cols: cols, jsonDec: schema.NewJSONDecoder(decoderColumns(m, cols)), convert: convert,
 		autoMerge: propTrue(m, PropAutoMerge)}
 	if err := v.compileRules(); err != nil {
 		return nil, err
