@@ -140,4 +140,3 @@ func arith(op string, a, b value) value {
 	}
 	return value{k: vDec, r: r}
 }
-
