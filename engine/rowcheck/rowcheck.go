@@ -27,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 	"time"
 
@@ -136,7 +137,7 @@ func CompileAll(cols []schema.Column, constraints map[string]string, opts Option
 	for n := range constraints {
 		names = append(names, n)
 	}
-	sortStrings(names)
+	slices.Sort(names)
 	var s Set
 	for _, n := range names {
 		c, err := Compile(cols, n, constraints[n], opts)
@@ -156,14 +157,6 @@ func (s Set) Check(row []any) error {
 		}
 	}
 	return nil
-}
-
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
 }
 
 // class is the static type of an expression.
