@@ -18,6 +18,11 @@
 // Ingest: a request is validated by a decoder compiled once per table
 // version, appended to the ingest log (package engine/ingestlog) and
 // acknowledged once the log is synced (group commit across all streams).
+// The decoder of a table with CHECK constraints or column DEFAULTs also
+// fills in the DEFAULTs of omitted columns and refuses records that fail a
+// constraint, before the ack (constraint.go, defaults.go, package
+// engine/rowcheck); SQL DML on such a table runs in a transaction that is
+// rolled back on a violation (execDML).
 // The materialiser then applies acknowledged rows to DuckDB with the
 // Appender in large transactions that also record the log index they
 // cover, so replay on start-up is exact:

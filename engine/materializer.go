@@ -252,6 +252,10 @@ type tableBatch struct {
 type batchPart struct {
 	rows [][]any
 	lazy *logEntry
+	// from is the version the rows were decoded with when its column
+	// layout is not the batch's (a column was dropped or renamed since);
+	// nil otherwise.
+	from *tableVersion
 }
 
 // flush applies all pending entries. Entries it cannot apply because the
@@ -427,11 +431,12 @@ func (m *materializer) commit(ctx context.Context, alias string, ents []*logEntr
 			tabs[ent.table] = tb
 			order = append(order, tb)
 		}
+		from := otherLayout(ent.tv, tb.tv)
 		switch last := len(tb.parts) - 1; {
 		case ent.redecode != nil:
-			tb.parts = append(tb.parts, batchPart{lazy: ent})
-		case last < 0 || tb.parts[last].rows == nil:
-			tb.parts = append(tb.parts, batchPart{rows: ent.rows}) // no copy of a big request's rows: decodeRows makes len == cap, so the next append copies
+			tb.parts = append(tb.parts, batchPart{lazy: ent, from: from})
+		case last < 0 || tb.parts[last].rows == nil || tb.parts[last].from != from:
+			tb.parts = append(tb.parts, batchPart{rows: ent.rows, from: from}) // no copy of a big request's rows: decodeRows makes len == cap, so the next append copies
 		default:
 			tb.parts[last].rows = append(tb.parts[last].rows, ent.rows...)
 		}
@@ -514,6 +519,10 @@ func appendRows(dc driver.Conn, tb *tableBatch) (err error) {
 		return nil
 	}
 	for _, p := range tb.parts {
+		appendRow := appendRow
+		if p.from != nil {
+			appendRow = remapRows(p.from, tb.tv, appendRow)
+		}
 		if p.lazy == nil {
 			for _, row := range p.rows {
 				if err := appendRow(row); err != nil {

@@ -96,7 +96,17 @@ func (e *Engine) dmlTargets(req *StatementRequest, kind, text string) ([]*tableM
 // change of each target in the same transaction (table_changes), so a
 // pipeline that streams from the table sees that its rows changed.
 func (e *Engine) execDML(ctx context.Context, conn *sql.Conn, kind string, targets []*tableMeta, run func(context.Context, execQuerier) (int64, error)) (int64, error) {
-	if !dmlKinds[kind] || len(targets) == 0 {
+	// Tables with CHECK constraints are checked after the statement, in
+	// its transaction, which a violation rolls back (constraint.go).
+	var checked []*tableVersion
+	for _, m := range targets {
+		if _, t, err := e.resolveTable(m.fullName()); err == nil {
+			if v := t.cur.Load(); len(v.checks) > 0 {
+				checked = append(checked, v)
+			}
+		}
+	}
+	if (!dmlKinds[kind] || len(targets) == 0) && len(checked) == 0 {
 		return run(ctx, conn)
 	}
 	tx, err := conn.BeginTx(ctx, nil)
@@ -108,7 +118,12 @@ func (e *Engine) execDML(ctx context.Context, conn *sql.Conn, kind string, targe
 	if err != nil {
 		return 0, err
 	}
-	if n > 0 {
+	for _, v := range checked {
+		if err := e.firstViolation(ctx, tx, v); err != nil {
+			return 0, err
+		}
+	}
+	if n > 0 && dmlKinds[kind] {
 		for _, m := range targets {
 			if err := bumpChangesTx(ctx, tx, duckAlias(m.Catalog), m.TableID); err != nil {
 				return 0, fmt.Errorf("record the change of %s: %w", m.fullName(), err)

@@ -160,6 +160,11 @@ func (e *Engine) replayRows(ctx context.Context, tv *tableVersion, p decodedPayl
 	if proto != nil {
 		dec = proto
 	}
+	if len(tv.defaults) > 0 {
+		// DEFAULTs were applied when the records were accepted; not the
+		// CHECK constraints, which they passed then.
+		dec = &ruleDecoder{dec: dec, defaults: tv.defaults, json: proto == nil}
+	}
 	rows, _, _, err := decodeRows(len(tv.cols), p.records, dec)
 	if err != nil || rows != nil {
 		return rows, nil, err
@@ -174,7 +179,7 @@ func (e *Engine) replayRows(ctx context.Context, tv *tableVersion, p decodedPayl
 // changes are undone one at a time until the descriptor fits), and the
 // materializer then widens their values as it does for the live stream.
 func (e *Engine) replayProtoDecoder(ctx context.Context, tv *tableVersion, desc []byte) (*schema.ProtoDecoder, error) {
-	dec, err := schema.NewProtoDecoder(tv.cols, desc)
+	dec, err := schema.NewProtoDecoder(decoderColumns(tv.meta, tv.cols), desc)
 	if err == nil {
 		return dec, nil
 	}

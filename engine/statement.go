@@ -33,6 +33,8 @@ type StatementRequest struct {
 	// does not exist, as USE CATALOG/SCHEMA would, instead of resolving
 	// unqualified names elsewhere.
 	catalogGiven, schemaGiven bool
+	// text is the statement being run, as typed.
+	text string
 }
 
 // Param is a named parameter (:name in the statement). A nil Value is NULL.
@@ -145,13 +147,14 @@ func schemaName(req *StatementRequest, q dialect.QName) (string, string) {
 func columnSpecs(defs []dialect.ColumnDef) []ColumnSpec {
 	out := make([]ColumnSpec, len(defs))
 	for i, d := range defs {
-		out[i] = ColumnSpec{Name: d.Name, TypeText: d.TypeText, NotNull: d.NotNull, Comment: d.Comment}
+		out[i] = ColumnSpec{Name: d.Name, TypeText: d.TypeText, NotNull: d.NotNull, Comment: d.Comment, Default: d.Default}
 	}
 	return out
 }
 
 func (e *Engine) execOne(ctx context.Context, req *StatementRequest, st dialect.Statement, text string) (*Result, error) {
 	empty := &Result{}
+	req.text = text
 	owner := req.Identity.ClientID
 	z, err := e.Authorizer(ctx, req.Identity)
 	if err != nil {
@@ -283,7 +286,7 @@ func (e *Engine) execOne(ctx context.Context, req *StatementRequest, st dialect.
 		}
 		_, err := e.CreateTable(ctx, TableSpec{Catalog: parts[0], Schema: parts[1], Name: parts[2], Columns: columnSpecs(s.Columns),
 			Comment: s.Comment, Properties: s.Properties, PartitionColumns: s.PartitionedBy, ClusterColumns: s.ClusterBy,
-			Owner: owner, Statement: text}, s.IfNotExists)
+			Owner: owner, Statement: text, Constraints: checkSpecs(s.Constraints)}, s.IfNotExists)
 		return empty, err
 	case *dialect.DropTable:
 		return empty, e.DropTable(ctx, qualify(req, s.Name), s.IfExists)
@@ -304,6 +307,21 @@ func (e *Engine) execOne(ctx context.Context, req *StatementRequest, st dialect.
 		return empty, err
 	case *dialect.AlterColumnSetTags:
 		_, err := e.SetColumnTags(ctx, qualify(req, s.Name), s.Column, s.Tags, s.Unset, text)
+		return empty, err
+	case *dialect.AlterTableAddConstraint:
+		_, err := e.AddConstraint(ctx, qualify(req, s.Name), s.Constraint, s.Check, text)
+		return empty, err
+	case *dialect.AlterTableDropConstraint:
+		_, err := e.DropConstraint(ctx, qualify(req, s.Name), s.Constraint, s.IfExists, text)
+		return empty, err
+	case *dialect.AlterTableDropColumns:
+		_, err := e.DropColumns(ctx, qualify(req, s.Name), s.Columns, s.IfExists, text)
+		return empty, err
+	case *dialect.AlterTableRenameColumn:
+		_, err := e.RenameColumn(ctx, qualify(req, s.Name), s.From, s.To, text)
+		return empty, err
+	case *dialect.AlterColumnDefault:
+		_, err := e.SetColumnDefault(ctx, qualify(req, s.Name), s.Column, s.Default, s.Drop, text)
 		return empty, err
 	case *dialect.Grant:
 		return empty, e.changeGrants(ctx, req, s.On, s.Principal, s.Privileges, true)

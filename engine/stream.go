@@ -59,6 +59,10 @@ type Stream struct {
 	obs      StreamObserver // measurements (metrics, stats)
 
 	nextOffset int64 // next expected wire offset; receive goroutine only
+	// rulesTV, rulesCur and rulesDec cache the decoder of CHECK
+	// constraints and DEFAULTs (Stream.rules); receive goroutine only.
+	rulesTV, rulesCur *tableVersion
+	rulesDec          *ruleDecoder
 
 	acked   atomic.Int64 // highest durable offset, -1 before the first
 	ackCh   chan struct{}
@@ -99,7 +103,7 @@ func (e *Engine) OpenStream(ctx context.Context, id *Identity, spec StreamSpec) 
 		if len(spec.Descriptor) == 0 {
 			return nil, fmt.Errorf("%w: record_type PROTO needs descriptor_proto (a serialized DescriptorProto of the record message)", ErrInvalidArgument)
 		}
-		dec, err := schema.NewProtoDecoder(tv.cols, spec.Descriptor)
+		dec, err := schema.NewProtoDecoder(decoderColumns(tv.meta, tv.cols), spec.Descriptor)
 		if err != nil {
 			return nil, fmt.Errorf("%w: descriptor_proto does not match table %s: %v", ErrInvalidArgument, tv.meta.fullName(), err)
 		}
@@ -164,6 +168,10 @@ func (s *Stream) decodeWith(tv *tableVersion, records [][]byte) (decoded, int, e
 	if s.format == FormatProto {
 		dec = s.proto
 	}
+	dec, err := s.rules(tv, dec)
+	if err != nil {
+		return decoded{}, 0, err
+	}
 	rows, size, i, err := decodeRows(len(tv.cols), records, dec)
 	if rows == nil {
 		return decoded{size: size, redecode: dec}, i, err
@@ -189,6 +197,8 @@ func (s *Stream) reject(err *RecordError, raw []byte) {
 	var re *schema.RecordError
 	if errors.As(err.Err, &re) {
 		ev.Column, ev.Reason, ev.Hint = re.Path, re.Reason, re.Hint
+	} else {
+		describeViolation(err.Err, &ev)
 	}
 	if len(raw) > MaxRejectedRaw {
 		raw = raw[:MaxRejectedRaw]

@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/zbemu/zbemu/engine/rowcheck"
 	"github.com/zbemu/zbemu/schema"
 )
 
@@ -28,6 +29,12 @@ type storedColumn struct {
 	// Tags are the column's Unity Catalog tags (SET TAGS); a tag without a
 	// value has the value "". zerobus-rescue marks the rescue column.
 	Tags map[string]string `json:"tags,omitempty"`
+	// Default is the column's DEFAULT expression as typed ("" for none).
+	Default string `json:"default,omitempty"`
+	// ID identifies the column across DROP and RENAME COLUMN (Delta's
+	// column mapping id); 0 until the table's first such change, when
+	// columns are numbered by position from 1 (see columnID).
+	ID int `json:"id,omitempty"`
 }
 
 // tableMeta is the metadata DuckDB does not hold natively. It is stored as
@@ -54,6 +61,10 @@ type tableMeta struct {
 	TableType  string   `json:"table_type,omitempty"`
 	View       *viewDef `json:"view,omitempty"`
 	PipelineID string   `json:"pipeline_id,omitempty"`
+	// Layout counts the changes that moved or renamed columns (DROP and
+	// RENAME COLUMN): rows decoded with another layout are mapped by
+	// column id when they are stored (columnmapping.go).
+	Layout int64 `json:"layout,omitempty"`
 }
 
 func (m *tableMeta) fullName() string { return m.Catalog + "." + m.Schema + "." + m.Name }
@@ -71,6 +82,10 @@ type tableVersion struct {
 	convert bool
 	// autoMerge is zbemu.autoMerge: new JSON fields become columns.
 	autoMerge bool
+	// checks and defaults are the table's CHECK constraints and column
+	// DEFAULTs compiled against cols (constraint.go); nil for most tables.
+	checks   rowcheck.Set
+	defaults []columnDefault
 }
 
 // tableState is a live table: the current version, swapped atomically on
@@ -108,8 +123,12 @@ func compileVersion(m *tableMeta, alias string) (*tableVersion, error) {
 			convert = true
 		}
 	}
-	return &tableVersion{meta: m, alias: alias, cols: cols, jsonDec: schema.NewJSONDecoder(cols), convert: convert,
-		autoMerge: propTrue(m, PropAutoMerge)}, nil
+	v := &tableVersion{meta: m, alias: alias, cols: cols, jsonDec: schema.NewJSONDecoder(decoderColumns(m, cols)), convert: convert,
+		autoMerge: propTrue(m, PropAutoMerge)}
+	if err := v.compileRules(); err != nil {
+		return nil, err
+	}
+	return v, nil
 }
 
 // ColumnInfo is a column in the Unity Catalog REST shape.
@@ -126,6 +145,9 @@ type ColumnInfo struct {
 	PartitionIndex *int   `json:"partition_index,omitempty"`
 	// DataType is the Databricks type text as DESCRIBE shows it.
 	DataType string `json:"-"`
+	// Default is the column's DEFAULT expression ("" for none), for SHOW
+	// CREATE TABLE and DESCRIBE.
+	Default string `json:"-"`
 }
 
 // TableInfo is a table in the Unity Catalog REST shape.
@@ -195,7 +217,8 @@ func (v *tableVersion) info() TableInfo {
 	}
 	for i, c := range v.cols {
 		ci := ColumnInfo{Name: c.Name, TypeText: c.Type.CatalogString(), TypeName: c.Type.TypeName(),
-			TypeJSON: schema.ColumnTypeJSON(c), Position: i, Nullable: c.Nullable, Comment: c.Comment, DataType: c.Type.String()}
+			TypeJSON: schema.ColumnTypeJSON(c), Position: i, Nullable: c.Nullable, Comment: c.Comment, DataType: c.Type.String(),
+			Default: m.Columns[i].Default}
 		if c.Type.Kind == schema.Decimal {
 			ci.TypePrecision, ci.TypeScale = c.Type.Precision, c.Type.Scale
 		}
@@ -227,6 +250,7 @@ type ColumnSpec struct {
 	TypeText string
 	NotNull  bool
 	Comment  string
+	Default  string // DEFAULT expression, "" for none
 }
 
 // TableSpec describes a table to create.
@@ -243,7 +267,12 @@ type TableSpec struct {
 	TableType, PipelineID string
 	// Operation names the first history entry; empty is CREATE TABLE.
 	Operation string
+	// Constraints are the table's CHECK constraints.
+	Constraints []ConstraintSpec
 }
+
+// ConstraintSpec is a CHECK constraint of CREATE TABLE.
+type ConstraintSpec struct{ Name, Check string }
 
 func (e *Engine) buildColumns(specs []ColumnSpec, existing []storedColumn) ([]storedColumn, error) {
 	seen := map[string]bool{}
@@ -263,7 +292,7 @@ func (e *Engine) buildColumns(specs []ColumnSpec, existing []storedColumn) ([]st
 		if err != nil {
 			return nil, fmt.Errorf("%w: column %s: %v", ErrInvalidArgument, c.Name, err)
 		}
-		out = append(out, storedColumn{Name: c.Name, Type: t.String(), Nullable: !c.NotNull, Comment: c.Comment})
+		out = append(out, storedColumn{Name: c.Name, Type: t.String(), Nullable: !c.NotNull, Comment: c.Comment, Default: c.Default})
 	}
 	return out, nil
 }
@@ -274,6 +303,14 @@ func columnDDL(c storedColumn) (string, error) {
 		return "", err
 	}
 	s := quoteIdent(strings.ToLower(c.Name)) + " " + t.DuckDB()
+	if c.Default != "" {
+		// DuckDB fills it in for INSERTs with a column list that omit it.
+		d, err := rowcheck.CompileDefault(t, c.Default)
+		if err != nil {
+			return "", err
+		}
+		s += " DEFAULT " + d.SQL
+	}
 	if !c.Nullable {
 		s += " NOT NULL"
 	}
@@ -299,6 +336,10 @@ func (e *Engine) CreateTable(ctx context.Context, spec TableSpec, ifNotExists bo
 			}
 		}
 	}
+	props, err := createRules(spec, cols)
+	if err != nil {
+		return TableInfo{}, err
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	c, s, err := e.schemaLocked(spec.Catalog, spec.Schema)
@@ -314,7 +355,7 @@ func (e *Engine) CreateTable(ctx context.Context, spec TableSpec, ifNotExists bo
 	}
 	now := nowMillis()
 	m := &tableMeta{TableID: uuid.NewString(), Catalog: c.info.Name, Schema: s.Name, Name: spec.Name, Columns: cols,
-		Comment: spec.Comment, Properties: copyProps(spec.Properties), PartitionColumns: spec.PartitionColumns,
+		Comment: spec.Comment, Properties: props, PartitionColumns: spec.PartitionColumns,
 		ClusterColumns: spec.ClusterColumns, Owner: spec.Owner, CreatedAt: now, UpdatedAt: now, Version: 0, Statement: spec.Statement,
 		TableType: spec.TableType, PipelineID: spec.PipelineID}
 	ts, err := newTableState(m, c.alias)
@@ -458,6 +499,14 @@ func (e *Engine) DropTable(ctx context.Context, full string, ifExists bool) erro
 // alterTable applies change to a copy of the table's metadata, runs the
 // DuckDB DDL it returns and records a new version, all in one transaction.
 func (e *Engine) alterTable(ctx context.Context, full, op, statement string, change func(m *tableMeta) (ddl []string, params map[string]any, err error)) (TableInfo, error) {
+	return e.alterTableVerified(ctx, full, op, statement, change, nil)
+}
+
+// alterTableVerified is alterTable with a check of the rows already in the
+// table: the new version is in force (enforced on ingest) while verify
+// runs, and is withdrawn if verify fails (see AddConstraint).
+func (e *Engine) alterTableVerified(ctx context.Context, full, op, statement string, change func(m *tableMeta) (ddl []string, params map[string]any, err error),
+	verify func(ctx context.Context, nv *tableVersion) error) (TableInfo, error) {
 	c, t, err := e.resolveTable(full)
 	if err != nil {
 		return TableInfo{}, err
@@ -478,12 +527,20 @@ func (e *Engine) alterTable(ctx context.Context, full, op, statement string, cha
 	if err != nil {
 		return TableInfo{}, err
 	}
+	numberNewColumns(&m)
 	m.Version++
 	m.UpdatedAt = nowMillis()
 	m.Statement = statement
 	nv, err := compileVersion(&m, c.alias)
 	if err != nil {
 		return TableInfo{}, fmt.Errorf("%w: %v", ErrInvalidArgument, err)
+	}
+	if verify != nil {
+		t.cur.Store(nv)
+		if err := verify(ctx, nv); err != nil {
+			t.cur.Store(old)
+			return TableInfo{}, err
+		}
 	}
 	// The materialiser must not hold an appender on the old layout.
 	unlock := e.mat.pause()
@@ -500,6 +557,7 @@ func (e *Engine) alterTable(ctx context.Context, full, op, statement string, cha
 		return e.historyTx(ctx, tx, c.alias, &m, op, params)
 	})
 	if err != nil {
+		t.cur.Store(old)
 		return TableInfo{}, fmt.Errorf("alter table %s: %w", full, err)
 	}
 	t.cur.Store(nv)
@@ -520,6 +578,9 @@ func (e *Engine) AddColumns(ctx context.Context, full string, specs []ColumnSpec
 			if !c.Nullable {
 				return nil, nil, fmt.Errorf("%w: added column %q must be nullable (existing rows and producers cannot supply it)", ErrInvalidArgument, c.Name)
 			}
+			if err := addColumnDefault(c); err != nil {
+				return nil, nil, err
+			}
 			d, err := columnDDL(c)
 			if err != nil {
 				return nil, nil, err
@@ -537,6 +598,9 @@ func (e *Engine) SetProperties(ctx context.Context, full string, props map[strin
 	op := "SET TBLPROPERTIES"
 	if unset != nil {
 		op = "UNSET TBLPROPERTIES"
+	}
+	if err := reservedProperties(props, unset); err != nil {
+		return TableInfo{}, err
 	}
 	return e.alterTable(ctx, full, op, statement, func(m *tableMeta) ([]string, map[string]any, error) {
 		if m.Properties == nil {

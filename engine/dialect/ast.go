@@ -41,6 +41,8 @@ type ColumnDef struct {
 	TypeText string
 	NotNull  bool
 	Comment  string
+	// Default is the DEFAULT expression as typed, "" without one.
+	Default string
 }
 
 // Securable is the object of GRANT, REVOKE and SHOW GRANTS.
@@ -154,6 +156,8 @@ type CreateTable struct {
 	// and AsQueryText the query as written (nil and "" without AS).
 	AsQuery     *Query
 	AsQueryText string
+	// Constraints are the CONSTRAINT c CHECK (...) clauses of the column list.
+	Constraints []CheckConstraint
 }
 
 // DropTable is DROP TABLE [IF EXISTS] name.

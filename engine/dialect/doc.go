@@ -20,6 +20,11 @@
 // them into the translated query. event_log(...) in FROM is replaced by
 // the relation TranslateOptions.EventLog returns.
 //
+// The conditions of CHECK constraints and column DEFAULTs are parsed into
+// an expression AST (ParseExpr, check_expr.go) limited to what the engine
+// evaluates the same way on ingest (package engine/rowcheck) and in DuckDB;
+// anything else fails with ErrUnsupported naming the construct.
+//
 // The rewrite is token-level on purpose: it changes only what Databricks and
 // DuckDB spell differently (backtick identifiers, double-quoted strings,
 // backslash escapes, adjacent literal chaining, numeric suffixes such as

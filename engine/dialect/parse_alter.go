@@ -77,6 +77,9 @@ func (p *parser) alter() (Statement, error) {
 	switch action {
 	case "ADD":
 		p.next()
+		if p.peek().isKw("CONSTRAINT") {
+			return p.addConstraint(name)
+		}
 		if !p.acceptKw("COLUMNS") && !p.acceptKw("COLUMN") {
 			return nil, unsupported("statement", strings.TrimSpace("ALTER TABLE ADD "+p.word(0)))
 		}
@@ -108,6 +111,12 @@ func (p *parser) alter() (Statement, error) {
 	case "ALTER", "CHANGE":
 		p.next()
 		return p.alterColumn(name, action)
+	case "DROP":
+		return p.alterDrop(name)
+	case "RENAME":
+		if p.word(1) == "COLUMN" {
+			return p.alterRename(name)
+		}
 	case "":
 		return nil, p.errAt(p.peek(), "expected an ALTER TABLE action (ADD COLUMNS, ALTER COLUMN, SET TBLPROPERTIES, UNSET TBLPROPERTIES), found %s", describe(p.src, p.peek()))
 	}
@@ -173,8 +182,14 @@ func (p *parser) alterColumn(name QName, action string) (Statement, error) {
 			p.next()
 			return p.columnTags(name, col, w == "UNSET")
 		}
+		if w == "SET" && p.word(1) == "DEFAULT" {
+			return p.columnDefault(name, col, w)
+		}
 		fallthrough
 	case "DROP":
+		if w == "DROP" && p.word(1) == "DEFAULT" {
+			return p.columnDefault(name, col, w)
+		}
 		construct := "ALTER COLUMN " + w + " " + p.word(1)
 		if p.word(1) == "NOT" {
 			construct += " NULL"

@@ -191,7 +191,7 @@ func (p *parser) createTable(orReplace bool) (Statement, error) {
 		return nil, err
 	}
 	if p.peek().isOp("(") && !p.startsQuery(p.pos) {
-		if st.Columns, err = p.columnList(); err != nil {
+		if st.Columns, err = p.columnList(&st.Constraints); err != nil {
 			return nil, err
 		}
 	}
@@ -289,12 +289,27 @@ func (p *parser) startsQuery(i int) bool {
 	return t.isKw("SELECT") || t.isKw("WITH") || t.isKw("VALUES") || t.isKw("FROM")
 }
 
-// columnList parses "(" column, ... ")" of CREATE TABLE.
-func (p *parser) columnList() ([]ColumnDef, error) {
+// columnList parses "(" column, ... ")" of CREATE TABLE; CHECK
+// constraints among the columns go to checks.
+func (p *parser) columnList(checks *[]CheckConstraint) ([]ColumnDef, error) {
 	p.next() // "("
 	var cols []ColumnDef
 	for {
 		switch w := p.word(0); {
+		case w == "CONSTRAINT" && p.word(2) == "CHECK":
+			p.next()
+			c, err := p.checkConstraint()
+			if err != nil {
+				return nil, err
+			}
+			*checks = append(*checks, c)
+			if p.acceptOp(",") {
+				continue
+			}
+			if p.acceptOp(")") {
+				return cols, nil
+			}
+			return nil, p.errAt(p.peek(), "expected \")\" after column list, found %s", describe(p.src, p.peek()))
 		case w == "CONSTRAINT" && p.peekN(1).kind != tokEOF && p.peekN(2).kind == tokIdent:
 			kind := p.word(2)
 			if kind == "PRIMARY" || kind == "FOREIGN" {
@@ -352,6 +367,14 @@ func (p *parser) columnDef(adding bool) (ColumnDef, error) {
 				return col, err
 			}
 			continue
+		case "DEFAULT":
+			if err := p.once(seen, t, "DEFAULT"); err != nil {
+				return col, err
+			}
+			if col.Default, err = p.defaultClause(); err != nil {
+				return col, err
+			}
+			continue
 		case "GENERATED":
 			return col, unsupported("column option", p.generatedKind())
 		case "WITH":
@@ -371,7 +394,7 @@ func (p *parser) columnDef(adding bool) (ColumnDef, error) {
 
 // columnOptions are column clauses zbemu does not implement.
 var columnOptions = map[string]string{
-	"DEFAULT": "DEFAULT", "PRIMARY": "PRIMARY KEY", "FOREIGN": "FOREIGN KEY",
+	"PRIMARY": "PRIMARY KEY", "FOREIGN": "FOREIGN KEY",
 	"REFERENCES": "FOREIGN KEY", "CONSTRAINT": "CONSTRAINT", "CHECK": "CHECK",
 	"MASK": "MASK", "UNIQUE": "UNIQUE",
 }
