@@ -11,9 +11,10 @@ function dark() {
   return document.documentElement.dataset.theme === "dark";
 }
 
-// mount creates an ECharts instance in el that follows el's size; the
-// returned object's dispose() must be called when the page goes.
-export function mount(el) {
+// mount creates an ECharts instance in el that follows el's size and marks
+// marker (el by default) with data-series; the returned object's dispose()
+// must be called when the page goes.
+export function mount(el, marker = el) {
   const c = echarts.init(el, dark() ? "dark" : null, { renderer: "svg" });
   const ro = new ResizeObserver(() => c.resize());
   ro.observe(el);
@@ -21,7 +22,7 @@ export function mount(el) {
     chart: c,
     set(option, seriesCount) {
       c.setOption(Object.assign({ backgroundColor: "transparent", animation: false }, option), { notMerge: true, lazyUpdate: true });
-      el.dataset.series = String(seriesCount);
+      marker.dataset.series = String(seriesCount);
     },
     dispose() { ro.disconnect(); c.dispose(); },
   };
@@ -61,7 +62,7 @@ export function visualize(el, result, spec) {
   }
   const box = h("div.chart.chart-big");
   el.append(box);
-  const m = mount(box);
+  const m = mount(box, el);
   if (spec.type === "pie") {
     const vi = ys.length ? ys[0] : -1;
     const data = result.rows.map((r) => ({ name: xi >= 0 ? String(r[xi]) : "", value: vi >= 0 ? toNum(r[vi]) : 1 }));

@@ -9,7 +9,8 @@ const OVERSCAN = 10;
 
 export function grid(columns, rows, opts = {}) {
   const widths = columnWidths(columns, rows);
-  const template = "56px " + widths.map((w) => w + "px").join(" ");
+  const numWidth = String(rows.length).length * 8 + 20;
+  const template = numWidth + "px " + widths.map((w) => w + "px").join(" ");
   const root = h("div.grid", { style: `height:${opts.height || 360}px`, dataset: { rows: rows.length } });
   const head = h("div.g-head", { style: `grid-template-columns:${template}` }, h("div.g-rownum", "#"), columns.map((c) => h("div", { title: c.type_text || "" }, c.name)));
   const win = h("div.g-window");

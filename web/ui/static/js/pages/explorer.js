@@ -1,7 +1,7 @@
 import { api, sql, download, quoteName, param } from "../api.js";
 import { h, simpleTable, errorBox, fmt, navigate } from "../dom.js";
 import { grid } from "../grid.js";
-import { listCatalogs, listSchemas, listTables, getTable } from "./tables.js";
+import { showCatalogs, showSchemas, showTables, describeTable } from "./tables.js";
 
 // Catalog explorer at /explore/data/{catalog}/{schema}/{table}: a tree of
 // what the caller may see (Unity Catalog REST) and a page per object.
@@ -17,9 +17,9 @@ export default async function explorer(root, [catalog, schema, table]) {
   const treeDone = renderTree(tree, catalog, schema, table);
   try {
     if (table) await tablePage(main, catalog, schema, table);
-    else if (schema) await listPage(main, [catalog, schema], "Tables", (await listTables(catalog, schema)).map((t) => [t.name, t.table_type, t.owner, t.comment || ""]), ["Table", "Type", "Owner", "Comment"]);
-    else if (catalog) await listPage(main, [catalog], "Schemas", (await listSchemas(catalog)).map((s) => [s.name, s.owner, s.comment || ""]), ["Schema", "Owner", "Comment"]);
-    else await listPage(main, [], "Catalogs", (await listCatalogs()).map((c) => [c.name, c.owner, c.comment || ""]), ["Catalog", "Owner", "Comment"]);
+    else if (schema) await listPage(main, [catalog, schema], "Tables", await showTables(catalog, schema));
+    else if (catalog) await listPage(main, [catalog], "Schemas", await showSchemas(catalog));
+    else await listPage(main, [], "Catalogs", await showCatalogs());
   } catch (e) {
     main.append(errorBox(e));
   }
@@ -30,21 +30,21 @@ async function renderTree(tree, catalog, schema, table) {
   const ul = h("ul");
   tree.append(ul);
   let cats;
-  try { cats = await listCatalogs(); } catch (e) { tree.append(errorBox(e)); return; }
+  try { cats = await showCatalogs(); } catch (e) { tree.append(errorBox(e)); return; }
   for (const c of cats) {
-    const li = h("li", h("a", { href: link(c.name), "data-nav": true, class: c.name === catalog && !schema ? "active" : null }, h("span.kind", "▸"), c.name));
+    const li = h("li", h("a", { href: link(c), "data-nav": true, class: c === catalog && !schema ? "active" : null }, h("span.kind", "▸"), c));
     ul.append(li);
-    if (c.name !== catalog) continue;
+    if (c !== catalog) continue;
     const sul = h("ul");
     li.append(sul);
-    for (const s of await listSchemas(c.name).catch(() => [])) {
-      const sli = h("li", h("a", { href: link(c.name, s.name), "data-nav": true, class: s.name === schema && !table ? "active" : null }, h("span.kind", "▸"), s.name));
+    for (const s of await showSchemas(c).catch(() => [])) {
+      const sli = h("li", h("a", { href: link(c, s), "data-nav": true, class: s === schema && !table ? "active" : null }, h("span.kind", "▸"), s));
       sul.append(sli);
-      if (s.name !== schema) continue;
+      if (s !== schema) continue;
       const tul = h("ul");
       sli.append(tul);
-      for (const t of await listTables(c.name, s.name).catch(() => [])) {
-        tul.append(h("li", h("a", { href: link(c.name, s.name, t.name), "data-nav": true, class: t.name === table ? "active" : null }, h("span.kind", "▦"), t.name)));
+      for (const t of await showTables(c, s).catch(() => [])) {
+        tul.append(h("li", h("a", { href: link(c, s, t), "data-nav": true, class: t === table ? "active" : null }, h("span.kind", "▦"), t)));
       }
     }
   }
@@ -56,14 +56,14 @@ function crumbs(parts) {
   return h("div.muted", out);
 }
 
-async function listPage(main, parts, title, rows, headers) {
-  main.append(h("section.panel", crumbs(parts), h("h2", title + " (" + rows.length + ")"),
-    simpleTable(headers, rows, { attrs: { id: "object-list" }, onRow: (i) => navigate(link(...parts, rows[i][0])) })));
+async function listPage(main, parts, title, names) {
+  main.append(h("section.panel", crumbs(parts), h("h2", title + " (" + names.length + ")"),
+    simpleTable(["Name"], names.map((n) => [n]), { attrs: { id: "object-list" }, onRow: (i) => navigate(link(...parts, names[i])) })));
 }
 
 async function tablePage(main, catalog, schema, table) {
   const full = [catalog, schema, table].join(".");
-  const t = await getTable(full);
+  const t = await describeTable(catalog, schema, table);
   const props = Object.entries(t.properties || {}).sort();
   main.append(
     h("section.panel", crumbs([catalog, schema, table]),
@@ -99,7 +99,7 @@ function resultTable(r, id) {
 async function section(el, title, load, render) {
   try {
     const r = await load();
-    el.replaceChildren(h("h2", title), render(r));
+    el.replaceChildren(h("h2", title), ...[].concat(render(r)));
   } catch (e) {
     el.replaceChildren(h("h2", title), errorBox(e));
   }

@@ -15,7 +15,7 @@ export default function ingest(root) {
   const kpi = (id, label) => h("div.kpi", h("div.label", label), h("div.value", { id: "kpi-" + id }, "—"));
   const streamsBox = h("div.fixed-rows#streams");
   const errorsBox = h("div.fixed-rows#errors");
-  const tablesBox = h("div.fixed-rows#tables", { style: "height:160px" });
+  const tablesBox = h("div.fixed-rows#tables", { style: "height:130px" });
   const thr = h("div.chart#throughput-chart");
   const lat = h("div.chart#latency-chart");
   const conn = h("span.muted#live-status", "connecting…");
@@ -117,8 +117,8 @@ function rejectedViewer(params) {
       "FROM system.zbemu.rejected_records" + (where.length ? " WHERE " + where.join(" AND ") : "") + " ORDER BY time DESC LIMIT 200";
     try {
       const r = await sql(text, ps);
-      list.replaceChildren(r.rows.length ? simpleTable(["Time", "Table", "Stream", "Column", "Reason"],
-        r.rows.map((x) => [x[0], x[1], (x[2] || "").slice(0, 8), x[6], x[7]]),
+      list.replaceChildren(r.rows.length ? simpleTable(["Time (UTC)", "Table", "Column", "Reason"],
+        r.rows.map((x) => [(x[0] || "").replace(/^.*T/, "").replace("Z", ""), x[1], x[6], x[7]]),
         { attrs: { id: "rejected-table", "data-rows": r.rows.length }, onRow: (i, tr) => {
           for (const s of list.querySelectorAll("tr.selected")) s.classList.remove("selected");
           tr.classList.add("selected");
