@@ -13,8 +13,8 @@ export default function ingest(root) {
   const params = new URLSearchParams(location.search);
   const abort = new AbortController();
   const kpi = (id, label) => h("div.kpi", h("div.label", label), h("div.value", { id: "kpi-" + id }, "—"));
-  const streamsBox = h("div.fixed-rows#streams");
-  const errorsBox = h("div.fixed-rows#errors");
+  const streamsBox = h("div.fixed-rows#streams", { style: "height:170px" });
+  const errorsBox = h("div.fixed-rows#errors", { style: "height:120px" });
   const tablesBox = h("div.fixed-rows#tables", { style: "height:130px" });
   const thr = h("div.chart#throughput-chart");
   const lat = h("div.chart#latency-chart");
@@ -26,8 +26,8 @@ export default function ingest(root) {
     h("div.grid2", h("section.panel", h("h2", "Throughput, records/s (15 min)"), thr), h("section.panel", h("h2", "Ack latency, ms (15 min)"), lat)),
     h("div", { style: "height:16px" }),
     h("section.panel", h("h2", "Tables"), tablesBox),
-    h("div.grid2", h("section.panel", h("h2", "Open gRPC streams"), streamsBox), h("section.panel", h("h2", "Errors returned to clients"), errorsBox)),
-    h("div", { style: "height:16px" }));
+    h("section.panel", h("h2", "Open gRPC streams"), streamsBox),
+    h("section.panel", h("h2", "Errors returned to ingest clients"), errorsBox));
   const rejected = rejectedViewer(params);
   root.append(rejected.el);
 
