@@ -270,6 +270,33 @@ func TestUIBrowser(t *testing.T) {
 			t.Errorf("history lists %d queries, want 2", hist)
 		}
 		screenshot(t, ctx, "sql-editor-100k")
+
+		// Run selection: only the selected statement runs.
+		eval[bool](t, ctx, `(() => { const cm = window.zbemuEditor; cm.setValue("SELECT 1 AS one;\nSELECT 'picked' AS which, 2 AS two");
+			cm.setSelection({line: 1, ch: 0}, {line: 1, ch: 40}); return true })()`)
+		click(t, ctx, "#run")
+		waitJS(t, ctx, `document.querySelector("#result-tabs").textContent.includes("Result 3")`)
+		if got := text(t, ctx, "#result-view .g-row"); got != "1picked2" {
+			t.Errorf("running the selection shows %q, want the row of the second statement", got)
+		}
+		// Save it under a name; it is listed and loads back into the editor.
+		run(t, ctx, "name the query", chromedp.SendKeys(chromedp.CSS("#save-name"), "picked query"))
+		click(t, ctx, "#save")
+		waitJS(t, ctx, `document.querySelector("#saved-list").textContent.includes("picked query")`)
+		eval[bool](t, ctx, `window.zbemuEditor.setValue(""); true`)
+		click(t, ctx, "#saved-list li")
+		if got := eval[string](t, ctx, `window.zbemuEditor.getValue()`); !strings.Contains(got, "'picked'") {
+			t.Errorf("the saved query loads as %q", got)
+		}
+		// Cancel a statement that would run for minutes.
+		eval[bool](t, ctx, `window.zbemuEditor.setValue("SELECT count(*) FROM range(50000000000) t(x) WHERE x % 7 = 3"); true`)
+		click(t, ctx, "#run")
+		waitJS(t, ctx, `!document.querySelector("#cancel").disabled`)
+		click(t, ctx, "#cancel")
+		waitJS(t, ctx, `document.querySelector("#status").textContent === "Canceled."`)
+		if got := text(t, ctx, "#result-view .error-box"); !strings.HasPrefix(got, "CANCELLED") {
+			t.Errorf("a canceled statement shows %q", got)
+		}
 	})
 
 	t.Run("ingestion monitor", func(t *testing.T) {

@@ -122,6 +122,7 @@ export class Statement {
     if (this.params.length) req.parameters = this.params;
     let r = await api("POST", "/api/2.0/sql/statements", req);
     this.id = r.statement_id;
+    if (this.canceled) await this.cancel(); // canceled before the id was known
     let delay = 20;
     while (r.status.state === "PENDING" || r.status.state === "RUNNING") {
       await new Promise((ok) => setTimeout(ok, delay));

@@ -22,6 +22,7 @@ export default function sqlEditor(root) {
   const area = h("textarea");
   const runBtn = h("button.primary#run", { type: "button", title: "Run (Ctrl+Enter); runs the selection if there is one" }, "Run");
   const cancelBtn = h("button#cancel", { type: "button", disabled: true }, "Cancel");
+  const saveName = h("input#save-name", { type: "text", placeholder: "name to save as", "aria-label": "Name of the saved query", style: "width:170px" });
   const saveBtn = h("button#save", { type: "button" }, "Save");
   const status = h("div.status#status");
   const tabs = h("div.tabs#result-tabs");
@@ -32,7 +33,7 @@ export default function sqlEditor(root) {
     h("div.page-head", h("h1", "SQL editor"), h("span.sub", "Databricks SQL over the Statement Execution API.")),
     h("div.editor-layout",
       h("div",
-        h("section.panel", area, h("div.row", { style: "margin-top:8px" }, runBtn, cancelBtn, saveBtn, h("span.spacer"), status)),
+        h("section.panel", area, h("div.row", { style: "margin-top:8px" }, runBtn, cancelBtn, h("span.spacer"), status, saveName, saveBtn)),
         h("section.panel", tabs, view)),
       h("aside.panel.side", h("h2", "Saved queries"), savedList, h("h2", { style: "margin-top:16px" }, "History"), histList)));
   const cm = CodeMirror.fromTextArea(area, { mode: "text/x-sparksql", lineNumbers: true, matchBrackets: true, indentUnit: 2,
@@ -127,8 +128,9 @@ export default function sqlEditor(root) {
   runBtn.addEventListener("click", run);
   cancelBtn.addEventListener("click", () => running && running.cancel().catch(() => {}));
   saveBtn.addEventListener("click", () => {
-    const name = prompt("Name of the saved query", cm.getValue().trim().split("\n")[0].slice(0, 60));
+    const name = saveName.value.trim() || cm.getValue().trim().split("\n")[0].slice(0, 60);
     if (!name) return;
+    saveName.value = "";
     const saved = load(SAVED_KEY).filter((x) => x.name !== name);
     saved.unshift({ name, sql: cm.getValue() });
     store(SAVED_KEY, saved);
