@@ -37,7 +37,7 @@ func (s *Server) uiRoutes(r *mux.Router) {
 	r.HandleFunc("/zbemu/v1/stats/stream", s.handle(s.authed(s.statsStream))).Methods(http.MethodGet)
 	h := ui.Handler()
 	r.MatcherFunc(func(r *http.Request, _ *mux.RouteMatch) bool {
-		return ui.IsPage(r.URL.Path) || len(r.URL.Path) > len(ui.AssetPrefix) && r.URL.Path[:len(ui.AssetPrefix)] == ui.AssetPrefix
+		return ui.Serves(r.URL.Path)
 	}).Methods(http.MethodGet, http.MethodHead).Handler(h)
 }
 

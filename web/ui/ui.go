@@ -63,6 +63,11 @@ func Handler() http.Handler {
 	})
 }
 
+// Serves reports whether Handler answers path: a page or an asset.
+func Serves(path string) bool {
+	return IsPage(path) || strings.HasPrefix(path, AssetPrefix)
+}
+
 // IsPage reports whether path is "/" or a page of the app.
 func IsPage(path string) bool {
 	if path == "/" {
