@@ -68,8 +68,8 @@ async function tablePage(main, catalog, schema, table) {
   main.append(
     h("section.panel", crumbs([catalog, schema, table]),
       h("div.row", h("h1#table-name", full), h("span.badge", t.table_type), h("span.spacer"),
-        h("button.small", { type: "button", on: { click: () => download(`/zbemu/v1/tables/${encodeURIComponent(full)}/jsonschema`, table + ".schema.json").catch(alert) } }, "JSON Schema ↓"),
-        h("button.small", { type: "button", on: { click: () => download(`/zbemu/v1/tables/${encodeURIComponent(full)}/proto`, table + ".proto").catch(alert) } }, ".proto ↓"),
+        downloadButton("JSON Schema ↓", `/zbemu/v1/tables/${encodeURIComponent(full)}/jsonschema`, table + ".schema.json"),
+        downloadButton(".proto ↓", `/zbemu/v1/tables/${encodeURIComponent(full)}/proto`, table + ".proto"),
         h("a.small", { href: "/sql/editor?q=" + encodeURIComponent(`SELECT * FROM ${quoteName(catalog, schema, table)} LIMIT 100`), "data-nav": true }, "Query")),
       h("p.muted", t.comment || "No comment."),
       h("dl.kv", h("dt", "Owner"), h("dd#table-owner", t.owner || "—"), h("dt", "Created"), h("dd", t.created_at ? new Date(t.created_at).toISOString() : "—"),
@@ -90,6 +90,18 @@ async function tablePage(main, catalog, schema, table) {
     section(grants, "Grants", () => sql(`SHOW GRANTS ON TABLE ${q}`), (r) => r.rows.length ? resultTable(r, "grants-table") : h("p.muted", "No grants: only the owner and admins have access.")),
     section(ingest, "Ingestion", () => ingestion(full), (x) => x),
   ]);
+}
+
+// downloadButton saves an authorized document; a failure (e.g. a table with
+// no protobuf encoding) shows on the button's title and as its text.
+function downloadButton(label, path, name) {
+  const b = h("button.small", { type: "button" }, label);
+  b.addEventListener("click", () => download(path, name).catch((e) => {
+    b.textContent = e.code;
+    b.title = e.message;
+    b.classList.add("bad");
+  }));
+  return b;
 }
 
 function resultTable(r, id) {
