@@ -343,6 +343,16 @@ func TestUIBrowser(t *testing.T) {
 		if got := text(t, ctx, "#rejected-raw"); !strings.Contains(got, "yesterday") {
 			t.Errorf("raw record %q", got)
 		}
+		// Updates move nothing and add no elements (charts' SVG aside).
+		const layout = `JSON.stringify({boxes: ["#throughput-chart", "#latency-chart", "#tables", "#streams", "#errors", "#rejected"].map(s => {
+			const r = document.querySelector(s).getBoundingClientRect(); return [s, r.top, r.height] }),
+			elements: [...document.querySelectorAll("*")].filter(e => !e.closest("svg")).length})`
+		before := eval[string](t, ctx, layout)
+		seen := atoi(t, eval[string](t, ctx, `document.body.dataset.statsEvents`))
+		waitJS(t, ctx, fmt.Sprintf(`Number(document.body.dataset.statsEvents) >= %d`, seen+3))
+		if after := eval[string](t, ctx, layout); after != before {
+			t.Errorf("the page changed while only the figures updated:\nbefore %s\nafter  %s", before, after)
+		}
 		// Live: a second stream shows up without a reload.
 		st2 := wireStream(t, s, "main.default.events")
 		if err := sendAndWait(t, st2, `{"device_id":"live2","ts":2}`); err != nil {
