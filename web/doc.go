@@ -1,7 +1,9 @@
 // Package web serves every network surface of zbemu on one address: the
 // Zerobus gRPC service (EphemeralStream), the OAuth token endpoint, REST
 // ingest, the SQL Statement Execution API, the Unity Catalog REST API,
-// Prometheus metrics (/metrics), the stats API and health checks.
+// Prometheus metrics (/metrics), the stats API and its live event stream,
+// health checks, and the browser UI (package web/ui: static files, mounted
+// by uiapi.go with the dev session endpoint for loopback browsers).
 //
 // Invariants: handlers return errors instead of writing them, and errors.go
 // is the only place that turns engine errors into HTTP statuses, Databricks
@@ -11,5 +13,6 @@
 // before reading anything (the official SDK waits for them) and acks only
 // what the engine reports durable, cumulatively and never ahead of what it
 // received. web holds no data of its own except the short-lived state of
-// SQL statements for polling and the in-memory counters of metrics.go.
+// SQL statements for polling, the in-memory counters of metrics.go and the
+// last 15 minutes of per-second stats points the UI charts (statshub.go).
 package web

@@ -48,6 +48,8 @@ type Options struct {
 	// Timeouts bound how long a client may hold a connection without
 	// making progress; zero fields take the defaults of DefaultTimeouts.
 	Timeouts Timeouts
+	// UI configures the browser UI's dev session and live stats (uiapi.go).
+	UI UIOptions
 }
 
 // Timeouts are the connection and request deadlines of the server.
@@ -94,6 +96,7 @@ type Server struct {
 	h2c     *chanListener // plaintext connections that start with the HTTP/2 preface
 	stmts   *statementStore
 	metrics *Metrics
+	hub     *statsHub // live stats for the UI
 
 	wg sync.WaitGroup
 }
@@ -107,7 +110,8 @@ func New(e *engine.Engine, opts Options) *Server {
 		opts.Metrics = NewMetrics()
 	}
 	opts.Timeouts = opts.Timeouts.withDefaults()
-	s := &Server{e: e, opts: opts, log: opts.Logger, stmts: newStatementStore(), metrics: opts.Metrics}
+	s := &Server{e: e, opts: opts, log: opts.Logger, stmts: newStatementStore(), metrics: opts.Metrics,
+		hub: newStatsHub(opts.Metrics, opts.UI.MaxStatsStreams)}
 	s.grpc = grpc.NewServer(
 		grpc.MaxRecvMsgSize(64<<20), // above the 10 MB limit, so our own check gives the clearer error
 		grpc.MaxConcurrentStreams(10000),
@@ -158,6 +162,7 @@ func (s *Server) Addr() string { return s.ln.Addr().String() }
 // connections are sorted by their first bytes (the SDK speaks HTTP/2 with
 // prior knowledge, its OAuth client HTTP/1.1); TLS connections by ALPN.
 func (s *Server) Serve() error {
+	s.hub.start()
 	if s.opts.TLSConfig != nil {
 		cfg := s.opts.TLSConfig.Clone()
 		cfg.NextProtos = []string{"h2", "http/1.1"}
@@ -223,6 +228,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if s.ln != nil {
 		s.ln.Close()
 	}
+	s.hub.close() // ends the live stats streams, which would hold http.Shutdown
 	done := make(chan struct{})
 	go func() { s.grpc.GracefulStop(); close(done) }()
 	select {
@@ -404,6 +410,7 @@ func (s *Server) routes() http.Handler {
 	s.alertRoutes(r)
 	s.pipelineRoutes(r)
 	s.schemaRoutes(r)
+	s.uiRoutes(r)
 	r.NotFoundHandler = s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return &httpError{http.StatusNotFound, "ENDPOINT_NOT_FOUND", fmt.Sprintf("no API at %s %s in zbemu", r.Method, r.URL.Path)}
 	})

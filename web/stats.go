@@ -4,7 +4,6 @@ import (
 	"math"
 	"math/bits"
 	"net/http"
-	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -275,30 +274,14 @@ func (m *Metrics) Snapshot(now time.Time) Stats {
 	return st
 }
 
-// stats serves GET /zbemu/v1/stats to any authenticated identity. A
-// non-admin sees the tables and streams of the tables it may read (SELECT);
-// the workspace totals (rates, latency, errors by code, backlog) name no
-// table and are left whole.
+// stats serves GET /zbemu/v1/stats to any authenticated identity, filtered
+// by visibleStats.
 func (s *Server) stats(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
 	z, err := s.e.Authorizer(r.Context(), id)
 	if err != nil {
 		return err
 	}
-	st := s.metrics.Snapshot(time.Now())
-	if !z.Admin() {
-		readable := map[string]bool{}
-		canRead := func(table string) bool {
-			ok, seen := readable[table]
-			if !seen {
-				ok = z.Require("TABLE", table, "SELECT") == nil
-				readable[table] = ok
-			}
-			return ok
-		}
-		st.Tables = slices.DeleteFunc(st.Tables, func(t TableStats) bool { return !canRead(t.Table) })
-		st.Streams = slices.DeleteFunc(st.Streams, func(t StreamStats) bool { return !canRead(t.Table) })
-		st.Pipelines = slices.DeleteFunc(st.Pipelines, func(d DatasetStats) bool { return !canRead(d.Dataset) })
-	}
+	st := visibleStats(z, s.metrics.Snapshot(time.Now()))
 	writeJSON(w, http.StatusOK, st)
 	return nil
 }

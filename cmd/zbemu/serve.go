@@ -109,6 +109,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		}
 		wopts.TLSConfig, caPath = tc, ca
 	}
+	wopts.UI = web.UIOptions{DevClientID: cfg.ClientID, DevClientSecret: cfg.ClientSecret, DevToken: cfg.DevToken, CAFile: caPath}
 	srv := web.New(e, wopts)
 	if err := srv.Listen(); err != nil {
 		closeAll(context.Background())
@@ -156,6 +157,7 @@ func openSystables(ctx context.Context, cfg Config, log *slog.Logger) (*systable
 var bannerTmpl = template.Must(template.New("banner").Parse(`
 zbemu {{.Version}} — Databricks Zerobus Ingest emulator, ready in {{.Startup}}.
 
+  Web UI             {{.URL}}/
   Workspace URL      {{.URL}}
   Zerobus endpoint   {{.URL}}
   Data directory     {{.Data}}
