@@ -9,10 +9,10 @@ import (
 	"github.com/zbemu/zbemu/engine"
 )
 
-// Dashboard is what zbemu reads of a .lvdash.json file: enough to check it
+// File is what zbemu reads of a .lvdash.json file: enough to check it
 // and to compile its widgets' queries. The file itself is stored as it
 // came, so fields zbemu does not know survive a round trip untouched.
-type Dashboard struct {
+type File struct {
 	Datasets []Dataset
 	Pages    []Page
 }
@@ -128,7 +128,7 @@ const MaxSerializedBytes = 4 << 20
 // Parse reads and checks a serialized dashboard. Errors wrap
 // engine.ErrInvalidArgument and name the JSON path of the problem, e.g.
 // pages[0].layout[3].widget.queries[0].query.datasetName.
-func Parse(serialized string) (*Dashboard, error) {
+func Parse(serialized string) (*File, error) {
 	if len(serialized) > MaxSerializedBytes {
 		return nil, fmt.Errorf("%w: serialized_dashboard is %d bytes; zbemu accepts at most %d", engine.ErrTooLarge, len(serialized), MaxSerializedBytes)
 	}
@@ -274,12 +274,12 @@ func (p *parser) boolean(path string, m map[string]any, key string) bool {
 	return b
 }
 
-func (p *parser) dashboard(root any) *Dashboard {
+func (p *parser) dashboard(root any) *File {
 	m := p.object("", root)
 	if m == nil {
 		return nil
 	}
-	d := &Dashboard{}
+	d := &File{}
 	datasets := map[string]*Dataset{}
 	for i, v := range p.array("", m, "datasets", false) {
 		ds := p.dataset(index("datasets", i), v)
@@ -659,7 +659,7 @@ func (q *Query) hasField(name string) bool {
 }
 
 // Dataset returns the dataset named name, or nil.
-func (d *Dashboard) Dataset(name string) *Dataset {
+func (d *File) Dataset(name string) *Dataset {
 	for i := range d.Datasets {
 		if d.Datasets[i].Name == name {
 			return &d.Datasets[i]
@@ -669,7 +669,7 @@ func (d *Dashboard) Dataset(name string) *Dataset {
 }
 
 // Widget returns the widget named widget on the page named page, or nil.
-func (d *Dashboard) Widget(page, widget string) *Widget {
+func (d *File) Widget(page, widget string) *Widget {
 	for _, pg := range d.Pages {
 		if pg.Name != page {
 			continue
