@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/zbemu/zbemu/engine"
+	"github.com/zbemu/zbemu/engine/lakeview"
+	"github.com/zbemu/zbemu/fixtures"
 	"github.com/zbemu/zbemu/systables"
 	"github.com/zbemu/zbemu/web"
 )
@@ -63,12 +65,25 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		}
 		wopts.Alerts = alerts
 	}
+	dashboards, err := openDashboards(ctx, cfg, e)
+	if err != nil {
+		if alerts != nil {
+			alerts.Close(ctx)
+		}
+		e.Close(context.Background())
+		if sys != nil {
+			sys.Close(context.Background())
+		}
+		return err
+	}
+	wopts.Dashboards = dashboards
 	// closeAll stops alerts before the engine they query, and the system
 	// tables after the engine, which emits its last commits while closing.
 	closeAll := func(ctx context.Context) error {
 		if alerts != nil {
 			alerts.Close(ctx)
 		}
+		dashboards.Close()
 		err := e.Close(ctx)
 		if sys != nil {
 			if serr := sys.Close(ctx); serr != nil && err == nil {
@@ -132,6 +147,27 @@ func openSystables(ctx context.Context, cfg Config, log *slog.Logger) (*systable
 	opts := systables.Options{Memory: cfg.Memory, Path: filepath.Join(cfg.DataDir, "system.db"), Retention: cfg.SysRetention,
 		AccountID: cfg.AccountID, WorkspaceID: cfg.WorkspaceID, Logger: log}
 	return systables.Open(ctx, opts)
+}
+
+// openDashboards opens <data>/dashboards.db (in memory with --memory) and
+// installs the built-in dashboards, owned by the dev principal, that it
+// does not hold yet.
+func openDashboards(ctx context.Context, cfg Config, e *engine.Engine) (*lakeview.Manager, error) {
+	path := filepath.Join(cfg.DataDir, "dashboards.db")
+	if cfg.Memory {
+		path = ""
+	}
+	m, err := lakeview.Open(ctx, e, lakeview.Options{Path: path})
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range fixtures.Dashboards() {
+		if _, err := m.InstallBuiltin(ctx, cfg.ClientID, d.Key, d.DisplayName, d.Serialized); err != nil {
+			m.Close()
+			return nil, err
+		}
+	}
+	return m, nil
 }
 
 var bannerTmpl = template.Must(template.New("banner").Parse(`

@@ -332,5 +332,5 @@ func resolveDate(v, dataType string, now time.Time) (string, error) {
 	if dataType == "DATE" {
 		return t.Format(time.DateOnly), nil
 	}
-	return t.Format("2006-01-02T15:04:05Z"), nil
+	return t.Format("2006-01-02T15:04:05.000000Z"), nil
 }

@@ -7,6 +7,6 @@ WHERE (:status = 'All' OR status = :status)
 ) AS `r`
 -- :status STRING = "FAULT' OR 1=1 --"
 -- :window__min TIMESTAMP = "2026-11-01T00:00:00Z"
--- :window__max TIMESTAMP = "2026-12-02T08:00:00Z"
+-- :window__max TIMESTAMP = "2026-12-02T08:00:00.000000Z"
 -- :devices__0 STRING = "d1"
 -- :devices__1 STRING = "d2"
