@@ -151,7 +151,7 @@ func (m *Manager) List(ctx context.Context, who *engine.Identity, o ListOptions)
 	case o.PageSize == 0:
 		o.PageSize = DefaultPageSize
 	}
-	after, afterID, err := parsePageToken(o.PageToken)
+	after, err := parsePageToken(o.PageToken)
 	if err != nil {
 		return nil, "", err
 	}
@@ -159,15 +159,14 @@ func (m *Manager) List(ctx context.Context, who *engine.Identity, o ListOptions)
 	if who.Admin {
 		owner = ""
 	}
-	ds, err := m.st.list(ctx, owner, o.ShowTrashed, after, afterID, o.PageSize+1)
+	ds, err := m.st.list(ctx, owner, o.ShowTrashed, after, o.PageSize+1)
 	if err != nil {
 		return nil, "", err
 	}
 	next := ""
 	if len(ds) > o.PageSize {
 		ds = ds[:o.PageSize]
-		last := ds[len(ds)-1]
-		next = strconv.FormatInt(last.Created.UnixMilli(), 10) + ":" + last.ID
+		next = strconv.FormatInt(ds[len(ds)-1].seq, 10)
 	}
 	return ds, next, nil
 }

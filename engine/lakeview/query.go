@@ -129,12 +129,12 @@ func (f *File) checkSelections(req QueryRequest) error {
 				found = true
 			}
 		}
-		if !found {
-			where := "any dataset"
-			if p.Dataset != "" {
-				where = fmt.Sprintf("dataset %q", p.Dataset)
-			}
-			return fmt.Errorf("%w: parameters[%d]: %s has no parameter %q", engine.ErrInvalidArgument, i, where, p.Keyword)
+		switch {
+		case found:
+		case p.Dataset != "":
+			return fmt.Errorf("%w: parameters[%d]: dataset %q has no parameter %q", engine.ErrInvalidArgument, i, p.Dataset, p.Keyword)
+		default:
+			return fmt.Errorf("%w: parameters[%d]: no dataset has a parameter %q", engine.ErrInvalidArgument, i, p.Keyword)
 		}
 	}
 	for i, fv := range req.Filters {

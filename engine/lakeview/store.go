@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -35,6 +34,8 @@ type Dashboard struct {
 	Updated        time.Time
 	// Revision counts changes; the etag is its decimal text.
 	Revision int64
+
+	seq int64 // creation order (SQLite rowid): the list's page position
 }
 
 // Path is the dashboard's workspace path: parent folder and file name.
@@ -70,7 +71,7 @@ CREATE TABLE IF NOT EXISTS dashboards (
   update_time     INTEGER NOT NULL,
   revision        INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS dashboards_owner ON dashboards(owner, create_time, id);
+CREATE INDEX IF NOT EXISTS dashboards_owner ON dashboards(owner);
 CREATE TABLE IF NOT EXISTS published (
   dashboard_id      TEXT PRIMARY KEY REFERENCES dashboards(id),
   display_name      TEXT NOT NULL,
@@ -109,12 +110,14 @@ func newID() string {
 	return hex.EncodeToString(b)
 }
 
-const dashboardCols = "id, display_name, parent_path, warehouse_id, serialized, lifecycle_state, owner, create_time, update_time, revision"
+const dashboardCols = "rowid, id, display_name, parent_path, warehouse_id, serialized, lifecycle_state, owner, create_time, update_time, revision"
+
+const insertCols = "id, display_name, parent_path, warehouse_id, serialized, lifecycle_state, owner, create_time, update_time, revision"
 
 func scanDashboard(row interface{ Scan(...any) error }) (Dashboard, error) {
 	var d Dashboard
 	var created, updated int64
-	err := row.Scan(&d.ID, &d.DisplayName, &d.ParentPath, &d.WarehouseID, &d.Serialized, &d.LifecycleState, &d.Owner, &created, &updated, &d.Revision)
+	err := row.Scan(&d.seq, &d.ID, &d.DisplayName, &d.ParentPath, &d.WarehouseID, &d.Serialized, &d.LifecycleState, &d.Owner, &created, &updated, &d.Revision)
 	d.Created, d.Updated = time.UnixMilli(created).UTC(), time.UnixMilli(updated).UTC()
 	return d, err
 }
@@ -147,7 +150,7 @@ func (s *store) pathTaken(ctx context.Context, d Dashboard) (bool, error) {
 }
 
 func (s *store) insert(ctx context.Context, d Dashboard) error {
-	_, err := s.db.ExecContext(ctx, "INSERT INTO dashboards("+dashboardCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	_, err := s.db.ExecContext(ctx, "INSERT INTO dashboards("+insertCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		d.ID, d.DisplayName, d.ParentPath, d.WarehouseID, d.Serialized, d.LifecycleState, d.Owner, d.Created.UnixMilli(), d.Updated.UnixMilli(), d.Revision)
 	if err != nil {
 		return fmt.Errorf("store dashboard %s: %w", d.ID, err)
@@ -169,10 +172,10 @@ func (s *store) replace(ctx context.Context, d Dashboard, prev int64) (bool, err
 }
 
 // list pages through the dashboards of owner ("" for every owner) in
-// creation order; after is the (create_time, id) of the last one seen.
-func (s *store) list(ctx context.Context, owner string, trashed bool, afterTime int64, afterID string, limit int) ([]Dashboard, error) {
-	q := "SELECT " + dashboardCols + " FROM dashboards WHERE (create_time > ? OR (create_time = ? AND id > ?))"
-	args := []any{afterTime, afterTime, afterID}
+// creation order, after the one at position after.
+func (s *store) list(ctx context.Context, owner string, trashed bool, after int64, limit int) ([]Dashboard, error) {
+	q := "SELECT " + dashboardCols + " FROM dashboards WHERE rowid > ?"
+	args := []any{after}
 	if owner != "" {
 		q += " AND owner = ?"
 		args = append(args, owner)
@@ -181,7 +184,7 @@ func (s *store) list(ctx context.Context, owner string, trashed bool, afterTime 
 		q += " AND lifecycle_state = ?"
 		args = append(args, Active)
 	}
-	q += " ORDER BY create_time, id LIMIT ?"
+	q += " ORDER BY rowid LIMIT ?"
 	args = append(args, limit)
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -233,15 +236,15 @@ func (s *store) deletePublished(ctx context.Context, id string) error {
 	return nil
 }
 
-// parsePageToken reads a list page token: "<create_time>:<id>".
-func parsePageToken(tok string) (int64, string, error) {
+// parsePageToken reads a list page token: the position of the last
+// dashboard of the previous page.
+func parsePageToken(tok string) (int64, error) {
 	if tok == "" {
-		return -1, "", nil
+		return 0, nil
 	}
-	ts, id, ok := strings.Cut(tok, ":")
-	n, err := strconv.ParseInt(ts, 10, 64)
-	if !ok || err != nil {
-		return 0, "", fmt.Errorf("%w: page_token %q is not a token of this server's list (pass next_page_token unchanged)", engine.ErrInvalidArgument, tok)
+	n, err := strconv.ParseInt(tok, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%w: page_token %q is not a token of this server's list (pass next_page_token unchanged)", engine.ErrInvalidArgument, tok)
 	}
-	return n, id, nil
+	return n, nil
 }
