@@ -320,7 +320,7 @@ func decodeJSONLimit(r *http.Request, v any, limit int64) error {
 		return bodyReadError(err)
 	}
 	if int64(len(body)) > limit {
-		return fmt.Errorf("%w: the request body is larger than %d bytes, the most this API accepts", engine.ErrTooLarge, limit)
+		return fmt.Errorf("%w: the request body is larger than %d bytes; this API accepts at most that", engine.ErrTooLarge, limit)
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return badRequest("request body is empty; expected a JSON object")
