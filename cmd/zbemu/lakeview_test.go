@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -371,5 +372,82 @@ func TestLakeviewBuiltinDashboards(t *testing.T) {
 	s = startServer(t, data)
 	if _, body := s.call("GET", dashboardsPath+"?show_trashed=true", devToken, nil); strings.Count(string(body), "dashboard_id") != 2 {
 		t.Errorf("after a restart: %s", body)
+	}
+}
+
+// sdkExperimental is where the official Databricks SDK for JavaScript is
+// installed for testdata/sdk/lakeview.js: testdata/sdk/node_modules once
+// package.json lists it, or the node_modules directory named by
+// ZBEMU_JSSDK_NODE_MODULES.
+func sdkExperimental(t *testing.T) (env []string) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join("testdata", "sdk", "node_modules", "@databricks", "sdk-experimental", "package.json")); err == nil {
+		return nil
+	}
+	if dir := os.Getenv("ZBEMU_JSSDK_NODE_MODULES"); dir != "" {
+		return []string{"NODE_PATH=" + dir}
+	}
+	t.Skip("@databricks/sdk-experimental is not installed in testdata/sdk (add it to package.json) and ZBEMU_JSSDK_NODE_MODULES is not set")
+	return nil
+}
+
+// TestLakeviewOfficialSDK manages a dashboard with the official Databricks
+// SDK for JavaScript: every call must parse zbemu's answers into the SDK's
+// model, and the errors must be the SDK's typed errors.
+func TestLakeviewOfficialSDK(t *testing.T) {
+	env := sdkExperimental(t)
+	s := startServer(t, "", "--memory")
+	file, err := os.ReadFile(filepath.Join("testdata", "lakeview", "every-widget.lvdash.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, _ := json.Marshal(map[string]string{"host": s.url, "token": devToken, "serialized": string(file)})
+	cmd := exec.Command("node", "testdata/sdk/lakeview.js")
+	cmd.Stdin = strings.NewReader(string(in))
+	cmd.Env = append(append(os.Environ(), "DATABRICKS_CONFIG_FILE="+filepath.Join(t.TempDir(), "none")), env...)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("node: %v %s", err, out)
+	}
+	var r struct {
+		Error                   string
+		Created, Got            lvDashboard
+		Trashed                 lvDashboard
+		Listed                  []string
+		Published, GotPublished struct {
+			DisplayName        string `json:"display_name"`
+			RevisionCreateTime string `json:"revision_create_time"`
+		}
+		Update, Missing struct {
+			ErrorCode  string `json:"errorCode"`
+			StatusCode int    `json:"statusCode"`
+			Message    string `json:"message"`
+		}
+	}
+	if err := json.Unmarshal(out, &r); err != nil || r.Error != "" {
+		t.Fatalf("SDK: %v %s", err, out)
+	}
+	c := r.Created
+	if !dashboardIDRE.MatchString(c.DashboardID) || c.DisplayName != "From the SDK" || c.Path != "/Users/sdk/From the SDK.lvdash.json" ||
+		c.SerializedDashboard != string(file) || c.WarehouseID != "w-sdk" || c.LifecycleState != "ACTIVE" {
+		t.Errorf("created: %+v", c)
+	}
+	if r.Got.DashboardID != c.DashboardID || r.Got.Etag != c.Etag || r.Got.SerializedDashboard != string(file) {
+		t.Errorf("got: %+v", r.Got)
+	}
+	if want := []string{"Zerobus Ingest monitoring", "IoT lab", "From the SDK"}; !slices.Equal(r.Listed, want) {
+		t.Errorf("listed one per page: %q, want %q", r.Listed, want)
+	}
+	if r.Update.StatusCode != 400 || r.Update.ErrorCode != "INVALID_PARAMETER_VALUE" || !strings.Contains(r.Update.Message, "PATCH without a body") {
+		t.Errorf("update (the SDK sends PATCH without its body): %+v", r.Update)
+	}
+	if r.Published.DisplayName != "From the SDK" || r.GotPublished.RevisionCreateTime == "" {
+		t.Errorf("published: %+v %+v", r.Published, r.GotPublished)
+	}
+	if r.Trashed.LifecycleState != "TRASHED" {
+		t.Errorf("trashed: %+v", r.Trashed)
+	}
+	if r.Missing.StatusCode != 404 || r.Missing.ErrorCode != "RESOURCE_DOES_NOT_EXIST" {
+		t.Errorf("get of a missing dashboard: %+v", r.Missing)
 	}
 }
