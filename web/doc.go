@@ -1,7 +1,9 @@
 // Package web serves every network surface of zbemu on one address: the
 // Zerobus gRPC service (EphemeralStream), the OAuth token endpoint, REST
 // ingest, the SQL Statement Execution API, the Unity Catalog REST API,
-// Prometheus metrics (/metrics), the stats API and health checks.
+// Prometheus metrics (/metrics), the stats API, the Lakeview dashboards API
+// (with zbemu's widget query endpoint; package engine/lakeview keeps the
+// dashboards) and health checks.
 //
 // Invariants: handlers return errors instead of writing them, and errors.go
 // is the only place that turns engine errors into HTTP statuses, Databricks
