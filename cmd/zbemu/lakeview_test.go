@@ -207,6 +207,24 @@ func TestLakeviewImportEveryWidget(t *testing.T) {
 			t.Errorf("%v: HTTP %d %s, want %d with %q", bad.req, code, body, bad.code, bad.msg)
 		}
 	}
+
+	// The published revision keeps answering while the draft changes.
+	if code, body := s.call("POST", dashboardsPath+"/"+d.DashboardID+"/published", devToken, nil); code != 200 {
+		t.Fatalf("publish: HTTP %d %s", code, body)
+	}
+	draft := strings.Replace(string(file), `"name": "count"`, `"name": "count_renamed"`, 1)
+	if code, body := s.call("PATCH", dashboardsPath+"/"+d.DashboardID, devToken, map[string]any{"serialized_dashboard": draft}); code != 200 {
+		t.Fatalf("PATCH: HTTP %d %s", code, body)
+	}
+	for _, c := range []struct {
+		published bool
+		widget    string
+		code      int
+	}{{true, "count", 200}, {true, "count_renamed", 404}, {false, "count", 404}, {false, "count_renamed", 200}} {
+		if code, _, body := s.queryDashboard(devToken, d.DashboardID, map[string]any{"page": "overview", "widget": c.widget, "published": c.published}); code != c.code {
+			t.Errorf("widget %s, published %v: HTTP %d %s, want %d", c.widget, c.published, code, body, c.code)
+		}
+	}
 }
 
 // TestLakeviewAPI walks the dashboard lifecycle through the Lakeview API:

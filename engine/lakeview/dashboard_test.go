@@ -44,7 +44,7 @@ func TestParseErrors(t *testing.T) {
 			`datasets[0].parameters[0].dataType: "BLOB" is not a parameter type`},
 		{"bad keyword", file(`{"name": "a", "queryLines": ["SELECT 1"], "parameters": [{"keyword": "a b"}]}`, ""),
 			`datasets[0].parameters[0].keyword: "a b" is not a parameter name`},
-		{"undefined dataset", file(okDataset, textBox+","+textBox[:0]+counterAt(0, 2, "x")),
+		{"undefined dataset", file(okDataset, textBox+","+counterAt(0, 2, "x")),
 			`pages[0].layout[1].widget.queries[0].query.datasetName: dataset "x" is not defined`},
 		{"off the grid", file(okDataset, counterAt(4, 3, "ds")), "pages[0].layout[0].position.width: must be 1 … 2 at x=4 (the grid has 6 columns), got 3"},
 		{"negative x", file(okDataset, counterAt(-1, 3, "ds")), "pages[0].layout[0].position.x: must be 0 … 5"},
