@@ -334,7 +334,7 @@ func TestLakeviewBuiltinDashboards(t *testing.T) {
 	if code, body := s.call("POST", insertPath("main.iot.sensor_readings"), devToken, iotRecords(0, 6)); code != 200 {
 		t.Fatalf("REST insert: HTTP %d %s", code, body)
 	}
-	// Live readings: the IoT lab shows the last hour by default.
+	// Live readings: the IoT lab shows the last 24 hours by default.
 	s.sql("INSERT INTO main.iot.sensor_readings VALUES ('d1', now() - INTERVAL 1 MINUTE, 21.5, 40.0, 'OK', 100), ('d2', now() - INTERVAL 2 MINUTES, 35.0, 60.0, 'FAULT', 101)")
 	s.call("POST", insertPath("main.iot.sensor_readings"), devToken, []any{map[string]any{"device_id": "x", "ts": "yesterday"}})
 	s.waitSQL("SELECT count(*) FROM system.lakeflow.zerobus_stream WHERE closed_time IS NOT NULL", "2")
