@@ -75,6 +75,9 @@ func (s *Server) lakeviewRoutes(r *mux.Router) {
 	r.HandleFunc(base+"/{id}/published", s.handle(s.authed(s.lakeview(s.publishDashboard)))).Methods(http.MethodPost)
 	r.HandleFunc(base+"/{id}/published", s.handle(s.authed(s.lakeview(s.getPublished)))).Methods(http.MethodGet)
 	r.HandleFunc(base+"/{id}/published", s.handle(s.authed(s.lakeview(s.unpublishDashboard)))).Methods(http.MethodDelete)
+	const perms = "/api/2.0/permissions/dashboards/{id}"
+	r.HandleFunc(perms, s.handle(s.authed(s.lakeview(s.getDashboardPermissions)))).Methods(http.MethodGet)
+	r.HandleFunc(perms, s.handle(s.authed(s.lakeview(s.setDashboardPermissions)))).Methods(http.MethodPut, http.MethodPatch)
 	r.HandleFunc("/zbemu/v1/lakeview/dashboards/{id}/query", s.handle(s.authed(s.lakeview(s.queryDashboard)))).Methods(http.MethodPost)
 }
 
@@ -225,6 +228,72 @@ func (s *Server) unpublishDashboard(w http.ResponseWriter, r *http.Request, id *
 	}
 	writeJSON(w, http.StatusOK, struct{}{})
 	return nil
+}
+
+// aceJSON is one entry of a Permissions API access_control_list. zbemu's
+// principals are service principals; user_name is read as a client id too.
+type aceJSON struct {
+	UserName             string           `json:"user_name,omitempty"`
+	ServicePrincipalName string           `json:"service_principal_name,omitempty"`
+	GroupName            string           `json:"group_name,omitempty"`
+	PermissionLevel      string           `json:"permission_level,omitempty"`
+	AllPermissions       []permissionJSON `json:"all_permissions,omitempty"`
+}
+
+type permissionJSON struct {
+	PermissionLevel string `json:"permission_level"`
+	Inherited       bool   `json:"inherited"`
+}
+
+func (s *Server) writeDashboardPermissions(w http.ResponseWriter, r *http.Request, who *engine.Identity, id string) error {
+	owner, grants, err := s.opts.Dashboards.Permissions(r.Context(), who, id)
+	if err != nil {
+		return err
+	}
+	entry := func(principal string, group bool, level string, inherited bool) aceJSON {
+		a := aceJSON{ServicePrincipalName: principal}
+		if group {
+			a = aceJSON{GroupName: principal}
+		}
+		a.AllPermissions = []permissionJSON{{level, inherited}}
+		return a
+	}
+	acl := []aceJSON{entry(owner, false, lakeview.CanManage, false), entry("admins", true, lakeview.CanManage, true)}
+	for _, g := range grants {
+		acl = append(acl, entry(g.Principal, g.Group, g.Level, false))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"object_id": "/dashboards/" + id, "object_type": "dashboard", "access_control_list": acl})
+	return nil
+}
+
+func (s *Server) getDashboardPermissions(w http.ResponseWriter, r *http.Request, who *engine.Identity) error {
+	return s.writeDashboardPermissions(w, r, who, dashboardID(r))
+}
+
+// setDashboardPermissions adds grants (PATCH) or replaces them (PUT).
+func (s *Server) setDashboardPermissions(w http.ResponseWriter, r *http.Request, who *engine.Identity) error {
+	var req struct {
+		AccessControlList []aceJSON `json:"access_control_list"`
+	}
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	grants := make([]lakeview.Grant, len(req.AccessControlList))
+	for i, a := range req.AccessControlList {
+		g := lakeview.Grant{Principal: a.ServicePrincipalName, Level: a.PermissionLevel}
+		switch {
+		case a.GroupName != "":
+			g.Principal, g.Group = a.GroupName, true
+		case a.UserName != "":
+			g.Principal = a.UserName
+		}
+		grants[i] = g
+	}
+	id := dashboardID(r)
+	if err := s.opts.Dashboards.SetPermissions(r.Context(), who, id, grants, r.Method == http.MethodPut); err != nil {
+		return err
+	}
+	return s.writeDashboardPermissions(w, r, who, id)
 }
 
 // selectionJSON is a filter or parameter selection on the wire: "value"

@@ -78,7 +78,7 @@ func TestAttackLakeviewAuthorization(t *testing.T) {
 			t.Errorf("%s %s as a principal without grants: HTTP %d %s, want 403", d.method, d.path, code, body)
 			continue
 		}
-		if c, msg := apiErr(t, body); c != "PERMISSION_DENIED" || !strings.Contains(msg, "only its owner and workspace admins") {
+		if c, msg := apiErr(t, body); c != "PERMISSION_DENIED" || !strings.Contains(msg, "holds no permission on dashboard") {
 			t.Errorf("%s %s: %s %q", d.method, d.path, c, msg)
 		}
 	}
@@ -142,6 +142,94 @@ func TestAttackLakeviewAuthorization(t *testing.T) {
 	}
 	if code, body := s.call("GET", dashboardsPath, "", nil); code != 401 {
 		t.Errorf("list without a token: HTTP %d %s", code, body)
+	}
+}
+
+// TestAttackLakeviewSharing: a dashboard shared through the Permissions
+// API opens to the level granted and no further, and its widgets still run
+// as the viewer: sharing a dashboard never shares the owner's data.
+func TestAttackLakeviewSharing(t *testing.T) {
+	s := startServer(t, "", "--memory")
+	seedSecret(s)
+	d := s.importDashboard(devToken, "Shared", secretDashboard)
+	viewerID, viewerSecret := s.newPrincipal("lv-viewer")
+	viewer := s.workspaceToken(viewerID, viewerSecret)
+	perms := "/api/2.0/permissions/dashboards/" + d.DashboardID
+	path := dashboardsPath + "/" + d.DashboardID
+	query := "/zbemu/v1/lakeview/dashboards/" + d.DashboardID + "/query"
+	share := func(method string, acl ...map[string]any) {
+		t.Helper()
+		if code, body := s.call(method, perms, devToken, map[string]any{"access_control_list": acl}); code != 200 {
+			t.Fatalf("%s permissions: HTTP %d %s", method, code, body)
+		}
+	}
+	try := func(level string, allowed map[string]bool) {
+		t.Helper()
+		for _, c := range []struct {
+			name, method, path string
+			body               any
+		}{
+			{"read", "GET", path, nil},
+			{"list", "GET", dashboardsPath, nil},
+			{"run", "POST", query, map[string]any{"page": "p", "widget": "rows"}},
+			{"edit", "PATCH", path, map[string]any{"display_name": "Taken over"}},
+			{"share", "PATCH", perms, map[string]any{"access_control_list": []map[string]any{{"service_principal_name": viewerID, "permission_level": "CAN_MANAGE"}}}},
+			{"publish", "POST", path + "/published", map[string]any{"embed_credentials": true}},
+		} {
+			code, body := s.call(c.method, c.path, viewer, c.body)
+			if strings.Contains(string(body), "classified") {
+				t.Errorf("%s: %s %s shows the owner's data: %s", level, c.method, c.path, body)
+			}
+			if c.name == "list" {
+				if listed := strings.Contains(string(body), d.DashboardID); listed != allowed["read"] {
+					t.Errorf("%s: listed %v, want %v: %s", level, listed, allowed["read"], body)
+				}
+				continue
+			}
+			if got := code == 200; got != allowed[c.name] {
+				t.Errorf("%s: %s %s: HTTP %d %s, allowed %v", level, c.method, c.path, code, body, allowed[c.name])
+			} else if code != 200 && code != 403 {
+				t.Errorf("%s: %s %s: HTTP %d %s, want 403", level, c.method, c.path, code, body)
+			}
+		}
+	}
+	try("none", map[string]bool{})
+	share("PATCH", map[string]any{"service_principal_name": viewerID, "permission_level": "CAN_READ"})
+	try("CAN_READ", map[string]bool{"read": true})
+	share("PATCH", map[string]any{"group_name": "users", "permission_level": "CAN_RUN"})
+	try("CAN_RUN for all users", map[string]bool{"read": true, "run": true})
+	// Running is allowed, but every widget runs as the viewer, who has no grants.
+	for _, w := range []string{"rows", "n", "note_filter", "device_filter"} {
+		_, results, body := s.queryDashboard(viewer, d.DashboardID, map[string]any{"page": "p", "widget": w})
+		if len(results) != 1 || results[0].Status.State != "FAILED" || results[0].Status.Error.ErrorCode != "PERMISSION_DENIED" {
+			t.Errorf("widget %s run by a viewer without grants on a shared dashboard: %s", w, body)
+		}
+	}
+	// Unless the viewer may SELECT the table itself.
+	s.sql(fmt.Sprintf("GRANT USE CATALOG ON CATALOG main TO `%s`", viewerID))
+	s.sql(fmt.Sprintf("GRANT USE SCHEMA ON SCHEMA main.default TO `%s`", viewerID))
+	s.sql(fmt.Sprintf("GRANT SELECT ON TABLE main.default.secret TO `%s`", viewerID))
+	if _, results, body := s.queryDashboard(viewer, d.DashboardID, map[string]any{"page": "p", "widget": "n"}); len(results) != 1 || rowsOf(results[0].StatementResponse)[0][0] != "2" {
+		t.Errorf("a viewer with SELECT: %s", body)
+	}
+	s.sql(fmt.Sprintf("REVOKE SELECT ON TABLE main.default.secret FROM `%s`", viewerID))
+	share("PATCH", map[string]any{"service_principal_name": viewerID, "permission_level": "CAN_EDIT"})
+	try("CAN_EDIT", map[string]bool{"read": true, "run": true, "edit": true})
+	share("PUT")
+	try("none again (PUT with an empty list)", map[string]bool{})
+
+	code, body := s.call("GET", perms, devToken, nil)
+	if code != 200 || !strings.Contains(string(body), `"service_principal_name":"`+devID+`"`) || !strings.Contains(string(body), `"object_type":"dashboard"`) {
+		t.Errorf("GET permissions: HTTP %d %s", code, body)
+	}
+	for _, bad := range []map[string]any{
+		{"service_principal_name": viewerID, "permission_level": "CAN_OWN"},
+		{"group_name": "admins", "permission_level": "CAN_READ"},
+		{"permission_level": "CAN_READ"},
+	} {
+		if code, body := s.call("PATCH", perms, devToken, map[string]any{"access_control_list": []any{bad}}); code != 400 {
+			t.Errorf("PATCH permissions %v: HTTP %d %s, want 400", bad, code, body)
+		}
 	}
 }
 

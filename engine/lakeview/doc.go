@@ -16,16 +16,19 @@
 // text.
 //
 // Authorization: a dashboard belongs to its creator; the owner and
-// workspace admins may open, change, publish and run it, others get
-// PERMISSION_DENIED, and tokens scoped to tables (authorization_details)
-// reach no dashboard. Widget queries always run through engine.Execute as
-// the viewer (also for a published dashboard, whatever embed_credentials
-// says), so a dashboard never shows rows its viewer could not SELECT.
+// workspace admins hold CAN_MANAGE on it, and the Permissions API shares it
+// with a principal or with every principal (group "users") at CAN_READ
+// (open it), CAN_RUN (run its widgets), CAN_EDIT (change it) or CAN_MANAGE
+// (trash, publish, share). Others get PERMISSION_DENIED, and tokens scoped
+// to tables (authorization_details) reach no dashboard. Widget queries
+// always run through engine.Execute as the viewer (also for a published or
+// shared dashboard, whatever embed_credentials says), so a dashboard never
+// shows rows its viewer could not SELECT.
 //
 // Storage: <data>/dashboards.db (SQLite in WAL mode, or in memory), opened
 // only by this package: one row per dashboard (its file, owner, times,
-// lifecycle state and revision; the etag is the revision) and one per
-// published revision. DELETE moves a dashboard to the trash
+// lifecycle state and revision; the etag is the revision), one per
+// published revision and one per permission granted. DELETE moves a dashboard to the trash
 // (lifecycle_state TRASHED) as Databricks does; it stays readable by id.
 //
 // Concurrency: Manager is safe for concurrent use and starts no goroutine;

@@ -50,18 +50,8 @@ const (
 	MaxNameLength = 1024
 )
 
-// authorize lets the owner and admins reach a dashboard. Tokens scoped to
-// tables (authorization_details) reach no dashboard: they are for ingest.
-func authorize(who *engine.Identity, d Dashboard) error {
-	if err := checkUnscoped(who); err != nil {
-		return err
-	}
-	if who.Admin || who.ClientID == d.Owner {
-		return nil
-	}
-	return fmt.Errorf("%w: dashboard %q belongs to another principal; only its owner and workspace admins may open, change or run it", engine.ErrPermissionDenied, d.ID)
-}
-
+// checkUnscoped refuses tokens scoped to tables (authorization_details):
+// they are for ingest and reach no dashboard.
 func checkUnscoped(who *engine.Identity) error {
 	if who == nil {
 		return fmt.Errorf("%w: missing credentials", engine.ErrUnauthenticated)
@@ -120,16 +110,9 @@ func check(d Dashboard) error {
 	return err
 }
 
-// Get returns a dashboard who may open (trashed ones too, as Databricks).
+// Get returns a dashboard who may read (trashed ones too, as Databricks).
 func (m *Manager) Get(ctx context.Context, who *engine.Identity, id string) (Dashboard, error) {
-	if err := checkUnscoped(who); err != nil {
-		return Dashboard{}, err
-	}
-	d, err := m.st.get(ctx, id)
-	if err != nil {
-		return Dashboard{}, err
-	}
-	return d, authorize(who, d)
+	return m.open(ctx, who, id, CanRead)
 }
 
 // ListOptions page through List.
@@ -139,7 +122,7 @@ type ListOptions struct {
 	ShowTrashed bool
 }
 
-// List returns the dashboards who may open (an admin: all), oldest first,
+// List returns the dashboards who may read (an admin: all), oldest first,
 // and the token of the next page ("" after the last).
 func (m *Manager) List(ctx context.Context, who *engine.Identity, o ListOptions) ([]Dashboard, string, error) {
 	if err := checkUnscoped(who); err != nil {
@@ -155,11 +138,11 @@ func (m *Manager) List(ctx context.Context, who *engine.Identity, o ListOptions)
 	if err != nil {
 		return nil, "", err
 	}
-	owner := who.ClientID
+	reader := who.ClientID
 	if who.Admin {
-		owner = ""
+		reader = ""
 	}
-	ds, err := m.st.list(ctx, owner, o.ShowTrashed, after, o.PageSize+1)
+	ds, err := m.st.list(ctx, reader, o.ShowTrashed, after, o.PageSize+1)
 	if err != nil {
 		return nil, "", err
 	}
@@ -181,7 +164,7 @@ type Change struct {
 
 // Update changes a dashboard.
 func (m *Manager) Update(ctx context.Context, who *engine.Identity, id string, c Change) (Dashboard, error) {
-	d, err := m.Get(ctx, who, id)
+	d, err := m.open(ctx, who, id, CanEdit)
 	if err != nil {
 		return Dashboard{}, err
 	}
@@ -223,7 +206,7 @@ func (m *Manager) Update(ctx context.Context, who *engine.Identity, id string, c
 // Trash moves a dashboard to the trash (DELETE, as Databricks does): it
 // stays readable with lifecycle_state TRASHED and leaves the list.
 func (m *Manager) Trash(ctx context.Context, who *engine.Identity, id string) error {
-	d, err := m.Get(ctx, who, id)
+	d, err := m.open(ctx, who, id, CanManage)
 	if err != nil || d.LifecycleState == Trashed {
 		return err
 	}
@@ -240,7 +223,7 @@ func (m *Manager) Trash(ctx context.Context, who *engine.Identity, id string) er
 // published dashboard run as the viewer too: embedCredentials is kept for
 // the API's sake but never makes zbemu run them as the publisher.
 func (m *Manager) Publish(ctx context.Context, who *engine.Identity, id, warehouseID string, embedCredentials bool) (Published, error) {
-	d, err := m.Get(ctx, who, id)
+	d, err := m.open(ctx, who, id, CanManage)
 	if err != nil {
 		return Published{}, err
 	}
@@ -265,7 +248,10 @@ func (m *Manager) GetPublished(ctx context.Context, who *engine.Identity, id str
 
 // Unpublish removes the published revision.
 func (m *Manager) Unpublish(ctx context.Context, who *engine.Identity, id string) error {
-	if _, err := m.GetPublished(ctx, who, id); err != nil {
+	if _, err := m.open(ctx, who, id, CanManage); err != nil {
+		return err
+	}
+	if _, err := m.st.published(ctx, id); err != nil {
 		return err
 	}
 	return m.st.deletePublished(ctx, id)

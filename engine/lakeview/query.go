@@ -50,7 +50,7 @@ type QueryResult struct {
 // for the request as a whole (no such dashboard, widget or filter); each
 // query's own failure is in its QueryResult.
 func (m *Manager) Query(ctx context.Context, who *engine.Identity, id string, req QueryRequest) ([]QueryResult, error) {
-	d, err := m.Get(ctx, who, id)
+	d, err := m.open(ctx, who, id, CanRun)
 	if err != nil {
 		return nil, err
 	}

@@ -94,7 +94,7 @@ func openStore(ctx context.Context, path string) (*store, error) {
 	// One writer at a time is all SQLite allows; one connection also keeps
 	// the shared in-memory database alive for the store's lifetime.
 	db.SetMaxOpenConns(1)
-	if _, err := db.ExecContext(ctx, storeDDL); err != nil {
+	if _, err := db.ExecContext(ctx, storeDDL+aclDDL); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("initialise dashboard store: %w", err)
 	}
@@ -171,14 +171,16 @@ func (s *store) replace(ctx context.Context, d Dashboard, prev int64) (bool, err
 	return n == 1, nil
 }
 
-// list pages through the dashboards of owner ("" for every owner) in
-// creation order, after the one at position after.
-func (s *store) list(ctx context.Context, owner string, trashed bool, after int64, limit int) ([]Dashboard, error) {
+// list pages through the dashboards reader owns or was granted a
+// permission on ("" for every dashboard) in creation order, after the one
+// at position after.
+func (s *store) list(ctx context.Context, reader string, trashed bool, after int64, limit int) ([]Dashboard, error) {
 	q := "SELECT " + dashboardCols + " FROM dashboards WHERE rowid > ?"
 	args := []any{after}
-	if owner != "" {
-		q += " AND owner = ?"
-		args = append(args, owner)
+	if reader != "" {
+		q += ` AND (owner = ? OR id IN (SELECT dashboard_id FROM dashboard_acl
+			WHERE (is_group = 0 AND principal = ?) OR (is_group = 1 AND principal = ?)))`
+		args = append(args, reader, reader, AllUsers)
 	}
 	if !trashed {
 		q += " AND lifecycle_state = ?"
