@@ -20,11 +20,16 @@ var (
 	ErrSchemaNotFound    = errors.New("schema does not exist")
 	ErrTableNotFound     = errors.New("table does not exist")
 	ErrStatementNotFound = errors.New("statement does not exist")
+	// ErrNotFound: another workspace object (a dashboard) does not exist.
+	ErrNotFound = errors.New("resource does not exist")
 
 	// Creation and removal.
 	ErrAlreadyExists = errors.New("already exists")
 	ErrNotEmpty      = errors.New("not empty")
 	ErrReservedName  = errors.New("reserved name")
+	// ErrConflict: the object changed since the client read it (a stale
+	// etag); read it again and retry.
+	ErrConflict = errors.New("conflicting change")
 
 	// Input that can never succeed as sent.
 	ErrInvalidArgument = identity.ErrInvalidArgument
@@ -118,6 +123,8 @@ var Categories = []Category{
 	{ErrUnavailable, "TEMPORARILY_UNAVAILABLE", "08000"}, // connection exception: retry
 	{ErrClosed, "TEMPORARILY_UNAVAILABLE", "57P03"},      // cannot connect now (shutting down)
 	{ErrCanceled, "CANCELLED", "HY008"},                  // OPERATION_CANCELED
+	{ErrNotFound, "RESOURCE_DOES_NOT_EXIST", "42704"},    // undefined object
+	{ErrConflict, "ABORTED", "40001"},                    // serialization failure: retry on fresh data
 	{ErrSQL, "BAD_REQUEST", "42000"},                     // refined per DuckDB error type by withSQLState
 }
 

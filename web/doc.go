@@ -2,8 +2,11 @@
 // Zerobus gRPC service (EphemeralStream), the OAuth token endpoint, REST
 // ingest, the SQL Statement Execution API, the Unity Catalog REST API,
 // Prometheus metrics (/metrics), the stats API and its live event stream,
-// health checks, and the browser UI (package web/ui: static files, mounted
-// by uiapi.go with the dev session endpoint for loopback browsers).
+// the Lakeview dashboards API (with zbemu's widget query endpoint; package
+// engine/lakeview keeps the dashboards), the Pipelines API (package
+// engine/pipeline runs them), health checks, and the browser UI (package
+// web/ui: static files, mounted by uiapi.go with the dev session endpoint
+// for loopback browsers).
 //
 // Invariants: handlers return errors instead of writing them, and errors.go
 // is the only place that turns engine errors into HTTP statuses, Databricks

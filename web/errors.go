@@ -65,6 +65,7 @@ var wireCodes = map[string]wire{
 	"PERMISSION_DENIED":       {http.StatusForbidden, codes.PermissionDenied},
 	"TEMPORARILY_UNAVAILABLE": {http.StatusServiceUnavailable, codes.Unavailable},
 	"CANCELLED":               {statusClientClosed, codes.Canceled},
+	"ABORTED":                 {http.StatusConflict, codes.Aborted},
 	"INTERNAL_ERROR":          {http.StatusInternalServerError, codes.Internal},
 }
 

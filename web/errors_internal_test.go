@@ -44,6 +44,8 @@ var errorTable = []struct {
 	{engine.ErrUnavailable, "TEMPORARILY_UNAVAILABLE", 503, codes.Unavailable, "08000"},
 	{engine.ErrClosed, "TEMPORARILY_UNAVAILABLE", 503, codes.Unavailable, "57P03"},
 	{engine.ErrCanceled, "CANCELLED", 499, codes.Canceled, "HY008"},
+	{engine.ErrNotFound, "RESOURCE_DOES_NOT_EXIST", 404, codes.NotFound, "42704"},
+	{engine.ErrConflict, "ABORTED", 409, codes.Aborted, "40001"},
 	{engine.ErrSQL, "BAD_REQUEST", 400, codes.InvalidArgument, "42000"},
 	{errors.New("disk I/O error at /secret/path"), "INTERNAL_ERROR", 500, codes.Internal, "XX000"},
 }

@@ -24,6 +24,7 @@ import (
 	"google.golang.org/grpc/keepalive"
 
 	"github.com/zbemu/zbemu/engine"
+	"github.com/zbemu/zbemu/engine/lakeview"
 	"github.com/zbemu/zbemu/web/zerobuspb"
 )
 
@@ -42,6 +43,8 @@ type Options struct {
 	// Pipelines serves /api/2.0/pipelines; nil answers that pipelines are
 	// off.
 	Pipelines PipelineManager
+	// Dashboards serves the Lakeview API; nil answers that there are none.
+	Dashboards *lakeview.Manager
 	// Metrics backs /metrics and /zbemu/v1/stats; pass the one given to
 	// the engine as its Observer. Nil creates one that sees only web errors.
 	Metrics *Metrics
@@ -316,10 +319,17 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // decodeJSON reads a JSON request body into v, naming the problem precisely.
-func decodeJSON(r *http.Request, v any) error {
-	body, err := io.ReadAll(io.LimitReader(r.Body, 16<<20+1))
+func decodeJSON(r *http.Request, v any) error { return decodeJSONLimit(r, v, 16<<20) }
+
+// decodeJSONLimit is decodeJSON for bodies of at most limit bytes; a
+// larger one is refused with 413 naming the limit.
+func decodeJSONLimit(r *http.Request, v any, limit int64) error {
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	if err != nil {
 		return bodyReadError(err)
+	}
+	if int64(len(body)) > limit {
+		return fmt.Errorf("%w: the request body is larger than %d bytes; this API accepts at most that", engine.ErrTooLarge, limit)
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return badRequest("request body is empty; expected a JSON object")
@@ -410,6 +420,7 @@ func (s *Server) routes() http.Handler {
 	s.alertRoutes(r)
 	s.pipelineRoutes(r)
 	s.schemaRoutes(r)
+	s.lakeviewRoutes(r)
 	s.uiRoutes(r)
 	r.NotFoundHandler = s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return &httpError{http.StatusNotFound, "ENDPOINT_NOT_FOUND", fmt.Sprintf("no API at %s %s in zbemu", r.Method, r.URL.Path)}

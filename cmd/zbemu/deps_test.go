@@ -15,6 +15,7 @@ func TestDependencyDirection(t *testing.T) {
 		"schema":          {"engine", "web", "systables", "fixtures", "cmd"},
 		"engine/identity": {"schema", "engine", "web", "systables", "fixtures", "cmd"},
 		"engine":          {"web", "systables", "fixtures", "cmd"},
+		"engine/lakeview": {"web", "systables", "fixtures", "cmd"},
 		"systables":       {"web", "fixtures", "cmd"},
 		"fixtures":        {"web", "systables", "cmd"},
 		"web":             {"cmd", "systables", "fixtures"},

@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/zbemu/zbemu/engine"
+	"github.com/zbemu/zbemu/engine/lakeview"
 	"github.com/zbemu/zbemu/engine/pipeline"
+	"github.com/zbemu/zbemu/fixtures"
 	"github.com/zbemu/zbemu/systables"
 	"github.com/zbemu/zbemu/web"
 )
@@ -64,11 +66,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		}
 		wopts.Alerts = alerts
 	}
-	wd, err := os.Getwd()
-	if err != nil {
-		wd = "."
-	}
-	pipes, err := pipeline.Open(ctx, e, pipeline.Options{WorkDir: wd, Observer: metrics})
+	dashboards, err := openDashboards(ctx, cfg, e)
 	if err != nil {
 		if alerts != nil {
 			alerts.Close(context.Background())
@@ -79,15 +77,33 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		}
 		return err
 	}
+	wopts.Dashboards = dashboards
+	wd, err := os.Getwd()
+	if err != nil {
+		wd = "."
+	}
+	pipes, err := pipeline.Open(ctx, e, pipeline.Options{WorkDir: wd, Observer: metrics})
+	if err != nil {
+		if alerts != nil {
+			alerts.Close(context.Background())
+		}
+		dashboards.Close()
+		e.Close(context.Background())
+		if sys != nil {
+			sys.Close(context.Background())
+		}
+		return err
+	}
 	wopts.Pipelines = pipes
-	// closeAll stops pipelines and alerts before the engine they use, and
-	// the system tables after the engine, which emits its last commits
-	// while closing.
+	// closeAll stops pipelines, alerts and dashboards before the engine
+	// they use, and the system tables after the engine, which emits its
+	// last commits while closing.
 	closeAll := func(ctx context.Context) error {
 		pipes.Close(ctx)
 		if alerts != nil {
 			alerts.Close(ctx)
 		}
+		dashboards.Close()
 		err := e.Close(ctx)
 		if sys != nil {
 			if serr := sys.Close(ctx); serr != nil && err == nil {
@@ -152,6 +168,27 @@ func openSystables(ctx context.Context, cfg Config, log *slog.Logger) (*systable
 	opts := systables.Options{Memory: cfg.Memory, Path: filepath.Join(cfg.DataDir, "system.db"), Retention: cfg.SysRetention,
 		AccountID: cfg.AccountID, WorkspaceID: cfg.WorkspaceID, Logger: log}
 	return systables.Open(ctx, opts)
+}
+
+// openDashboards opens <data>/dashboards.db (in memory with --memory) and
+// installs the built-in dashboards, owned by the dev principal, that it
+// does not hold yet.
+func openDashboards(ctx context.Context, cfg Config, e *engine.Engine) (*lakeview.Manager, error) {
+	path := filepath.Join(cfg.DataDir, "dashboards.db")
+	if cfg.Memory {
+		path = ""
+	}
+	m, err := lakeview.Open(ctx, e, lakeview.Options{Path: path})
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range fixtures.Dashboards() {
+		if _, err := m.InstallBuiltin(ctx, cfg.ClientID, d.Key, d.DisplayName, d.Serialized); err != nil {
+			m.Close()
+			return nil, err
+		}
+	}
+	return m, nil
 }
 
 var bannerTmpl = template.Must(template.New("banner").Parse(`

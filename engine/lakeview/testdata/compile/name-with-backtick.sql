@@ -1,0 +1,5 @@
+SELECT SUM(`temperature`) AS `sum(``x``)`
+FROM (
+SELECT device_id, ts, temperature FROM main.iot.sensor_readings
+) AS `plain`
+-- catalog main, schema iot
