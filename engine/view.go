@@ -164,6 +164,13 @@ func (e *Engine) defineView(ctx context.Context, req *StatementRequest, full str
 	if ps := dialect.Params(queryText); len(ps) > 0 {
 		return fmt.Errorf("%w: a view's query cannot use parameter markers (found :%s); write the values into the query", ErrInvalidArgument, ps[0])
 	}
+	for _, c := range q.Calls {
+		if strings.EqualFold(c, "event_log") {
+			// Who may read a pipeline's event log is checked when
+			// event_log is called; a view would keep the answer.
+			return fmt.Errorf("%w: event_log in a view (query event_log directly, or copy the events into a table with CREATE TABLE ... AS SELECT)", ErrUnsupported)
+		}
+	}
 	conn, err := e.sessionConn(ctx, req)
 	if err != nil {
 		return err

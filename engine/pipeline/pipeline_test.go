@@ -644,3 +644,32 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestEventLogThroughViewsAndSQLDatasets: a dataset statement sent to the
+// SQL API says where it runs, and event_log cannot be kept in a view, where
+// the reader's right to read it would not be checked again (a copy into a
+// table is the copier's own).
+func TestEventLogThroughViewsAndSQLDatasets(t *testing.T) {
+	v := openEnv(t, t.TempDir())
+	v.setUpLab()
+	p := v.create("iot", iotSQL, false)
+	ctx := context.Background()
+	for _, q := range []string{
+		"CREATE OR REFRESH STREAMING TABLE main.lab.st AS SELECT * FROM STREAM(main.lab.raw)",
+		"CREATE MATERIALIZED VIEW main.lab.mv AS SELECT count(*) AS n FROM main.lab.raw",
+	} {
+		_, err := v.e.Execute(ctx, engine.StatementRequest{SQL: q, Identity: admin})
+		if !errors.Is(err, engine.ErrUnsupported) || !strings.Contains(err.Error(), "zbemu pipeline run") {
+			t.Errorf("%s: %v, want unsupported with the pipeline hint", q, err)
+		}
+	}
+	q := fmt.Sprintf("CREATE VIEW main.lab.ev AS SELECT * FROM event_log('%s')", p.ID)
+	if _, err := v.e.Execute(ctx, engine.StatementRequest{SQL: q, Identity: admin}); !errors.Is(err, engine.ErrUnsupported) || !strings.Contains(err.Error(), "event_log") {
+		t.Errorf("%s: %v, want a refusal naming event_log", q, err)
+	}
+	v.runUpdate(p.ID, false)
+	v.sql(fmt.Sprintf("CREATE TABLE main.lab.ev AS SELECT event_type, message FROM event_log('%s')", p.ID))
+	if n := v.scalar("SELECT count(*) FROM main.lab.ev WHERE event_type = 'create_update'"); n != "1" {
+		t.Errorf("the copied event log has %s create_update events, want 1", n)
+	}
+}
