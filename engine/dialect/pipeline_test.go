@@ -87,7 +87,7 @@ func TestParseDataset(t *testing.T) {
 			}
 			// Outside a pipeline, Parse reads the same dataset statements
 			// (plain views are the catalog's).
-			if st, err := dialect.ParseWith(tc.sql, opts); err == nil && !reflect.DeepEqual(st, d) {
+			if st, err := dialect.ParseWith(tc.sql, opts); err == nil && d.Kind != dialect.DatasetView && !reflect.DeepEqual(st, d) {
 				t.Errorf("ParseWith(%q) = %s, want what ParseDataset returns", tc.sql, render(reflect.ValueOf(st)))
 			}
 			sql, err := d.TranslateQuery(opts, resolveForTest)

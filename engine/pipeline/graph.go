@@ -45,10 +45,14 @@ type graph struct {
 	byName map[string]*dataset // lower-case name
 }
 
+// source is one SQL text of a pipeline and where it comes from (a file's
+// path, or "inline SQL"), for error messages.
+type source struct{ name, text string }
+
 // readSources returns the SQL texts of a spec: its libraries (files,
 // notebooks, globs; relative paths against workDir) and the inline SQL.
-func readSources(spec Spec, workDir string) ([]string, error) {
-	var out []string
+func readSources(spec Spec, workDir string) ([]source, error) {
+	var out []source
 	abs := func(p string) string {
 		if filepath.IsAbs(p) {
 			return p
@@ -80,11 +84,11 @@ func readSources(spec Spec, workDir string) ([]string, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%w: libraries[%d]: cannot read %s: %v", engine.ErrInvalidArgument, i, p, err)
 			}
-			out = append(out, string(b))
+			out = append(out, source{p, string(b)})
 		}
 	}
 	if strings.TrimSpace(spec.SQL) != "" {
-		out = append(out, spec.SQL)
+		out = append(out, source{"inline SQL", spec.SQL})
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("%w: the pipeline has no source: add libraries (file.path, notebook.path or glob.include) with SQL files", engine.ErrInvalidArgument)
@@ -95,12 +99,12 @@ func readSources(spec Spec, workDir string) ([]string, error) {
 // parseSources parses every statement of the sources as a dataset
 // definition. SET key = value lines (pipelines.trigger.interval, ...)
 // configure Databricks' runtime and are skipped.
-func parseSources(sources []string, opts dialect.TranslateOptions) ([]*dialect.CreateDataset, error) {
+func parseSources(sources []source, opts dialect.TranslateOptions) ([]*dialect.CreateDataset, error) {
 	var defs []*dialect.CreateDataset
 	for _, src := range sources {
-		stmts, err := dialect.Split(src)
+		stmts, err := dialect.Split(src.text)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", engine.ErrInvalidArgument, err)
+			return nil, fmt.Errorf("%w: %s: %v", engine.ErrInvalidArgument, src.name, err)
 		}
 		for _, text := range stmts {
 			if setRE.MatchString(text) {
@@ -108,10 +112,10 @@ func parseSources(sources []string, opts dialect.TranslateOptions) ([]*dialect.C
 			}
 			d, err := dialect.ParseDataset(text, opts)
 			if errors.Is(err, dialect.ErrUnsupported) {
-				return nil, fmt.Errorf("%w: %v", engine.ErrUnsupported, err)
+				return nil, fmt.Errorf("%w: %s: %v", engine.ErrUnsupported, src.name, err)
 			}
 			if err != nil {
-				return nil, fmt.Errorf("%w: %v", engine.ErrInvalidArgument, err)
+				return nil, fmt.Errorf("%w: %s: %v", engine.ErrInvalidArgument, src.name, err)
 			}
 			defs = append(defs, d)
 		}
@@ -286,7 +290,7 @@ func compile(spec Spec, workDir string, opts dialect.TranslateOptions) (*graph, 
 		return nil, err
 	}
 	for i := range srcs {
-		srcs[i] = substitute(srcs[i], spec.Configuration)
+		srcs[i].text = substitute(srcs[i].text, spec.Configuration)
 	}
 	defs, err := parseSources(srcs, opts)
 	if err != nil {
