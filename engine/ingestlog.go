@@ -88,6 +88,7 @@ type logEntry struct {
 	count    int // records still to apply: len(rows), or the lazy entry's records
 	bytes    int64
 	payload  []byte // the logged form, kept until applied for the quarantine
+	frame    []byte // payload with room for the log's frame header before it (see encodePayload)
 	done     func(err error)
 	ackedAt  time.Time // when the entry became durable (for ack→queryable lag)
 	// bad is why DuckDB refused the entry (or replay could not decode it);
@@ -209,15 +210,18 @@ func repairTail(dir string) error {
 
 // encodePayload lays out an entry: crc32c | version | format | table id |
 // descriptor id | stream id | record count | records (length-prefixed).
-func encodePayload(tableID string, format Format, descID, streamID string, records [][]byte) []byte {
+// It is the one copy of the records on their way to disk: it returns the
+// payload inside an ingestlog frame, which the log writes from this buffer
+// (the frame) without copying it again.
+func encodePayload(tableID string, format Format, descID, streamID string, records [][]byte) (payload, frame []byte) {
 	n := 16 + len(tableID) + len(descID) + len(streamID)
 	for _, r := range records {
 		// The exact size of the length prefix: MaxVarintLen32 would more
 		// than double the payload of a request of 2-byte records.
 		n += len(r) + max(1, (bits.Len(uint(len(r)))+6)/7)
 	}
-	b := make([]byte, 4, n)
-	b = append(b, logFormatVersion, byte(format))
+	frame = ingestlog.NewFrame(n)
+	b := append(frame[ingestlog.HeaderSize:], 0, 0, 0, 0, logFormatVersion, byte(format))
 	b = appendString(b, tableID)
 	b = appendString(b, descID)
 	b = appendString(b, streamID)
@@ -227,7 +231,7 @@ func encodePayload(tableID string, format Format, descID, streamID string, recor
 		b = append(b, r...)
 	}
 	binary.LittleEndian.PutUint32(b, crc32.Checksum(b[4:], castagnoli))
-	return b
+	return b, frame[:ingestlog.HeaderSize+len(b)]
 }
 
 func appendString(b []byte, s string) []byte {
@@ -323,7 +327,7 @@ func (l *ingestLog) submit(ent *logEntry) error {
 func (l *ingestLog) run(ctx context.Context) {
 	defer close(l.stopped)
 	batch := make([]*logEntry, 0, 1024)
-	payloads := make([][]byte, 0, cap(batch))
+	frames := make([][]byte, 0, cap(batch))
 	backoff := time.Duration(0)
 	for {
 		var retry <-chan time.Time
@@ -377,15 +381,15 @@ func (l *ingestLog) run(ctx context.Context) {
 			}
 			continue
 		}
-		payloads = payloads[:0]
+		frames = frames[:0]
 		for _, ent := range batch {
-			payloads = append(payloads, ent.payload)
+			frames = append(frames, ent.frame)
 		}
 		start := l.last + 1 // memory mode: no log, indexes only
 		if l.seg != nil {
-			start, err = l.seg.Append(payloads)
+			start, err = l.seg.Append(frames)
 		}
-		clear(payloads)
+		clear(frames)
 		if err != nil {
 			err = fmt.Errorf("%w: the ingest log cannot be written: %v", ErrUnavailable, err)
 			backoff = minRetry

@@ -48,7 +48,7 @@ type Log struct {
 	f     *os.File   // the newest segment
 	size  int64      // its allocated size
 	spare string     // an applied segment file kept for reuse, or ""
-	buf   []byte     // framing buffer, reused by every Append
+	iov   [][]byte   // the frames of a batch for writev, reused by every Append
 	err   error      // sticky write failure
 }
 
@@ -231,23 +231,29 @@ func (l *Log) LastIndex() uint64 {
 	return l.segs[len(l.segs)-1].last
 }
 
-// Append writes payloads as one batch and syncs it; they get the indexes
-// first, first+1, … When it returns nil the batch is durable.
-func (l *Log) Append(payloads [][]byte) (first uint64, err error) {
+// Append writes frames (see NewFrame) as one batch with one writev and
+// syncs it; their payloads get the indexes first, first+1, … It fills in
+// each frame's header and padding in place. When it returns nil the batch
+// is durable.
+func (l *Log) Append(frames [][]byte) (first uint64, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.err != nil {
 		return 0, l.err
 	}
-	if len(payloads) == 0 {
+	if len(frames) == 0 {
 		return l.segs[len(l.segs)-1].last + 1, nil
 	}
 	var need int64
-	for _, p := range payloads {
-		if len(p) > maxPayload {
-			return 0, fmt.Errorf("ingest log entry of %d bytes exceeds the maximum of %d", len(p), maxPayload)
+	for _, f := range frames {
+		n := len(f) - headerSize
+		if n < 0 {
+			return 0, fmt.Errorf("ingest log frame of %d bytes has no room for its %d-byte header", len(f), headerSize)
 		}
-		need += frameLen(len(p))
+		if n > maxPayload {
+			return 0, fmt.Errorf("ingest log entry of %d bytes exceeds the maximum of %d", n, maxPayload)
+		}
+		need += frameLen(n)
 	}
 	s := l.segs[len(l.segs)-1]
 	switch {
@@ -268,9 +274,11 @@ func (l *Log) Append(payloads [][]byte) (first uint64, err error) {
 		s = l.segs[len(l.segs)-1]
 	}
 	first = s.last + 1
-	l.buf = appendBatch(l.buf[:0], first, payloads)
-	if _, err := writeAt(l.f, l.buf, s.end); err != nil {
-		l.err = fmt.Errorf("pwrite %s: %w", s.path, err)
+	l.iov = frameBatch(l.iov[:0], first, frames)
+	_, err = writev(l.f, l.iov, s.end)
+	clear(l.iov)
+	if err != nil {
+		l.err = fmt.Errorf("pwritev %s: %w", s.path, err)
 		return 0, l.err
 	}
 	if !l.opts.NoSync {
@@ -280,13 +288,13 @@ func (l *Log) Append(payloads [][]byte) (first uint64, err error) {
 		}
 	}
 	s.end += need
-	s.last += uint64(len(payloads))
+	s.last += uint64(len(frames))
 	return first, nil
 }
 
 // The file operations of Append, variables so that a test can make them fail.
 var (
-	writeAt  = (*os.File).WriteAt
+	writev   = pwritev
 	syncData = datasync
 )
 
