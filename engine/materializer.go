@@ -456,11 +456,11 @@ func (m *materializer) commit(ctx context.Context, alias string, ents []*logEntr
 		}
 	}
 	if err == nil {
-		q := fmt.Sprintf("DELETE FROM %[1]s.__zbemu.applied; INSERT INTO %[1]s.__zbemu.applied VALUES (%[2]d)", quoteIdent(alias), ents[len(ents)-1].index)
+		// The round's only bookkeeping: one UPDATE of the one row (the
+		// catalog's bookkeeping DDL makes sure it exists), sent with the
+		// COMMIT in one call.
+		q := fmt.Sprintf("UPDATE %s.__zbemu.applied SET log_index = %d; COMMIT", quoteIdent(alias), ents[len(ents)-1].index)
 		_, err = m.conn.ExecContext(ctx, q)
-	}
-	if err == nil {
-		_, err = m.conn.ExecContext(ctx, "COMMIT")
 	}
 	if err != nil {
 		m.conn.ExecContext(ctx, "ROLLBACK")
