@@ -427,13 +427,12 @@ func (m *materializer) commit(ctx context.Context, alias string, ents []*logEntr
 			tabs[ent.table] = tb
 			order = append(order, tb)
 		}
-		switch last := len(tb.parts) - 1; {
-		case ent.redecode != nil:
+		// One part per entry: joining the entries' rows would copy every
+		// row's slice header, and grow, once per round.
+		if ent.redecode != nil {
 			tb.parts = append(tb.parts, batchPart{lazy: ent})
-		case last < 0 || tb.parts[last].rows == nil:
-			tb.parts = append(tb.parts, batchPart{rows: ent.rows}) // no copy of a big request's rows: decodeRows makes len == cap, so the next append copies
-		default:
-			tb.parts[last].rows = append(tb.parts[last].rows, ent.rows...)
+		} else {
+			tb.parts = append(tb.parts, batchPart{rows: ent.rows})
 		}
 		tb.rows += ent.count
 		tb.bytes[ent.streamID] += ent.bytes
