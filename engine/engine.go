@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,11 +48,16 @@ type Options struct {
 	// FlushRows materialises early once this many rows are pending (default 50,000).
 	FlushRows int
 	// CheckpointThreshold is DuckDB's WAL size that triggers a checkpoint
-	// (default "256MB"). Checkpoints only stall materialisation, never acks.
+	// (default DefaultCheckpointThreshold). Checkpoints only stall
+	// materialisation, never acks; what the WAL holds at a crash is what
+	// DuckDB replays at the next start.
 	CheckpointThreshold string
-	// MemoryLimit caps DuckDB's buffer memory (default "256MB"); DuckDB
-	// spills to disk beyond it, so it bounds RSS rather than data size.
+	// MemoryLimit caps DuckDB's buffer memory (default DefaultMemoryLimit);
+	// DuckDB spills to disk beyond it, so it bounds RSS rather than data size.
 	MemoryLimit string
+	// Threads is how many worker threads DuckDB runs (default
+	// DefaultThreads()).
+	Threads int
 	// LogGenerationBytes is the preallocated size of an ingest log segment;
 	// applied segments are deleted or reused whole (default 64 MiB).
 	LogGenerationBytes int64
@@ -77,6 +84,26 @@ const (
 	DefaultMaxBacklogRecords = 2_000_000
 )
 
+// DuckDB's resources. DuckDB's own defaults are 80% of RAM, a thread per
+// core and a 16 MB WAL (https://duckdb.org/docs/stable/configuration/overview).
+// zbemu shares the machine with the ingest path, whose backlog may hold
+// DefaultMaxBacklogBytes, so DuckDB gets a fixed 256 MB buffer pool
+// (it spills to its temp directory beyond that) and at most 4 threads:
+// ingest appends on one connection, and every thread takes memory of its
+// own outside the buffer pool. The checkpoint threshold bounds the WAL
+// DuckDB replays after kill -9: 64 MB replays in well under a second, and
+// checkpoints that often cost ingest nothing measurable (they run in the
+// materialiser, never on the ack path).
+const (
+	DefaultMemoryLimit         = "256MB"
+	DefaultCheckpointThreshold = "64MB"
+	maxDefaultThreads          = 4
+)
+
+// DefaultThreads is the number of DuckDB threads when Options.Threads is
+// 0: one per core, at most 4.
+func DefaultThreads() int { return min(runtime.NumCPU(), maxDefaultThreads) }
+
 func (o *Options) setDefaults() {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -94,7 +121,10 @@ func (o *Options) setDefaults() {
 		o.FlushRows = 50000
 	}
 	if o.CheckpointThreshold == "" {
-		o.CheckpointThreshold = "256MB"
+		o.CheckpointThreshold = DefaultCheckpointThreshold
+	}
+	if o.Threads <= 0 {
+		o.Threads = DefaultThreads()
 	}
 	if o.LogGenerationBytes <= 0 {
 		o.LogGenerationBytes = 64 << 20
@@ -106,7 +136,7 @@ func (o *Options) setDefaults() {
 		o.MaxBacklogRecords = DefaultMaxBacklogRecords
 	}
 	if o.MemoryLimit == "" {
-		o.MemoryLimit = "256MB"
+		o.MemoryLimit = DefaultMemoryLimit
 	}
 	if o.DevClientID == "" {
 		o.DevClientID = "zbemu-dev"
@@ -243,6 +273,7 @@ func (e *Engine) duckSettings() []string {
 		// Databricks sorts NULLs first ascending and last descending.
 		"SET GLOBAL default_null_order = 'nulls_first_on_asc_last_on_desc'",
 		"SET memory_limit = " + quoteString(e.opts.MemoryLimit),
+		"SET threads = " + strconv.Itoa(e.opts.Threads),
 		"SET autoinstall_known_extensions = false",
 		"SET autoload_known_extensions = false",
 	}
