@@ -62,7 +62,8 @@ type Options struct {
 	// applied segments are deleted or reused whole (default 64 MiB).
 	LogGenerationBytes int64
 	// MaxBacklogBytes and MaxBacklogRecords bound the acknowledged records
-	// that are not yet in DuckDB, by their logged bytes and by their number
+	// that are not yet in DuckDB, by the memory they hold (their logged
+	// bytes and their decoded rows, see rowsMem) and by their number
 	// (defaults DefaultMaxBacklogBytes and DefaultMaxBacklogRecords). While
 	// the backlog is at either bound the ingest log writer holds new
 	// requests back until the materialiser catches up: acks slow down (a
@@ -77,8 +78,8 @@ type Options struct {
 
 // Default bounds of the backlog (Options.MaxBacklogBytes and
 // MaxBacklogRecords): 40 materialiser rounds of FlushRows records, and a
-// quarter GiB of logged bytes, which with the decoded rows kept beside
-// them fits a 2–4 GiB machine next to DuckDB's own MemoryLimit.
+// quarter GiB of logged bytes and decoded rows, which fits a 2–4 GiB
+// machine next to DuckDB's own MemoryLimit.
 const (
 	DefaultMaxBacklogBytes   = 256 << 20
 	DefaultMaxBacklogRecords = 2_000_000

@@ -87,6 +87,10 @@ type logEntry struct {
 	redecode rowDecoder
 	count    int // records still to apply: len(rows), or the lazy entry's records
 	bytes    int64
+	// mem is what the decoded rows take in memory (rowsMem), counted in
+	// the backlog with the payload; it stays as counted when forget drops
+	// the rows, until the entry is retired.
+	mem int64
 	payload  []byte // the logged form, kept until applied for the quarantine
 	frame    []byte // payload with room for the log's frame header before it (see encodePayload)
 	done     func(err error)
@@ -95,6 +99,10 @@ type logEntry struct {
 	// the materialiser then writes it to the quarantine instead.
 	bad error
 }
+
+// backlogBytes is what the entry counts in the backlog's bytes until it
+// is applied: its logged payload and its decoded rows.
+func (ent *logEntry) backlogBytes() int64 { return int64(len(ent.payload)) + ent.mem }
 
 const logFormatVersion = 1
 

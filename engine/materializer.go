@@ -38,8 +38,8 @@ type materializer struct {
 	e *Engine
 
 	// mu guards pending, pendingRows and the backlog: the records and
-	// logged bytes of the entries acknowledged but not yet applied (pending
-	// or in a round). The ingest log writer waits while the backlog is at
+	// memory (logEntry.backlogBytes) of the entries acknowledged but not
+	// yet applied (pending or in a round). The ingest log writer waits while the backlog is at
 	// its bound (waitRoom).
 	mu             sync.Mutex
 	pending        []*logEntry
@@ -96,7 +96,7 @@ func (m *materializer) enqueue(batch []*logEntry) {
 		m.pending = append(m.pending, ent)
 		m.pendingRows += ent.count
 		records += int64(ent.count)
-		bytes += int64(len(ent.payload))
+		bytes += ent.backlogBytes()
 	}
 	m.growBacklogLocked(records, bytes)
 	full := m.pendingRows >= m.e.opts.FlushRows
@@ -278,11 +278,11 @@ func (m *materializer) flush(ctx context.Context) {
 	var records, bytes int64
 	for _, ent := range batch {
 		records += int64(ent.count)
-		bytes += int64(len(ent.payload))
+		bytes += ent.backlogBytes()
 	}
 	for _, ent := range kept {
 		records -= int64(ent.count)
-		bytes -= int64(len(ent.payload))
+		bytes -= ent.backlogBytes()
 	}
 	m.mu.Lock()
 	m.growBacklogLocked(-records, -bytes)

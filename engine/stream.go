@@ -168,7 +168,7 @@ func (s *Stream) decodeWith(tv *tableVersion, records [][]byte) (decoded, int, e
 // newEntry makes the ingest log entry of a validated request; records are
 // copied into its payload, so the caller's may be dropped.
 func (s *Stream) newEntry(d decoded, records [][]byte) *logEntry {
-	ent := &logEntry{table: s.table, tv: s.version(), streamID: s.id, rows: d.rows, count: len(d.rows), bytes: d.size}
+	ent := &logEntry{table: s.table, tv: s.version(), streamID: s.id, rows: d.rows, count: len(d.rows), bytes: d.size, mem: rowsMem(d.rows, d.size)}
 	ent.payload, ent.frame = encodePayload(s.tv.meta.TableID, s.format, s.descID, s.id, records)
 	if d.redecode != nil {
 		ent.redecode, ent.count = d.redecode, len(records)

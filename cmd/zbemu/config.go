@@ -181,7 +181,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.BoolVar(&noSys, "no-systables", noSys, "do not record system tables (system.lakeflow.*) or run alerts (env ZBEMU_SYSTABLES=false)")
 	fs.DurationVar(&c.SysRetention, "systables-retention", c.SysRetention, "how long system table rows are kept (env ZBEMU_SYSTABLES_RETENTION)")
 	fs.DurationVar(&c.FlushInterval, "flush-interval", c.FlushInterval, "how long acknowledged records may wait before they are written into DuckDB when no query waits for them (env ZBEMU_FLUSH_INTERVAL)")
-	fs.Int64Var(&c.MaxBacklogBytes, "max-backlog-bytes", c.MaxBacklogBytes, "logged bytes of acknowledged records not yet written into DuckDB at which acks slow down until it catches up (env ZBEMU_MAX_BACKLOG_BYTES)")
+	fs.Int64Var(&c.MaxBacklogBytes, "max-backlog-bytes", c.MaxBacklogBytes, "memory (logged bytes and decoded rows) of acknowledged records not yet written into DuckDB at which acks slow down until it catches up (env ZBEMU_MAX_BACKLOG_BYTES)")
 	fs.Int64Var(&c.MaxBacklogRecords, "max-backlog-records", c.MaxBacklogRecords, "acknowledged records not yet written into DuckDB at which acks slow down until it catches up (env ZBEMU_MAX_BACKLOG_RECORDS)")
 	fs.StringVar(&c.DuckDBMemory, "duckdb-memory", c.DuckDBMemory, "DuckDB's memory_limit, e.g. 256MB or 1GB; DuckDB spills to the data directory beyond it (env ZBEMU_DUCKDB_MEMORY)")
 	fs.IntVar(&c.DuckDBThreads, "duckdb-threads", c.DuckDBThreads, "DuckDB's worker threads; the default is one per core, at most 4 (env ZBEMU_DUCKDB_THREADS)")
