@@ -37,8 +37,7 @@ func benchStartup(ctx context.Context, w io.Writer, root string, n int) error {
 	if err != nil {
 		return err
 	}
-	c := &client{url: "http://" + srv.addr, token: "dapi-bench", http: &http.Client{Timeout: 5 * time.Minute}}
-	if _, _, err := c.statement(ctx, map[string]any{"statement": "CREATE TABLE main.default.bench0 " + benchDDL}); err != nil {
+	if _, _, err := srv.client().statement(ctx, map[string]any{"statement": "CREATE TABLE main.default.bench0 " + benchDDL}); err != nil {
 		srv.kill()
 		return err
 	}
@@ -56,7 +55,7 @@ func benchStartup(ctx context.Context, w io.Writer, root string, n int) error {
 		}
 		took[i] = srv.startup
 		if i == 0 {
-			resp, _, err := c.statement(ctx, map[string]any{"statement": "SELECT count(*) FROM main.default.bench0"})
+			resp, _, err := srv.client().statement(ctx, map[string]any{"statement": "SELECT count(*) FROM main.default.bench0"})
 			if err == nil && (resp.Result == nil || len(resp.Result.DataArray) != 1 || *resp.Result.DataArray[0][0] != fmt.Sprint(n)) {
 				err = fmt.Errorf("after kill -9 the table does not hold the %d acknowledged rows: %+v", n, resp.Result)
 			}
@@ -137,6 +136,11 @@ func startBenchServe(ctx context.Context, exe, dir string) (*benchServe, error) 
 		return nil, fmt.Errorf("zbemu serve: %w: %s", err, msg)
 	}
 	return s, nil
+}
+
+// client is a REST client of the server with the benchmark's token.
+func (s *benchServe) client() *client {
+	return &client{url: "http://" + s.addr, token: "dapi-bench", http: &http.Client{Timeout: 5 * time.Minute}}
 }
 
 // kill ends the server with SIGKILL, as a crash would.
