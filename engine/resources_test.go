@@ -18,7 +18,7 @@ func TestDuckDBResources(t *testing.T) {
 		opts                  engine.Options
 		threads, memory, ckpt string
 	}{
-		{"defaults", engine.Options{}, "", "244.1 MiB", "61.0 MiB"},
+		{"defaults", engine.Options{}, "", "244.1 MiB", "15.2 MiB"},
 		{"set", engine.Options{Threads: 1, MemoryLimit: "100MB", CheckpointThreshold: "8MB"}, "1", "95.3 MiB", "7.6 MiB"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

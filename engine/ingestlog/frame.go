@@ -58,6 +58,16 @@ func frameBatch(out [][]byte, first uint64, frames [][]byte) [][]byte {
 	return out
 }
 
+// frameSize reads the payload size of the frame at off, expected to carry
+// index want, without checking its CRC.
+func frameSize(data []byte, off int, want uint64) (size int, ok bool) {
+	if off < 0 || len(data)-off < headerSize {
+		return 0, false
+	}
+	size = int(binary.LittleEndian.Uint32(data[off:]) & maxPayload)
+	return size, binary.LittleEndian.Uint64(data[off+8:]) == want && int64(len(data)-off) >= frameLen(size)
+}
+
 // frameAt validates the frame at off, expected to carry index want, and
 // returns its payload size and flags.
 func frameAt(data []byte, off int, want uint64) (size int, flags uint32, ok bool) {
@@ -82,10 +92,12 @@ type scanResult struct {
 }
 
 // scanSegment finds the whole batches at the start of a segment whose
-// first entry has index base.
-func scanSegment(data []byte, base uint64) (scanResult, error) {
-	r := scanResult{last: base - 1}
-	off, next, inBatch := 0, base, false
+// first entry has index base, going on after the whole batches of from
+// (scanResult{last: base - 1} to start at the beginning): data holds the
+// segment from its start, and may have grown since from was found.
+func scanSegment(data []byte, base uint64, from scanResult) (scanResult, error) {
+	r := scanResult{last: from.last, end: from.end}
+	off, next, inBatch := int(from.end), from.last+1, false
 	for {
 		size, flags, ok := frameAt(data, off, next)
 		if !ok || (flags&flagFirst != 0) == inBatch {

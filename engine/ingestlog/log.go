@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -121,7 +122,8 @@ func Open(opts Options) (*Log, error) {
 
 // scanReadBytes is how much of a segment Open reads first; it reads on
 // (doubling) only while valid entries continue, so a preallocated segment
-// is not read whole at every start.
+// is not read whole at every start, and each round checks only the bytes
+// after the last whole batch found so far.
 var scanReadBytes int64 = 1 << 20
 
 // readSegment scans the segment file at path; see scanSegment.
@@ -135,12 +137,16 @@ func readSegment(path string, base uint64) (scanResult, error) {
 	if err != nil {
 		return scanResult{}, err
 	}
+	r := scanResult{last: base - 1}
+	var data []byte
 	for n := min(scanReadBytes, st.Size()); ; n = min(2*n, st.Size()) {
-		data := make([]byte, n)
-		if _, err := f.ReadAt(data, 0); err != nil {
+		have := int64(len(data))
+		data = slices.Grow(data, int(n-have))[:n]
+		if _, err := f.ReadAt(data[have:], have); err != nil {
 			return scanResult{}, err
 		}
-		r, err := scanSegment(data, base)
+		var err error
+		r, err = scanSegment(data, base, r)
 		// Done at the end of the file, or at a clean end seen whole.
 		if n == st.Size() || (r.clean && r.end+headerSize <= n) {
 			return r, err
@@ -362,7 +368,13 @@ func (l *Log) Read(from uint64, fn func(index uint64, payload []byte) error) err
 		}
 		off := 0
 		for idx := s.base; idx <= s.last; idx++ {
-			size, _, ok := frameAt(data, off, idx)
+			// Entries before from are only stepped over: their CRCs were
+			// checked by Open, and replay of a long segment would check
+			// them again for nothing.
+			size, ok := frameSize(data, off, idx)
+			if ok && idx >= from {
+				size, _, ok = frameAt(data, off, idx)
+			}
 			if !ok {
 				return fmt.Errorf("%w: entry %d in %s changed since the log was opened", ErrCorrupt, idx, s.path)
 			}
