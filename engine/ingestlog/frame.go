@@ -94,10 +94,10 @@ type scanResult struct {
 // scanSegment finds the whole batches at the start of a segment whose
 // first entry has index base, going on after the whole batches of from
 // (scanResult{last: base - 1} to start at the beginning): data holds the
-// segment from its start, and may have grown since from was found.
+// segment's bytes from offset from.end on.
 func scanSegment(data []byte, base uint64, from scanResult) (scanResult, error) {
 	r := scanResult{last: from.last, end: from.end}
-	off, next, inBatch := int(from.end), from.last+1, false
+	off, next, inBatch := 0, from.last+1, false
 	for {
 		size, flags, ok := frameAt(data, off, next)
 		if !ok || (flags&flagFirst != 0) == inBatch {
@@ -106,11 +106,11 @@ func scanSegment(data []byte, base uint64, from scanResult) (scanResult, error) 
 		inBatch = flags&flagLast == 0
 		off += int(frameLen(size))
 		if !inBatch {
-			r.last, r.end = next, int64(off)
+			r.last, r.end = next, from.end+int64(off)
 		}
 		next++
 	}
-	r.clean = int64(off) == r.end && (len(data)-off < headerSize || binary.LittleEndian.Uint64(data[off+8:]) < base)
+	r.clean = from.end+int64(off) == r.end && (len(data)-off < headerSize || binary.LittleEndian.Uint64(data[off+8:]) < base)
 	if r.clean {
 		return r, nil
 	}
@@ -124,7 +124,7 @@ func scanSegment(data []byte, base uint64, from scanResult) (scanResult, error) 
 			continue
 		}
 		if _, flags, ok := frameAt(data, p, idx); ok && flags&flagFirst != 0 {
-			return r, fmt.Errorf("entry %d at offset %d is damaged but batch %d at offset %d follows it", torn, r.end, idx, p)
+			return r, fmt.Errorf("entry %d at offset %d is damaged but batch %d at offset %d follows it", torn, r.end, idx, from.end+int64(p))
 		}
 	}
 	return r, nil
