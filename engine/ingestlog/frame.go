@@ -2,7 +2,6 @@ package ingestlog
 
 import (
 	"encoding/binary"
-	"fmt"
 	"hash/crc32"
 )
 
@@ -58,16 +57,6 @@ func frameBatch(out [][]byte, first uint64, frames [][]byte) [][]byte {
 	return out
 }
 
-// frameSize reads the payload size of the frame at off, expected to carry
-// index want, without checking its CRC.
-func frameSize(data []byte, off int, want uint64) (size int, ok bool) {
-	if off < 0 || len(data)-off < headerSize {
-		return 0, false
-	}
-	size = int(binary.LittleEndian.Uint32(data[off:]) & maxPayload)
-	return size, binary.LittleEndian.Uint64(data[off+8:]) == want && int64(len(data)-off) >= frameLen(size)
-}
-
 // frameAt validates the frame at off, expected to carry index want, and
 // returns its payload size and flags.
 func frameAt(data []byte, off int, want uint64) (size int, flags uint32, ok bool) {
@@ -89,43 +78,4 @@ type scanResult struct {
 	last  uint64 // index of the last entry of the last whole batch (base-1: none)
 	end   int64  // offset after that batch
 	clean bool   // nothing but zeros or an older use of the file follows
-}
-
-// scanSegment finds the whole batches at the start of a segment whose
-// first entry has index base, going on after the whole batches of from
-// (scanResult{last: base - 1} to start at the beginning): data holds the
-// segment's bytes from offset from.end on.
-func scanSegment(data []byte, base uint64, from scanResult) (scanResult, error) {
-	r := scanResult{last: from.last, end: from.end}
-	off, next, inBatch := 0, from.last+1, false
-	for {
-		size, flags, ok := frameAt(data, off, next)
-		if !ok || (flags&flagFirst != 0) == inBatch {
-			break
-		}
-		inBatch = flags&flagLast == 0
-		off += int(frameLen(size))
-		if !inBatch {
-			r.last, r.end = next, from.end+int64(off)
-		}
-		next++
-	}
-	r.clean = from.end+int64(off) == r.end && (len(data)-off < headerSize || binary.LittleEndian.Uint64(data[off+8:]) < base)
-	if r.clean {
-		return r, nil
-	}
-	// Something other than a clean end follows. If a later batch starts
-	// after it, the damaged batch had been synced: that is corruption,
-	// not a torn write.
-	torn := r.last + 1
-	for p := off; p+headerSize <= len(data); p += 8 {
-		idx := binary.LittleEndian.Uint64(data[p+8:])
-		if idx <= torn || idx-torn > 1<<32 {
-			continue
-		}
-		if _, flags, ok := frameAt(data, p, idx); ok && flags&flagFirst != 0 {
-			return r, fmt.Errorf("entry %d at offset %d is damaged but batch %d at offset %d follows it", torn, r.end, idx, from.end+int64(p))
-		}
-	}
-	return r, nil
 }

@@ -3,10 +3,8 @@ package ingestlog
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -118,47 +116,6 @@ func Open(opts Options) (*Log, error) {
 	}
 	l.size = st.Size()
 	return l, nil
-}
-
-// scanReadBytes is how much of a segment Open reads at a time: it reads on
-// only while valid entries continue, so a preallocated segment is not read
-// whole at every start, each read starts after the last whole batch found
-// so far, and one buffer of about this size is reused (a segment-sized one
-// would cost a page fault per 4 KiB, as the previous log's writer did).
-var scanReadBytes int64 = 1 << 20
-
-// readSegment scans the segment file at path; see scanSegment.
-func readSegment(path string, base uint64) (scanResult, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return scanResult{}, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return scanResult{}, err
-	}
-	r := scanResult{last: base - 1}
-	var data []byte
-	for window := scanReadBytes; ; {
-		from := r
-		n := min(from.end+window, st.Size())
-		data = slices.Grow(data[:0], int(n-from.end))[:n-from.end]
-		if _, err := f.ReadAt(data, from.end); err != nil {
-			return scanResult{}, err
-		}
-		var err error
-		r, err = scanSegment(data, base, from)
-		// Done at the end of the file, or at a clean end seen whole.
-		if n == st.Size() || (r.clean && r.end+headerSize <= n) {
-			return r, err
-		}
-		if r.end == from.end {
-			// No whole batch in the window (a batch larger than it, or
-			// damage whose nature the rest of the file decides): widen it.
-			window *= 2
-		}
-	}
 }
 
 // cutTail truncates f after end, the end of its last whole batch, and
@@ -363,34 +320,8 @@ func (l *Log) Read(from uint64, fn func(index uint64, payload []byte) error) err
 		if s.last < from || s.last < s.base {
 			continue
 		}
-		f, err := os.Open(s.path)
-		if err != nil {
+		if err := readEntries(s, from, fn); err != nil {
 			return err
-		}
-		data := make([]byte, s.end)
-		_, err = io.ReadFull(f, data)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("read ingest log %s: %w", s.path, err)
-		}
-		off := 0
-		for idx := s.base; idx <= s.last; idx++ {
-			// Entries before from are only stepped over: their CRCs were
-			// checked by Open, and replay of a long segment would check
-			// them again for nothing.
-			size, ok := frameSize(data, off, idx)
-			if ok && idx >= from {
-				size, _, ok = frameAt(data, off, idx)
-			}
-			if !ok {
-				return fmt.Errorf("%w: entry %d in %s changed since the log was opened", ErrCorrupt, idx, s.path)
-			}
-			if idx >= from {
-				if err := fn(idx, data[off+headerSize:off+headerSize+size]); err != nil {
-					return err
-				}
-			}
-			off += int(frameLen(size))
 		}
 	}
 	return nil
