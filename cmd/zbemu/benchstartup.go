@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -47,14 +50,19 @@ func benchStartup(ctx context.Context, w io.Writer, root string, n int) error {
 	}
 	srv.kill()
 
-	var took [2]time.Duration
+	var took, cpu [2]time.Duration
+	replayed := "?"
 	for i := range took {
 		srv, err := startBenchServe(ctx, exe, dir)
 		if err != nil {
 			return err
 		}
-		took[i] = srv.startup
+		took[i], cpu[i] = srv.startup, srv.cpu
 		if i == 0 {
+			log, _ := os.ReadFile(srv.stderr.Name())
+			if m := replayedEntries.FindSubmatch(log); m != nil {
+				replayed = string(m[1])
+			}
 			resp, _, err := srv.client().statement(ctx, map[string]any{"statement": "SELECT count(*) FROM main.default.bench0"})
 			if err == nil && (resp.Result == nil || len(resp.Result.DataArray) != 1 || *resp.Result.DataArray[0][0] != fmt.Sprint(n)) {
 				err = fmt.Errorf("after kill -9 the table does not hold the %d acknowledged rows: %+v", n, resp.Result)
@@ -68,8 +76,8 @@ func benchStartup(ctx context.Context, w io.Writer, root string, n int) error {
 			return err
 		}
 	}
-	fmt.Fprintf(w, "%s of zbemu serve with %d rows (from its banner): after kill -9 %s, after clean stop %s; targets: %s\n", startupName, n,
-		took[0].Round(time.Millisecond), took[1].Round(time.Millisecond),
+	fmt.Fprintf(w, "%s of zbemu serve with %d rows (from its banner; its CPU time until then): after kill -9 %s (CPU %s, %s ingest log entries of 100 records replayed), after clean stop %s (CPU %s); targets: %s\n",
+		startupName, n, took[0].Round(time.Millisecond), cpu[0].Round(time.Millisecond), replayed, took[1].Round(time.Millisecond), cpu[1].Round(time.Millisecond),
 		verdicts(startupName, map[string]float64{figStartCrash: took[0].Seconds(), figStartClean: took[1].Seconds()}))
 	return nil
 }
@@ -79,8 +87,13 @@ type benchServe struct {
 	cmd     *exec.Cmd
 	addr    string
 	startup time.Duration // from its banner
+	cpu     time.Duration // its CPU time when the banner came: what start-up took on an idle machine, roughly
 	stderr  *os.File
 }
+
+// replayedEntries finds how many ingest log entries a start replayed in
+// its log (engine.Engine.replay).
+var replayedEntries = regexp.MustCompile(`msg="replayed ingest log" entries=(\d+)`)
 
 var bannerReady = regexp.MustCompile(`ready in (\S+?)\.?$`)
 
@@ -97,7 +110,7 @@ func startBenchServe(ctx context.Context, exe, dir string) (*benchServe, error) 
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, exe, "serve", "--data", dir, "--addr", addr, "--token", "dapi-bench", "--log-level", "warn")
+	cmd := exec.CommandContext(ctx, exe, "serve", "--data", dir, "--addr", addr, "--token", "dapi-bench", "--log-level", "info")
 	cmd.Stderr = stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -130,12 +143,39 @@ func startBenchServe(ctx context.Context, exe, dir string) (*benchServe, error) 
 	case <-time.After(2 * time.Minute):
 		err = errors.New("no banner after 2 minutes")
 	}
+	if err == nil {
+		s.cpu, err = processCPU(cmd.Process.Pid)
+	}
 	if err != nil {
 		s.kill()
 		msg, _ := os.ReadFile(stderr.Name())
 		return nil, fmt.Errorf("zbemu serve: %w: %s", err, msg)
 	}
 	return s, nil
+}
+
+// processCPU is the user and system CPU time process pid has used, from
+// /proc/<pid>/stat (fields 14 and 15, in clock ticks of 1/100 s, USER_HZ on
+// Linux: https://man7.org/linux/man-pages/man5/proc_pid_stat.5.html).
+func processCPU(pid int) (time.Duration, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The command name (field 2) may hold spaces; the fields after it follow its ')'.
+	fields := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+1:]))
+	if len(fields) < 13 {
+		return 0, fmt.Errorf("short /proc/%d/stat", pid)
+	}
+	var ticks int64
+	for _, f := range fields[11:13] {
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return 0, err
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond, nil
 }
 
 // client is a REST client of the server with the benchmark's token.
