@@ -34,7 +34,7 @@ import (
 // (backpressure: acks slow down, nothing is refused or dropped).
 //
 // The log is package ingestlog: preallocated segment files of
-// Options.LogGenerationBytes, one write and one fdatasync per batch, whole
+// Options.LogGenerationBytes, one pwritev and one fdatasync per batch, whole
 // segments dropped once applied to DuckDB. Releases before it kept
 // "generations", each a tidwall/wal log in a directory named after the
 // global index of its first entry; such a data directory is read once at
@@ -239,6 +239,12 @@ func encodePayload(tableID string, format Format, descID, streamID string, recor
 		b = append(b, r...)
 	}
 	binary.LittleEndian.PutUint32(b, crc32.Checksum(b[4:], castagnoli))
+	if &b[0] != &frame[:ingestlog.HeaderSize+1][ingestlog.HeaderSize] {
+		// n was short (it allows 16 bytes for the header fields' lengths),
+		// so append moved b: frame it anew rather than log zeros.
+		frame = append(ingestlog.NewFrame(len(b)), b...)
+		b = frame[ingestlog.HeaderSize:]
+	}
 	return b, frame[:ingestlog.HeaderSize+len(b)]
 }
 
