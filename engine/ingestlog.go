@@ -90,11 +90,11 @@ type logEntry struct {
 	// mem is what the decoded rows take in memory (rowsMem), counted in
 	// the backlog with the payload; it stays as counted when forget drops
 	// the rows, until the entry is retired.
-	mem int64
-	payload  []byte // the logged form, kept until applied for the quarantine
-	frame    []byte // payload with room for the log's frame header before it (see encodePayload)
-	done     func(err error)
-	ackedAt  time.Time // when the entry became durable (for ack→queryable lag)
+	mem     int64
+	payload []byte // the logged form, kept until applied for the quarantine
+	frame   []byte // payload with room for the log's frame header before it (see encodePayload)
+	done    func(err error)
+	ackedAt time.Time // when the entry became durable (for ack→queryable lag)
 	// bad is why DuckDB refused the entry (or replay could not decode it);
 	// the materialiser then writes it to the quarantine instead.
 	bad error
@@ -222,11 +222,15 @@ func repairTail(dir string) error {
 // payload inside an ingestlog frame, which the log writes from this buffer
 // (the frame) without copying it again.
 func encodePayload(tableID string, format Format, descID, streamID string, records [][]byte) (payload, frame []byte) {
-	n := 16 + len(tableID) + len(descID) + len(streamID)
+	// The exact size, so that the payload is built in place in its frame;
+	// exact length prefixes too: MaxVarintLen32 would more than double the
+	// payload of a request of 2-byte records.
+	n := 6 + uvarintLen(len(records))
+	for _, s := range []string{tableID, descID, streamID} {
+		n += uvarintLen(len(s)) + len(s)
+	}
 	for _, r := range records {
-		// The exact size of the length prefix: MaxVarintLen32 would more
-		// than double the payload of a request of 2-byte records.
-		n += len(r) + max(1, (bits.Len(uint(len(r)))+6)/7)
+		n += uvarintLen(len(r)) + len(r)
 	}
 	frame = ingestlog.NewFrame(n)
 	b := append(frame[ingestlog.HeaderSize:], 0, 0, 0, 0, logFormatVersion, byte(format))
@@ -239,14 +243,11 @@ func encodePayload(tableID string, format Format, descID, streamID string, recor
 		b = append(b, r...)
 	}
 	binary.LittleEndian.PutUint32(b, crc32.Checksum(b[4:], castagnoli))
-	if &b[0] != &frame[:ingestlog.HeaderSize+1][ingestlog.HeaderSize] {
-		// n was short (it allows 16 bytes for the header fields' lengths),
-		// so append moved b: frame it anew rather than log zeros.
-		frame = append(ingestlog.NewFrame(len(b)), b...)
-		b = frame[ingestlog.HeaderSize:]
-	}
 	return b, frame[:ingestlog.HeaderSize+len(b)]
 }
+
+// uvarintLen is the size of n as a uvarint (binary.AppendUvarint).
+func uvarintLen(n int) int { return max(1, (bits.Len(uint(n))+6)/7) }
 
 func appendString(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))

@@ -8,15 +8,19 @@ import (
 	"github.com/zbemu/zbemu/engine/ingestlog"
 )
 
-// TestEncodePayloadFrame checks that encodePayload's payload is the one the
-// frame carries after its header room, also when the header fields are
-// longer than the room encodePayload allows for their lengths.
+// TestEncodePayloadFrame checks that encodePayload builds the payload in
+// place in its frame (its size estimate is exact), for header fields and
+// records whose lengths take one to three bytes as uvarints.
 func TestEncodePayloadFrame(t *testing.T) {
-	records := [][]byte{[]byte(`{"a":1}`), {}, bytes.Repeat([]byte("x"), 300)}
-	for _, tableID := range []string{"3f1c2a9e-0000-4000-8000-000000000001", strings.Repeat("t", 1<<15)} {
+	for i := range 16 { // every size mod 8, so a short estimate has no padding to hide in
+		records := [][]byte{[]byte(`{"a":1}`), {}, bytes.Repeat([]byte("x"), 300), bytes.Repeat([]byte("y"), i)}
+		tableID := "3f1c2a9e-0000-4000-8000-000000000001"
+		if i%2 == 1 {
+			tableID = strings.Repeat("t", 1<<15)
+		}
 		payload, frame := encodePayload(tableID, FormatJSON, "", "stream", records)
-		if !bytes.Equal(frame[ingestlog.HeaderSize:], payload) || &frame[ingestlog.HeaderSize] != &payload[0] {
-			t.Fatalf("table id of %d bytes: the frame does not carry the payload in place", len(tableID))
+		if len(frame) != ingestlog.HeaderSize+len(payload) || cap(payload) != cap(frame)-ingestlog.HeaderSize || &frame[ingestlog.HeaderSize] != &payload[0] {
+			t.Fatalf("case %d: the frame does not carry the payload in place", i)
 		}
 		p, err := decodePayload(payload)
 		if err != nil || p.tableID != tableID || len(p.records) != len(records) {
