@@ -209,3 +209,41 @@ func TestBackpressureCloseDoesNotHang(t *testing.T) {
 		t.Errorf("after reopen: count, distinct = %s, want %s", got, want)
 	}
 }
+
+// TestBacklogCountsDecodedRows checks that the backlog's bytes are what an
+// entry holds: its logged payload and its decoded rows, or only the
+// payload for tiny records, whose rows are not kept (decodeRows).
+func TestBacklogCountsDecodedRows(t *testing.T) {
+	e, s := openBackpressured(t, t.TempDir(), nil)
+	pauseMaterializer(t, e)
+	for off, tc := range []struct {
+		pad      int
+		wantRows bool
+	}{{20, true}, {0, false}} {
+		recs := make([][]byte, bpPerReq)
+		var size int64
+		for i := range recs {
+			recs[i] = fmt.Appendf(nil, `{"id":%d%s}`, i, strings.Repeat(" ", tc.pad))
+			size += int64(len(recs[i]))
+		}
+		e.mat.mu.Lock()
+		before := e.mat.backlogBytes
+		e.mat.mu.Unlock()
+		if err := s.Submit(int64(off), recs); err != nil {
+			t.Fatal(err)
+		}
+		for s.Acked() < int64(off) {
+			<-s.AckNotify()
+		}
+		e.mat.mu.Lock()
+		grew, ent := e.mat.backlogBytes-before, e.mat.pending[len(e.mat.pending)-1]
+		e.mat.mu.Unlock()
+		want := int64(len(ent.payload))
+		if tc.wantRows {
+			want += size + bpPerReq*(rowHeaderBytes+16) // one slot per row
+		}
+		if (ent.rows != nil) != tc.wantRows || grew != want {
+			t.Errorf("records padded by %d: rows kept %v, backlog grew by %d bytes, want %d (payload %d)", tc.pad, ent.rows != nil, grew, want, len(ent.payload))
+		}
+	}
+}

@@ -88,6 +88,7 @@ CREATE TABLE IF NOT EXISTS %[1]s.__zbemu.schemas (name VARCHAR NOT NULL, meta VA
 CREATE TABLE IF NOT EXISTS %[1]s.__zbemu.tables (schema_name VARCHAR NOT NULL, name VARCHAR NOT NULL, meta VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS %[1]s.__zbemu.history (table_id VARCHAR NOT NULL, version BIGINT NOT NULL, ts TIMESTAMPTZ NOT NULL, operation VARCHAR NOT NULL, parameters VARCHAR NOT NULL, statement VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS %[1]s.__zbemu.applied (log_index UBIGINT NOT NULL);
+INSERT INTO %[1]s.__zbemu.applied SELECT 0 WHERE NOT EXISTS (SELECT * FROM %[1]s.__zbemu.applied);
 CREATE TABLE IF NOT EXISTS %[1]s.__zbemu.quarantine (time TIMESTAMPTZ NOT NULL, table_name VARCHAR NOT NULL, stream_id VARCHAR NOT NULL,
 	log_index UBIGINT NOT NULL, record_index BIGINT NOT NULL, reason VARCHAR NOT NULL, raw VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS %[1]s.__zbemu.table_changes (table_id VARCHAR NOT NULL, ts TIMESTAMPTZ NOT NULL);

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,16 +48,22 @@ type Options struct {
 	// FlushRows materialises early once this many rows are pending (default 50,000).
 	FlushRows int
 	// CheckpointThreshold is DuckDB's WAL size that triggers a checkpoint
-	// (default "256MB"). Checkpoints only stall materialisation, never acks.
+	// (default DefaultCheckpointThreshold). Checkpoints only stall
+	// materialisation, never acks; what the WAL holds at a crash is what
+	// DuckDB replays at the next start.
 	CheckpointThreshold string
-	// MemoryLimit caps DuckDB's buffer memory (default "256MB"); DuckDB
-	// spills to disk beyond it, so it bounds RSS rather than data size.
+	// MemoryLimit caps DuckDB's buffer memory (default DefaultMemoryLimit);
+	// DuckDB spills to disk beyond it, so it bounds RSS rather than data size.
 	MemoryLimit string
+	// Threads is how many worker threads DuckDB runs (default
+	// DefaultThreads()).
+	Threads int
 	// LogGenerationBytes is the preallocated size of an ingest log segment;
 	// applied segments are deleted or reused whole (default 64 MiB).
 	LogGenerationBytes int64
 	// MaxBacklogBytes and MaxBacklogRecords bound the acknowledged records
-	// that are not yet in DuckDB, by their logged bytes and by their number
+	// that are not yet in DuckDB, by the memory they hold (their logged
+	// bytes and their decoded rows, see rowsMem) and by their number
 	// (defaults DefaultMaxBacklogBytes and DefaultMaxBacklogRecords). While
 	// the backlog is at either bound the ingest log writer holds new
 	// requests back until the materialiser catches up: acks slow down (a
@@ -70,12 +78,33 @@ type Options struct {
 
 // Default bounds of the backlog (Options.MaxBacklogBytes and
 // MaxBacklogRecords): 40 materialiser rounds of FlushRows records, and a
-// quarter GiB of logged bytes, which with the decoded rows kept beside
-// them fits a 2–4 GiB machine next to DuckDB's own MemoryLimit.
+// quarter GiB of logged bytes and decoded rows, which fits a 2–4 GiB
+// machine next to DuckDB's own MemoryLimit.
 const (
 	DefaultMaxBacklogBytes   = 256 << 20
 	DefaultMaxBacklogRecords = 2_000_000
 )
+
+// DuckDB's resources. DuckDB's own defaults are 80% of RAM, a thread per
+// core and a 16 MB WAL (https://duckdb.org/docs/stable/configuration/overview).
+// zbemu shares the machine with the ingest path, whose backlog may hold
+// DefaultMaxBacklogBytes, so DuckDB gets a fixed 256 MB buffer pool
+// (it spills to its temp directory beyond that) and at most 4 threads:
+// ingest appends on one connection, and every thread takes memory of its
+// own outside the buffer pool. The checkpoint threshold bounds the WAL
+// DuckDB replays after kill -9, at about 20 ms of CPU per MB of WAL
+// (measured: 0.7 s for 33 MB, ~550k rows of the benchmark's row), so 16 MB
+// keeps it near 0.3 s; checkpoints run in the materialiser, never on the
+// ack path.
+const (
+	DefaultMemoryLimit         = "256MB"
+	DefaultCheckpointThreshold = "16MB"
+	maxDefaultThreads          = 4
+)
+
+// DefaultThreads is the number of DuckDB threads when Options.Threads is
+// 0: one per core, at most 4.
+func DefaultThreads() int { return min(runtime.NumCPU(), maxDefaultThreads) }
 
 func (o *Options) setDefaults() {
 	if o.Logger == nil {
@@ -94,7 +123,10 @@ func (o *Options) setDefaults() {
 		o.FlushRows = 50000
 	}
 	if o.CheckpointThreshold == "" {
-		o.CheckpointThreshold = "256MB"
+		o.CheckpointThreshold = DefaultCheckpointThreshold
+	}
+	if o.Threads <= 0 {
+		o.Threads = DefaultThreads()
 	}
 	if o.LogGenerationBytes <= 0 {
 		o.LogGenerationBytes = 64 << 20
@@ -106,7 +138,7 @@ func (o *Options) setDefaults() {
 		o.MaxBacklogRecords = DefaultMaxBacklogRecords
 	}
 	if o.MemoryLimit == "" {
-		o.MemoryLimit = "256MB"
+		o.MemoryLimit = DefaultMemoryLimit
 	}
 	if o.DevClientID == "" {
 		o.DevClientID = "zbemu-dev"
@@ -246,6 +278,7 @@ func (e *Engine) duckSettings() []string {
 		// Databricks sorts NULLs first ascending and last descending.
 		"SET GLOBAL default_null_order = 'nulls_first_on_asc_last_on_desc'",
 		"SET memory_limit = " + quoteString(e.opts.MemoryLimit),
+		"SET threads = " + strconv.Itoa(e.opts.Threads),
 		"SET autoinstall_known_extensions = false",
 		"SET autoload_known_extensions = false",
 	}

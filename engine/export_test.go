@@ -17,3 +17,10 @@ func InsertUnchecked(ctx context.Context, e *Engine, id *Identity, table string,
 	defer s.Close()
 	return e.logAndWait(ctx, s, decoded{rows: rows}, records, time.Now())
 }
+
+// DuckDBSetting reads one of DuckDB's settings, which sealed SQL cannot.
+func DuckDBSetting(ctx context.Context, e *Engine, name string) (string, error) {
+	var v string
+	err := e.db.QueryRowContext(ctx, "SELECT current_setting(?)::VARCHAR", name).Scan(&v)
+	return v, err
+}

@@ -34,7 +34,7 @@ import (
 // (backpressure: acks slow down, nothing is refused or dropped).
 //
 // The log is package ingestlog: preallocated segment files of
-// Options.LogGenerationBytes, one write and one fdatasync per batch, whole
+// Options.LogGenerationBytes, one pwritev and one fdatasync per batch, whole
 // segments dropped once applied to DuckDB. Releases before it kept
 // "generations", each a tidwall/wal log in a directory named after the
 // global index of its first entry; such a data directory is read once at
@@ -87,13 +87,22 @@ type logEntry struct {
 	redecode rowDecoder
 	count    int // records still to apply: len(rows), or the lazy entry's records
 	bytes    int64
-	payload  []byte // the logged form, kept until applied for the quarantine
-	done     func(err error)
-	ackedAt  time.Time // when the entry became durable (for ack→queryable lag)
+	// mem is what the decoded rows take in memory (rowsMem), counted in
+	// the backlog with the payload; it stays as counted when forget drops
+	// the rows, until the entry is retired.
+	mem     int64
+	payload []byte // the logged form, kept until applied for the quarantine
+	frame   []byte // payload with room for the log's frame header before it (see encodePayload)
+	done    func(err error)
+	ackedAt time.Time // when the entry became durable (for ack→queryable lag)
 	// bad is why DuckDB refused the entry (or replay could not decode it);
 	// the materialiser then writes it to the quarantine instead.
 	bad error
 }
+
+// backlogBytes is what the entry counts in the backlog's bytes until it
+// is applied: its logged payload and its decoded rows.
+func (ent *logEntry) backlogBytes() int64 { return int64(len(ent.payload)) + ent.mem }
 
 const logFormatVersion = 1
 
@@ -209,15 +218,22 @@ func repairTail(dir string) error {
 
 // encodePayload lays out an entry: crc32c | version | format | table id |
 // descriptor id | stream id | record count | records (length-prefixed).
-func encodePayload(tableID string, format Format, descID, streamID string, records [][]byte) []byte {
-	n := 16 + len(tableID) + len(descID) + len(streamID)
-	for _, r := range records {
-		// The exact size of the length prefix: MaxVarintLen32 would more
-		// than double the payload of a request of 2-byte records.
-		n += len(r) + max(1, (bits.Len(uint(len(r)))+6)/7)
+// It is the one copy of the records on their way to disk: it returns the
+// payload inside an ingestlog frame, which the log writes from this buffer
+// (the frame) without copying it again.
+func encodePayload(tableID string, format Format, descID, streamID string, records [][]byte) (payload, frame []byte) {
+	// The exact size, so that the payload is built in place in its frame;
+	// exact length prefixes too: MaxVarintLen32 would more than double the
+	// payload of a request of 2-byte records.
+	n := 6 + uvarintLen(len(records))
+	for _, s := range []string{tableID, descID, streamID} {
+		n += uvarintLen(len(s)) + len(s)
 	}
-	b := make([]byte, 4, n)
-	b = append(b, logFormatVersion, byte(format))
+	for _, r := range records {
+		n += uvarintLen(len(r)) + len(r)
+	}
+	frame = ingestlog.NewFrame(n)
+	b := append(frame[ingestlog.HeaderSize:], 0, 0, 0, 0, logFormatVersion, byte(format))
 	b = appendString(b, tableID)
 	b = appendString(b, descID)
 	b = appendString(b, streamID)
@@ -227,8 +243,11 @@ func encodePayload(tableID string, format Format, descID, streamID string, recor
 		b = append(b, r...)
 	}
 	binary.LittleEndian.PutUint32(b, crc32.Checksum(b[4:], castagnoli))
-	return b
+	return b, frame[:ingestlog.HeaderSize+len(b)]
 }
+
+// uvarintLen is the size of n as a uvarint (binary.AppendUvarint).
+func uvarintLen(n int) int { return max(1, (bits.Len(uint(n))+6)/7) }
 
 func appendString(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
@@ -323,7 +342,7 @@ func (l *ingestLog) submit(ent *logEntry) error {
 func (l *ingestLog) run(ctx context.Context) {
 	defer close(l.stopped)
 	batch := make([]*logEntry, 0, 1024)
-	payloads := make([][]byte, 0, cap(batch))
+	frames := make([][]byte, 0, cap(batch))
 	backoff := time.Duration(0)
 	for {
 		var retry <-chan time.Time
@@ -377,15 +396,15 @@ func (l *ingestLog) run(ctx context.Context) {
 			}
 			continue
 		}
-		payloads = payloads[:0]
+		frames = frames[:0]
 		for _, ent := range batch {
-			payloads = append(payloads, ent.payload)
+			frames = append(frames, ent.frame)
 		}
 		start := l.last + 1 // memory mode: no log, indexes only
 		if l.seg != nil {
-			start, err = l.seg.Append(payloads)
+			start, err = l.seg.Append(frames)
 		}
-		clear(payloads)
+		clear(frames)
 		if err != nil {
 			err = fmt.Errorf("%w: the ingest log cannot be written: %v", ErrUnavailable, err)
 			backoff = minRetry

@@ -38,8 +38,8 @@ type materializer struct {
 	e *Engine
 
 	// mu guards pending, pendingRows and the backlog: the records and
-	// logged bytes of the entries acknowledged but not yet applied (pending
-	// or in a round). The ingest log writer waits while the backlog is at
+	// memory (logEntry.backlogBytes) of the entries acknowledged but not
+	// yet applied (pending or in a round). The ingest log writer waits while the backlog is at
 	// its bound (waitRoom).
 	mu             sync.Mutex
 	pending        []*logEntry
@@ -96,7 +96,7 @@ func (m *materializer) enqueue(batch []*logEntry) {
 		m.pending = append(m.pending, ent)
 		m.pendingRows += ent.count
 		records += int64(ent.count)
-		bytes += int64(len(ent.payload))
+		bytes += ent.backlogBytes()
 	}
 	m.growBacklogLocked(records, bytes)
 	full := m.pendingRows >= m.e.opts.FlushRows
@@ -282,11 +282,11 @@ func (m *materializer) flush(ctx context.Context) {
 	var records, bytes int64
 	for _, ent := range batch {
 		records += int64(ent.count)
-		bytes += int64(len(ent.payload))
+		bytes += ent.backlogBytes()
 	}
 	for _, ent := range kept {
 		records -= int64(ent.count)
-		bytes -= int64(len(ent.payload))
+		bytes -= ent.backlogBytes()
 	}
 	m.mu.Lock()
 	m.growBacklogLocked(-records, -bytes)
@@ -431,14 +431,14 @@ func (m *materializer) commit(ctx context.Context, alias string, ents []*logEntr
 			tabs[ent.table] = tb
 			order = append(order, tb)
 		}
+		// One part per entry: joining the entries' rows would copy every
+		// row's slice header, and grow, once per round. from marks rows
+		// decoded with another column layout (columnmapping.go).
 		from := otherLayout(ent.tv, tb.tv)
-		switch last := len(tb.parts) - 1; {
-		case ent.redecode != nil:
+		if ent.redecode != nil {
 			tb.parts = append(tb.parts, batchPart{lazy: ent, from: from})
-		case last < 0 || tb.parts[last].rows == nil || tb.parts[last].from != from:
-			tb.parts = append(tb.parts, batchPart{rows: ent.rows, from: from}) // no copy of a big request's rows: decodeRows makes len == cap, so the next append copies
-		default:
-			tb.parts[last].rows = append(tb.parts[last].rows, ent.rows...)
+		} else {
+			tb.parts = append(tb.parts, batchPart{rows: ent.rows, from: from})
 		}
 		tb.rows += ent.count
 		tb.bytes[ent.streamID] += ent.bytes
@@ -461,11 +461,11 @@ func (m *materializer) commit(ctx context.Context, alias string, ents []*logEntr
 		}
 	}
 	if err == nil {
-		q := fmt.Sprintf("DELETE FROM %[1]s.__zbemu.applied; INSERT INTO %[1]s.__zbemu.applied VALUES (%[2]d)", quoteIdent(alias), ents[len(ents)-1].index)
+		// The round's only bookkeeping: one UPDATE of the one row (the
+		// catalog's bookkeeping DDL makes sure it exists), sent with the
+		// COMMIT in one call.
+		q := fmt.Sprintf("UPDATE %s.__zbemu.applied SET log_index = %d; COMMIT", quoteIdent(alias), ents[len(ents)-1].index)
 		_, err = m.conn.ExecContext(ctx, q)
-	}
-	if err == nil {
-		_, err = m.conn.ExecContext(ctx, "COMMIT")
 	}
 	if err != nil {
 		m.conn.ExecContext(ctx, "ROLLBACK")

@@ -16,8 +16,8 @@ type Observer interface {
 	// materialiser transaction that took d (BEGIN to COMMIT; a transaction
 	// covers every table of one catalog file).
 	Commit(table string, rows int, d time.Duration)
-	// Backlog reports the acknowledged records not yet in DuckDB and their
-	// logged bytes whenever they change (once per group-commit batch and
+	// Backlog reports the acknowledged records not yet in DuckDB and the
+	// memory they hold (logged bytes and decoded rows) whenever they change (once per group-commit batch and
 	// per materialiser round), in order.
 	Backlog(records, bytes int64)
 	// Throttled reports that the ingest log writer held acks back for d

@@ -66,6 +66,7 @@ func (e *Engine) replay(ctx context.Context) error {
 		for _, r := range p.records {
 			ent.bytes += int64(len(r))
 		}
+		ent.mem = rowsMem(ent.rows, ent.bytes)
 		batch = append(batch, ent)
 		applied++
 	}

@@ -210,3 +210,25 @@ func validateRows(ncols int, records [][]byte, dec rowDecoder) (int, error) {
 	}
 	return 0, nil
 }
+
+// rowsMem estimates what a request's decoded rows keep in memory while they
+// wait for the materialiser, for the backlog bound: each row's slice
+// header and slots (a sparse row's cells), and its values, counted as size,
+// the bytes of the records they were decoded from (a value takes about as
+// much as its text: chunked boxes and string bytes).
+func rowsMem(rows [][]any, size int64) int64 {
+	if rows == nil {
+		return 0
+	}
+	m := size + rowHeaderBytes*int64(len(rows))
+	for _, r := range rows {
+		if len(r) == 1 {
+			if sp, ok := r[0].(sparseRow); ok {
+				m += 16 + rowHeaderBytes + 24*int64(len(sp)) // the boxed sparseRow and its cells
+				continue
+			}
+		}
+		m += 16 * int64(len(r))
+	}
+	return m
+}

@@ -182,8 +182,8 @@ func (s *Stream) decodeWith(tv *tableVersion, records [][]byte) (decoded, int, e
 // newEntry makes the ingest log entry of a validated request; records are
 // copied into its payload, so the caller's may be dropped.
 func (s *Stream) newEntry(d decoded, records [][]byte) *logEntry {
-	ent := &logEntry{table: s.table, tv: s.version(), streamID: s.id, rows: d.rows, count: len(d.rows), bytes: d.size,
-		payload: encodePayload(s.tv.meta.TableID, s.format, s.descID, s.id, records)}
+	ent := &logEntry{table: s.table, tv: s.version(), streamID: s.id, rows: d.rows, count: len(d.rows), bytes: d.size, mem: rowsMem(d.rows, d.size)}
+	ent.payload, ent.frame = encodePayload(s.tv.meta.TableID, s.format, s.descID, s.id, records)
 	if d.redecode != nil {
 		ent.redecode, ent.count = d.redecode, len(records)
 	}
@@ -211,7 +211,9 @@ func (s *Stream) reject(err *RecordError, raw []byte) {
 // Submit validates one request (its records are accepted or rejected as a
 // whole) and queues it for the ingest log. The offset must be the next one
 // of the stream (0, 1, 2, ...). A rejected request leaves the stream failed:
-// everything acknowledged before stays.
+// everything acknowledged before stays. Submit only reads records and
+// keeps no reference to them once it returns (the gRPC layer passes the
+// bytes of immutable strings).
 func (s *Stream) Submit(offset int64, records [][]byte) error {
 	received := time.Now()
 	if errp := s.failErr.Load(); errp != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"time"
+	"unsafe"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
@@ -144,7 +145,7 @@ func (z *zerobusService) ephemeralStream(gs zerobuspb.Zerobus_EphemeralStreamSer
 			offset = p.IngestRecord.GetOffsetId()
 			switch r := p.IngestRecord.Record.(type) {
 			case *zerobuspb.IngestRecordRequest_JsonRecord:
-				records = [][]byte{[]byte(r.JsonRecord)}
+				records = [][]byte{stringBytes(r.JsonRecord)}
 			case *zerobuspb.IngestRecordRequest_ProtoEncodedRecord:
 				records = [][]byte{r.ProtoEncodedRecord}
 			}
@@ -154,7 +155,7 @@ func (z *zerobusService) ephemeralStream(gs zerobuspb.Zerobus_EphemeralStreamSer
 			case *zerobuspb.IngestRecordBatchRequest_JsonBatch:
 				records = make([][]byte, len(b.JsonBatch.GetRecords()))
 				for i, r := range b.JsonBatch.GetRecords() {
-					records[i] = []byte(r)
+					records[i] = stringBytes(r)
 				}
 			case *zerobuspb.IngestRecordBatchRequest_ProtoEncodedBatch:
 				records = b.ProtoEncodedBatch.GetRecords()
@@ -180,6 +181,14 @@ func (z *zerobusService) ephemeralStream(gs zerobuspb.Zerobus_EphemeralStreamSer
 			return err
 		}
 	}
+}
+
+// stringBytes returns the bytes of a JSON record without copying them:
+// the engine only reads records (decoders never write their input, and
+// encodePayload copies them once into the ingest log's frame), so the
+// string's immutability holds.
+func stringBytes(s string) []byte {
+	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
 // sendAcks sends cumulative acks as durability advances.

@@ -89,7 +89,7 @@ func NewMetrics() *Metrics {
 		backlogRecordsG: prometheus.NewGauge(prometheus.GaugeOpts{Name: "zbemu_backlog_records",
 			Help: "Acknowledged records not yet materialised into DuckDB (bounded by --max-backlog-records)."}),
 		backlogBytesG: prometheus.NewGauge(prometheus.GaugeOpts{Name: "zbemu_backlog_bytes",
-			Help: "Logged bytes of the acknowledged records not yet materialised into DuckDB (bounded by --max-backlog-bytes)."}),
+			Help: "Memory of the acknowledged records not yet materialised into DuckDB: their logged bytes and decoded rows (bounded by --max-backlog-bytes)."}),
 		throttledC: prometheus.NewCounter(prometheus.CounterOpts{Name: "zbemu_backpressure_seconds_total",
 			Help: "Time the ingest log writer held acks back because the backlog was at its bound."}),
 		series:    map[seriesKey]*series{},

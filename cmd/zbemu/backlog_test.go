@@ -57,3 +57,18 @@ func TestServeConfigBacklog(t *testing.T) {
 		{"bad env number", nil, map[string]string{"ZBEMU_MAX_BACKLOG_BYTES": "256MiB"}, nil, "ZBEMU_MAX_BACKLOG_BYTES"},
 	})
 }
+
+func TestServeConfigDuckDB(t *testing.T) {
+	duck := func(mem string, threads int) func(Config) bool {
+		return func(c Config) bool { return c.DuckDBMemory == mem && c.DuckDBThreads == threads }
+	}
+	checkServeConfig(t, []serveConfigCase{
+		{"defaults", nil, nil, duck(engine.DefaultMemoryLimit, engine.DefaultThreads()), ""},
+		{"flags", []string{"--duckdb-memory", "1GB", "--duckdb-threads", "2"}, nil, duck("1GB", 2), ""},
+		{"env", nil, map[string]string{"ZBEMU_DUCKDB_MEMORY": "512MiB", "ZBEMU_DUCKDB_THREADS": "3"}, duck("512MiB", 3), ""},
+		{"flag wins over env", []string{"--duckdb-threads", "1"}, map[string]string{"ZBEMU_DUCKDB_THREADS": "3"}, duck(engine.DefaultMemoryLimit, 1), ""},
+		{"memory not a size", []string{"--duckdb-memory", "lots"}, nil, nil, "duckdb-memory"},
+		{"threads not positive", []string{"--duckdb-threads", "0"}, nil, nil, "duckdb-threads"},
+		{"bad env number", nil, map[string]string{"ZBEMU_DUCKDB_THREADS": "four"}, nil, "ZBEMU_DUCKDB_THREADS"},
+	})
+}

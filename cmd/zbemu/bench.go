@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -42,11 +41,15 @@ import (
 const benchDDL = "(device_id STRING NOT NULL, ts TIMESTAMP NOT NULL, temperature DOUBLE, humidity DOUBLE, status STRING, seq BIGINT)"
 
 type benchConfig struct {
-	pairs   int
-	records int
-	loadDur time.Duration
-	only    string
-	tmp     string
+	pairs       int
+	records     int
+	loadDur     time.Duration
+	only        string
+	tmp         string
+	rssRows     int
+	startupRows int
+	soak        time.Duration
+	soakRate    int
 }
 
 type benchFigures struct {
@@ -69,6 +72,10 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&cfg.records, "records", 300000, "records per workload run")
 	fs.DurationVar(&cfg.loadDur, "load-duration", 10*time.Second, "duration of the fixed 50,000 records/s load")
 	fs.StringVar(&cfg.only, "only", "", "run only workloads whose name contains this text")
+	fs.IntVar(&cfg.rssRows, "rss-rows", 5000000, "rows to ingest before the RSS line")
+	fs.IntVar(&cfg.startupRows, "startup-rows", 5000000, "rows in the data directory of the start-up line (after kill -9 and after a clean stop)")
+	fs.DurationVar(&cfg.soak, "soak", 0, "run only a soak of this duration at --soak-rate, printing RSS every minute")
+	fs.IntVar(&cfg.soakRate, "soak-rate", 20000, "records/s offered during --soak")
 	compare := fs.String("compare", "", "alternate whole bench runs of this build and of this older zbemu binary, --pairs times, and print new/old per workload")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
@@ -89,6 +96,16 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if !set["load-duration"] {
 			cfg.loadDur = 5 * time.Second
 		}
+		if !set["rss-rows"] {
+			cfg.rssRows = 1000000
+		}
+		if !set["startup-rows"] {
+			cfg.startupRows = 1000000
+		}
+	}
+	if cfg.rssRows < 100 || cfg.startupRows < 100 || cfg.soakRate < 100 || cfg.soak < 0 {
+		return usageError{fmt.Errorf("bench: --rss-rows, --startup-rows and --soak-rate must be at least 100 and --soak not negative, got %d, %d, %d and %s",
+			cfg.rssRows, cfg.startupRows, cfg.soakRate, cfg.soak)}
 	}
 	if cfg.pairs < 1 || cfg.records < 100 {
 		return usageError{fmt.Errorf("bench: --pairs must be at least 1 and --records at least 100, got %d and %d", cfg.pairs, cfg.records)}
@@ -102,6 +119,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer os.RemoveAll(dir)
 	cfg.tmp = dir
+	if cfg.soak > 0 {
+		return benchSoak(ctx, stdout, dir, cfg.soakRate, cfg.soak)
+	}
 	fmt.Fprintf(stdout, "zbemu bench: %d cores (GOMAXPROCS %d), %s, %d records per run, %d pairs; row: 6 columns (IoT), JSON ~111 B\n",
 		runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), cfg.records, cfg.pairs)
 	fmt.Fprintf(stdout, "%-34s %12s %9s %9s %9s %11s %17s %15s %8s  %s\n", "workload", "records/s", "MB/s", "ack p50", "ack p99", "CPU µs/rec",
@@ -185,17 +205,20 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			fixedLoadName, cfg.loadDur, f.rate(), ms(percentile(f.lats, 0.5)), ms(percentile(f.lats, 0.99)), ms(percentile(f.lats, 1)), ms(percentile(lag, 0.5)), ms(percentile(lag, 0.99)),
 			verdicts(fixedLoadName, figs))
 	}
-	if cfg.only == "" || strings.Contains("pipeline", cfg.only) {
-		if err := benchPipeline(ctx, stdout, dir, cfg); err != nil {
-			return fmt.Errorf("pipeline: %w", err)
+	for _, m := range []struct {
+		name string
+		run  func() error
+	}{
+		{"allocations", func() error { return benchAllocs(ctx, stdout, dir, cfg.records) }},
+		{"rss", func() error { return benchRSS(ctx, stdout, dir, cfg.rssRows) }},
+		{"start-up", func() error { return benchStartup(ctx, stdout, dir, cfg.startupRows) }},
+		{"pipeline", func() error { return benchPipeline(ctx, stdout, dir, cfg) }},
+	} {
+		if cfg.only == "" || strings.Contains(m.name, cfg.only) {
+			if err := m.run(); err != nil {
+				return fmt.Errorf("%s: %w", m.name, err)
+			}
 		}
-	}
-	if cfg.only == "" || strings.Contains("rss", cfg.only) {
-		rss, err := withBenchEnvRSS(ctx, dir, 1000000)
-		if err != nil {
-			return fmt.Errorf("rss: %w", err)
-		}
-		fmt.Fprintf(stdout, "RSS after ingesting 1,000,000 rows (server and client in one process): %d MB\n", rss>>20)
 	}
 	if cfg.only == "" || strings.Contains("validation", cfg.only) {
 		if err := benchValidation(stdout, cfg.pairs); err != nil {
@@ -434,33 +457,6 @@ func withBenchEnvLag(ctx context.Context, root string, noSys bool, f func(*bench
 		return fig, nil, fmt.Errorf("acked %d records but the tables hold %s", fig.recs, got)
 	}
 	return fig, b.e.QueryableLags(), nil
-}
-
-func withBenchEnvRSS(ctx context.Context, root string, n int) (int64, error) {
-	b, err := openBenchEnv(ctx, root, false)
-	if err != nil {
-		return 0, err
-	}
-	defer b.close(ctx)
-	if _, err := b.grpcRun(ctx, 1, n, 100, false, 256); err != nil {
-		return 0, err
-	}
-	b.e.Sync(ctx)
-	// The client's payloads are garbage now; return them to the OS so the
-	// figure is about what the server keeps.
-	debug.FreeOSMemory()
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
-			var kb int64
-			fmt.Sscan(strings.TrimSpace(strings.TrimPrefix(line, "VmRSS:")), &kb)
-			return kb << 10, nil
-		}
-	}
-	return 0, fmt.Errorf("no VmRSS")
 }
 
 // grpcRun sends n records per stream-set over `streams` streams (one table

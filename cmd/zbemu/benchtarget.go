@@ -15,6 +15,13 @@ const (
 	figQueryP99 = "ack→queryable p99 ms"
 	figCPU      = "CPU µs/rec"
 	figRatio    = "× appender"
+	// Memory and start-up (benchmem.go, benchstartup.go).
+	figAllocs     = "allocs/rec"
+	figAllocBytes = "alloc B ÷ record B"
+	figRSS        = "RSS MB"
+	figGrowth     = "RSS growth %"
+	figStartCrash = "start-up after kill -9 s"
+	figStartClean = "start-up after clean stop s"
 )
 
 // fixedLoadName starts the fixed-load line and names it in the targets and
@@ -45,6 +52,13 @@ var benchTargets = []benchTarget{
 	{fixedLoadName, figAckP99, false, 5, "ack p99", " ms"},
 	{fixedLoadName, figAckMax, false, 20, "max", " ms"},
 	{fixedLoadName, figQueryP99, false, 100, "ack→queryable p99", " ms"},
+	{allocsName, figAllocs, false, 2, "allocations", "/record"},
+	{allocsName, figAllocBytes, false, 1.5, "bytes", "× the record"},
+	{rssName, figRSS, false, 300, "RSS", " MB"},
+	{soakName, figRSS, false, 300, "RSS", " MB"},
+	{soakName, figGrowth, false, 5, "growth", "%"},
+	{startupName, figStartCrash, false, 1, "after kill -9", " s"},
+	{startupName, figStartClean, false, 1, "after clean stop", " s"},
 }
 
 // verdicts returns the workload's targets with PASS or MISS each, e.g.

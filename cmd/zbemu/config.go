@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +33,10 @@ type Config struct {
 	// not yet in DuckDB (engine.Options.MaxBacklogBytes, MaxBacklogRecords).
 	MaxBacklogBytes   int64
 	MaxBacklogRecords int64
+	// DuckDBMemory and DuckDBThreads are DuckDB's memory_limit and threads
+	// (engine.Options.MemoryLimit, Threads).
+	DuckDBMemory  string
+	DuckDBThreads int
 	// System tables (package systables) and alerts.
 	SysTables     bool
 	SysRetention  time.Duration
@@ -49,7 +54,8 @@ func DefaultConfig() Config {
 		DevToken: "dapi-zbemu-dev-token", LogLevel: "info", FlushInterval: 50 * time.Millisecond, SysTables: true, SysRetention: systables.DefaultRetention,
 		AlertInterval: systables.DefaultAlertInterval, AccountID: systables.DefaultAccountID, WorkspaceID: systables.DefaultWorkspaceID,
 		BodyTimeout: web.DefaultTimeouts.Body, IdleTimeout: web.DefaultTimeouts.Idle,
-		MaxBacklogBytes: engine.DefaultMaxBacklogBytes, MaxBacklogRecords: engine.DefaultMaxBacklogRecords}
+		MaxBacklogBytes: engine.DefaultMaxBacklogBytes, MaxBacklogRecords: engine.DefaultMaxBacklogRecords,
+		DuckDBMemory: engine.DefaultMemoryLimit, DuckDBThreads: engine.DefaultThreads()}
 }
 
 // usageError marks errors in how zbemu was called (exit code 2).
@@ -153,6 +159,12 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	if c.MaxBacklogRecords, err = envInt(getenv, "ZBEMU_MAX_BACKLOG_RECORDS", c.MaxBacklogRecords); err != nil {
 		return c, err
 	}
+	c.DuckDBMemory = envString(getenv, "ZBEMU_DUCKDB_MEMORY", c.DuckDBMemory)
+	threads, err := envInt(getenv, "ZBEMU_DUCKDB_THREADS", int64(c.DuckDBThreads))
+	if err != nil {
+		return c, err
+	}
+	c.DuckDBThreads = int(threads)
 	c.AccountID = envString(getenv, "ZBEMU_ACCOUNT_ID", c.AccountID)
 	c.WorkspaceID = envString(getenv, "ZBEMU_WORKSPACE_ID", c.WorkspaceID)
 	fs := flag.NewFlagSet("zbemu serve", flag.ContinueOnError)
@@ -169,8 +181,10 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.BoolVar(&noSys, "no-systables", noSys, "do not record system tables (system.lakeflow.*) or run alerts (env ZBEMU_SYSTABLES=false)")
 	fs.DurationVar(&c.SysRetention, "systables-retention", c.SysRetention, "how long system table rows are kept (env ZBEMU_SYSTABLES_RETENTION)")
 	fs.DurationVar(&c.FlushInterval, "flush-interval", c.FlushInterval, "how long acknowledged records may wait before they are written into DuckDB when no query waits for them (env ZBEMU_FLUSH_INTERVAL)")
-	fs.Int64Var(&c.MaxBacklogBytes, "max-backlog-bytes", c.MaxBacklogBytes, "logged bytes of acknowledged records not yet written into DuckDB at which acks slow down until it catches up (env ZBEMU_MAX_BACKLOG_BYTES)")
+	fs.Int64Var(&c.MaxBacklogBytes, "max-backlog-bytes", c.MaxBacklogBytes, "memory (logged bytes and decoded rows) of acknowledged records not yet written into DuckDB at which acks slow down until it catches up (env ZBEMU_MAX_BACKLOG_BYTES)")
 	fs.Int64Var(&c.MaxBacklogRecords, "max-backlog-records", c.MaxBacklogRecords, "acknowledged records not yet written into DuckDB at which acks slow down until it catches up (env ZBEMU_MAX_BACKLOG_RECORDS)")
+	fs.StringVar(&c.DuckDBMemory, "duckdb-memory", c.DuckDBMemory, "DuckDB's memory_limit, e.g. 256MB or 1GB; DuckDB spills to the data directory beyond it (env ZBEMU_DUCKDB_MEMORY)")
+	fs.IntVar(&c.DuckDBThreads, "duckdb-threads", c.DuckDBThreads, "DuckDB's worker threads; the default is one per core, at most 4 (env ZBEMU_DUCKDB_THREADS)")
 	fs.DurationVar(&c.AlertInterval, "alert-interval", c.AlertInterval, "how often alerts without their own --every are evaluated (env ZBEMU_ALERT_INTERVAL)")
 	fs.DurationVar(&c.BodyTimeout, "body-timeout", c.BodyTimeout, "how long a REST request body may take to arrive after its headers (env ZBEMU_BODY_TIMEOUT)")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "how long an HTTP keep-alive connection without a request, or a gRPC connection without a stream, stays open (env ZBEMU_IDLE_TIMEOUT)")
@@ -185,6 +199,10 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	}
 	return c, c.Validate()
 }
+
+// duckdbSize is a memory size as DuckDB's memory_limit takes it
+// (https://duckdb.org/docs/stable/configuration/overview).
+var duckdbSize = regexp.MustCompile(`(?i)^[0-9]+(\.[0-9]+)?\s*(b|bytes|kb|mb|gb|tb|kib|mib|gib|tib)$`)
 
 // Validate checks the settings that can be checked without opening anything.
 func (c Config) Validate() error {
@@ -205,6 +223,12 @@ func (c Config) Validate() error {
 	}
 	if c.MaxBacklogBytes <= 0 {
 		return &ConfigError{Field: "max-backlog-bytes", Value: strconv.FormatInt(c.MaxBacklogBytes, 10), Err: errors.New("must be positive")}
+	}
+	if !duckdbSize.MatchString(c.DuckDBMemory) {
+		return &ConfigError{Field: "duckdb-memory", Value: c.DuckDBMemory, Err: errors.New("want a size such as 256MB, 1.5GB or 512MiB")}
+	}
+	if c.DuckDBThreads <= 0 {
+		return &ConfigError{Field: "duckdb-threads", Value: strconv.Itoa(c.DuckDBThreads), Err: errors.New("must be positive")}
 	}
 	if c.MaxBacklogRecords <= 0 {
 		return &ConfigError{Field: "max-backlog-records", Value: strconv.FormatInt(c.MaxBacklogRecords, 10), Err: errors.New("must be positive")}

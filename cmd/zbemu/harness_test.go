@@ -50,7 +50,7 @@ func TestMain(m *testing.M) {
 
 // server is a running zbemu process.
 type server struct {
-	t      *testing.T
+	t      testing.TB
 	cmd    *exec.Cmd
 	addr   string
 	url    string
@@ -60,7 +60,7 @@ type server struct {
 	waited chan struct{}
 }
 
-func freePort(t *testing.T) string {
+func freePort(t testing.TB) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +71,7 @@ func freePort(t *testing.T) string {
 
 // startServer runs `zbemu serve` with extra args on a fresh port; data is
 // the data directory ("" for a new temp dir).
-func startServer(t *testing.T, data string, extra ...string) *server {
+func startServer(t testing.TB, data string, extra ...string) *server {
 	t.Helper()
 	if data == "" {
 		data = t.TempDir()
@@ -221,7 +221,7 @@ func (s *server) count(table string) int {
 }
 
 // ensureSDK installs the official Node SDK once per test binary.
-func ensureSDK(t *testing.T) {
+func ensureSDK(t testing.TB) {
 	t.Helper()
 	sdkOnce.Do(func() {
 		out, err := exec.Command("bash", "../../.ci/install-sdk.sh").CombinedOutput()
@@ -243,6 +243,7 @@ type sdkResult struct {
 		LastOffset    *int64  `json:"lastOffset"`
 		AckedRecords  int     `json:"ackedRecords"`
 		QueuedRecords int     `json:"queuedRecords"`
+		ElapsedMs     int64   `json:"elapsedMs"`
 		Error         *string `json:"error"`
 		Stage         string  `json:"stage"`
 		Second        *struct {
@@ -256,7 +257,7 @@ type sdkResult struct {
 }
 
 // runSDK pipes a scenario into the official SDK driver.
-func runSDK(t *testing.T, scenario map[string]any, env ...string) sdkResult {
+func runSDK(t testing.TB, scenario map[string]any, env ...string) sdkResult {
 	t.Helper()
 	ensureSDK(t)
 	b, _ := json.Marshal(scenario)

@@ -49,7 +49,7 @@ func insertPath(table string) string { return "/zerobus/v1/tables/" + table + "/
 
 // apiErr decodes a REST error body and fails unless it has exactly the two
 // fields {"error_code","message"}.
-func apiErr(t *testing.T, body []byte) (code, msg string) {
+func apiErr(t testing.TB, body []byte) (code, msg string) {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(body, &m); err != nil {

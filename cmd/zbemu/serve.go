@@ -38,7 +38,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	metrics := web.NewMetrics()
 	eopts := engine.Options{DataDir: cfg.DataDir, Memory: cfg.Memory, Logger: log, Observer: metrics,
 		DevClientID: cfg.ClientID, DevClientSecret: cfg.ClientSecret, DevToken: cfg.DevToken, FlushInterval: cfg.FlushInterval,
-		MaxBacklogBytes: cfg.MaxBacklogBytes, MaxBacklogRecords: cfg.MaxBacklogRecords}
+		MaxBacklogBytes: cfg.MaxBacklogBytes, MaxBacklogRecords: cfg.MaxBacklogRecords, MemoryLimit: cfg.DuckDBMemory, Threads: cfg.DuckDBThreads}
 	sys, err := openSystables(ctx, cfg, log)
 	if err != nil {
 		return err

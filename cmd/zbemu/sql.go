@@ -90,29 +90,12 @@ func (s *sqlSession) run(ctx context.Context, stmt string) error {
 	if stmt == "" {
 		return nil
 	}
-	var resp web.StatementResponse
-	var raw json.RawMessage
-	req := map[string]any{"statement": stmt, "warehouse_id": "zbemu", "catalog": s.catalog, "schema": s.schema, "wait_timeout": "50s"}
-	if err := s.c.do(ctx, http.MethodPost, "/api/2.0/sql/statements", req, &raw); err != nil {
-		return err
-	}
-	json.Unmarshal(raw, &resp)
-	for resp.Status.State == "PENDING" || resp.Status.State == "RUNNING" {
-		time.Sleep(200 * time.Millisecond)
-		if err := s.c.do(ctx, http.MethodGet, "/api/2.0/sql/statements/"+resp.StatementID, nil, &raw); err != nil {
-			return err
-		}
-		resp = web.StatementResponse{}
-		json.Unmarshal(raw, &resp)
-	}
-	if s.json {
+	resp, raw, err := s.c.statement(ctx, map[string]any{"statement": stmt, "catalog": s.catalog, "schema": s.schema})
+	if s.json && raw != nil {
 		fmt.Fprintln(s.out, string(raw))
 	}
-	if resp.Status.State != "SUCCEEDED" {
-		if resp.Status.Error != nil {
-			return fmt.Errorf("%s: %s", resp.Status.Error.ErrorCode, resp.Status.Error.Message)
-		}
-		return fmt.Errorf("statement %s", resp.Status.State)
+	if err != nil {
+		return err
 	}
 	s.trackUse(stmt)
 	if !s.json && resp.Manifest != nil && len(resp.Manifest.Schema.Columns) > 0 {
@@ -200,4 +183,33 @@ func printTable(w io.Writer, names, types []string, rows [][]*string) {
 	} else {
 		fmt.Fprintf(w, "%d rows\n", len(rows))
 	}
+}
+
+// statement runs one SQL statement (req: the Statement Execution API's
+// request fields besides warehouse_id and wait_timeout), waits for it and
+// returns its response, the last raw body, and an error unless it
+// SUCCEEDED.
+func (c *client) statement(ctx context.Context, req map[string]any) (web.StatementResponse, json.RawMessage, error) {
+	req["warehouse_id"], req["wait_timeout"] = "zbemu", "50s"
+	var resp web.StatementResponse
+	var raw json.RawMessage
+	if err := c.do(ctx, http.MethodPost, "/api/2.0/sql/statements", req, &raw); err != nil {
+		return resp, nil, err
+	}
+	json.Unmarshal(raw, &resp)
+	for resp.Status.State == "PENDING" || resp.Status.State == "RUNNING" {
+		time.Sleep(200 * time.Millisecond)
+		if err := c.do(ctx, http.MethodGet, "/api/2.0/sql/statements/"+resp.StatementID, nil, &raw); err != nil {
+			return resp, nil, err
+		}
+		resp = web.StatementResponse{}
+		json.Unmarshal(raw, &resp)
+	}
+	if resp.Status.State != "SUCCEEDED" {
+		if resp.Status.Error != nil {
+			return resp, raw, fmt.Errorf("%s: %s", resp.Status.Error.ErrorCode, resp.Status.Error.Message)
+		}
+		return resp, raw, fmt.Errorf("statement %s", resp.Status.State)
+	}
+	return resp, raw, nil
 }

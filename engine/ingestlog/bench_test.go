@@ -43,6 +43,7 @@ func BenchmarkAppend(b *testing.B) {
 	for _, sync := range []bool{false, true} {
 		for _, entries := range []int{1, 8} {
 			batch := benchBatch(entries, 11<<10)
+			frames := framed(batch)
 			var bytesPerOp int64
 			for _, p := range batch {
 				bytesPerOp += int64(len(p))
@@ -60,7 +61,7 @@ func BenchmarkAppend(b *testing.B) {
 				b.ResetTimer()
 				for range b.N {
 					t0 := time.Now()
-					if _, err := l.Append(batch); err != nil {
+					if _, err := l.Append(frames); err != nil {
 						b.Fatal(err)
 					}
 					// The materialiser keeps up: applied segments are recycled.

@@ -3,9 +3,11 @@
 //
 // The log is a series of segment files in one directory, each named after
 // the index of its first entry (%020d.seg). The caller appends a
-// group-commit batch of payloads with Append: the batch is framed into one
-// reused buffer, written with one pwrite and made durable with one
-// fdatasync (unless Options.NoSync). Nothing of a segment is kept in
+// group-commit batch of frames with Append: each payload was built inside
+// a frame of its own (NewFrame keeps room for the header), Append fills in
+// the headers in place, writes the whole batch from those buffers with one
+// pwritev (no copy in user space) and makes it durable with one fdatasync
+// (unless Options.NoSync). Nothing of a segment is kept in
 // memory: a Go slice grown to segment size is what stalled the previous
 // log's writer for 50–250 ms while the kernel touched fresh pages.
 //

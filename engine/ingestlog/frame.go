@@ -2,9 +2,7 @@ package ingestlog
 
 import (
 	"encoding/binary"
-	"fmt"
 	"hash/crc32"
-	"slices"
 )
 
 const (
@@ -21,33 +19,42 @@ func frameLen(n int) int64 {
 	return int64(headerSize + (n+7)&^7)
 }
 
-// appendBatch frames payloads with indexes first, first+1, … into b.
-func appendBatch(b []byte, first uint64, payloads [][]byte) []byte {
-	var n int64
-	for _, p := range payloads {
-		n += frameLen(len(p))
-	}
-	b = slices.Grow(b, int(n))
-	for i, p := range payloads {
-		word := uint32(len(p))
+// HeaderSize is the room a frame keeps before its payload for the header
+// that Append fills in.
+const HeaderSize = headerSize
+
+// NewFrame returns an empty frame for a payload of n bytes: HeaderSize
+// bytes of room for the header and capacity for the payload and its
+// padding. The caller appends the payload (its bytes are then written
+// from there, with no copy) and passes the frame to Append.
+func NewFrame(n int) []byte {
+	return make([]byte, headerSize, frameLen(n))
+}
+
+var zeros [8]byte
+
+// iovMax is the most buffers one pwritev(2) takes (IOV_MAX on Linux).
+const iovMax = 1024
+
+// frameBatch fills in the headers of frames, in place, with indexes first,
+// first+1, …, pads each to a multiple of 8 (within its capacity when it
+// came from NewFrame) and appends them to out, ready for one writev.
+func frameBatch(out [][]byte, first uint64, frames [][]byte) [][]byte {
+	for i, f := range frames {
+		n := len(f) - headerSize
+		word := uint32(n)
 		if i == 0 {
 			word |= flagFirst
 		}
-		if i == len(payloads)-1 {
+		if i == len(frames)-1 {
 			word |= flagLast
 		}
-		off := len(b)
-		b = binary.LittleEndian.AppendUint32(b, word)
-		b = binary.LittleEndian.AppendUint32(b, 0)
-		b = binary.LittleEndian.AppendUint64(b, first+uint64(i))
-		b = append(b, p...)
-		crc := crc32.Checksum(b[off+8:], castagnoli)
-		binary.LittleEndian.PutUint32(b[off+4:], crc)
-		for len(b)%8 != 0 {
-			b = append(b, 0)
-		}
+		binary.LittleEndian.PutUint32(f, word)
+		binary.LittleEndian.PutUint64(f[8:], first+uint64(i))
+		binary.LittleEndian.PutUint32(f[4:], crc32.Checksum(f[8:], castagnoli))
+		out = append(out, append(f, zeros[:frameLen(n)-int64(len(f))]...))
 	}
-	return b
+	return out
 }
 
 // frameAt validates the frame at off, expected to carry index want, and
@@ -71,41 +78,4 @@ type scanResult struct {
 	last  uint64 // index of the last entry of the last whole batch (base-1: none)
 	end   int64  // offset after that batch
 	clean bool   // nothing but zeros or an older use of the file follows
-}
-
-// scanSegment finds the whole batches at the start of a segment whose
-// first entry has index base.
-func scanSegment(data []byte, base uint64) (scanResult, error) {
-	r := scanResult{last: base - 1}
-	off, next, inBatch := 0, base, false
-	for {
-		size, flags, ok := frameAt(data, off, next)
-		if !ok || (flags&flagFirst != 0) == inBatch {
-			break
-		}
-		inBatch = flags&flagLast == 0
-		off += int(frameLen(size))
-		if !inBatch {
-			r.last, r.end = next, int64(off)
-		}
-		next++
-	}
-	r.clean = int64(off) == r.end && (len(data)-off < headerSize || binary.LittleEndian.Uint64(data[off+8:]) < base)
-	if r.clean {
-		return r, nil
-	}
-	// Something other than a clean end follows. If a later batch starts
-	// after it, the damaged batch had been synced: that is corruption,
-	// not a torn write.
-	torn := r.last + 1
-	for p := off; p+headerSize <= len(data); p += 8 {
-		idx := binary.LittleEndian.Uint64(data[p+8:])
-		if idx <= torn || idx-torn > 1<<32 {
-			continue
-		}
-		if _, flags, ok := frameAt(data, p, idx); ok && flags&flagFirst != 0 {
-			return r, fmt.Errorf("entry %d at offset %d is damaged but batch %d at offset %d follows it", torn, r.end, idx, p)
-		}
-	}
-	return r, nil
 }

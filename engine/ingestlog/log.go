@@ -3,7 +3,6 @@ package ingestlog
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -48,7 +47,7 @@ type Log struct {
 	f     *os.File   // the newest segment
 	size  int64      // its allocated size
 	spare string     // an applied segment file kept for reuse, or ""
-	buf   []byte     // framing buffer, reused by every Append
+	iov   [][]byte   // the frames of a batch for writev, reused by every Append
 	err   error      // sticky write failure
 }
 
@@ -117,35 +116,6 @@ func Open(opts Options) (*Log, error) {
 	}
 	l.size = st.Size()
 	return l, nil
-}
-
-// scanReadBytes is how much of a segment Open reads first; it reads on
-// (doubling) only while valid entries continue, so a preallocated segment
-// is not read whole at every start.
-var scanReadBytes int64 = 1 << 20
-
-// readSegment scans the segment file at path; see scanSegment.
-func readSegment(path string, base uint64) (scanResult, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return scanResult{}, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return scanResult{}, err
-	}
-	for n := min(scanReadBytes, st.Size()); ; n = min(2*n, st.Size()) {
-		data := make([]byte, n)
-		if _, err := f.ReadAt(data, 0); err != nil {
-			return scanResult{}, err
-		}
-		r, err := scanSegment(data, base)
-		// Done at the end of the file, or at a clean end seen whole.
-		if n == st.Size() || (r.clean && r.end+headerSize <= n) {
-			return r, err
-		}
-	}
 }
 
 // cutTail truncates f after end, the end of its last whole batch, and
@@ -231,23 +201,29 @@ func (l *Log) LastIndex() uint64 {
 	return l.segs[len(l.segs)-1].last
 }
 
-// Append writes payloads as one batch and syncs it; they get the indexes
-// first, first+1, … When it returns nil the batch is durable.
-func (l *Log) Append(payloads [][]byte) (first uint64, err error) {
+// Append writes frames (see NewFrame) as one batch with one writev and
+// syncs it; their payloads get the indexes first, first+1, … It fills in
+// each frame's header and padding in place. When it returns nil the batch
+// is durable.
+func (l *Log) Append(frames [][]byte) (first uint64, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.err != nil {
 		return 0, l.err
 	}
-	if len(payloads) == 0 {
+	if len(frames) == 0 {
 		return l.segs[len(l.segs)-1].last + 1, nil
 	}
 	var need int64
-	for _, p := range payloads {
-		if len(p) > maxPayload {
-			return 0, fmt.Errorf("ingest log entry of %d bytes exceeds the maximum of %d", len(p), maxPayload)
+	for _, f := range frames {
+		n := len(f) - headerSize
+		if n < 0 {
+			return 0, fmt.Errorf("ingest log frame of %d bytes has no room for its %d-byte header", len(f), headerSize)
 		}
-		need += frameLen(len(p))
+		if n > maxPayload {
+			return 0, fmt.Errorf("ingest log entry of %d bytes exceeds the maximum of %d", n, maxPayload)
+		}
+		need += frameLen(n)
 	}
 	s := l.segs[len(l.segs)-1]
 	switch {
@@ -268,9 +244,11 @@ func (l *Log) Append(payloads [][]byte) (first uint64, err error) {
 		s = l.segs[len(l.segs)-1]
 	}
 	first = s.last + 1
-	l.buf = appendBatch(l.buf[:0], first, payloads)
-	if _, err := writeAt(l.f, l.buf, s.end); err != nil {
-		l.err = fmt.Errorf("pwrite %s: %w", s.path, err)
+	l.iov = frameBatch(l.iov[:0], first, frames)
+	_, err = writev(l.f, l.iov, s.end)
+	clear(l.iov)
+	if err != nil {
+		l.err = fmt.Errorf("pwritev %s: %w", s.path, err)
 		return 0, l.err
 	}
 	if !l.opts.NoSync {
@@ -280,13 +258,13 @@ func (l *Log) Append(payloads [][]byte) (first uint64, err error) {
 		}
 	}
 	s.end += need
-	s.last += uint64(len(payloads))
+	s.last += uint64(len(frames))
 	return first, nil
 }
 
 // The file operations of Append, variables so that a test can make them fail.
 var (
-	writeAt  = (*os.File).WriteAt
+	writev   = pwritev
 	syncData = datasync
 )
 
@@ -342,28 +320,8 @@ func (l *Log) Read(from uint64, fn func(index uint64, payload []byte) error) err
 		if s.last < from || s.last < s.base {
 			continue
 		}
-		f, err := os.Open(s.path)
-		if err != nil {
+		if err := readEntries(s, from, fn); err != nil {
 			return err
-		}
-		data := make([]byte, s.end)
-		_, err = io.ReadFull(f, data)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("read ingest log %s: %w", s.path, err)
-		}
-		off := 0
-		for idx := s.base; idx <= s.last; idx++ {
-			size, _, ok := frameAt(data, off, idx)
-			if !ok {
-				return fmt.Errorf("%w: entry %d in %s changed since the log was opened", ErrCorrupt, idx, s.path)
-			}
-			if idx >= from {
-				if err := fn(idx, data[off+headerSize:off+headerSize+size]); err != nil {
-					return err
-				}
-			}
-			off += int(frameLen(size))
 		}
 	}
 	return nil

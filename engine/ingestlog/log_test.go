@@ -30,9 +30,18 @@ func mustOpen(t *testing.T, opts Options) *Log {
 	return l
 }
 
+// framed makes frames for Append that carry ps.
+func framed(ps [][]byte) [][]byte {
+	out := make([][]byte, len(ps))
+	for i, p := range ps {
+		out[i] = append(NewFrame(len(p)), p...)
+	}
+	return out
+}
+
 func mustAppend(t *testing.T, l *Log, ps [][]byte) uint64 {
 	t.Helper()
-	first, err := l.Append(ps)
+	first, err := l.Append(framed(ps))
 	if err != nil {
 		t.Fatalf("append: %v", err)
 	}
@@ -322,4 +331,23 @@ func TestDropApplied(t *testing.T) {
 	l.Close()
 	l = mustOpen(t, opts)
 	equalPayloads(t, "appended after drop", readAll(t, l, last+1), more)
+}
+
+// TestAppendMoreFramesThanIOVMax appends one batch of more frames than
+// one pwritev takes, with payloads of every length mod 8, and reads them
+// back after a reopen.
+func TestAppendMoreFramesThanIOVMax(t *testing.T) {
+	opts := Options{Dir: t.TempDir()}
+	l := mustOpen(t, opts)
+	ps := make([][]byte, 2*iovMax+5)
+	for i := range ps {
+		ps[i] = bytes.Repeat([]byte{byte(i)}, i%17)
+	}
+	if first := mustAppend(t, l, ps); first != 1 {
+		t.Fatalf("first index %d, want 1", first)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	equalPayloads(t, "reopened", readAll(t, mustOpen(t, opts), 1), ps)
 }

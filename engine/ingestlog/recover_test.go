@@ -1,6 +1,7 @@
 package ingestlog
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"os"
@@ -21,7 +22,7 @@ func TestRecoverAfterFailedWrite(t *testing.T) {
 		// segBytes is the segment size; small ones make the failed batch
 		// start a new segment.
 		segBytes int64
-		write    func(f *os.File, b []byte, off int64) (int, error)
+		write    func(f *os.File, bufs [][]byte, off int64) (int, error)
 		sync     func(f *os.File) error
 	}{
 		{
@@ -32,7 +33,8 @@ func TestRecoverAfterFailedWrite(t *testing.T) {
 		{
 			name:     "short write",
 			segBytes: 1 << 20,
-			write: func(f *os.File, b []byte, off int64) (int, error) {
+			write: func(f *os.File, bufs [][]byte, off int64) (int, error) {
+				b := bytes.Join(bufs, nil)
 				n, _ := f.WriteAt(b[:len(b)/2+3], off)
 				return n, io.ErrShortWrite
 			},
@@ -44,7 +46,7 @@ func TestRecoverAfterFailedWrite(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			defer func() { writeAt, syncData = (*os.File).WriteAt, datasync }()
+			defer func() { writev, syncData = pwritev, datasync }()
 			opts := Options{Dir: t.TempDir(), SegmentBytes: tc.segBytes}
 			l := mustOpen(t, opts)
 			var want [][]byte
@@ -56,17 +58,17 @@ func TestRecoverAfterFailedWrite(t *testing.T) {
 			last := l.LastIndex()
 
 			if tc.write != nil {
-				writeAt = tc.write
+				writev = tc.write
 			}
 			if tc.sync != nil {
 				syncData = tc.sync
 			}
 			// 80 payloads: more than a small segment holds.
-			if _, err := l.Append(payloads(1000, 80)); err == nil {
+			if _, err := l.Append(framed(payloads(1000, 80))); err == nil {
 				t.Fatal("append with a failing write succeeded")
 			}
-			writeAt, syncData = (*os.File).WriteAt, datasync
-			if _, err := l.Append(payloads(1001, 1)); err == nil {
+			writev, syncData = pwritev, datasync
+			if _, err := l.Append(framed(payloads(1001, 1))); err == nil {
 				t.Fatal("append after a failed write succeeded before Recover")
 			}
 			if got := l.LastIndex(); got != last {
@@ -137,7 +139,7 @@ func TestRecoverAfterFullDisk(t *testing.T) {
 			var failed error
 			for i := 1; failed == nil; i++ {
 				ps := payloads(i, 50)
-				if _, failed = l.Append(ps); failed == nil {
+				if _, failed = l.Append(framed(ps)); failed == nil {
 					want = append(want, ps...)
 				}
 			}
@@ -152,7 +154,7 @@ func TestRecoverAfterFullDisk(t *testing.T) {
 				t.Fatalf("recover: %v", err)
 			}
 			ps := payloads(5000, 50)
-			if first, err := l.Append(ps); err != nil || first != last+1 {
+			if first, err := l.Append(framed(ps)); err != nil || first != last+1 {
 				t.Fatalf("append after Recover: index %d, %v; want %d", first, err, last+1)
 			}
 			want = append(want, ps...)
