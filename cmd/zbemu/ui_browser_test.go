@@ -367,14 +367,4 @@ func TestUIBrowser(t *testing.T) {
 		screenshot(t, ctx, "ingest-dark")
 		click(t, ctx, "#theme-toggle")
 	})
-
-	t.Run("coming pages", func(t *testing.T) {
-		for _, p := range []string{"/pipelines/42", "/sql/dashboardsv3/abc", "/sql/alerts/7"} {
-			open(t, ctx, s, p)
-			if got := text(t, ctx, "[data-coming]"); !strings.Contains(got, "coming") {
-				t.Errorf("%s: %q", p, got)
-			}
-		}
-		screenshot(t, ctx, "alerts-coming")
-	})
 }

@@ -89,6 +89,8 @@ export function visualize(el, result, spec) {
   } else {
     series = ys.map((i) => Object.assign({}, base, { name: result.columns[i].name, data: result.rows.map((r) => [xval(r), toNum(r[i])]) }));
   }
+  // A line joins points in x order, whatever order the rows came in.
+  if (kind === "line" && xType !== "category") for (const s of series) s.data.sort((a, b) => a[0] - b[0]);
   m.set({
     tooltip: { trigger: kind === "scatter" ? "item" : "axis" },
     legend: { type: "scroll", top: 0 },
