@@ -11,6 +11,7 @@ const BASE = "/api/2.0/pipelines";
 const POLL_MS = 2000; // while an update runs
 const ACTIVE = new Set(["QUEUED", "CREATED", "WAITING_FOR_RESOURCES", "INITIALIZING", "RESETTING", "SETTING_UP_TABLES", "RUNNING", "STOPPING"]);
 const SVG = "http://www.w3.org/2000/svg";
+const KIND = { STREAMING_TABLE: "streaming table", MATERIALIZED_VIEW: "materialized view", VIEW: "view" };
 
 export default function pipelines(root, params) {
   return params[0] ? pipelinePage(root, params[0]) : list(root);
@@ -51,7 +52,7 @@ async function pipelinePage(root, id) {
   const graph = h("section.panel#graph", h("h2", "Datasets"));
   const datasets = h("section.panel#datasets", h("h2", "Rows and expectations"));
   const events = h("section.panel#events", h("h2", "Event log"));
-  root.append(head, h("div.row", { style: "margin-bottom:12px" }, start, full, stop, msg), graph, h("div.grid2", updates, datasets), events);
+  root.append(head, h("div.row", { style: "margin-bottom:12px" }, start, full, stop, msg), graph, datasets, updates, events);
   let timer = null, gone = false;
 
   const act = async (what, fn) => {
@@ -84,7 +85,7 @@ async function pipelinePage(root, id) {
     const evs = (ev && ev.events) || [];
     updates.replaceChildren(h("h2", "Updates"), simpleTable(["Update", "State", "Started"],
       p.latest_updates.map((u) => [h("code", u.update_id), stateBadge(u.state), u.creation_time]), { attrs: { id: "updates-table" } }),
-      upd && upd.zbemu_error ? errorBox({ message: upd.zbemu_error }) : null);
+      upd && upd.zbemu_error ? errorBox({ message: upd.zbemu_error }) : "");
     graph.replaceChildren(h("h2", "Datasets"), drawGraph(evs, upd));
     datasets.replaceChildren(h("h2", "Rows and expectations" + (upd ? " (latest update)" : "")), flowsTable(upd));
     events.replaceChildren(h("h2", "Event log"), h("div.scroll", { style: "max-height:360px" }, simpleTable(["Time", "Level", "Type", "Dataset", "Message"],
@@ -127,7 +128,8 @@ function drawGraph(evs, upd) {
     if (d && name && !inputs.has(name)) inputs.set(name, d.input_datasets || []);
   }
   if (!inputs.size) return h("p.muted", "The graph appears once an update has defined the flows.");
-  const rows = new Map(((upd && upd.zbemu_flows) || []).map((f) => [f.dataset, f]));
+  // Flows name datasets in full (catalog.schema.name), events by name.
+  const rows = new Map(((upd && upd.zbemu_flows) || []).map((f) => [f.dataset.split(".").pop(), f]));
   const depth = new Map();
   const depthOf = (n, seen = new Set()) => {
     if (depth.has(n)) return depth.get(n);
@@ -168,8 +170,8 @@ function drawGraph(evs, upd) {
     const f = rows.get(n);
     const g = el("g", { class: "node" + (inputs.has(n) ? "" : " source") + (f && f.status === "FAILED" ? " failed" : ""), "data-dataset": n, transform: `translate(${p.x},${p.y})` });
     g.append(el("rect", { width: W, height: H, rx: 6 }), el("title", {}, n),
-      el("text", { x: 10, y: 19, class: "name" }, n.length > 26 ? n.slice(0, 25) + "…" : n),
-      el("text", { x: 10, y: 36, class: "sub" }, f ? `${fmt.num(f.rows_written)} rows written · ${f.kind}` : inputs.has(n) ? "" : "source"));
+      el("text", { x: 10, y: 19, class: "name" }, n.length > 23 ? n.slice(0, 22) + "…" : n),
+      el("text", { x: 10, y: 36, class: "sub" }, f ? `${fmt.num(f.rows_written)} ${f.rows_written === 1 ? "row" : "rows"} · ${KIND[f.kind] || f.kind}` : inputs.has(n) ? "" : "source"));
     svg.append(g);
   }
   return h("div.scroll", svg);
