@@ -65,13 +65,19 @@ func TestUIDashboards(t *testing.T) {
 		t.Errorf("the area chart draws %s series, want one per device (%s)", series, want)
 	}
 	choices := eval[string](t, ctx, `[...document.querySelectorAll('[data-widget="status_filter"] option')].map(o => o.value).sort().join(",")`)
-	if choices != ",All,FAULT,OK" {
+	if choices != "All,FAULT,OK" {
 		t.Errorf("status filter choices %q", choices)
 	}
 	screenshot(t, ctx, "dashboard")
 	// Selecting a status re-queries the page with the parameter bound.
 	eval[bool](t, ctx, `(() => { const s = document.querySelector('[data-widget="status_filter"] select'); s.value = "FAULT"; s.dispatchEvent(new Event("change")); return true })()`)
 	want := *s.sql("SELECT count(*) FROM main.default.lv_readings WHERE status = 'FAULT'")[0][0]
+	waitJS(t, ctx, fmt.Sprintf(`document.querySelector('[data-widget="count"] .counter') && document.querySelector('[data-widget="count"] .counter').textContent === %q`, want))
+
+	// Auto refresh: a new reading shows without a click.
+	s.sql("INSERT INTO main.default.lv_readings VALUES ('d2', TIMESTAMP '2026-01-01 10:29:00', 33.0, 51.0, 'FAULT', 7)")
+	eval[bool](t, ctx, `(() => { const s = document.querySelector("#refresh-every"); s.value = "10"; s.dispatchEvent(new Event("change")); return true })()`)
+	want = *s.sql("SELECT count(*) FROM main.default.lv_readings WHERE status = 'FAULT'")[0][0]
 	waitJS(t, ctx, fmt.Sprintf(`document.querySelector('[data-widget="count"] .counter') && document.querySelector('[data-widget="count"] .counter').textContent === %q`, want))
 
 	// Details: a multi-select, a pie, a scatter and a table.

@@ -176,7 +176,11 @@ function renderPage(canvas, id, file, page) {
     }
     const def = paramDefault(file, x.w, (p) => p.defaultSelection && p.defaultSelection.values && p.defaultSelection.values.values);
     const selected = cur ? cur.value : def && def[0] ? def[0].value : null;
-    const s = h("select.lv-filter", {}, h("option", { value: "" }, "(all)"),
+    // A parameter always has a value (its default until one is picked); a
+    // field filter may select nothing, which filters nothing.
+    const bound = ((x.spec.encodings || {}).fields || []).some((f) => f.parameterName);
+    if (selected != null && !choices.includes(selected)) choices.unshift(selected);
+    const s = h("select.lv-filter", {}, bound ? null : h("option", { value: "" }, "(all)"),
       choices.map((c) => h("option", { value: c, selected: c === selected }, c)));
     s.addEventListener("change", () => changed(x, s.value ? { value: s.value } : null));
     x.body.replaceChildren(s);
