@@ -124,6 +124,20 @@ func TestUIDashboards(t *testing.T) {
 			t.Errorf("the list lacks %s: %q", want, got)
 		}
 	}
+
+	// The built-in monitoring dashboard (over system tables) renders with
+	// no failed widget.
+	for _, d := range listed.Dashboards {
+		if d.DisplayName != "Zerobus Ingest monitoring" {
+			continue
+		}
+		open(t, ctx, s, "/sql/dashboardsv3/"+d.DashboardID)
+		waitJS(t, ctx, `document.querySelectorAll(".lv-widget").length > 0 && !document.querySelector(".lv-widget.loading")`)
+		if failed := eval[[]string](t, ctx, `[...document.querySelectorAll(".lv-widget.failed")].map(w => w.dataset.widget + ": " + w.textContent)`); len(failed) > 0 {
+			t.Errorf("%s: failed widgets %v", d.DisplayName, failed)
+		}
+		screenshot(t, ctx, "dashboard-monitoring")
+	}
 }
 
 func mustRead(t *testing.T, path string) string {

@@ -111,7 +111,7 @@ function renderPage(canvas, id, file, page) {
     const body = h("div.lv-body");
     const box = h("div.lv-widget", { dataset: { widget: w.name, type },
       style: `grid-column:${p.x + 1} / span ${p.width}; grid-row:${p.y + 1} / span ${p.height}` },
-      frame.showTitle && frame.title ? h("div.lv-title", frame.title) : null, body);
+      frame.showTitle && frame.title ? h("div.lv-title", { title: frame.title }, frame.title) : null, body);
     gridEl.append(box);
     return { w, spec, type, box, body, chart: null, seq: 0 };
   });
@@ -248,8 +248,11 @@ function renderWidget(x, result) {
     }
     case "pie":
       return visualize(x.body, result, { type: "pie", x: name(enc.color), y: [name(enc.angle)] });
-    case "bar": case "line": case "area": case "scatter":
-      return visualize(x.body, result, { type: x.type, x: name(enc.x), y: ys(enc.y), color: name(enc.color) });
+    case "bar": case "line": case "area": case "scatter": {
+      const m = visualize(x.body, result, { type: x.type, x: name(enc.x), y: ys(enc.y), color: name(enc.color) });
+      if (!result.rows.length) x.body.append(h("div.lv-empty", "No rows"));
+      return m;
+    }
     default:
       x.body.append(h("p.muted", `Widget type ${x.type} is not drawn by zbemu's UI.`));
       return null;
