@@ -107,6 +107,7 @@ func TestUIDashboards(t *testing.T) {
 	if got := text(t, ctx, `[data-widget="count"] .lv-sql`); !strings.Contains(got, "no_such_table") {
 		t.Errorf("the failed widget's SQL is %q", got)
 	}
+	screenshot(t, ctx, "dashboard-failed-widget")
 
 	// The list names both, next to the built-in dashboards.
 	open(t, ctx, s, "/sql/dashboardsv3")
