@@ -262,6 +262,11 @@ func TestUIPipelines(t *testing.T) {
 		t.Errorf("event log shows %d events, the API %d", n, len(ev.Events))
 	}
 	screenshot(t, ctx, "pipeline")
+	click(t, ctx, "#theme-toggle")
+	waitJS(t, ctx, `document.documentElement.dataset.theme === "dark" && !!document.querySelector("#dataset-graph") && !!document.querySelector("#flows-table")`)
+	screenshot(t, ctx, "pipeline-dark")
+	click(t, ctx, "#theme-toggle")
+	waitJS(t, ctx, `document.documentElement.dataset.theme === "light" && !!document.querySelector("#pl-full-refresh")`)
 
 	// Full refresh from the page: a second update, which completes.
 	click(t, ctx, "#pl-full-refresh")
