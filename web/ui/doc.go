@@ -6,7 +6,7 @@
 // Invariant: the UI has no privileges of its own. It is files only; every
 // datum it shows comes from the public HTTP APIs (Statement Execution API,
 // Unity Catalog REST, /zbemu/v1/stats and its event stream, the schema
-// endpoints), called with the user's bearer token, so it can see and do
+// endpoints, the Lakeview, Pipelines and alerts APIs), called with the user's bearer token, so it can see and do
 // exactly what a script with that token can. web hands the dev token to
 // the page only on loopback (see web/uiapi.go); elsewhere the page asks
 // for a token and keeps it in sessionStorage.

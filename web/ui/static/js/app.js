@@ -4,7 +4,9 @@ import connect from "./pages/connect.js";
 import explorer from "./pages/explorer.js";
 import sqlEditor from "./pages/sqleditor.js";
 import ingest from "./pages/ingest.js";
-import coming from "./pages/coming.js";
+import dashboards from "./pages/dashboards.js";
+import pipelines from "./pages/pipelines.js";
+import alerts from "./pages/alerts.js";
 
 // The left navigation and the router. A page is a function
 // (root, params, path) that fills root and may return a cleanup function
@@ -16,9 +18,9 @@ const NAV = [
   { path: "/explore/data", label: "Catalog", icon: "▤" },
   { path: "/sql/editor", label: "SQL editor", icon: "⌨" },
   { path: "/ingest", label: "Ingestion", icon: "↯" },
-  { path: "/pipelines", label: "Pipelines", icon: "⇶", soon: true },
-  { path: "/sql/dashboardsv3", label: "Dashboards", icon: "▦", soon: true },
-  { path: "/sql/alerts", label: "Alerts", icon: "⚑", soon: true },
+  { path: "/pipelines", label: "Pipelines", icon: "⇶" },
+  { path: "/sql/dashboardsv3", label: "Dashboards", icon: "▦" },
+  { path: "/sql/alerts", label: "Alerts", icon: "⚑" },
 ];
 
 // ROUTES map the workspace's own deep-link paths to pages; the capture
@@ -28,9 +30,9 @@ const ROUTES = [
   { re: /^\/explore\/data(?:\/([^/]+))?(?:\/([^/]+))?(?:\/([^/]+))?\/?$/, page: explorer },
   { re: /^\/sql\/editor\/?$/, page: sqlEditor },
   { re: /^\/ingest\/?$/, page: ingest },
-  { re: /^\/pipelines(?:\/([^/]+))?\/?$/, page: coming("Pipelines", "pipeline") },
-  { re: /^\/sql\/dashboardsv3(?:\/([^/]+))?\/?$/, page: coming("Dashboards", "Lakeview dashboard") },
-  { re: /^\/sql\/alerts(?:\/([^/]+))?\/?$/, page: coming("Alerts", "alert") },
+  { re: /^\/pipelines(?:\/([^/]+))?\/?$/, page: pipelines },
+  { re: /^\/sql\/dashboardsv3(?:\/([^/]+))?\/?$/, page: dashboards },
+  { re: /^\/sql\/alerts(?:\/([^/]+))?\/?$/, page: alerts },
 ];
 
 let cleanup = null;
@@ -38,7 +40,7 @@ let cleanup = null;
 function renderNav() {
   const list = document.getElementById("nav-list");
   list.replaceChildren(...NAV.map((n) => h("li", h("a", { href: n.path, "data-nav": true, dataset: { path: n.path } },
-    h("span", { "aria-hidden": "true" }, n.icon), n.label, n.soon ? h("span.soon", "soon") : null))));
+    h("span", { "aria-hidden": "true" }, n.icon), n.label))));
 }
 
 function markNav(path) {

@@ -75,7 +75,7 @@ export function visualize(el, result, spec) {
     : isNumeric(xcol) && spec.type !== "bar" ? "value" : "category";
   const xval = (r) => (xi < 0 ? null : xType === "time" ? Date.parse(r[xi]) : xType === "value" ? toNum(r[xi]) : String(r[xi]));
   const kind = spec.type === "area" ? "line" : spec.type;
-  const base = { type: kind, showSymbol: kind === "scatter", symbolSize: 6 };
+  const base = { type: kind, showSymbol: kind === "scatter", symbolSize: 6, connectNulls: true };
   if (spec.type === "area") Object.assign(base, { areaStyle: { opacity: 0.25 }, stack: ci >= 0 ? "total" : undefined });
   let series = [];
   if (ci >= 0 && ys.length) {
@@ -89,6 +89,8 @@ export function visualize(el, result, spec) {
   } else {
     series = ys.map((i) => Object.assign({}, base, { name: result.columns[i].name, data: result.rows.map((r) => [xval(r), toNum(r[i])]) }));
   }
+  // A line joins points in x order, whatever order the rows came in.
+  if (kind === "line" && xType !== "category") for (const s of series) s.data.sort((a, b) => a[0] - b[0]);
   m.set({
     tooltip: { trigger: kind === "scatter" ? "item" : "axis" },
     legend: { type: "scroll", top: 0 },

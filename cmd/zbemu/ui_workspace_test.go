@@ -1,0 +1,331 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// Browser tests of the workspace pages that render other components'
+// state: Lakeview dashboards, pipelines and alerts.
+
+// TestUIDashboards imports the every-widget dashboard through the page's
+// file control, checks each page's charts and numbers against SQL,
+// selects a filter, shows a failing widget's error and SQL, and shows the
+// JSON path of a malformed file.
+func TestUIDashboards(t *testing.T) {
+	ctx := newBrowser(t)
+	s := startServer(t, "", "--memory")
+	s.sql("CREATE TABLE main.default.lv_readings " + iotDDL)
+	s.sql(`INSERT INTO main.default.lv_readings VALUES
+		('d1', TIMESTAMP '2026-01-01 10:00:10', 20.0, 40.0, 'OK', 1),
+		('d1', TIMESTAMP '2026-01-01 10:00:40', 22.0, 42.0, 'OK', 2),
+		('d2', TIMESTAMP '2026-01-01 10:01:05', 30.0, 50.0, 'FAULT', 3),
+		('d2', TIMESTAMP '2026-01-01 10:15:00', 31.5, NULL, 'FAULT', 4),
+		('d3', TIMESTAMP '2026-01-01 10:20:00', 18.0, 38.0, 'OK', 5),
+		('d3', TIMESTAMP '2026-01-01 10:25:00', 19.0, 35.0, 'OK', 6)`)
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.lvdash.json")
+	if err := os.WriteFile(bad, []byte(`{"pages":[{"name":"p","layout":[{"widget":{"name":"w","spec":{"version":9,"widgetType":"counter"}},
+		"position":{"x":0,"y":0,"width":1,"height":1}}]}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	good, err := filepath.Abs(filepath.Join("testdata", "lakeview", "every-widget.lvdash.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	open(t, ctx, s, "/sql/dashboardsv3")
+	waitJS(t, ctx, `!!document.querySelector("#dashboard-list table, #dashboard-list p")`)
+	run(t, ctx, "upload a malformed file", chromedp.SetUploadFiles(chromedp.CSS("#import-file"), []string{bad}))
+	waitJS(t, ctx, `!!document.querySelector("#import-status .error-box")`)
+	if got := text(t, ctx, "#import-status"); !strings.Contains(got, "pages[0].layout[0].widget.spec.version") {
+		t.Errorf("the import error %q does not name the JSON path", got)
+	}
+	run(t, ctx, "upload every-widget", chromedp.SetUploadFiles(chromedp.CSS("#import-file"), []string{good}))
+	waitJS(t, ctx, `location.pathname.startsWith("/sql/dashboardsv3/") && !!document.querySelector(".lv-grid")`)
+
+	// Overview: text, two filters, a counter and three charts.
+	const charts = `document.querySelectorAll(".lv-grid .lv-widget:not(.loading) .lv-body svg").length`
+	waitJS(t, ctx, charts+` === 3 && !!document.querySelector('[data-widget="count"] .counter')`)
+	if got, want := text(t, ctx, `[data-widget="count"] .counter`), *s.sql("SELECT count(*) FROM main.default.lv_readings")[0][0]; got != want {
+		t.Errorf("counter %q, want %s", got, want)
+	}
+	if got := text(t, ctx, `[data-widget="intro"] h2`); got != "Every widget" {
+		t.Errorf("text box heading %q", got)
+	}
+	series := eval[string](t, ctx, `document.querySelector('[data-widget="per_hour"] .lv-body').dataset.series`)
+	if want := *s.sql("SELECT count(DISTINCT device_id) FROM main.default.lv_readings WHERE ts BETWEEN TIMESTAMP '2026-01-01 00:00:00' AND TIMESTAMP '2026-01-01 10:30:00'")[0][0]; series != want {
+		t.Errorf("the area chart draws %s series, want one per device (%s)", series, want)
+	}
+	choices := eval[string](t, ctx, `[...document.querySelectorAll('[data-widget="status_filter"] option')].map(o => o.value).sort().join(",")`)
+	if choices != "All,FAULT,OK" {
+		t.Errorf("status filter choices %q", choices)
+	}
+	screenshot(t, ctx, "dashboard")
+	// Selecting a status re-queries the page with the parameter bound.
+	eval[bool](t, ctx, `(() => { const s = document.querySelector('[data-widget="status_filter"] select'); s.value = "FAULT"; s.dispatchEvent(new Event("change")); return true })()`)
+	want := *s.sql("SELECT count(*) FROM main.default.lv_readings WHERE status = 'FAULT'")[0][0]
+	waitJS(t, ctx, fmt.Sprintf(`document.querySelector('[data-widget="count"] .counter') && document.querySelector('[data-widget="count"] .counter').textContent === %q`, want))
+
+	// Auto refresh: a new reading shows without a click.
+	s.sql("INSERT INTO main.default.lv_readings VALUES ('d2', TIMESTAMP '2026-01-01 10:29:00', 33.0, 51.0, 'FAULT', 7)")
+	eval[bool](t, ctx, `(() => { const s = document.querySelector("#refresh-every"); s.value = "10"; s.dispatchEvent(new Event("change")); return true })()`)
+	want = *s.sql("SELECT count(*) FROM main.default.lv_readings WHERE status = 'FAULT'")[0][0]
+	waitJS(t, ctx, fmt.Sprintf(`document.querySelector('[data-widget="count"] .counter') && document.querySelector('[data-widget="count"] .counter').textContent === %q`, want))
+
+	// Details: a multi-select, a pie, a scatter and a table.
+	click(t, ctx, `#dashboard-pages button[data-page="details"]`)
+	waitJS(t, ctx, charts+` === 2 && !!document.querySelector('[data-widget="rows"] .grid')`)
+	if got, want := eval[string](t, ctx, `document.querySelector('[data-widget="rows"] .lv-body').dataset.rows`), *s.sql("SELECT count(*) FROM main.default.lv_readings")[0][0]; got != want {
+		t.Errorf("table widget shows %s rows, want %s", got, want)
+	}
+	eval[bool](t, ctx, `(() => { const s = document.querySelector('[data-widget="device_filter"] select'); for (const o of s.options) o.selected = o.value === "d1";
+		s.dispatchEvent(new Event("change")); return true })()`)
+	want = *s.sql("SELECT count(*) FROM main.default.lv_readings WHERE device_id = 'd1'")[0][0]
+	waitJS(t, ctx, fmt.Sprintf(`document.querySelector('[data-widget="rows"] .lv-body').dataset.rows === %q`, want))
+	screenshot(t, ctx, "dashboard-details")
+
+	// A widget whose query fails shows its error and SQL; the others render.
+	broken := strings.Replace(mustRead(t, good), "FROM main.default.lv_readings\\n", "FROM main.default.no_such_table\\n", 1)
+	d := s.importDashboard(devToken, "Broken", broken)
+	open(t, ctx, s, "/sql/dashboardsv3/"+d.DashboardID)
+	waitJS(t, ctx, `!!document.querySelector('[data-widget="count"] .lv-error') && !!document.querySelector('[data-widget="status_filter"] select')`)
+	if got := text(t, ctx, `[data-widget="count"] .error-box`); !strings.Contains(got, "no_such_table") {
+		t.Errorf("failed widget shows %q", got)
+	}
+	click(t, ctx, `[data-widget="count"] .lv-show-sql`)
+	if got := eval[bool](t, ctx, `!document.querySelector('[data-widget="count"] .lv-sql').hidden`); !got {
+		t.Error("Show SQL does not show the statement")
+	}
+	if got := text(t, ctx, `[data-widget="count"] .lv-sql`); !strings.Contains(got, "no_such_table") {
+		t.Errorf("the failed widget's SQL is %q", got)
+	}
+	screenshot(t, ctx, "dashboard-failed-widget")
+
+	// The list names both, next to the built-in dashboards.
+	open(t, ctx, s, "/sql/dashboardsv3")
+	waitJS(t, ctx, `!!document.querySelector("#dashboards-table")`)
+	_, body := s.call("GET", dashboardsPath, devToken, nil)
+	var listed struct {
+		Dashboards []lvDashboard `json:"dashboards"`
+	}
+	json.Unmarshal(body, &listed)
+	if n := eval[int](t, ctx, `document.querySelectorAll("#dashboards-table tbody tr").length`); n != len(listed.Dashboards) {
+		t.Errorf("the list shows %d dashboards, the API %d", n, len(listed.Dashboards))
+	}
+	for _, want := range []string{"every-widget", "Broken"} {
+		if got := text(t, ctx, "#dashboards-table"); !strings.Contains(got, want) {
+			t.Errorf("the list lacks %s: %q", want, got)
+		}
+	}
+
+	// The built-in monitoring dashboard (over system tables) renders with
+	// no failed widget.
+	for _, d := range listed.Dashboards {
+		if d.DisplayName != "Zerobus Ingest monitoring" {
+			continue
+		}
+		open(t, ctx, s, "/sql/dashboardsv3/"+d.DashboardID)
+		waitJS(t, ctx, `document.querySelectorAll(".lv-widget").length > 0 && !document.querySelector(".lv-widget.loading")`)
+		if failed := eval[[]string](t, ctx, `[...document.querySelectorAll(".lv-widget.failed")].map(w => w.dataset.widget + ": " + w.textContent)`); len(failed) > 0 {
+			t.Errorf("%s: failed widgets %v", d.DisplayName, failed)
+		}
+		screenshot(t, ctx, "dashboard-monitoring")
+	}
+}
+
+func mustRead(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// uiPipelineSQL is a small pipeline: bronze with two expectations over the
+// landing table, a reference table, silver joining both, a gold view.
+const uiPipelineSQL = `CREATE OR REFRESH STREAMING TABLE bronze (
+  CONSTRAINT valid_device EXPECT (device_id IS NOT NULL) ON VIOLATION DROP ROW,
+  CONSTRAINT valid_temperature EXPECT (temperature BETWEEN -50 AND 150) ON VIOLATION DROP ROW
+) AS SELECT device_id, ts, temperature, seq FROM STREAM(main.iot.sensor_readings);
+CREATE OR REFRESH LIVE TABLE limits AS SELECT * FROM VALUES (60.0) AS t(warning);
+CREATE OR REFRESH STREAMING TABLE silver AS SELECT b.*, b.temperature >= l.warning AS hot
+FROM STREAM(LIVE.bronze) b CROSS JOIN LIVE.limits l;
+CREATE OR REFRESH MATERIALIZED VIEW gold AS SELECT device_id, count(*) AS readings FROM LIVE.silver GROUP BY device_id;
+`
+
+// uiUpdate is the part of GET /api/2.0/pipelines/{id}/updates/{uid} the
+// page shows.
+type uiUpdate struct {
+	Update struct {
+		State string `json:"state"`
+		Flows []struct {
+			Dataset      string `json:"dataset"`
+			RowsWritten  int64  `json:"rows_written"`
+			Expectations []struct {
+				Name          string `json:"name"`
+				PassedRecords int64  `json:"passed_records"`
+				FailedRecords int64  `json:"failed_records"`
+			} `json:"expectations"`
+		} `json:"zbemu_flows"`
+	} `json:"update"`
+}
+
+// TestUIPipelines creates and runs a pipeline through the API, then checks
+// its page: the dataset graph, rows and expectation bars equal to the
+// update's, the event log, and a full refresh started from the page.
+func TestUIPipelines(t *testing.T) {
+	ctx := newBrowser(t)
+	s := startServer(t, "", "--memory")
+	s.sql("CREATE SCHEMA main.iot")
+	s.sql(landingDDL)
+	s.insertJSON("main.iot.sensor_readings", labReadings(0, 100))
+	file := filepath.Join(t.TempDir(), "ui.sql")
+	if err := os.WriteFile(file, []byte(uiPipelineSQL), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, body := s.call("POST", "/api/2.0/pipelines", devToken, map[string]any{"name": "ui lab", "catalog": "main", "schema": "iot",
+		"libraries": []any{map[string]any{"file": map[string]any{"path": file}}}})
+	if code != 200 {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	var created struct {
+		PipelineID string `json:"pipeline_id"`
+	}
+	json.Unmarshal(body, &created)
+	id := created.PipelineID
+	code, body = s.call("POST", "/api/2.0/pipelines/"+id+"/updates", devToken, map[string]any{})
+	var started struct {
+		UpdateID string `json:"update_id"`
+	}
+	if json.Unmarshal(body, &started); code != 200 || started.UpdateID == "" {
+		t.Fatalf("start: %d %s", code, body)
+	}
+	var upd uiUpdate
+	for deadline := time.Now().Add(3 * time.Minute); ; time.Sleep(200 * time.Millisecond) { // only against a hang
+		_, body = s.call("GET", "/api/2.0/pipelines/"+id+"/updates/"+started.UpdateID, devToken, nil)
+		json.Unmarshal(body, &upd)
+		if upd.Update.State == "COMPLETED" || upd.Update.State == "FAILED" || time.Now().After(deadline) {
+			break
+		}
+	}
+	if upd.Update.State != "COMPLETED" {
+		t.Fatalf("update: %s", body)
+	}
+
+	open(t, ctx, s, "/pipelines")
+	waitJS(t, ctx, `!!document.querySelector("#pipelines-table")`)
+	if got := text(t, ctx, "#pipelines-table tbody"); !strings.Contains(got, "ui lab") {
+		t.Errorf("pipeline list %q", got)
+	}
+	click(t, ctx, `#pipelines-table a`)
+	waitJS(t, ctx, `!!document.querySelector("#dataset-graph") && !!document.querySelector("#flows-table")`)
+	nodes := eval[[]string](t, ctx, `[...document.querySelectorAll("#dataset-graph g.node")].map(g => g.dataset.dataset).sort()`)
+	if got := strings.Join(nodes, ","); got != "bronze,gold,limits,main.iot.sensor_readings,silver" {
+		t.Errorf("graph nodes %s", got)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll("#dataset-graph path.edge").length`); n != 4 {
+		t.Errorf("graph draws %d edges, want 4 (landing→bronze, bronze→silver, limits→silver, silver→gold)", n)
+	}
+	c := countsFor(100)
+	for _, f := range upd.Update.Flows {
+		got := atoi(t, text(t, ctx, fmt.Sprintf(`#flows-table tr[data-dataset=%q] td:nth-child(4)`, f.Dataset)))
+		if got != int(f.RowsWritten) {
+			t.Errorf("%s: page shows %d rows written, the update %d", f.Dataset, got, f.RowsWritten)
+		}
+		for _, e := range f.Expectations {
+			bar := eval[[]string](t, ctx, fmt.Sprintf(`(() => { const e = document.querySelector('#flows-table tr[data-dataset=%q] .expectation[data-name=%q]');
+				return e ? [e.dataset.passed, e.dataset.failed, e.querySelector(".exp-pass").style.width] : [] })()`, f.Dataset, e.Name))
+			if len(bar) != 3 || bar[0] != fmt.Sprint(e.PassedRecords) || bar[1] != fmt.Sprint(e.FailedRecords) {
+				t.Errorf("%s/%s: bar %v, want %d passed %d failed", f.Dataset, e.Name, bar, e.PassedRecords, e.FailedRecords)
+			}
+		}
+	}
+	// valid_device drops the readings without a device: one in twenty.
+	if got := eval[string](t, ctx, `document.querySelector('.expectation[data-name="valid_device"]').dataset.failed`); got != fmt.Sprint(c.perExpectation) {
+		t.Errorf("valid_device failed %s, want %d", got, c.perExpectation)
+	}
+	_, body = s.call("GET", "/api/2.0/pipelines/"+id+"/events?max_results=250", devToken, nil)
+	var ev struct {
+		Events []json.RawMessage `json:"events"`
+	}
+	json.Unmarshal(body, &ev)
+	if n := eval[int](t, ctx, `document.querySelectorAll("#events-table tbody tr").length`); n != len(ev.Events) || n == 0 {
+		t.Errorf("event log shows %d events, the API %d", n, len(ev.Events))
+	}
+	screenshot(t, ctx, "pipeline")
+	click(t, ctx, "#theme-toggle")
+	waitJS(t, ctx, `document.documentElement.dataset.theme === "dark" && !!document.querySelector("#dataset-graph") && !!document.querySelector("#flows-table")`)
+	screenshot(t, ctx, "pipeline-dark")
+	click(t, ctx, "#theme-toggle")
+	waitJS(t, ctx, `document.documentElement.dataset.theme === "light" && !!document.querySelector("#pl-full-refresh")`)
+
+	// Full refresh from the page: a second update, which completes.
+	click(t, ctx, "#pl-full-refresh")
+	waitJS(t, ctx, `document.querySelectorAll("#updates-table tbody tr").length === 2 &&
+		document.querySelector("#updates-table tbody tr [data-state]").dataset.state === "COMPLETED"`)
+	if got := s.intSQL("SELECT count(*) FROM main.iot.bronze"); got != c.good+c.perExpectation*2 {
+		// bronze checks two of the lab's four expectations
+		t.Errorf("after the full refresh bronze has %d rows, want %d", got, c.good+c.perExpectation*2)
+	}
+}
+
+// TestUIAlerts creates an alert on the page, sees it trigger, opens its
+// history in the SQL editor and deletes it; a principal who is not an admin
+// is told that alerts need one.
+func TestUIAlerts(t *testing.T) {
+	ctx := newBrowser(t)
+	s := startServer(t, "", "--memory")
+	open(t, ctx, s, "/sql/alerts")
+	waitJS(t, ctx, `!!document.querySelector("#alert-list p, #alerts-table")`)
+	run(t, ctx, "fill the form", chromedp.SendKeys(chromedp.CSS("#alert-name"), "always_on"),
+		chromedp.SendKeys(chromedp.CSS("#alert-sql"), "SELECT 1 AS one"))
+	eval[bool](t, ctx, `(() => { const e = document.querySelector("#alert-every"); e.value = "1s"; return true })()`)
+	click(t, ctx, "#alert-create")
+	waitJS(t, ctx, `!!document.querySelector('#alerts-table tr[data-alert="always_on"]')`)
+	// The page refreshes every few seconds; the rule evaluates every second.
+	waitJS(t, ctx, `document.querySelector('#alerts-table tr[data-alert="always_on"]') && document.querySelector('#alerts-table tr[data-alert="always_on"]').dataset.state === "TRIGGERED"`)
+	_, body := s.call("GET", "/zbemu/v1/alerts", devToken, nil)
+	if !strings.Contains(string(body), `"state":"TRIGGERED"`) {
+		t.Errorf("the API says %s", body)
+	}
+	screenshot(t, ctx, "alerts")
+	click(t, ctx, `#alerts-table tr[data-alert="always_on"] a.alert-history`)
+	waitJS(t, ctx, `!!window.zbemuEditor`)
+	if got := eval[string](t, ctx, `window.zbemuEditor.getValue()`); !strings.Contains(got, "system.zbemu.alert_events WHERE alert_name = 'always_on'") {
+		t.Errorf("history query %q", got)
+	}
+	click(t, ctx, "#run")
+	waitJS(t, ctx, `!!document.querySelector("#row-count")`)
+	if got, want := eval[string](t, ctx, `document.querySelector("#row-count").dataset.rows`), *s.sql("SELECT count(*) FROM system.zbemu.alert_events WHERE alert_name = 'always_on'")[0][0]; got != want || got == "0" {
+		t.Errorf("history shows %s events, SQL %s", got, want)
+	}
+	open(t, ctx, s, "/sql/alerts")
+	waitJS(t, ctx, `!!document.querySelector('#alerts-table tr[data-alert="always_on"]')`)
+	eval[bool](t, ctx, `window.confirm = () => true; true`)
+	click(t, ctx, `#alerts-table tr[data-alert="always_on"] .alert-delete`)
+	waitJS(t, ctx, `!document.querySelector('#alerts-table tr[data-alert="always_on"]')`)
+	if _, body := s.call("GET", "/zbemu/v1/alerts", devToken, nil); strings.Contains(string(body), "always_on") {
+		t.Errorf("deleted on the page but listed by the API: %s", body)
+	}
+
+	// A principal who is not an admin reads why.
+	id, secret := s.newPrincipal("viewer")
+	tok := s.workspaceToken(id, secret)
+	ctx2 := newBrowser(t)
+	run(t, ctx2, "store the token", chromedp.Navigate(s.url+"/ui/app.css"),
+		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`sessionStorage.setItem("zbemu.token", %q)`, tok)))
+	open(t, ctx2, s, "/sql/alerts")
+	waitJS(t, ctx2, `!!document.querySelector("#alerts-denied")`)
+	if hidden := eval[bool](t, ctx2, `document.querySelector("#alert-form").hidden`); !hidden {
+		t.Error("the create form shows for a principal who may not create alerts")
+	}
+}
