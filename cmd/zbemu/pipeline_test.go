@@ -369,3 +369,74 @@ func TestPipelinesWithDatabricksSDK(t *testing.T) {
 		t.Errorf("bronze has %d rows, want %d", got, countsFor(20).good)
 	}
 }
+
+// TestPipelineCLILifecycle manages a pipeline with every zbemu pipeline
+// command, checks its runs in /metrics and the stats, and lets an alert
+// over the event log fire on a failed update.
+func TestPipelineCLILifecycle(t *testing.T) {
+	s := startServer(t, "")
+	s.sql("CREATE SCHEMA main.iot")
+	s.sql(landingDDL)
+	s.insertJSON("main.iot.sensor_readings", labReadings(0, 40))
+	file := filepath.Join(t.TempDir(), "strict.sql")
+	if err := os.WriteFile(file, []byte(`CREATE OR REFRESH STREAMING TABLE strict (
+  CONSTRAINT valid_temperature EXPECT (temperature BETWEEN -50 AND 150) ON VIOLATION FAIL UPDATE
+) AS SELECT * FROM STREAM(main.iot.sensor_readings)`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := runCLI(t, s, "pipeline", "create", "strict", file, "--catalog", "main", "--schema", "iot")
+	id := pipelineIDOf(t, out)
+	if out := runCLI(t, s, "pipeline", "status"); !strings.Contains(out, id) || !strings.Contains(out, "IDLE") {
+		t.Errorf("status lists:\n%s", out)
+	}
+	runCLI(t, s, "alert", "create", "pipeline-failed", "--every", "1s", "--sql",
+		"SELECT message FROM event_log('"+id+"') WHERE level = 'ERROR'")
+	if out, err := runCLIErr(s, "pipeline", "start", id, "--wait"); err == nil || !strings.Contains(out, "FAILED") {
+		t.Errorf("start --wait of a failing update: %v\n%s", err, out)
+	}
+	if out := runCLI(t, s, "pipeline", "events", id, "--max", "50"); !strings.Contains(out, "ERROR") || !strings.Contains(out, "flow_progress") && !strings.Contains(out, "update_progress") {
+		t.Errorf("events:\n%s", out)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for !strings.Contains(runCLI(t, s, "alert", "list"), "TRIGGERED") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the alert over the event log never fired:\n%s", runCLI(t, s, "alert", "list"))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	_, body := s.call("GET", "/metrics", "", nil)
+	for _, want := range []string{`zbemu_pipeline_updates_total{pipeline_id="` + id + `",state="FAILED"} 1`, "zbemu_pipeline_update_duration_seconds_count"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	// Continuous, then stopped and deleted: its dataset goes with it.
+	if err := os.WriteFile(file, []byte("CREATE OR REFRESH STREAMING TABLE copy AS SELECT * FROM STREAM(main.iot.sensor_readings)"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	id = pipelineIDOf(t, runCLI(t, s, "pipeline", "create", "copy", file, "--catalog", "main", "--schema", "iot", "--continuous"))
+	runCLI(t, s, "pipeline", "start", id)
+	copied := func() string {
+		// The table appears with the update's first flow.
+		if r := s.sqlResult("SELECT count(*) FROM main.iot.copy"); r.Status.State == "SUCCEEDED" {
+			return *r.Result.DataArray[0][0]
+		}
+		return "no table"
+	}
+	deadline = time.Now().Add(time.Minute)
+	for copied() != "40" {
+		if time.Now().After(deadline) {
+			t.Fatalf("the continuous pipeline copied %s rows, want 40", copied())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	_, body = s.call("GET", "/zbemu/v1/stats", devToken, nil)
+	if !strings.Contains(string(body), `"dataset":"main.iot.copy"`) || !strings.Contains(string(body), `"rows_written_total":40`) {
+		t.Errorf("stats lack the copy dataset's 40 rows: %s", body)
+	}
+	runCLI(t, s, "pipeline", "stop", id)
+	runCLI(t, s, "pipeline", "delete", id)
+	if r := s.sqlResult("SELECT count(*) FROM main.iot.copy"); r.Status.State == "SUCCEEDED" {
+		t.Error("the deleted pipeline's dataset is still there")
+	}
+}
