@@ -78,8 +78,14 @@ func (r *updateRun) execute(ctx context.Context) (string, error) {
 	}
 	r.m.setState(ctx, r, UpdateRunning, nil)
 	for first := true; ; first = false {
-		if err := r.m.eng.Sync(ctx); err != nil {
-			return stateOf(ctx, err), err
+		// An update starts from every record acknowledged before it;
+		// later cycles of a continuous update take what the materialiser
+		// has committed since, at its own pace: waiting for it (Sync)
+		// would make it flush early, adding commits to the ingest path.
+		if first {
+			if err := r.m.eng.Sync(ctx); err != nil {
+				return stateOf(ctx, err), err
+			}
 		}
 		if !first && r.schemaChanged(ctx) {
 			// A table the flows read or write changed its schema: plan
