@@ -14,6 +14,7 @@ import (
 
 	"github.com/zbemu/zbemu/engine"
 	"github.com/zbemu/zbemu/engine/pipeline"
+	"github.com/zbemu/zbemu/engine/rowcheck"
 )
 
 // PipelineManager runs Lakeflow Declarative Pipelines; *pipeline.Manager
@@ -306,13 +307,18 @@ func (s *Server) listPipelines(w http.ResponseWriter, r *http.Request, id *engin
 	if err != nil {
 		return err
 	}
+	// Names match case-insensitively, as the workspace's pipeline list does.
+	re, err := rowcheck.LikeRegexp(strings.ToLower(like))
+	if err != nil {
+		return badRequest("query parameter filter: " + err.Error())
+	}
 	list, err := s.opts.Pipelines.List(r.Context(), id)
 	if err != nil {
 		return err
 	}
 	out := []pipelineJSON{}
 	for _, p := range list {
-		if like == "" || likeMatches(like, p.Spec.Name) {
+		if re.MatchString(strings.ToLower(p.Spec.Name)) {
 			out = append(out, toPipelineJSON(p, false))
 		}
 	}
@@ -321,11 +327,11 @@ func (s *Server) listPipelines(w http.ResponseWriter, r *http.Request, id *engin
 }
 
 // pipelineNameFilter reads the list filter Databricks documents for
-// pipelines: name LIKE '<pattern>' (or empty).
+// pipelines: name LIKE '<pattern>'; no filter is the pattern %.
 func pipelineNameFilter(f string) (string, error) {
 	f = strings.TrimSpace(f)
 	if f == "" {
-		return "", nil
+		return "%", nil
 	}
 	fields := strings.Fields(f)
 	if len(fields) >= 3 && strings.EqualFold(fields[0], "name") && strings.EqualFold(fields[1], "LIKE") {
@@ -335,36 +341,6 @@ func pipelineNameFilter(f string) (string, error) {
 		}
 	}
 	return "", badRequest(fmt.Sprintf("query parameter filter: expected name LIKE '<pattern>', got %q", f))
-}
-
-// likeMatches is SQL LIKE with % and _, case-insensitive.
-func likeMatches(pattern, s string) bool {
-	p, t := []rune(strings.ToLower(pattern)), []rune(strings.ToLower(s))
-	var match func(i, j int) bool
-	match = func(i, j int) bool {
-		for i < len(p) {
-			switch p[i] {
-			case '%':
-				for k := j; k <= len(t); k++ {
-					if match(i+1, k) {
-						return true
-					}
-				}
-				return false
-			case '_':
-				if j >= len(t) {
-					return false
-				}
-			default:
-				if j >= len(t) || t[j] != p[i] {
-					return false
-				}
-			}
-			i, j = i+1, j+1
-		}
-		return j == len(t)
-	}
-	return match(0, 0)
 }
 
 func (s *Server) getPipeline(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {

@@ -448,7 +448,7 @@ func (c *compiler) like(x *dialect.Like) (node, error) {
 	if err := want(n, cStr, "LIKE"); err != nil {
 		return node{}, err
 	}
-	re, err := likeRegexp(x.Pattern)
+	re, err := LikeRegexp(x.Pattern)
 	if err != nil {
 		return node{}, err
 	}
@@ -466,9 +466,10 @@ func (c *compiler) like(x *dialect.Like) (node, error) {
 	}}, nil
 }
 
-// likeRegexp translates a LIKE pattern: % any run, _ one character, \x
-// the character x.
-func likeRegexp(p string) (*regexp.Regexp, error) {
+// LikeRegexp translates a SQL LIKE pattern: % any run, _ one character,
+// \x the character x. Go's regexp matches in linear time, however many %
+// the pattern has.
+func LikeRegexp(p string) (*regexp.Regexp, error) {
 	var b strings.Builder
 	b.WriteString(`(?s)\A`)
 	for i := 0; i < len(p); {
