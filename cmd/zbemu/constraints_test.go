@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"math"
 	"strings"
 	"testing"
@@ -56,17 +55,7 @@ func TestCheckConstraintsAcrossProtocols(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cc, err := dialBench(s.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cc.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	ps, err := openBenchStream(ctx, cc, devToken, "main.default.readings", zerobuspb.RecordType_PROTO, desc, 16)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ps := wireStreamOf(t, s, "main.default.readings", zerobuspb.RecordType_PROTO, desc)
 	rec := func(id string, temp float64) []byte {
 		b := protowire.AppendTag(nil, 1, protowire.BytesType)
 		b = protowire.AppendString(b, id)

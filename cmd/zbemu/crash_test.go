@@ -268,17 +268,7 @@ func TestWidenedProtoRecordsSurviveKill9(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cc, err := dialBench(s.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cc.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	st, err := openBenchStream(ctx, cc, devToken, "main.default.w", zerobuspb.RecordType_PROTO, desc, 16)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := wireStreamOf(t, s, "main.default.w", zerobuspb.RecordType_PROTO, desc)
 	rec := func(id, reading int32) []byte {
 		b := protowire.AppendTag(nil, 1, protowire.VarintType)
 		b = protowire.AppendVarint(b, uint64(id))

@@ -20,6 +20,14 @@ import (
 // wireStream opens a JSON stream that stays open until the test ends.
 func wireStream(t *testing.T, s *server, table string) *benchStream {
 	t.Helper()
+	return wireStreamOf(t, s, table, zerobuspb.RecordType_JSON, nil)
+}
+
+// wireStreamOf opens a stream of records of type rt (desc is the
+// protobuf descriptor of PROTO records) that stays open until the test
+// ends.
+func wireStreamOf(t *testing.T, s *server, table string, rt zerobuspb.RecordType, desc []byte) *benchStream {
+	t.Helper()
 	cc, err := dialBench(s.addr)
 	if err != nil {
 		t.Fatal(err)
@@ -27,7 +35,7 @@ func wireStream(t *testing.T, s *server, table string) *benchStream {
 	t.Cleanup(func() { cc.Close() })
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	st, err := openBenchStream(ctx, cc, devToken, table, zerobuspb.RecordType_JSON, nil, 16)
+	st, err := openBenchStream(ctx, cc, devToken, table, rt, desc, 16)
 	if err != nil {
 		t.Fatal(err)
 	}
