@@ -329,12 +329,11 @@ func (e *Engine) execOne(ctx context.Context, req *StatementRequest, st dialect.
 		return empty, e.changeGrants(ctx, req, s.On, s.Principal, s.Privileges, false)
 	case *dialect.Query:
 		return e.query(ctx, req, s, text)
-	}
-	if d, ok := st.(*dialect.CreateDataset); ok {
+	case *dialect.CreateDataset:
 		// Databricks SQL runs these as a pipeline of one dataset; zbemu
 		// runs them in pipelines only.
 		return nil, fmt.Errorf("%w: CREATE %s %s in the SQL editor (put it in a pipeline source file and run it: zbemu pipeline run FILE.sql --catalog %s --schema %s, or create a pipeline with the Pipelines API)",
-			ErrUnsupported, strings.ReplaceAll(d.Kind, "_", " "), d.Name, req.Catalog, req.Schema)
+			ErrUnsupported, strings.ReplaceAll(s.Kind, "_", " "), s.Name, req.Catalog, req.Schema)
 	}
 	return nil, fmt.Errorf("%w: statement %T", ErrUnsupported, st)
 }
