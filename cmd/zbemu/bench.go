@@ -362,6 +362,9 @@ type benchEnv struct {
 
 var benchSeq int
 
+// benchAdmin is the dev admin the bench environment runs SQL and streams as.
+var benchAdmin = &engine.Identity{ClientID: "zbemu-dev", Admin: true}
+
 // openBenchEnv starts an engine and server as serve does: with metrics and,
 // unless noSys, system tables.
 func openBenchEnv(ctx context.Context, root string, noSys bool) (*benchEnv, error) {
@@ -406,13 +409,12 @@ func openBenchEnv(ctx context.Context, root string, noSys bool) (*benchEnv, erro
 	}
 	go srv.Serve()
 	b := &benchEnv{e: e, pipes: pipes, srv: srv, addr: srv.Addr(), sys: sys}
-	admin := &engine.Identity{ClientID: "zbemu-dev", Admin: true}
 	ddl := []string{"CREATE TABLE main.default.nested30 " + nested30DDL()}
 	for i := 0; i < 4; i++ {
 		ddl = append(ddl, fmt.Sprintf("CREATE TABLE main.default.bench%d %s", i, benchDDL))
 	}
 	for _, q := range ddl {
-		if _, err := e.Execute(ctx, engine.StatementRequest{SQL: q, Identity: admin}); err != nil {
+		if _, err := e.Execute(ctx, engine.StatementRequest{SQL: q, Identity: benchAdmin}); err != nil {
 			b.close(ctx)
 			return nil, err
 		}
@@ -448,8 +450,7 @@ func withBenchEnvLag(ctx context.Context, root string, noSys bool, f func(*bench
 		return fig, nil, err
 	}
 	// Every acked record must be in DuckDB.
-	admin := &engine.Identity{ClientID: "zbemu-dev", Admin: true}
-	res, err := b.e.Execute(ctx, engine.StatementRequest{SQL: "SELECT (SELECT count(*) FROM bench0)+(SELECT count(*) FROM bench1)+(SELECT count(*) FROM bench2)+(SELECT count(*) FROM bench3)+(SELECT count(*) FROM nested30)", Identity: admin})
+	res, err := b.e.Execute(ctx, engine.StatementRequest{SQL: "SELECT (SELECT count(*) FROM bench0)+(SELECT count(*) FROM bench1)+(SELECT count(*) FROM bench2)+(SELECT count(*) FROM bench3)+(SELECT count(*) FROM nested30)", Identity: benchAdmin})
 	if err != nil {
 		return fig, nil, err
 	}

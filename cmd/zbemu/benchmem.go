@@ -215,7 +215,7 @@ func benchAllocs(ctx context.Context, w io.Writer, root string, n int) error {
 		reqs = append(reqs, req)
 	}
 	recs := len(reqs) * batch
-	st, err := b.e.OpenStream(ctx, &engine.Identity{ClientID: "zbemu-dev", Admin: true},
+	st, err := b.e.OpenStream(ctx, benchAdmin,
 		engine.StreamSpec{Table: "main.default.bench0", Format: engine.FormatJSON, Protocol: "GRPC"})
 	if err != nil {
 		return err

@@ -32,8 +32,6 @@ var benchPipelineRaw = []string{
 	"INSERT INTO main.default.raw_silver SELECT device_id, ts, temperature * 1.8 + 32, humidity, seq FROM main.default.raw_bronze",
 }
 
-var benchAdmin = &engine.Identity{ClientID: "zbemu-dev", Admin: true}
-
 // startBenchPipeline creates the bench pipeline and starts an update.
 func (b *benchEnv) startBenchPipeline(ctx context.Context, continuous bool) (pipeline.Pipeline, pipeline.Update, error) {
 	p, err := b.pipes.Create(ctx, benchAdmin, pipeline.Spec{Name: "bench", Catalog: "main", Schema: "default", SQL: benchPipelineSQL, Continuous: continuous})

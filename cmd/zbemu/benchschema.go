@@ -221,7 +221,7 @@ func benchDepthEndToEnd(ctx context.Context, out io.Writer, root string, pairs, 
 				// A query waits for every acknowledged record to be in DuckDB
 				// (withBenchEnv then checks the count).
 				start := time.Now()
-				_, err = b.e.Execute(ctx, engine.StatementRequest{SQL: "SELECT count(*) FROM " + sd.rows.table(0), Identity: &engine.Identity{ClientID: "zbemu-dev", Admin: true}})
+				_, err = b.e.Execute(ctx, engine.StatementRequest{SQL: "SELECT count(*) FROM " + sd.rows.table(0), Identity: benchAdmin})
 				f.elapsed += time.Since(start)
 				return f, err
 			})
