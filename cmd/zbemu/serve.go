@@ -39,79 +39,64 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	eopts := engine.Options{DataDir: cfg.DataDir, Memory: cfg.Memory, Logger: log, Observer: metrics,
 		DevClientID: cfg.ClientID, DevClientSecret: cfg.ClientSecret, DevToken: cfg.DevToken, FlushInterval: cfg.FlushInterval,
 		MaxBacklogBytes: cfg.MaxBacklogBytes, MaxBacklogRecords: cfg.MaxBacklogRecords, MemoryLimit: cfg.DuckDBMemory, Threads: cfg.DuckDBThreads}
+	// closers close what serve opened, last opened first: pipelines,
+	// dashboards and alerts before the engine they use, the system tables
+	// after the engine, which emits its last commits while closing. Only
+	// the engine's and the system tables' errors are reported.
+	var closers []func(context.Context) error
+	closeAll := func(ctx context.Context) error {
+		var first error
+		for i := len(closers) - 1; i >= 0; i-- {
+			if err := closers[i](ctx); err != nil && first == nil {
+				first = err
+			}
+		}
+		return first
+	}
 	sys, err := openSystables(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	if sys != nil {
 		eopts.Events, eopts.SystemTables = sys, sys
+		closers = append(closers, sys.Close)
 	}
 	e, err := engine.Open(ctx, eopts)
 	if err != nil {
-		if sys != nil {
-			sys.Close(context.Background())
-		}
+		closeAll(context.Background())
 		return err
 	}
+	closers = append(closers, e.Close)
 	wopts := web.Options{Addr: cfg.Addr, Logger: log, Version: version, Metrics: metrics,
 		Timeouts: web.Timeouts{Body: cfg.BodyTimeout, Idle: cfg.IdleTimeout}}
-	var alerts *systables.Alerts
 	if sys != nil {
-		alerts, err = systables.OpenAlerts(ctx, sys, e, systables.AlertOptions{Interval: cfg.AlertInterval, Logger: log,
+		alerts, err := systables.OpenAlerts(ctx, sys, e, systables.AlertOptions{Interval: cfg.AlertInterval, Logger: log,
 			Identity: &engine.Identity{ClientID: cfg.ClientID, Admin: true}})
 		if err != nil {
-			e.Close(context.Background())
-			sys.Close(context.Background())
+			closeAll(context.Background())
 			return err
 		}
 		wopts.Alerts = alerts
+		closers = append(closers, func(ctx context.Context) error { alerts.Close(ctx); return nil })
 	}
 	dashboards, err := openDashboards(ctx, cfg, e)
 	if err != nil {
-		if alerts != nil {
-			alerts.Close(context.Background())
-		}
-		e.Close(context.Background())
-		if sys != nil {
-			sys.Close(context.Background())
-		}
+		closeAll(context.Background())
 		return err
 	}
 	wopts.Dashboards = dashboards
+	closers = append(closers, func(context.Context) error { dashboards.Close(); return nil })
 	wd, err := os.Getwd()
 	if err != nil {
 		wd = "."
 	}
 	pipes, err := pipeline.Open(ctx, e, pipeline.Options{WorkDir: wd, Observer: metrics})
 	if err != nil {
-		if alerts != nil {
-			alerts.Close(context.Background())
-		}
-		dashboards.Close()
-		e.Close(context.Background())
-		if sys != nil {
-			sys.Close(context.Background())
-		}
+		closeAll(context.Background())
 		return err
 	}
 	wopts.Pipelines = pipes
-	// closeAll stops pipelines, alerts and dashboards before the engine
-	// they use, and the system tables after the engine, which emits its
-	// last commits while closing.
-	closeAll := func(ctx context.Context) error {
-		pipes.Close(ctx)
-		if alerts != nil {
-			alerts.Close(ctx)
-		}
-		dashboards.Close()
-		err := e.Close(ctx)
-		if sys != nil {
-			if serr := sys.Close(ctx); serr != nil && err == nil {
-				err = serr
-			}
-		}
-		return err
-	}
+	closers = append(closers, func(ctx context.Context) error { pipes.Close(ctx); return nil })
 	caPath := ""
 	if cfg.TLS {
 		dir := filepath.Join(cfg.DataDir, "tls")
