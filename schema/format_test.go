@@ -3,41 +3,18 @@ package schema_test
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/zbemu/zbemu/fixtures/golden"
 	"github.com/zbemu/zbemu/schema"
 )
 
-// update rewrites the golden files under testdata/ instead of comparing
-// against them: go test ./schema/ -update. It is the package's only -update
-// flag; other golden tests in package schema_test should use it too.
-var update = flag.Bool("update", false, "rewrite golden files in testdata/")
-
-// checkGolden compares got with testdata/<name>, or rewrites the file when
-// -update is set.
+// checkGolden compares got with testdata/<name>, or rewrites it with -update.
 func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (run go test -update after checking the change):\n got:\n%s\nwant:\n%s", path, got, want)
-	}
+	golden.Check(t, filepath.Join("testdata", name), got)
 }
 
 // mappingTypes are the type texts of the golden mapping table: every kind,

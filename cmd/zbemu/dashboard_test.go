@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/zbemu/zbemu/fixtures/golden"
 	"github.com/zbemu/zbemu/web"
 )
 
@@ -236,7 +237,7 @@ func TestDashboardQueries(t *testing.T) {
 		"table-filter":            {valuesOf("full_table_name", restTable, sdkTable)}, // it ignores the filter
 	}
 
-	var golden strings.Builder
+	var colsText strings.Builder
 	for _, q := range dashboardQueries(t) {
 		t.Run(q.name, func(t *testing.T) {
 			if _, ok := all[q.name]; !ok {
@@ -247,7 +248,7 @@ func TestDashboardQueries(t *testing.T) {
 			for _, c := range res.Manifest.Schema.Columns {
 				cols = append(cols, c.Name+" "+c.TypeText)
 			}
-			fmt.Fprintf(&golden, "%s: %s\n", q.name, strings.Join(cols, ", "))
+			fmt.Fprintf(&colsText, "%s: %s\n", q.name, strings.Join(cols, ", "))
 			rows := rowsByName(res)
 			if len(rows) == 0 {
 				t.Fatalf("no rows, though every dataset has data")
@@ -268,7 +269,7 @@ func TestDashboardQueries(t *testing.T) {
 			}
 		})
 	}
-	checkGolden(t, filepath.Join("testdata", "dashboard", "columns.golden"), golden.String())
+	golden.Check(t, filepath.Join("testdata", "dashboard", "columns.golden"), []byte(colsText.String()))
 }
 
 // TestDashboardOriginals runs Databricks' own dashboard queries when a copy

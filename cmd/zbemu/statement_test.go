@@ -3,15 +3,14 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/zbemu/zbemu/fixtures/golden"
 	"github.com/zbemu/zbemu/web"
 )
 
@@ -26,8 +25,6 @@ import (
 // Rewrite the goldens after a deliberate change with
 //
 //	go test ./cmd/zbemu -run 'TestStatementAPI' -update
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/ with the current output")
 
 const statementsPath = "/api/2.0/sql/statements"
 
@@ -232,23 +229,7 @@ func (tr *transcript) check(name string) {
 		tr.t.Fatal(err)
 	}
 	got := normalizeIDs(buf.String())
-	path := filepath.Join("testdata", "statements", name+".json")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			tr.t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			tr.t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		tr.t.Fatalf("%v (create it with -update)", err)
-	}
-	if d := lineDiff(string(want), got); d != "" {
-		tr.t.Errorf("%s differs from the golden file (rerun with -update if the change is intended):\n%s", path, d)
-	}
+	golden.Check(tr.t, filepath.Join("testdata", "statements", name+".json"), []byte(got))
 }
 
 // normalizeIDs replaces each distinct UUID by <uuid-N>.
@@ -261,31 +242,6 @@ func normalizeIDs(s string) string {
 		ids[id] = fmt.Sprintf("<uuid-%d>", len(ids)+1)
 		return ids[id]
 	})
-}
-
-// lineDiff shows the first differing line of want and got with context,
-// or "" when they are equal.
-func lineDiff(want, got string) string {
-	if want == got {
-		return ""
-	}
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	i := 0
-	for i < len(w) && i < len(g) && w[i] == g[i] {
-		i++
-	}
-	var b strings.Builder
-	from := max(0, i-3)
-	for k := from; k < i; k++ {
-		fmt.Fprintf(&b, "  %4d   %s\n", k+1, w[k])
-	}
-	for k := i; k < min(i+6, len(w)); k++ {
-		fmt.Fprintf(&b, "  %4d - %s\n", k+1, w[k])
-	}
-	for k := i; k < min(i+6, len(g)); k++ {
-		fmt.Fprintf(&b, "  %4d + %s\n", k+1, g[k])
-	}
-	return b.String()
 }
 
 // columnsOf lists "name type_name type_text" of each result column.

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zbemu/zbemu/fixtures/golden"
 	_ "modernc.org/sqlite"
 )
 
@@ -108,32 +109,11 @@ func TestSystemTablesGolden(t *testing.T) {
 		out.WriteString("\n")
 	}
 	got := isoTimeRE.ReplaceAllString(normalizeIDs(out.String()), "<time>")
-	checkGolden(t, filepath.Join("testdata", "systables", "ingest.golden"), got)
+	golden.Check(t, filepath.Join("testdata", "systables", "ingest.golden"), []byte(got))
 
 	// Versions grow per table, one per commit.
 	s.waitSQL(`SELECT count(*) = count(DISTINCT commit_version) AND min(commit_version) = 1 AND max(commit_version) = count(*)
 		FROM system.lakeflow.zerobus_ingest WHERE table_name = 'main.default.sdk'`, "true")
-}
-
-// checkGolden compares got with a golden file (rewritten with -update).
-func checkGolden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (create it with -update)", err)
-	}
-	if d := lineDiff(string(want), got); d != "" {
-		t.Errorf("%s differs from the golden file (rerun with -update if the change is intended):\n%s", path, d)
-	}
 }
 
 // TestSystemDBReadableWhileServing reads <data>/system.db read-only, as

@@ -2,9 +2,7 @@ package lakeview_test
 
 import (
 	"errors"
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,9 +10,8 @@ import (
 
 	"github.com/zbemu/zbemu/engine"
 	"github.com/zbemu/zbemu/engine/lakeview"
+	"github.com/zbemu/zbemu/fixtures/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // readings is the dataset most cases query: the workshop's sensor table,
 // with a single, a multi-value and a range parameter.
@@ -92,28 +89,8 @@ func TestCompileGolden(t *testing.T) {
 				}
 				fmt.Fprintf(&b, "-- :%s %s = %s\n", p.Name, p.Type, v)
 			}
-			golden(t, filepath.Join("testdata", "compile", tt.name+".sql"), b.String())
+			golden.Check(t, filepath.Join("testdata", "compile", tt.name+".sql"), []byte(b.String()))
 		})
-	}
-}
-
-func golden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (create it with -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs (rerun with -update if the change is intended)\n got:\n%s\nwant:\n%s", path, got, want)
 	}
 }
 
