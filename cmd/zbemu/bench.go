@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"net/http"
 	"os"
@@ -24,10 +25,7 @@ import (
 	"google.golang.org/protobuf/types/descriptorpb"
 
 	"github.com/zbemu/zbemu/engine"
-	"github.com/zbemu/zbemu/engine/pipeline"
 	"github.com/zbemu/zbemu/fixtures/zbclient"
-	"github.com/zbemu/zbemu/systables"
-	"github.com/zbemu/zbemu/web"
 	"github.com/zbemu/zbemu/web/zerobuspb"
 )
 
@@ -356,82 +354,40 @@ func baselineAppender(path string, n int) (rate, cpuPerRow float64, err error) {
 
 // benchEnv is an in-process zbemu on a fresh data directory.
 type benchEnv struct {
-	e     *engine.Engine
-	pipes *pipeline.Manager
-	srv   *web.Server
-	addr  string
-	sys   *systables.Store // nil when run without system tables
+	*stack
+	addr string
 }
 
 var benchSeq int
 
 // benchAdmin is the dev admin the bench environment runs SQL and streams as.
-var benchAdmin = &engine.Identity{ClientID: "zbemu-dev", Admin: true}
+var benchAdmin = &engine.Identity{ClientID: DefaultConfig().ClientID, Admin: true}
 
-// openBenchEnv starts an engine and server as serve does: with metrics and,
-// unless noSys, system tables.
+// openBenchEnv opens the stack serve runs, with its defaults (metrics and,
+// unless noSys, system tables and alerts), on loopback and a fresh data
+// directory, and creates the benchmark's tables.
 func openBenchEnv(ctx context.Context, root string, noSys bool) (*benchEnv, error) {
 	benchSeq++
-	dir := filepath.Join(root, fmt.Sprintf("run-%d", benchSeq))
-	metrics := web.NewMetrics() // measured like serve, so the benchmark includes its cost
-	eopts := engine.Options{DataDir: dir, DevClientSecret: "bench", DevToken: "dapi-bench", Observer: metrics}
-	var sys *systables.Store
-	if !noSys {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, err
-		}
-		var err error
-		if sys, err = systables.Open(ctx, systables.Options{Path: filepath.Join(dir, "system.db")}); err != nil {
-			return nil, err
-		}
-		eopts.Events, eopts.SystemTables = sys, sys
-	}
-	e, err := engine.Open(ctx, eopts)
+	cfg := DefaultConfig()
+	cfg.Addr, cfg.DataDir, cfg.SysTables = "127.0.0.1:0", filepath.Join(root, fmt.Sprintf("run-%d", benchSeq)), !noSys
+	cfg.ClientSecret, cfg.DevToken = "bench", "dapi-bench"
+	st, err := openStack(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
-		if sys != nil {
-			sys.Close(ctx)
-		}
 		return nil, err
 	}
-	pipes, err := pipeline.Open(ctx, e, pipeline.Options{Observer: metrics})
-	if err != nil {
-		e.Close(ctx)
-		if sys != nil {
-			sys.Close(ctx)
-		}
-		return nil, err
-	}
-	srv := web.New(e, web.Options{Addr: "127.0.0.1:0", Metrics: metrics, Pipelines: pipes})
-	if err := srv.Listen(); err != nil {
-		pipes.Close(ctx)
-		e.Close(ctx)
-		if sys != nil {
-			sys.Close(ctx)
-		}
-		return nil, err
-	}
-	go srv.Serve()
-	b := &benchEnv{e: e, pipes: pipes, srv: srv, addr: srv.Addr(), sys: sys}
+	go st.srv.Serve()
+	b := &benchEnv{stack: st, addr: st.srv.Addr()}
 	ddl := []string{"CREATE TABLE main.default.nested30 " + nested30DDL()}
 	for i := 0; i < 4; i++ {
 		ddl = append(ddl, fmt.Sprintf("CREATE TABLE main.default.bench%d %s", i, benchDDL))
 	}
 	for _, q := range ddl {
-		if _, err := e.Execute(ctx, engine.StatementRequest{SQL: q, Identity: benchAdmin}); err != nil {
+		if _, err := b.e.Execute(ctx, engine.StatementRequest{SQL: q, Identity: benchAdmin}); err != nil {
 			b.close(ctx)
 			return nil, err
 		}
 	}
 	return b, nil
-}
-
-func (b *benchEnv) close(ctx context.Context) {
-	b.srv.Shutdown(ctx)
-	b.pipes.Close(ctx)
-	b.e.Close(ctx)
-	if b.sys != nil {
-		b.sys.Close(ctx)
-	}
 }
 
 func withBenchEnv(ctx context.Context, root string, f func(*benchEnv) (benchFigures, error)) (benchFigures, error) {
