@@ -23,6 +23,7 @@ func TestDependencyDirection(t *testing.T) {
 		"fixtures":          {"web", "systables", "cmd"},
 		"web":               {"cmd", "systables", "fixtures"},
 		"fixtures/zbclient": {"schema", "engine", "web", "systables", "fixtures", "cmd"},
+		"fixtures/gen":      {"schema", "engine", "web", "systables", "cmd"},
 	}
 	wireTypes := mod + "web/zerobuspb"
 	for pkg, bad := range forbidden {
