@@ -56,7 +56,7 @@ func runAlert(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			rule.Every = every.String()
 		}
 		var out alertWire
-		if err := c.do(ctx, http.MethodPost, "/zbemu/v1/alerts", rule, &out); err != nil {
+		if err := c.Do(ctx, http.MethodPost, "/zbemu/v1/alerts", rule, &out); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "alert %s created: evaluated every %s", out.Name, out.Every)
@@ -69,7 +69,7 @@ func runAlert(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		var out struct {
 			Alerts []alertWire `json:"alerts"`
 		}
-		if err := c.do(ctx, http.MethodGet, "/zbemu/v1/alerts", nil, &out); err != nil {
+		if err := c.Do(ctx, http.MethodGet, "/zbemu/v1/alerts", nil, &out); err != nil {
 			return err
 		}
 		if len(out.Alerts) == 0 {
@@ -86,7 +86,7 @@ func runAlert(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		return tw.Flush()
 	case args[0] == "delete" && len(pos) == 1:
-		if err := c.do(ctx, http.MethodDelete, "/zbemu/v1/alerts/"+url.PathEscape(pos[0]), nil, nil); err != nil {
+		if err := c.Do(ctx, http.MethodDelete, "/zbemu/v1/alerts/"+url.PathEscape(pos[0]), nil, nil); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "alert %s deleted\n", pos[0])

@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/zbemu/zbemu/fixtures/zbclient"
 	"github.com/zbemu/zbemu/web"
 	"github.com/zbemu/zbemu/web/zerobuspb"
 )
@@ -82,16 +83,16 @@ func restAs(method, path string, body any) func(s *server, token string) (int, s
 
 func grpcAs(table string) func(s *server, token string) (int, string, string) {
 	return func(s *server, token string) (int, string, string) {
-		cc, err := dialBench(s.addr)
+		cc, err := zbclient.Dial(s.addr)
 		if err != nil {
 			s.t.Fatal(err)
 		}
 		defer cc.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		bs, err := openBenchStream(ctx, cc, token, table, zerobuspb.RecordType_JSON, nil, 1)
+		bs, err := zbclient.OpenStream(ctx, cc, zbclient.StreamOptions{Token: token, Table: table, RecordType: zerobuspb.RecordType_JSON, Window: 1})
 		if err == nil {
-			bs.finish()
+			bs.Finish()
 			return 200, "", ""
 		}
 		st, _ := status.FromError(errors.Unwrap(err))

@@ -17,6 +17,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/zbemu/zbemu/fixtures/zbclient"
 	"github.com/zbemu/zbemu/schema"
 	"github.com/zbemu/zbemu/web/zerobuspb"
 )
@@ -76,7 +77,7 @@ func TestAttackOutOfRangeTemporalValues(t *testing.T) {
 		{"STRUCT field DATE", `{"id":1,"st":{"d":2147483647}}`, "st.d", pbBytes(id(), 6, pbVarint(nil, 2, math.MaxInt32))},
 		{"MAP value DATE", `{"id":1,"m":{"k":-719163}}`, `m["k"]`, pbBytes(id(), 7, pbVarint(pbBytes(nil, 1, []byte("k")), 2, -719163))},
 	}
-	cc, err := dialBench(s.addr)
+	cc, err := zbclient.Dial(s.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,16 +92,16 @@ func TestAttackOutOfRangeTemporalValues(t *testing.T) {
 	}
 	refusedOverGRPC := func(name string, rt zerobuspb.RecordType, desc []byte, jsonRecs []string, protoRecs [][]byte) {
 		t.Helper()
-		st, err := openBenchStream(context.Background(), cc, devToken, "main.default.t", rt, desc, 4)
+		st, err := zbclient.OpenStream(context.Background(), cc, zbclient.StreamOptions{Token: devToken, Table: "main.default.t", RecordType: rt, Descriptor: desc, Window: 4})
 		if err != nil {
 			t.Fatalf("%s: open stream: %v", name, err)
 		}
-		st.send(jsonRecs, protoRecs, time.Time{})
+		st.Send(zbclient.Batch{JSON: jsonRecs, Proto: protoRecs})
 		err = waitAcked(t, st)
 		if status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "9999-12-31") {
 			t.Errorf("%s: gRPC %s got %v, want INVALID_ARGUMENT naming the range", name, rt, err)
 		}
-		st.gs.CloseSend()
+		st.CloseSend()
 	}
 	for _, tc := range cases {
 		addVictim()
@@ -208,14 +209,14 @@ func TestAttackDiskFull(t *testing.T) {
 	if code, body := s.call("GET", "/readyz", "", nil); code != 503 || !strings.Contains(strings.ToLower(string(body)), "no space left on device") {
 		t.Errorf("/readyz on a full disk: %d %s", code, body)
 	}
-	cc, err := dialBench(s.addr)
+	cc, err := zbclient.Dial(s.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cc.Close()
-	st, err := openBenchStream(context.Background(), cc, devToken, "main.default.ev", zerobuspb.RecordType_JSON, nil, 4)
+	st, err := zbclient.OpenStream(context.Background(), cc, zbclient.StreamOptions{Token: devToken, Table: "main.default.ev", RecordType: zerobuspb.RecordType_JSON, Window: 4})
 	if err == nil {
-		st.send([]string{`{"id":-1}`}, nil, time.Time{})
+		st.Send(zbclient.Batch{JSON: []string{`{"id":-1}`}})
 		err = waitAcked(t, st)
 	}
 	if status.Code(err) != codes.Unavailable {

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/zbemu/zbemu/fixtures/zbclient"
 	"github.com/zbemu/zbemu/web"
 	"github.com/zbemu/zbemu/web/zerobuspb"
 )
@@ -77,7 +78,7 @@ func TestAttackErrorsLogged(t *testing.T) {
 	}
 
 	// gRPC stream: a record the table refuses, at offset 3.
-	cc, err := dialBench(s.addr)
+	cc, err := zbclient.Dial(s.addr)
 	if err != nil {
 		t.Fatal(err)
 	}

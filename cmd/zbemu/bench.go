@@ -1,13 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"database/sql/driver"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"net/http"
 	"os"
@@ -25,9 +25,7 @@ import (
 	"google.golang.org/protobuf/types/descriptorpb"
 
 	"github.com/zbemu/zbemu/engine"
-	"github.com/zbemu/zbemu/engine/pipeline"
-	"github.com/zbemu/zbemu/systables"
-	"github.com/zbemu/zbemu/web"
+	"github.com/zbemu/zbemu/fixtures/zbclient"
 	"github.com/zbemu/zbemu/web/zerobuspb"
 )
 
@@ -213,6 +211,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		{"rss", func() error { return benchRSS(ctx, stdout, dir, cfg.rssRows) }},
 		{"start-up", func() error { return benchStartup(ctx, stdout, dir, cfg.startupRows) }},
 		{"pipeline", func() error { return benchPipeline(ctx, stdout, dir, cfg) }},
+		{"generator", func() error { return benchGen(ctx, stdout, dir, cfg.pairs, cfg.records) }},
 	} {
 		if cfg.only == "" || strings.Contains(m.name, cfg.only) {
 			if err := m.run(); err != nil {
@@ -234,6 +233,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f", msFloat(d)) }
 
 func msFloat(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// percentile is the p-quantile of ack latencies.
+var percentile = zbclient.Percentile
 
 // median is the middle value, or the mean of the two middle ones.
 func median(v []float64) float64 {
@@ -353,82 +355,40 @@ func baselineAppender(path string, n int) (rate, cpuPerRow float64, err error) {
 
 // benchEnv is an in-process zbemu on a fresh data directory.
 type benchEnv struct {
-	e     *engine.Engine
-	pipes *pipeline.Manager
-	srv   *web.Server
-	addr  string
-	sys   *systables.Store // nil when run without system tables
+	*stack
+	addr string
 }
 
 var benchSeq int
 
 // benchAdmin is the dev admin the bench environment runs SQL and streams as.
-var benchAdmin = &engine.Identity{ClientID: "zbemu-dev", Admin: true}
+var benchAdmin = &engine.Identity{ClientID: DefaultConfig().ClientID, Admin: true}
 
-// openBenchEnv starts an engine and server as serve does: with metrics and,
-// unless noSys, system tables.
+// openBenchEnv opens the stack serve runs, with its defaults (metrics and,
+// unless noSys, system tables and alerts), on loopback and a fresh data
+// directory, and creates the benchmark's tables.
 func openBenchEnv(ctx context.Context, root string, noSys bool) (*benchEnv, error) {
 	benchSeq++
-	dir := filepath.Join(root, fmt.Sprintf("run-%d", benchSeq))
-	metrics := web.NewMetrics() // measured like serve, so the benchmark includes its cost
-	eopts := engine.Options{DataDir: dir, DevClientSecret: "bench", DevToken: "dapi-bench", Observer: metrics}
-	var sys *systables.Store
-	if !noSys {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, err
-		}
-		var err error
-		if sys, err = systables.Open(ctx, systables.Options{Path: filepath.Join(dir, "system.db")}); err != nil {
-			return nil, err
-		}
-		eopts.Events, eopts.SystemTables = sys, sys
-	}
-	e, err := engine.Open(ctx, eopts)
+	cfg := DefaultConfig()
+	cfg.Addr, cfg.DataDir, cfg.SysTables = "127.0.0.1:0", filepath.Join(root, fmt.Sprintf("run-%d", benchSeq)), !noSys
+	cfg.ClientSecret, cfg.DevToken = "bench", "dapi-bench"
+	st, err := openStack(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
-		if sys != nil {
-			sys.Close(ctx)
-		}
 		return nil, err
 	}
-	pipes, err := pipeline.Open(ctx, e, pipeline.Options{Observer: metrics})
-	if err != nil {
-		e.Close(ctx)
-		if sys != nil {
-			sys.Close(ctx)
-		}
-		return nil, err
-	}
-	srv := web.New(e, web.Options{Addr: "127.0.0.1:0", Metrics: metrics, Pipelines: pipes})
-	if err := srv.Listen(); err != nil {
-		pipes.Close(ctx)
-		e.Close(ctx)
-		if sys != nil {
-			sys.Close(ctx)
-		}
-		return nil, err
-	}
-	go srv.Serve()
-	b := &benchEnv{e: e, pipes: pipes, srv: srv, addr: srv.Addr(), sys: sys}
+	go st.srv.Serve()
+	b := &benchEnv{stack: st, addr: st.srv.Addr()}
 	ddl := []string{"CREATE TABLE main.default.nested30 " + nested30DDL()}
 	for i := 0; i < 4; i++ {
 		ddl = append(ddl, fmt.Sprintf("CREATE TABLE main.default.bench%d %s", i, benchDDL))
 	}
 	for _, q := range ddl {
-		if _, err := e.Execute(ctx, engine.StatementRequest{SQL: q, Identity: benchAdmin}); err != nil {
+		if _, err := b.e.Execute(ctx, engine.StatementRequest{SQL: q, Identity: benchAdmin}); err != nil {
 			b.close(ctx)
 			return nil, err
 		}
 	}
 	return b, nil
-}
-
-func (b *benchEnv) close(ctx context.Context) {
-	b.srv.Shutdown(ctx)
-	b.pipes.Close(ctx)
-	b.e.Close(ctx)
-	if b.sys != nil {
-		b.sys.Close(ctx)
-	}
 }
 
 func withBenchEnv(ctx context.Context, root string, f func(*benchEnv) (benchFigures, error)) (benchFigures, error) {
@@ -505,7 +465,7 @@ func (b *benchEnv) grpcRunRows(ctx context.Context, rows benchRows, streams, n, 
 			reqs[s] = append(reqs[s], p)
 		}
 	}
-	cc, err := dialBench(b.addr)
+	cc, err := zbclient.Dial(b.addr)
 	if err != nil {
 		return benchFigures{}, err
 	}
@@ -514,9 +474,9 @@ func (b *benchEnv) grpcRunRows(ctx context.Context, rows benchRows, streams, n, 
 	if useProto {
 		rt, desc = zerobuspb.RecordType_PROTO, benchDescriptor()
 	}
-	sts := make([]*benchStream, streams)
+	sts := make([]*zbclient.Stream, streams)
 	for s := range sts {
-		if sts[s], err = openBenchStream(ctx, cc, "dapi-bench", rows.table(s), rt, desc, window); err != nil {
+		if sts[s], err = zbclient.OpenStream(ctx, cc, zbclient.StreamOptions{Token: "dapi-bench", Table: rows.table(s), RecordType: rt, Descriptor: desc, Window: window}); err != nil {
 			return benchFigures{}, err
 		}
 	}
@@ -528,12 +488,12 @@ func (b *benchEnv) grpcRunRows(ctx context.Context, rows benchRows, streams, n, 
 		go func(s int) {
 			defer wg.Done()
 			for _, p := range reqs[s] {
-				if err := sts[s].send(p.js, p.pb, time.Time{}); err != nil {
+				if err := sts[s].Send(zbclient.Batch{JSON: p.js, Proto: p.pb}); err != nil {
 					errs[s] = err
 					return
 				}
 			}
-			errs[s] = sts[s].finish()
+			errs[s] = sts[s].Finish()
 		}(s)
 	}
 	wg.Wait()
@@ -542,7 +502,7 @@ func (b *benchEnv) grpcRunRows(ctx context.Context, rows benchRows, streams, n, 
 		if errs[s] != nil {
 			return fig, errs[s]
 		}
-		fig.lats = append(fig.lats, st.lats...)
+		fig.lats = append(fig.lats, st.TakeLatencies()...)
 	}
 	return fig, nil
 }
@@ -554,21 +514,17 @@ func (b *benchEnv) restRun(ctx context.Context, clients, n, batch int) (benchFig
 	var bytesTotal int64
 	for c := 0; c < clients; c++ {
 		for i := 0; i < per; i += batch {
-			var buf bytes.Buffer
-			buf.WriteByte('[')
+			var recs []string
 			for k := i; k < i+batch && k < per; k++ {
-				if k > i {
-					buf.WriteByte(',')
-				}
 				j, _, _ := benchRow(c*per + k)
-				buf.WriteString(j)
+				recs = append(recs, j)
 			}
-			buf.WriteByte(']')
-			bytesTotal += int64(buf.Len())
-			bodies[c] = append(bodies[c], buf.Bytes())
+			body := zbclient.JSONArray(recs)
+			bytesTotal += int64(len(body))
+			bodies[c] = append(bodies[c], body)
 		}
 	}
-	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
+	rc := &zbclient.REST{URL: "http://" + b.addr, Token: "dapi-bench", HTTP: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}}
 	cpu0, start := cpuTime(), time.Now()
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -580,17 +536,7 @@ func (b *benchEnv) restRun(ctx context.Context, clients, n, batch int) (benchFig
 			defer wg.Done()
 			for _, body := range bodies[c] {
 				t0 := time.Now()
-				req, _ := http.NewRequestWithContext(ctx, "POST", fmt.Sprintf("http://%s/zerobus/v1/tables/main.default.bench%d/insert", b.addr, c), bytes.NewReader(body))
-				req.Header.Set("Authorization", "Bearer dapi-bench")
-				req.Header.Set("Content-Type", "application/json")
-				resp, err := hc.Do(req)
-				if err == nil {
-					io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					if resp.StatusCode != 200 {
-						err = fmt.Errorf("HTTP %d", resp.StatusCode)
-					}
-				}
+				err := rc.Insert(ctx, fmt.Sprintf("main.default.bench%d", c), body)
 				mu.Lock()
 				lats = append(lats, time.Since(t0))
 				if err != nil && firstErr == nil {
@@ -611,12 +557,12 @@ func (b *benchEnv) restRun(ctx context.Context, clients, n, batch int) (benchFig
 // loop: latency counts from the scheduled send time.
 func (b *benchEnv) fixedLoad(ctx context.Context, rate int, dur time.Duration) (benchFigures, error) {
 	const batch = 100
-	cc, err := dialBench(b.addr)
+	cc, err := zbclient.Dial(b.addr)
 	if err != nil {
 		return benchFigures{}, err
 	}
 	defer cc.Close()
-	st, err := openBenchStream(ctx, cc, "dapi-bench", "main.default.bench0", zerobuspb.RecordType_JSON, nil, 100000)
+	st, err := zbclient.OpenStream(ctx, cc, zbclient.StreamOptions{Token: "dapi-bench", Table: "main.default.bench0", RecordType: zerobuspb.RecordType_JSON, Window: 100000})
 	if err != nil {
 		return benchFigures{}, err
 	}
@@ -637,12 +583,12 @@ func (b *benchEnv) fixedLoad(ctx context.Context, rate int, dur time.Duration) (
 		if d := time.Until(at); d > 0 {
 			time.Sleep(d)
 		}
-		if err := st.send(p, nil, at); err != nil {
+		if err := st.SendAt(zbclient.Batch{JSON: p}, at); err != nil {
 			return benchFigures{}, err
 		}
 	}
-	if err := st.finish(); err != nil {
+	if err := st.Finish(); err != nil {
 		return benchFigures{}, err
 	}
-	return benchFigures{recs: int64(total * batch), bytes: bytesTotal, elapsed: time.Since(start), cpu: cpuTime() - cpu0, lats: st.lats}, nil
+	return benchFigures{recs: int64(total * batch), bytes: bytesTotal, elapsed: time.Since(start), cpu: cpuTime() - cpu0, lats: st.TakeLatencies()}, nil
 }

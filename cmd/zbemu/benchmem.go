@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/zbemu/zbemu/engine"
+	"github.com/zbemu/zbemu/fixtures/zbclient"
 	"github.com/zbemu/zbemu/web/zerobuspb"
 )
 
@@ -36,12 +37,12 @@ const (
 // sent so far at that interval.
 func streamLoad(ctx context.Context, addr, token string, n, rate int, dur, every time.Duration, tick func(sent int)) (benchFigures, error) {
 	const batch = 100
-	cc, err := dialBench(addr)
+	cc, err := zbclient.Dial(addr)
 	if err != nil {
 		return benchFigures{}, err
 	}
 	defer cc.Close()
-	st, err := openBenchStream(ctx, cc, token, "main.default.bench0", zerobuspb.RecordType_JSON, nil, 256)
+	st, err := zbclient.OpenStream(ctx, cc, zbclient.StreamOptions{Token: token, Table: "main.default.bench0", RecordType: zerobuspb.RecordType_JSON, Window: 256})
 	if err != nil {
 		return benchFigures{}, err
 	}
@@ -70,7 +71,7 @@ func streamLoad(ctx context.Context, addr, token string, n, rate int, dur, every
 			recs = append(recs, j)
 			bytesTotal += int64(len(j))
 		}
-		if err := st.send(recs, nil, at); err != nil {
+		if err := st.SendAt(zbclient.Batch{JSON: recs}, at); err != nil {
 			return benchFigures{}, err
 		}
 		sent += len(recs)
@@ -79,10 +80,10 @@ func streamLoad(ctx context.Context, addr, token string, n, rate int, dur, every
 			nextTick = nextTick.Add(every)
 		}
 	}
-	if err := st.finish(); err != nil {
+	if err := st.Finish(); err != nil {
 		return benchFigures{}, err
 	}
-	return benchFigures{recs: int64(sent), bytes: bytesTotal, elapsed: time.Since(start), cpu: cpuTime() - cpu0, lats: st.lats}, nil
+	return benchFigures{recs: int64(sent), bytes: bytesTotal, elapsed: time.Since(start), cpu: cpuTime() - cpu0, lats: st.TakeLatencies()}, nil
 }
 
 // processRSS is the resident set of process pid ("self" for this one).

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/zbemu/zbemu/fixtures/zbclient"
 )
 
 // startupName names the start-up line in the targets.
@@ -180,7 +182,7 @@ func processCPU(pid int) (time.Duration, error) {
 
 // client is a REST client of the server with the benchmark's token.
 func (s *benchServe) client() *client {
-	return &client{url: "http://" + s.addr, token: "dapi-bench", http: &http.Client{Timeout: 5 * time.Minute}}
+	return &client{zbclient.REST{URL: "http://" + s.addr, Token: "dapi-bench", HTTP: &http.Client{Timeout: 5 * time.Minute}}}
 }
 
 // kill ends the server with SIGKILL, as a crash would.

@@ -1,29 +1,24 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"strings"
 	"time"
+
+	"github.com/zbemu/zbemu/fixtures/zbclient"
 )
 
 // client talks to a running zbemu over its public APIs: the server owns
 // the DuckDB files, so other tools never open them while it runs.
-type client struct {
-	url   string
-	token string
-	http  *http.Client
-}
+type client struct{ zbclient.REST }
 
 // clientFlags registers the connection flags shared by the client commands.
 func clientFlags(fs *flag.FlagSet) *client {
-	c := &client{http: &http.Client{Timeout: 10 * time.Minute}}
+	c := &client{zbclient.REST{HTTP: &http.Client{Timeout: 10 * time.Minute}}}
 	def := os.Getenv("ZBEMU_URL")
 	if def == "" {
 		def = "http://localhost:8765"
@@ -32,57 +27,9 @@ func clientFlags(fs *flag.FlagSet) *client {
 	if tok == "" {
 		tok = DefaultConfig().DevToken
 	}
-	fs.StringVar(&c.url, "url", def, "URL of the running zbemu (env ZBEMU_URL)")
-	fs.StringVar(&c.token, "token", tok, "bearer token (env ZBEMU_TOKEN)")
+	fs.StringVar(&c.URL, "url", def, "URL of the running zbemu (env ZBEMU_URL)")
+	fs.StringVar(&c.Token, "token", tok, "bearer token (env ZBEMU_TOKEN)")
 	return c
-}
-
-type apiError struct {
-	Status    int
-	ErrorCode string `json:"error_code"`
-	Message   string `json:"message"`
-}
-
-func (e *apiError) Error() string {
-	if e.ErrorCode == "" {
-		return fmt.Sprintf("HTTP %d", e.Status)
-	}
-	return fmt.Sprintf("%s: %s", e.ErrorCode, e.Message)
-}
-
-func (c *client) do(ctx context.Context, method, path string, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return err
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.url, "/")+path, body)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("cannot reach zbemu at %s (is `zbemu serve` running?): %w", c.url, err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		ae := &apiError{Status: resp.StatusCode}
-		json.Unmarshal(data, ae)
-		return ae
-	}
-	if out != nil {
-		return json.Unmarshal(data, out)
-	}
-	return nil
 }
 
 func runPrincipal(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -103,7 +50,7 @@ func runPrincipal(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		Name   string `json:"display_name"`
 		Secret string `json:"secret"`
 	}
-	if err := c.do(ctx, http.MethodPost, "/zbemu/v1/principals", map[string]string{"display_name": fs.Arg(0)}, &out); err != nil {
+	if err := c.Do(ctx, http.MethodPost, "/zbemu/v1/principals", map[string]string{"display_name": fs.Arg(0)}, &out); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "client_id:     %s\nclient_secret: %s\n\nGrant it access, e.g.:\n  zbemu sql \"GRANT USE CATALOG ON CATALOG main TO \\`%s\\`\"\n  zbemu sql \"GRANT USE SCHEMA ON SCHEMA main.default TO \\`%s\\`\"\n  zbemu sql \"GRANT SELECT, MODIFY ON TABLE main.default.events TO \\`%s\\`\"\n",
@@ -126,7 +73,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var out struct {
 		Token string `json:"token_value"`
 	}
-	if err := c.do(ctx, http.MethodPost, "/api/2.0/token/create", map[string]any{"comment": *comment, "lifetime_seconds": int64(lifetime.Seconds())}, &out); err != nil {
+	if err := c.Do(ctx, http.MethodPost, "/api/2.0/token/create", map[string]any{"comment": *comment, "lifetime_seconds": int64(lifetime.Seconds())}, &out); err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, out.Token)

@@ -4,13 +4,13 @@ import (
 	"math"
 	"strings"
 	"testing"
-	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/zbemu/zbemu/fixtures/zbclient"
 	"github.com/zbemu/zbemu/schema"
 	"github.com/zbemu/zbemu/web/zerobuspb"
 )
@@ -62,13 +62,13 @@ func TestCheckConstraintsAcrossProtocols(t *testing.T) {
 		b = protowire.AppendTag(b, 2, protowire.Fixed64Type)
 		return protowire.AppendFixed64(b, math.Float64bits(temp))
 	}
-	if err := ps.send(nil, [][]byte{rec("p1", 3)}, time.Time{}); err != nil {
+	if err := ps.Send(zbclient.Batch{Proto: [][]byte{rec("p1", 3)}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := waitAcked(t, ps); err != nil {
 		t.Fatal(err)
 	}
-	if err := ps.send(nil, [][]byte{rec("p2", 200)}, time.Time{}); err != nil {
+	if err := ps.Send(zbclient.Batch{Proto: [][]byte{rec("p2", 200)}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := waitAcked(t, ps); status.Code(err) != codes.InvalidArgument || !strings.Contains(status.Convert(err).Message(), violated) {

@@ -21,6 +21,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/zbemu/zbemu/fixtures/zbclient"
 	"github.com/zbemu/zbemu/schema"
 	"github.com/zbemu/zbemu/web/zerobuspb"
 )
@@ -46,12 +47,12 @@ func crashRecord(seq int64) string {
 // streamUntilDead streams batches over gRPC until the server dies, then
 // records which batches were acknowledged.
 func streamUntilDead(addr string, table string, next func() int64, acks *ackLog) {
-	cc, err := dialBench(addr)
+	cc, err := zbclient.Dial(addr)
 	if err != nil {
 		return
 	}
 	defer cc.Close()
-	st, err := openBenchStream(context.Background(), cc, devToken, table, zerobuspb.RecordType_JSON, nil, 64)
+	st, err := zbclient.OpenStream(context.Background(), cc, zbclient.StreamOptions{Token: devToken, Table: table, RecordType: zerobuspb.RecordType_JSON, Window: 64})
 	if err != nil {
 		return
 	}
@@ -65,14 +66,12 @@ func streamUntilDead(addr string, table string, next func() int64, acks *ackLog)
 			recs = append(recs, crashRecord(s))
 		}
 		batches = append(batches, seqs)
-		if err := st.send(recs, nil, time.Time{}); err != nil {
+		if err := st.Send(zbclient.Batch{JSON: recs}); err != nil {
 			break
 		}
 	}
-	<-st.done
-	st.mu.Lock()
-	acked := st.acked
-	st.mu.Unlock()
+	<-st.Done()
+	acked := st.Acked()
 	for off := int64(0); off <= acked; off++ {
 		acks.add(batches[off]...)
 	}
@@ -140,20 +139,18 @@ func poisonUntilDead(addr, url, table string, next func() int64, refused *ackLog
 			}
 			continue
 		}
-		cc, err := dialBench(addr)
+		cc, err := zbclient.Dial(addr)
 		if err != nil {
 			return
 		}
-		st, err := openBenchStream(context.Background(), cc, devToken, table, zerobuspb.RecordType_JSON, nil, 4)
+		st, err := zbclient.OpenStream(context.Background(), cc, zbclient.StreamOptions{Token: devToken, Table: table, RecordType: zerobuspb.RecordType_JSON, Window: 4})
 		if err != nil {
 			cc.Close()
 			return
 		}
-		st.send(recs, nil, time.Time{})
-		<-st.done
-		st.mu.Lock()
-		acked, err := st.acked, st.ackErr
-		st.mu.Unlock()
+		st.Send(zbclient.Batch{JSON: recs})
+		<-st.Done()
+		acked, err := st.Acked(), st.Err()
 		cc.Close()
 		if acked >= 0 {
 			wrongAcks.Add(1)
@@ -275,14 +272,14 @@ func TestWidenedProtoRecordsSurviveKill9(t *testing.T) {
 		b = protowire.AppendTag(b, 2, protowire.VarintType)
 		return protowire.AppendVarint(b, uint64(reading))
 	}
-	if err := st.send(nil, [][]byte{rec(1, 10)}, time.Time{}); err != nil {
+	if err := st.Send(zbclient.Batch{Proto: [][]byte{rec(1, 10)}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := waitAcked(t, st); err != nil {
 		t.Fatal(err)
 	}
 	s.sql("ALTER TABLE main.default.w ALTER COLUMN reading TYPE BIGINT")
-	if err := st.send(nil, [][]byte{rec(2, math.MaxInt32), rec(3, -7)}, time.Time{}); err != nil {
+	if err := st.Send(zbclient.Batch{Proto: [][]byte{rec(2, math.MaxInt32), rec(3, -7)}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := waitAcked(t, st); err != nil {

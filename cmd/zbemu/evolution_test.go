@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/zbemu/zbemu/fixtures/zbclient"
 	"github.com/zbemu/zbemu/web/zerobuspb"
 )
 
@@ -18,7 +20,7 @@ import (
 // the official SDK.
 
 // wireStream opens a JSON stream that stays open until the test ends.
-func wireStream(t *testing.T, s *server, table string) *benchStream {
+func wireStream(t *testing.T, s *server, table string) *zbclient.Stream {
 	t.Helper()
 	return wireStreamOf(t, s, table, zerobuspb.RecordType_JSON, nil)
 }
@@ -26,16 +28,16 @@ func wireStream(t *testing.T, s *server, table string) *benchStream {
 // wireStreamOf opens a stream of records of type rt (desc is the
 // protobuf descriptor of PROTO records) that stays open until the test
 // ends.
-func wireStreamOf(t *testing.T, s *server, table string, rt zerobuspb.RecordType, desc []byte) *benchStream {
+func wireStreamOf(t *testing.T, s *server, table string, rt zerobuspb.RecordType, desc []byte) *zbclient.Stream {
 	t.Helper()
-	cc, err := dialBench(s.addr)
+	cc, err := zbclient.Dial(s.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cc.Close() })
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	st, err := openBenchStream(ctx, cc, devToken, table, rt, desc, 16)
+	st, err := zbclient.OpenStream(ctx, cc, zbclient.StreamOptions{Token: devToken, Table: table, RecordType: rt, Descriptor: desc, Window: 16})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,9 +46,9 @@ func wireStreamOf(t *testing.T, s *server, table string, rt zerobuspb.RecordType
 
 // sendAndWait sends one request and waits for its ack (or the stream's
 // error, returned).
-func sendAndWait(t *testing.T, st *benchStream, recs ...string) error {
+func sendAndWait(t *testing.T, st *zbclient.Stream, recs ...string) error {
 	t.Helper()
-	if err := st.send(recs, nil, time.Time{}); err != nil {
+	if err := st.Send(zbclient.Batch{JSON: recs}); err != nil {
 		return err
 	}
 	return waitAcked(t, st)
@@ -54,23 +56,15 @@ func sendAndWait(t *testing.T, st *benchStream, recs ...string) error {
 
 // waitAcked waits until every request sent on st is acknowledged (or the
 // stream fails, whose error it returns).
-func waitAcked(t *testing.T, st *benchStream) error {
+func waitAcked(t *testing.T, st *zbclient.Stream) error {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		st.mu.Lock()
-		acked, err := st.acked, st.ackErr
-		st.mu.Unlock()
-		if err != nil {
-			return err
-		}
-		if acked >= st.nextOff-1 {
-			return nil
-		}
-		time.Sleep(5 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := st.WaitAcked(ctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		t.Fatal("no ack within 30 s")
 	}
-	t.Fatal("no ack within 30 s")
-	return nil
+	return err
 }
 
 // historyOps returns DESCRIBE HISTORY as "version operation" lines, newest first.

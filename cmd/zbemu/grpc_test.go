@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/zbemu/zbemu/fixtures/zbclient"
 	"github.com/zbemu/zbemu/web/zerobuspb"
 )
 
@@ -19,7 +20,7 @@ import (
 func TestEphemeralStreamProtocolErrors(t *testing.T) {
 	s := startServer(t, "", "--memory")
 	s.sql("CREATE TABLE main.default.iot " + iotDDL)
-	cc, err := dialBench(s.addr)
+	cc, err := zbclient.Dial(s.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,14 +101,14 @@ func TestEphemeralStreamProtocolErrors(t *testing.T) {
 func TestEphemeralStreamRejectsBadTokens(t *testing.T) {
 	s := startServer(t, "", "--memory")
 	s.sql("CREATE TABLE main.default.iot " + iotDDL)
-	cc, err := dialBench(s.addr)
+	cc, err := zbclient.Dial(s.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cc.Close()
 	for _, tc := range []struct{ name, token string }{{"missing", ""}, {"garbage", "not-a-token"}, {"unknown PAT", "dapi0000"}} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := openBenchStream(context.Background(), cc, tc.token, "main.default.iot", zerobuspb.RecordType_JSON, nil, 1)
+			_, err := zbclient.OpenStream(context.Background(), cc, zbclient.StreamOptions{Token: tc.token, Table: "main.default.iot", RecordType: zerobuspb.RecordType_JSON, Window: 1})
 			if st, _ := status.FromError(errors.Unwrap(err)); err == nil || st.Code() != codes.Unauthenticated {
 				t.Errorf("got %v, want UNAUTHENTICATED", err)
 			}

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/zbemu/zbemu/fixtures/zbclient"
 	"github.com/zbemu/zbemu/web"
 	"github.com/zbemu/zbemu/web/zerobuspb"
 )
@@ -120,29 +121,21 @@ func TestMetricsAndStats(t *testing.T) {
 	// A gRPC stream shows in the stats (and the gauge) while it is open.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cc, err := dialBench(s.addr)
+	cc, err := zbclient.Dial(s.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cc.Close()
-	live, err := openBenchStream(ctx, cc, devToken, "main.default.live", zerobuspb.RecordType_JSON, nil, 4)
+	live, err := zbclient.OpenStream(ctx, cc, zbclient.StreamOptions{Token: devToken, Table: "main.default.live", RecordType: zerobuspb.RecordType_JSON, Window: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
 	liveRecs, liveBytes := jsonRecords(t, iotRecords(0, 5))
-	if err := live.send(liveRecs, nil, time.Time{}); err != nil {
+	if err := live.Send(zbclient.Batch{JSON: liveRecs}); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		live.mu.Lock()
-		acked := live.acked
-		live.mu.Unlock()
-		if acked == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no ack on the live stream")
-		}
+	if err := live.WaitAcked(ctx); err != nil {
+		t.Fatalf("no ack on the live stream: %v", err)
 	}
 	st := s.stats()
 	if st.OpenStreams != 1 || len(st.Streams) != 1 {
@@ -155,7 +148,7 @@ func TestMetricsAndStats(t *testing.T) {
 	if g := s.scrape()["zbemu_open_streams{protocol=GRPC,table=main.default.live}"]; g != 1 {
 		t.Errorf("open streams gauge %v while open, want 1", g)
 	}
-	if err := live.finish(); err != nil {
+	if err := live.Finish(); err != nil {
 		t.Fatal(err)
 	}
 

@@ -142,7 +142,7 @@ func runPipeline(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		return p.follow(ctx, pos[0], uid)
 	case verb == "stop" && len(pos) == 1:
-		if err := c.do(ctx, http.MethodPost, "/api/2.0/pipelines/"+url.PathEscape(pos[0])+"/stop", struct{}{}, nil); err != nil {
+		if err := c.Do(ctx, http.MethodPost, "/api/2.0/pipelines/"+url.PathEscape(pos[0])+"/stop", struct{}{}, nil); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "pipeline %s stopped\n", pos[0])
@@ -152,7 +152,7 @@ func runPipeline(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	case verb == "events" && len(pos) == 1:
 		return p.events(ctx, pos[0], maxEvents)
 	case verb == "delete" && len(pos) == 1:
-		if err := c.do(ctx, http.MethodDelete, "/api/2.0/pipelines/"+url.PathEscape(pos[0]), nil, nil); err != nil {
+		if err := c.Do(ctx, http.MethodDelete, "/api/2.0/pipelines/"+url.PathEscape(pos[0]), nil, nil); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "pipeline %s deleted\n", pos[0])
@@ -183,7 +183,7 @@ func (p pipelineCLI) create(ctx context.Context, spec pipelineSpec, files []stri
 	var out struct {
 		PipelineID string `json:"pipeline_id"`
 	}
-	if err := p.c.do(ctx, http.MethodPost, "/api/2.0/pipelines", spec, &out); err != nil {
+	if err := p.c.Do(ctx, http.MethodPost, "/api/2.0/pipelines", spec, &out); err != nil {
 		return "", err
 	}
 	return out.PipelineID, nil
@@ -193,7 +193,7 @@ func (p pipelineCLI) start(ctx context.Context, id string, fullRefresh bool) (st
 	var out struct {
 		UpdateID string `json:"update_id"`
 	}
-	err := p.c.do(ctx, http.MethodPost, "/api/2.0/pipelines/"+url.PathEscape(id)+"/updates", map[string]any{"full_refresh": fullRefresh}, &out)
+	err := p.c.Do(ctx, http.MethodPost, "/api/2.0/pipelines/"+url.PathEscape(id)+"/updates", map[string]any{"full_refresh": fullRefresh}, &out)
 	return out.UpdateID, err
 }
 
@@ -209,7 +209,7 @@ func (p pipelineCLI) run(ctx context.Context, spec pipelineSpec, files []string,
 	var list struct {
 		Statuses []pipelineStatus `json:"statuses"`
 	}
-	if err := p.c.do(ctx, http.MethodGet, "/api/2.0/pipelines?filter="+url.QueryEscape("name LIKE '"+strings.ReplaceAll(spec.Name, "'", "''")+"'"), nil, &list); err != nil {
+	if err := p.c.Do(ctx, http.MethodGet, "/api/2.0/pipelines?filter="+url.QueryEscape("name LIKE '"+strings.ReplaceAll(spec.Name, "'", "''")+"'"), nil, &list); err != nil {
 		return err
 	}
 	id := ""
@@ -243,7 +243,7 @@ func (p pipelineCLI) follow(ctx context.Context, id, uid string) error {
 		var out struct {
 			Update pipelineUpdate `json:"update"`
 		}
-		if err := p.c.do(ctx, http.MethodGet, "/api/2.0/pipelines/"+url.PathEscape(id)+"/updates/"+url.PathEscape(uid), nil, &out); err != nil {
+		if err := p.c.Do(ctx, http.MethodGet, "/api/2.0/pipelines/"+url.PathEscape(id)+"/updates/"+url.PathEscape(uid), nil, &out); err != nil {
 			return err
 		}
 		u := out.Update
@@ -294,7 +294,7 @@ func (p pipelineCLI) status(ctx context.Context, ids []string) error {
 	var list []pipelineStatus
 	if len(ids) == 1 {
 		var one pipelineStatus
-		if err := p.c.do(ctx, http.MethodGet, "/api/2.0/pipelines/"+url.PathEscape(ids[0]), nil, &one); err != nil {
+		if err := p.c.Do(ctx, http.MethodGet, "/api/2.0/pipelines/"+url.PathEscape(ids[0]), nil, &one); err != nil {
 			return err
 		}
 		list = append(list, one)
@@ -302,7 +302,7 @@ func (p pipelineCLI) status(ctx context.Context, ids []string) error {
 		var out struct {
 			Statuses []pipelineStatus `json:"statuses"`
 		}
-		if err := p.c.do(ctx, http.MethodGet, "/api/2.0/pipelines", nil, &out); err != nil {
+		if err := p.c.Do(ctx, http.MethodGet, "/api/2.0/pipelines", nil, &out); err != nil {
 			return err
 		}
 		list = out.Statuses
@@ -327,7 +327,7 @@ func (p pipelineCLI) events(ctx context.Context, id string, max int) error {
 	var out struct {
 		Events []pipelineEvent `json:"events"`
 	}
-	if err := p.c.do(ctx, http.MethodGet, fmt.Sprintf("/api/2.0/pipelines/%s/events?max_results=%d", url.PathEscape(id), max), nil, &out); err != nil {
+	if err := p.c.Do(ctx, http.MethodGet, fmt.Sprintf("/api/2.0/pipelines/%s/events?max_results=%d", url.PathEscape(id), max), nil, &out); err != nil {
 		return err
 	}
 	tw := tabwriter.NewWriter(p.out, 0, 4, 2, ' ', 0)

@@ -18,6 +18,8 @@ Usage:
   zbemu schema jsonschema C.S.T     print the JSON Schema a JSON record of a table must satisfy
   zbemu alert create|list|delete    manage SQL alerts over the system tables on a running server
   zbemu pipeline run FILE.sql...    run a declarative pipeline (Lakeflow/DLT SQL) once; also create|start|stop|status|events|delete
+  zbemu gen iot|clickstream|applogs --table C.S.T [--create] [--rate N] [--count N | --duration D]
+                                    stream workshop events into a table (zbemu gen -h for flags)
   zbemu bench [flags]               measure ingest throughput and latency
   zbemu version
 `
@@ -50,6 +52,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runAlert(ctx, args[1:], stdout, stderr)
 	case "pipeline":
 		return runPipeline(ctx, args[1:], stdout, stderr)
+	case "gen":
+		return runGen(ctx, args[1:], stdout, stderr)
 	case "bench":
 		return runBench(ctx, args[1:], stdout, stderr)
 	case "version":

@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"strings"
 )
@@ -34,35 +32,10 @@ func runSchema(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if parts := strings.Split(table, "."); len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
 		return usageError{fmt.Errorf("table name %q must have exactly 3 parts (catalog.schema.table)", table)}
 	}
-	doc, err := c.getText(ctx, "/zbemu/v1/tables/"+url.PathEscape(table)+"/"+kind)
+	doc, err := c.GetText(ctx, "/zbemu/v1/tables/"+url.PathEscape(table)+"/"+kind)
 	if err != nil {
 		return err
 	}
 	_, err = io.WriteString(stdout, doc)
 	return err
-}
-
-// getText GETs a document that is not a JSON API response (a .proto file,
-// a JSON Schema to print verbatim).
-func (c *client) getText(ctx context.Context, path string) (string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(c.url, "/")+path, nil)
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return "", fmt.Errorf("cannot reach zbemu at %s (is `zbemu serve` running?): %w", c.url, err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return "", err
-	}
-	if resp.StatusCode != http.StatusOK {
-		ae := &apiError{Status: resp.StatusCode}
-		json.Unmarshal(data, ae)
-		return "", ae
-	}
-	return string(data), nil
 }

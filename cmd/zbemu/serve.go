@@ -5,18 +5,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"text/template"
 	"time"
-
-	"github.com/zbemu/zbemu/engine"
-	"github.com/zbemu/zbemu/engine/lakeview"
-	"github.com/zbemu/zbemu/engine/pipeline"
-	"github.com/zbemu/zbemu/fixtures"
-	"github.com/zbemu/zbemu/systables"
-	"github.com/zbemu/zbemu/web"
 )
 
 func newLogger(level string, w io.Writer) *slog.Logger {
@@ -25,97 +17,16 @@ func newLogger(level string, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
-// serve wires Config into the engine and web Options and runs until ctx ends.
+// serve runs the stack cfg describes until ctx ends.
 func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	began := time.Now()
 	log := newLogger(cfg.LogLevel, stderr)
 	restrictUmask()
-	if !cfg.Memory {
-		if err := privateDataDir(cfg.DataDir, log); err != nil {
-			return err
-		}
-	}
-	metrics := web.NewMetrics()
-	eopts := engine.Options{DataDir: cfg.DataDir, Memory: cfg.Memory, Logger: log, Observer: metrics,
-		DevClientID: cfg.ClientID, DevClientSecret: cfg.ClientSecret, DevToken: cfg.DevToken, FlushInterval: cfg.FlushInterval,
-		MaxBacklogBytes: cfg.MaxBacklogBytes, MaxBacklogRecords: cfg.MaxBacklogRecords, MemoryLimit: cfg.DuckDBMemory, Threads: cfg.DuckDBThreads}
-	// closers close what serve opened, last opened first: pipelines,
-	// dashboards and alerts before the engine they use, the system tables
-	// after the engine, which emits its last commits while closing. Only
-	// the engine's and the system tables' errors are reported.
-	var closers []func(context.Context) error
-	closeAll := func(ctx context.Context) error {
-		var first error
-		for i := len(closers) - 1; i >= 0; i-- {
-			if err := closers[i](ctx); err != nil && first == nil {
-				first = err
-			}
-		}
-		return first
-	}
-	sys, err := openSystables(ctx, cfg, log)
+	st, err := openStack(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	if sys != nil {
-		eopts.Events, eopts.SystemTables = sys, sys
-		closers = append(closers, sys.Close)
-	}
-	e, err := engine.Open(ctx, eopts)
-	if err != nil {
-		closeAll(context.Background())
-		return err
-	}
-	closers = append(closers, e.Close)
-	wopts := web.Options{Addr: cfg.Addr, Logger: log, Version: version, Metrics: metrics,
-		Timeouts: web.Timeouts{Body: cfg.BodyTimeout, Idle: cfg.IdleTimeout}}
-	if sys != nil {
-		alerts, err := systables.OpenAlerts(ctx, sys, e, systables.AlertOptions{Interval: cfg.AlertInterval, Logger: log,
-			Identity: &engine.Identity{ClientID: cfg.ClientID, Admin: true}})
-		if err != nil {
-			closeAll(context.Background())
-			return err
-		}
-		wopts.Alerts = alerts
-		closers = append(closers, func(ctx context.Context) error { alerts.Close(ctx); return nil })
-	}
-	dashboards, err := openDashboards(ctx, cfg, e)
-	if err != nil {
-		closeAll(context.Background())
-		return err
-	}
-	wopts.Dashboards = dashboards
-	closers = append(closers, func(context.Context) error { dashboards.Close(); return nil })
-	wd, err := os.Getwd()
-	if err != nil {
-		wd = "."
-	}
-	pipes, err := pipeline.Open(ctx, e, pipeline.Options{WorkDir: wd, Observer: metrics})
-	if err != nil {
-		closeAll(context.Background())
-		return err
-	}
-	wopts.Pipelines = pipes
-	closers = append(closers, func(ctx context.Context) error { pipes.Close(ctx); return nil })
-	caPath := ""
-	if cfg.TLS {
-		dir := filepath.Join(cfg.DataDir, "tls")
-		if cfg.Memory {
-			dir = filepath.Join(os.TempDir(), "zbemu-tls")
-		}
-		tc, ca, err := web.LocalTLS(dir)
-		if err != nil {
-			closeAll(context.Background())
-			return err
-		}
-		wopts.TLSConfig, caPath = tc, ca
-	}
-	wopts.UI = web.UIOptions{DevClientID: cfg.ClientID, DevClientSecret: cfg.ClientSecret, DevToken: cfg.DevToken, CAFile: caPath}
-	srv := web.New(e, wopts)
-	if err := srv.Listen(); err != nil {
-		closeAll(context.Background())
-		return err
-	}
+	e, srv, caPath := st.e, st.srv, st.caPath
 	startup := time.Since(began)
 	log.Info("started", "startup", startup, "addr", srv.Addr())
 	printBanner(stdout, cfg, srv.Addr(), caPath, startup)
@@ -135,45 +46,10 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	log.Info("shutting down: finishing open calls, making acknowledged records queryable")
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	if serr := srv.Shutdown(sctx); serr != nil && err == nil {
-		err = serr
-	}
-	if cerr := closeAll(sctx); cerr != nil && err == nil {
+	if cerr := st.close(sctx); cerr != nil && err == nil {
 		err = cerr
 	}
 	return err
-}
-
-// openSystables opens <data>/system.db (in memory with --memory), or
-// nothing with --no-systables.
-func openSystables(ctx context.Context, cfg Config, log *slog.Logger) (*systables.Store, error) {
-	if !cfg.SysTables {
-		return nil, nil
-	}
-	opts := systables.Options{Memory: cfg.Memory, Path: filepath.Join(cfg.DataDir, "system.db"), Retention: cfg.SysRetention,
-		AccountID: cfg.AccountID, WorkspaceID: cfg.WorkspaceID, Logger: log}
-	return systables.Open(ctx, opts)
-}
-
-// openDashboards opens <data>/dashboards.db (in memory with --memory) and
-// installs the built-in dashboards, owned by the dev principal, that it
-// does not hold yet.
-func openDashboards(ctx context.Context, cfg Config, e *engine.Engine) (*lakeview.Manager, error) {
-	path := filepath.Join(cfg.DataDir, "dashboards.db")
-	if cfg.Memory {
-		path = ""
-	}
-	m, err := lakeview.Open(ctx, e, lakeview.Options{Path: path})
-	if err != nil {
-		return nil, err
-	}
-	for _, d := range fixtures.Dashboards() {
-		if _, err := m.InstallBuiltin(ctx, cfg.ClientID, d.Key, d.DisplayName, d.Serialized); err != nil {
-			m.Close()
-			return nil, err
-		}
-	}
-	return m, nil
 }
 
 var bannerTmpl = template.Must(template.New("banner").Parse(`

@@ -193,13 +193,13 @@ func (c *client) statement(ctx context.Context, req map[string]any) (web.Stateme
 	req["warehouse_id"], req["wait_timeout"] = "zbemu", "50s"
 	var resp web.StatementResponse
 	var raw json.RawMessage
-	if err := c.do(ctx, http.MethodPost, "/api/2.0/sql/statements", req, &raw); err != nil {
+	if err := c.Do(ctx, http.MethodPost, "/api/2.0/sql/statements", req, &raw); err != nil {
 		return resp, nil, err
 	}
 	json.Unmarshal(raw, &resp)
 	for resp.Status.State == "PENDING" || resp.Status.State == "RUNNING" {
 		time.Sleep(200 * time.Millisecond)
-		if err := c.do(ctx, http.MethodGet, "/api/2.0/sql/statements/"+resp.StatementID, nil, &raw); err != nil {
+		if err := c.Do(ctx, http.MethodGet, "/api/2.0/sql/statements/"+resp.StatementID, nil, &raw); err != nil {
 			return resp, nil, err
 		}
 		resp = web.StatementResponse{}
