@@ -168,9 +168,15 @@ func (fc *flowContext) streamRange(ctx context.Context, t engine.TableInfo) (*st
 // saveOffsets stores the flow's new positions.
 func (fc *flowContext) saveOffsets(ctx context.Context) error {
 	for _, sr := range fc.order {
-		if _, err := fc.tx.ExecContext(ctx, "DELETE FROM "+fc.db+".__zbemu.pipeline_offsets WHERE pipeline_id = ? AND flow = ? AND source_id = ?",
-			fc.r.p.ID, fc.d.name, sr.table.TableID); err != nil {
+		res, err := fc.tx.ExecContext(ctx, "UPDATE "+fc.db+".__zbemu.pipeline_offsets SET last_rowid = ?, consumed = ?, changes = ? WHERE pipeline_id = ? AND flow = ? AND source_id = ?",
+			sr.hi, sr.consumed+sr.newRows, sr.changes, fc.r.p.ID, fc.d.name, sr.table.TableID)
+		if err != nil {
 			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n > 0 {
+			continue
 		}
 		if _, err := fc.tx.ExecContext(ctx, "INSERT INTO "+fc.db+".__zbemu.pipeline_offsets VALUES (?, ?, ?, ?, ?, ?)",
 			fc.r.p.ID, fc.d.name, sr.table.TableID, sr.hi, sr.consumed+sr.newRows, sr.changes); err != nil {
