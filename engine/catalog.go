@@ -471,5 +471,9 @@ func (e *Engine) inTx(ctx context.Context, f func(tx *sql.Tx) error) error {
 		tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	e.dataWritten()
+	return nil
 }

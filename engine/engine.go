@@ -166,6 +166,10 @@ type Engine struct {
 	// eventLog answers event_log(...) in SQL (SetEventLogSource).
 	eventLog eventLogHolder
 
+	// dataVersion grows after every write that may change rows
+	// (DataVersion).
+	dataVersion atomic.Uint64
+
 	ready  atomic.Bool
 	closed atomic.Bool
 	ctx    context.Context

@@ -300,6 +300,7 @@ func (m *materializer) flush(ctx context.Context) {
 		m.backoff = 0
 		m.applied.Store(maxIdx)
 	}
+	m.e.dataWritten()
 	now := time.Now()
 	m.lagMu.Lock()
 	for _, ent := range batch {

@@ -180,6 +180,16 @@ func (e *Engine) CatalogTx(ctx context.Context, catalog string, fn func(tx *sql.
 	return e.inTx(ctx, func(tx *sql.Tx) error { return fn(tx, quoteIdent(c.DuckDB)) })
 }
 
+// DataVersion grows after every write that may add or change rows of a
+// table: a materialiser round, a statement other than a query, a
+// transaction of the engine (CatalogTx, DDL), each counted once it has
+// committed. Two equal readings mean that no such write committed between
+// them, which lets a continuous pipeline skip a cycle without a DuckDB
+// transaction.
+func (e *Engine) DataVersion() uint64 { return e.dataVersion.Load() }
+
+func (e *Engine) dataWritten() { e.dataVersion.Add(1) }
+
 // DuckDBName is the quoted DuckDB database name of a catalog.
 func DuckDBName(catalog string) string { return quoteIdent(duckAlias(catalog)) }
 

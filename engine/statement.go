@@ -103,12 +103,22 @@ func (e *Engine) Execute(ctx context.Context, req StatementRequest) (*Result, er
 			return nil, dialectError(err)
 		}
 		res, err = e.execOne(ctx, &req, st, text)
+		if !readOnly(st) {
+			e.dataWritten() // even a failed statement may have written
+		}
 		if err != nil {
 			return nil, err
 		}
 		res.Catalog, res.Schema = req.Catalog, req.Schema
 	}
 	return res, nil
+}
+
+// readOnly reports whether a statement only reads rows: a query that
+// starts with SELECT, VALUES or FROM (WITH and EXPLAIN may lead to DML).
+func readOnly(st dialect.Statement) bool {
+	q, ok := st.(*dialect.Query)
+	return ok && (q.Kind == "SELECT" || q.Kind == "VALUES" || q.Kind == "FROM")
 }
 
 func dialectError(err error) error {

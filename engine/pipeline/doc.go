@@ -33,7 +33,10 @@
 // CANCELED, each transition an update_progress event. A triggered update
 // runs every flow once; a continuous one runs them every
 // Options.ContinuousInterval until Stop, recomputing materialized views
-// when a streaming flow wrote rows and at least every 5 s. One update runs
+// when a streaming flow wrote rows and at least every 5 s. It skips a
+// cycle without touching DuckDB when nothing was written since the last
+// one (engine.DataVersion did not move) and no view is due, so an idle
+// continuous pipeline costs next to nothing. One update runs
 // at a time per pipeline. It runs as the pipeline's owner: USE CATALOG and
 // USE SCHEMA on the target, CREATE TABLE there for a new dataset, SELECT
 // on every source table, SELECT and MODIFY on the existing datasets, as

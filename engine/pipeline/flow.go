@@ -32,7 +32,8 @@ import (
 // and if the number of rows up to the last row id is not the number read
 // (DuckDB renumbered the rows of the table after deleted ones were
 // vacuumed), the position is found again by counting rows, which is exact
-// because no row changed since.
+// because no row changed since. (A table that never had such a change has
+// row ids 0..n-1, whose count up to the last row id read needs no scan.)
 
 // streamRange is what a flow reads of one source table in this run.
 type streamRange struct {
@@ -138,9 +139,14 @@ func (fc *flowContext) streamRange(ctx context.Context, t engine.TableInfo) (*st
 			"(only appended rows can be streamed). Run a full refresh of the pipeline to recompute its datasets from the current rows", flow, t.FullName)
 	}
 	sr.changes = changes
-	var upTo int64
-	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+t.DuckDB+" WHERE rowid <= ?", sr.last).Scan(&upTo); err != nil {
-		return nil, err
+	// A table that never had a non-append change has row ids 0..n-1, so
+	// the rows up to the last one read are last+1: counting them, a scan
+	// of a prefix that grows with the table, is only needed after one.
+	upTo := sr.last + 1
+	if changes != 0 {
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+t.DuckDB+" WHERE rowid <= ?", sr.last).Scan(&upTo); err != nil {
+			return nil, err
+		}
 	}
 	if upTo != sr.consumed {
 		// Renumbered: the first consumed rows are the ones read.
@@ -162,9 +168,15 @@ func (fc *flowContext) streamRange(ctx context.Context, t engine.TableInfo) (*st
 // saveOffsets stores the flow's new positions.
 func (fc *flowContext) saveOffsets(ctx context.Context) error {
 	for _, sr := range fc.order {
-		if _, err := fc.tx.ExecContext(ctx, "DELETE FROM "+fc.db+".__zbemu.pipeline_offsets WHERE pipeline_id = ? AND flow = ? AND source_id = ?",
-			fc.r.p.ID, fc.d.name, sr.table.TableID); err != nil {
+		res, err := fc.tx.ExecContext(ctx, "UPDATE "+fc.db+".__zbemu.pipeline_offsets SET last_rowid = ?, consumed = ?, changes = ? WHERE pipeline_id = ? AND flow = ? AND source_id = ?",
+			sr.hi, sr.consumed+sr.newRows, sr.changes, fc.r.p.ID, fc.d.name, sr.table.TableID)
+		if err != nil {
 			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n > 0 {
+			continue
 		}
 		if _, err := fc.tx.ExecContext(ctx, "INSERT INTO "+fc.db+".__zbemu.pipeline_offsets VALUES (?, ?, ?, ?, ?, ?)",
 			fc.r.p.ID, fc.d.name, sr.table.TableID, sr.hi, sr.consumed+sr.newRows, sr.changes); err != nil {

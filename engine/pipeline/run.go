@@ -77,6 +77,7 @@ func (r *updateRun) execute(ctx context.Context) (string, error) {
 		return stateOf(ctx, err), err
 	}
 	r.m.setState(ctx, r, UpdateRunning, nil)
+	var seen uint64 // the engine's DataVersion before the last cycle
 	for first := true; ; first = false {
 		// An update starts from every record acknowledged before it;
 		// later cycles of a continuous update take what the materialiser
@@ -95,8 +96,15 @@ func (r *updateRun) execute(ctx context.Context) (string, error) {
 				return stateOf(ctx, err), err
 			}
 		}
-		if err := r.cycle(ctx, first); err != nil {
-			return stateOf(ctx, err), err
+		// A cycle that nothing was written for since the last one would
+		// only find no new rows: skip it without opening a transaction
+		// (a cycle reads what committed before it, and every later commit
+		// moves DataVersion).
+		if first || r.m.eng.DataVersion() != seen || r.viewsStale() {
+			seen = r.m.eng.DataVersion()
+			if err := r.cycle(ctx, first); err != nil {
+				return stateOf(ctx, err), err
+			}
 		}
 		if !r.p.Spec.Continuous {
 			return UpdateCompleted, nil
@@ -138,7 +146,7 @@ func (r *updateRun) cycle(ctx context.Context, first bool) error {
 		if !d.published() {
 			continue
 		}
-		if !d.streaming() && !first && !wrote && time.Since(r.lastRecompute) < recomputeEvery {
+		if !d.streaming() && !first && !wrote && !r.viewsStale() {
 			continue
 		}
 		res, err := r.runFlow(ctx, d, first)
@@ -157,6 +165,17 @@ func (r *updateRun) cycle(ctx context.Context, first bool) error {
 		}
 	}
 	return nil
+}
+
+// viewsStale reports whether the update has materialized views that were
+// last recomputed recomputeEvery ago.
+func (r *updateRun) viewsStale() bool {
+	for _, d := range r.g.order {
+		if d.published() && !d.streaming() {
+			return time.Since(r.lastRecompute) >= recomputeEvery
+		}
+	}
+	return false
 }
 
 // recomputeEvery bounds how stale a continuous pipeline's materialized
