@@ -54,6 +54,9 @@ var (
 	// by itself once the cause is gone.
 	ErrUnavailable = errors.New("temporarily unavailable")
 	ErrCanceled    = errors.New("canceled")
+	// ErrRateLimited: a quota or an injected rate-limit fault refused the
+	// request; clients retry it later with backoff (429, RESOURCE_EXHAUSTED).
+	ErrRateLimited = errors.New("request limit exceeded")
 	ErrSQL         = errors.New("SQL execution failed")
 )
 
@@ -122,6 +125,7 @@ var Categories = []Category{
 	{ErrPermissionDenied, "PERMISSION_DENIED", "42501"},  // INSUFFICIENT_PERMISSIONS
 	{ErrUnavailable, "TEMPORARILY_UNAVAILABLE", "08000"}, // connection exception: retry
 	{ErrClosed, "TEMPORARILY_UNAVAILABLE", "57P03"},      // cannot connect now (shutting down)
+	{ErrRateLimited, "REQUEST_LIMIT_EXCEEDED", "53400"},  // configuration limit exceeded: retry later
 	{ErrCanceled, "CANCELLED", "HY008"},                  // OPERATION_CANCELED
 	{ErrNotFound, "RESOURCE_DOES_NOT_EXIST", "42704"},    // undefined object
 	{ErrConflict, "ABORTED", "40001"},                    // serialization failure: retry on fresh data
