@@ -358,7 +358,16 @@ func (e *Engine) logAndWait(ctx context.Context, s *Stream, d decoded, records [
 }
 
 // Sync waits until every acknowledged record is queryable. SQL statements
-// call it first, so a query sees everything acknowledged before it started.
+// call it first, so a query sees everything acknowledged before it started
+// (with Options.VisibilityDelay: everything whose delay is over).
 func (e *Engine) Sync(ctx context.Context) error {
+	return e.mat.sync(ctx, e.mat.visibleTarget(e.ilog.lastDurable.Load()))
+}
+
+// syncAll waits until every acknowledged record is in DuckDB, visible or
+// not yet (Options.VisibilityDelay): DDL that changes stored rows or checks
+// them all needs every one.
+func (e *Engine) syncAll(ctx context.Context) error {
+	e.mat.reveal()
 	return e.mat.sync(ctx, e.ilog.lastDurable.Load())
 }
