@@ -39,6 +39,10 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	eopts := engine.Options{DataDir: cfg.DataDir, Memory: cfg.Memory, Logger: log, Observer: metrics,
 		DevClientID: cfg.ClientID, DevClientSecret: cfg.ClientSecret, DevToken: cfg.DevToken, FlushInterval: cfg.FlushInterval,
 		MaxBacklogBytes: cfg.MaxBacklogBytes, MaxBacklogRecords: cfg.MaxBacklogRecords, MemoryLimit: cfg.DuckDBMemory, Threads: cfg.DuckDBThreads}
+	var ackDelay func() time.Duration
+	if cfg.Latency == latencyRealistic {
+		ackDelay, eopts.VisibilityDelay = realisticLatency()
+	}
 	// closers close what serve opened, last opened first: pipelines,
 	// dashboards and alerts before the engine they use, the system tables
 	// after the engine, which emits its last commits while closing. Only
@@ -68,7 +72,10 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	}
 	closers = append(closers, e.Close)
 	wopts := web.Options{Addr: cfg.Addr, Logger: log, Version: version, Metrics: metrics,
-		Timeouts: web.Timeouts{Body: cfg.BodyTimeout, Idle: cfg.IdleTimeout}}
+		Timeouts: web.Timeouts{Body: cfg.BodyTimeout, Idle: cfg.IdleTimeout}, AckDelay: ackDelay}
+	if cfg.Quotas {
+		wopts.Quotas = &cfg.QuotaLimits
+	}
 	if sys != nil {
 		alerts, err := systables.OpenAlerts(ctx, sys, e, systables.AlertOptions{Interval: cfg.AlertInterval, Logger: log,
 			Identity: &engine.Identity{ClientID: cfg.ClientID, Admin: true}})
