@@ -38,11 +38,11 @@ func (s *Server) messageLimit() int {
 	return engine.MaxMessageBytes
 }
 
-// bucket is a token bucket holding at most one second of its rate, so a
-// client may burst up to the per-second quota and no further. take
-// never waits: a request it refuses is refused whole.
+// bucket is a token bucket holding at most one second of its rate (and
+// at least one token), so a client may burst up to the per-second quota
+// and no further. take never waits: a request it refuses is refused whole.
 type bucket struct {
-	rate float64
+	rate, burst float64
 
 	mu     sync.Mutex // guards tokens, last
 	tokens float64
@@ -53,7 +53,8 @@ func newBucket(rate float64) *bucket {
 	if rate <= 0 {
 		return nil
 	}
-	return &bucket{rate: rate, tokens: rate, last: time.Now()}
+	burst := max(rate, 1)
+	return &bucket{rate: rate, burst: burst, tokens: burst, last: time.Now()}
 }
 
 // take takes n tokens if the bucket holds them; a nil bucket has no limit.
@@ -64,7 +65,7 @@ func (b *bucket) take(n float64) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := time.Now()
-	b.tokens = min(b.rate, b.tokens+now.Sub(b.last).Seconds()*b.rate)
+	b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
 	b.last = now
 	if n > b.tokens {
 		return false

@@ -48,9 +48,9 @@ type Fault struct {
 	Request
 	// Parsed fields of Request.
 	forDur, latency, latencyMin, latencyMax, signal time.Duration
-	created, expires                               time.Time
-	remaining                                      int64 // hits left of a Count fault
-	hits                                           int64
+	created, expires                                time.Time
+	remaining                                       int64 // hits left of a Count fault
+	hits                                            int64
 }
 
 // Info is a fault as the API lists it.
