@@ -41,14 +41,14 @@ type materializer struct {
 	// memory (logEntry.backlogBytes) of the entries acknowledged but not
 	// yet applied (pending or in a round). The ingest log writer waits while the backlog is at
 	// its bound (waitRoom).
-	mu             sync.Mutex
-	pending        []*logEntry
-	pendingRows    int
+	mu          sync.Mutex
+	pending     []*logEntry
+	pendingRows int
 	// visibleAt is the latest visibleAt given to an entry: later entries
 	// never become visible before earlier ones (Options.VisibilityDelay).
 	visibleAt time.Time
 	// taken is the highest index a round has taken from pending.
-	taken uint64
+	taken          uint64
 	backlogRecords int64
 	backlogBytes   int64
 
