@@ -7,12 +7,17 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"regexp"
 
 	"github.com/gorilla/mux"
 
 	"github.com/zbemu/zbemu/engine"
 	"github.com/zbemu/zbemu/engine/fault"
 )
+
+// ndjson matches a body of JSON objects one per line: an object's end,
+// a line break and the next object's start.
+var ndjson = regexp.MustCompile(`\}[ \t]*\r?\n[ \t\r\n]*\{`)
 
 func pathUnescape(s string) (string, error) { return url.PathUnescape(s) }
 
@@ -78,6 +83,9 @@ func SplitRecords(body []byte) ([][]byte, error) {
 	switch b[0] {
 	case '{':
 		if err := checkJSONValue(b); err != nil {
+			if ndjson.Match(b) {
+				return nil, fmt.Errorf("malformed JSON record: %v; the body looks like NDJSON (one JSON object per line): Zerobus REST takes a JSON array, so send [{...}, {...}] instead", err)
+			}
 			return nil, fmt.Errorf("malformed JSON record: %v", err)
 		}
 		return [][]byte{b}, nil
