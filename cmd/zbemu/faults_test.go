@@ -250,3 +250,15 @@ func TestRealisticLatency(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// TestCreateConnectionExplainsZerobus: learners coming from Kafka try
+// CREATE CONNECTION; the error shows what Zerobus needs instead.
+func TestCreateConnectionExplainsZerobus(t *testing.T) {
+	s := startServer(t, "", "--memory")
+	msg := s.sqlError("CREATE CONNECTION kafka TYPE kafka OPTIONS (host 'b:9092')")
+	for _, w := range []string{"CREATE CONNECTION", "service principal", "zbemu principal create", "GRANT SELECT, MODIFY ON TABLE"} {
+		if !strings.Contains(msg, w) {
+			t.Errorf("%q lacks %q", msg, w)
+		}
+	}
+}
