@@ -157,7 +157,7 @@ func TestRESTFaults(t *testing.T) {
 // that a request either fits a fresh allowance or can never fit, so the
 // outcome does not depend on timing.
 func TestQuotas(t *testing.T) {
-	s := startServer(t, "", "--quotas", "--quota-records-per-sec", "100", "--quota-bytes-per-sec", "100000",
+	s := startServer(t, "", "--quotas", "--quota-records-per-sec", "100", "--quota-bytes-per-sec", "10000",
 		"--quota-rest-per-sec", "0.001", "--quota-message-bytes", "20000")
 	s.sql("CREATE TABLE main.default.q " + iotDDL)
 	recs := func(n int) []string {
@@ -180,19 +180,17 @@ func TestQuotas(t *testing.T) {
 	})
 	t.Run("bytes per second per stream", func(t *testing.T) {
 		st := wireStream(t, s, "main.default.q")
-		big := strings.Repeat("x", 9000)
-		var batch []string
-		for i := range 12 { // 12 × ~9 kB = ~108 kB > 100,000 bytes/s, each message < 20,000 bytes
-			batch = append(batch, fmt.Sprintf(`{"device_id":"%s","ts":%d,"seq":%d}`, big, 1732451234000000+i, i))
+		rec := func(n int) string {
+			return fmt.Sprintf(`{"device_id":"%s","ts":1732451234000000,"seq":1}`, strings.Repeat("x", n))
 		}
-		var err error
-		sent := 0
-		for i := 0; i < len(batch) && err == nil; i += 2 {
-			err = sendAndWait(t, st, batch[i:i+2]...)
-			sent += 2
+		if err := sendAndWait(t, st, rec(5000)); err != nil {
+			t.Fatalf("5 kB within a quota of 10,000 bytes/s: %v", err)
 		}
-		if err == nil || !strings.Contains(err.Error(), "bytes per second") {
-			t.Fatalf("~108 kB past a quota of 100,000 bytes/s: %v", err)
+		// 15 kB is under the 20,000-byte message quota but more than one
+		// second of the bytes quota, so no refill lets it pass.
+		err := sendAndWait(t, st, rec(15000))
+		if err == nil || !strings.Contains(err.Error(), "ResourceExhausted") || !strings.Contains(err.Error(), "10000 bytes per second") {
+			t.Fatalf("15 kB past a quota of 10,000 bytes/s: %v", err)
 		}
 	})
 	t.Run("message size", func(t *testing.T) {
