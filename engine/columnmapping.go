@@ -148,7 +148,7 @@ func dependentColumn(m *tableMeta, name, verb string) error {
 func (e *Engine) DropColumns(ctx context.Context, full string, columns []string, ifExists bool, statement string) (TableInfo, error) {
 	// Rows acknowledged before the change should be stored before it, so
 	// that a restart never decodes them again under the new columns.
-	if err := e.Sync(ctx); err != nil {
+	if err := e.syncAll(ctx); err != nil {
 		return TableInfo{}, err
 	}
 	return e.dropColumns(ctx, full, columns, ifExists, statement)
@@ -195,7 +195,7 @@ func (e *Engine) dropColumns(ctx context.Context, full string, columns []string,
 
 // RenameColumn renames a column (ALTER TABLE ... RENAME COLUMN a TO b).
 func (e *Engine) RenameColumn(ctx context.Context, full, from, to, statement string) (TableInfo, error) {
-	if err := e.Sync(ctx); err != nil {
+	if err := e.syncAll(ctx); err != nil {
 		return TableInfo{}, err
 	}
 	return e.renameColumn(ctx, full, from, to, statement)

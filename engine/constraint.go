@@ -143,7 +143,7 @@ func (e *Engine) AddConstraint(ctx context.Context, full, name, expr, statement 
 		return nil, map[string]any{"name": name, "expr": expr}, nil
 	}
 	verify := func(ctx context.Context, nv *tableVersion) error {
-		if err := e.Sync(ctx); err != nil {
+		if err := e.syncAll(ctx); err != nil {
 			return err
 		}
 		c := nv.check(name)

@@ -31,7 +31,7 @@ func TestCheckConstraintOnIngest(t *testing.T) {
 		t.Fatalf("rows = %s", got)
 	}
 	err := insertJSON(e, "main.default.r", `{"device_id":"d3","temp":1}`, `{"device_id":"d4","temp":151.5}`)
-	want := "record 1: [DELTA_VIOLATE_CONSTRAINT_WITH_VALUES] CHECK constraint temp_range (temp IS NULL OR temp BETWEEN -50 AND 150) violated by row with values:\n - temp : 151.5"
+	want := "record 1: [DELTA_VIOLATE_CONSTRAINT_WITH_VALUES] CHECK constraint temp_range (temp IS NULL OR temp BETWEEN -50 AND 150) violated by row with values:\n - temp : 151.5. No record of this request was written: 1 of its 2 records fail. Fix them and send the request again"
 	if !errors.Is(err, engine.ErrInvalidRecord) || err.Error() != want {
 		t.Fatalf("violating REST request: %v\nwant %s", err, want)
 	}

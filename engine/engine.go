@@ -71,6 +71,11 @@ type Options struct {
 	// memory stays bounded instead of growing with the lag.
 	MaxBacklogBytes   int64
 	MaxBacklogRecords int64
+	// VisibilityDelay, when set, holds each acknowledged request back from
+	// queries for what it returns (zbemu serve --latency realistic), as the
+	// real service makes rows queryable seconds after the ack. Durability,
+	// acks and their order are unaffected; Close applies everything.
+	VisibilityDelay func() time.Duration
 	// NoSync skips fsync of the ingest log. Acks then no longer mean durable;
 	// only for benchmarks that measure everything but the disk.
 	NoSync bool

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 	"github.com/zbemu/zbemu/engine/identity"
@@ -54,6 +55,9 @@ var (
 	// by itself once the cause is gone.
 	ErrUnavailable = errors.New("temporarily unavailable")
 	ErrCanceled    = errors.New("canceled")
+	// ErrRateLimited: a quota or an injected rate-limit fault refused the
+	// request; clients retry it later with backoff (429, RESOURCE_EXHAUSTED).
+	ErrRateLimited = errors.New("request limit exceeded")
 	ErrSQL         = errors.New("SQL execution failed")
 )
 
@@ -66,13 +70,44 @@ type RecordError struct {
 	// Index is the record's index within the request (batch position).
 	Index int
 	Err   error
+	// Records is how many records the request had; Failed how many of
+	// them fail, and Others the first of the others (up to
+	// MaxListedFailures with this one), so that a client fixes them all
+	// at once rather than one per retry.
+	Records, Failed int
+	Others          []RecordFailure
 }
 
+// RecordFailure is one more failing record of a rejected request.
+type RecordFailure struct {
+	Index int
+	Err   error
+}
+
+// MaxListedFailures is how many failing records a batch error lists.
+const MaxListedFailures = 10
+
 func (e *RecordError) Error() string {
+	var b strings.Builder
 	if e.Offset >= 0 {
-		return fmt.Sprintf("record at offset %d, index %d: %v", e.Offset, e.Index, e.Err)
+		fmt.Fprintf(&b, "record at offset %d, index %d: %v", e.Offset, e.Index, e.Err)
+	} else {
+		fmt.Fprintf(&b, "record %d: %v", e.Index, e.Err)
 	}
-	return fmt.Sprintf("record %d: %v", e.Index, e.Err)
+	if e.Records > 1 {
+		fmt.Fprintf(&b, ". No record of this request was written: %d of its %d records fail", e.Failed, e.Records)
+		if len(e.Others) > 0 {
+			b.WriteString("; also")
+			for _, o := range e.Others {
+				fmt.Fprintf(&b, " [index %d: %v]", o.Index, o.Err)
+			}
+			if shown := 1 + len(e.Others); e.Failed > shown {
+				fmt.Fprintf(&b, " and %d more", e.Failed-shown)
+			}
+		}
+		b.WriteString(". Fix them and send the request again")
+	}
+	return b.String()
 }
 
 // Unwrap exposes both the cause and the ErrInvalidRecord category.
@@ -122,6 +157,7 @@ var Categories = []Category{
 	{ErrPermissionDenied, "PERMISSION_DENIED", "42501"},  // INSUFFICIENT_PERMISSIONS
 	{ErrUnavailable, "TEMPORARILY_UNAVAILABLE", "08000"}, // connection exception: retry
 	{ErrClosed, "TEMPORARILY_UNAVAILABLE", "57P03"},      // cannot connect now (shutting down)
+	{ErrRateLimited, "REQUEST_LIMIT_EXCEEDED", "53400"},  // configuration limit exceeded: retry later
 	{ErrCanceled, "CANCELLED", "HY008"},                  // OPERATION_CANCELED
 	{ErrNotFound, "RESOURCE_DOES_NOT_EXIST", "42704"},    // undefined object
 	{ErrConflict, "ABORTED", "40001"},                    // serialization failure: retry on fresh data

@@ -130,7 +130,7 @@ func (e *Engine) AlterColumnType(ctx context.Context, full, column, typeText, st
 	}
 	// Rows acknowledged under the old type should be in DuckDB before the
 	// column changes, so that a restart never re-decodes them under the new one.
-	if err := e.Sync(ctx); err != nil {
+	if err := e.syncAll(ctx); err != nil {
 		return TableInfo{}, err
 	}
 	return e.alterTable(ctx, full, "CHANGE COLUMN", statement, func(m *tableMeta) ([]string, map[string]any, error) {

@@ -95,6 +95,9 @@ type logEntry struct {
 	frame   []byte // payload with room for the log's frame header before it (see encodePayload)
 	done    func(err error)
 	ackedAt time.Time // when the entry became durable (for ack→queryable lag)
+	// visibleAt is when the materialiser may apply the entry
+	// (Options.VisibilityDelay); zero: at once.
+	visibleAt time.Time
 	// bad is why DuckDB refused the entry (or replay could not decode it);
 	// the materialiser then writes it to the quarantine instead.
 	bad error

@@ -41,9 +41,14 @@ type materializer struct {
 	// memory (logEntry.backlogBytes) of the entries acknowledged but not
 	// yet applied (pending or in a round). The ingest log writer waits while the backlog is at
 	// its bound (waitRoom).
-	mu             sync.Mutex
-	pending        []*logEntry
-	pendingRows    int
+	mu          sync.Mutex
+	pending     []*logEntry
+	pendingRows int
+	// visibleAt is the latest visibleAt given to an entry: later entries
+	// never become visible before earlier ones (Options.VisibilityDelay).
+	visibleAt time.Time
+	// taken is the highest index a round has taken from pending.
+	taken          uint64
 	backlogRecords int64
 	backlogBytes   int64
 
@@ -92,7 +97,12 @@ func newMaterializer(e *Engine) *materializer {
 func (m *materializer) enqueue(batch []*logEntry) {
 	m.mu.Lock()
 	var records, bytes int64
+	delay := m.e.opts.VisibilityDelay
 	for _, ent := range batch {
+		if delay != nil && !ent.ackedAt.IsZero() {
+			m.visibleAt = later(m.visibleAt, ent.ackedAt.Add(delay()))
+			ent.visibleAt = m.visibleAt
+		}
 		m.pending = append(m.pending, ent)
 		m.pendingRows += ent.count
 		records += int64(ent.count)
@@ -229,8 +239,45 @@ func (m *materializer) sync(ctx context.Context, target uint64) error {
 	}
 }
 
-// closeFinal applies whatever is still pending at shutdown.
+// visibleTarget is the log index a query must wait for: everything
+// acknowledged (lastDurable) unless entries are held back by
+// Options.VisibilityDelay, then the last entry visible by now.
+func (m *materializer) visibleTarget(lastDurable uint64) uint64 {
+	if m.e.opts.VisibilityDelay == nil {
+		return lastDurable
+	}
+	now := time.Now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	target := max(m.taken, m.applied.Load())
+	for _, ent := range m.pending {
+		if ent.visibleAt.After(now) {
+			break
+		}
+		target = ent.index
+	}
+	return min(target, lastDurable)
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// reveal makes every pending entry visible to the next round.
+func (m *materializer) reveal() {
+	m.mu.Lock()
+	for _, ent := range m.pending {
+		ent.visibleAt = time.Time{}
+	}
+	m.mu.Unlock()
+}
+
+// closeFinal applies whatever is still pending at shutdown, visible or not.
 func (m *materializer) closeFinal(ctx context.Context) {
+	m.reveal()
 	m.flush(ctx)
 	if m.conn != nil {
 		m.conn.Close()
@@ -270,6 +317,21 @@ func (m *materializer) flush(ctx context.Context) {
 	m.mu.Lock()
 	batch := m.pending
 	m.pending, m.pendingRows = nil, 0
+	if m.e.opts.VisibilityDelay != nil {
+		// Only the entries visible by now; the rest wait for a later round.
+		now := time.Now()
+		n := 0
+		for n < len(batch) && !batch[n].visibleAt.After(now) {
+			n++
+		}
+		batch, m.pending = batch[:n], batch[n:]
+		for _, ent := range m.pending {
+			m.pendingRows += ent.count
+		}
+	}
+	if len(batch) > 0 {
+		m.taken = max(m.taken, batch[len(batch)-1].index)
+	}
 	m.mu.Unlock()
 	if len(batch) == 0 {
 		return

@@ -153,11 +153,66 @@ func (s *Stream) decode(offset int64, records [][]byte) (decoded, error) {
 		}
 	}
 	if err != nil {
-		rerr := &RecordError{Offset: offset, Index: i, Err: err}
+		rerr := &RecordError{Offset: offset, Index: i, Err: err, Records: len(records), Failed: 1}
+		s.nextStep(err, records)
+		if len(records) > 1 {
+			s.otherFailures(rerr, records)
+		}
 		s.reject(rerr, records[i])
 		return decoded{}, rerr
 	}
 	return d, nil
+}
+
+// otherFailures decodes the records after the first failing one to count
+// the request's failures and list the first of them (rerr.Others); only
+// refused requests pay for it.
+func (s *Stream) otherFailures(rerr *RecordError, records [][]byte) {
+	tv := s.version()
+	var dec rowDecoder = tv.jsonDec
+	if s.format == FormatProto {
+		dec = s.proto
+	}
+	dec, err := s.rules(tv, dec)
+	if err != nil {
+		return
+	}
+	row := make([]any, len(tv.cols))
+	for i := rerr.Index + 1; i < len(records); i++ {
+		if err := dec.Decode(records[i], row); err != nil {
+			rerr.Failed++
+			if len(rerr.Others) < MaxListedFailures-1 {
+				rerr.Others = append(rerr.Others, RecordFailure{Index: i, Err: err})
+			}
+		}
+		clear(row)
+	}
+}
+
+// nextStep adds to an unknown-field rejection the ways to accept the
+// field: the column to add (its type inferred as automatic merge would),
+// the rescue column, or zbemu's automatic merge.
+func (s *Stream) nextStep(err error, records [][]byte) {
+	var re *schema.RecordError
+	// A near miss keeps its "did you mean" alone: UC column names ignore
+	// case, so the column cannot be added.
+	if s.format != FormatJSON || !errors.As(err, &re) || re.Reason != schema.ReasonUnknownField || re.Hint != "" || s.version().autoMerge {
+		return
+	}
+	full := s.version().meta.fullName()
+	typ := "<TYPE>"
+	if specs, _, ierr := inferColumns(s.version(), records); ierr == nil {
+		for _, sp := range specs {
+			if sp.Name == re.Path {
+				typ = sp.TypeText
+			}
+		}
+	}
+	steps := fmt.Sprintf("to accept it, add the column (ALTER TABLE %s ADD COLUMNS (%s %s)), "+
+		"or collect unknown fields in a rescue column (ALTER TABLE %s ADD COLUMNS (_rescued_data VARIANT); ALTER TABLE %s ALTER COLUMN _rescued_data SET TAGS ('zerobus-rescue')), "+
+		"or let zbemu add new fields as columns (ALTER TABLE %s SET TBLPROPERTIES ('zbemu.autoMerge' = 'true'), a zbemu extension)",
+		full, re.Path, typ, full, full, full)
+	re.Hint = steps
 }
 
 // decodeWith decodes every record with the decoders of tv; on error it
@@ -358,7 +413,16 @@ func (e *Engine) logAndWait(ctx context.Context, s *Stream, d decoded, records [
 }
 
 // Sync waits until every acknowledged record is queryable. SQL statements
-// call it first, so a query sees everything acknowledged before it started.
+// call it first, so a query sees everything acknowledged before it started
+// (with Options.VisibilityDelay: everything whose delay is over).
 func (e *Engine) Sync(ctx context.Context) error {
+	return e.mat.sync(ctx, e.mat.visibleTarget(e.ilog.lastDurable.Load()))
+}
+
+// syncAll waits until every acknowledged record is in DuckDB, visible or
+// not yet (Options.VisibilityDelay): DDL that changes stored rows or checks
+// them all needs every one.
+func (e *Engine) syncAll(ctx context.Context) error {
+	e.mat.reveal()
 	return e.mat.sync(ctx, e.ilog.lastDurable.Load())
 }

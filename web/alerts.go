@@ -54,15 +54,12 @@ func (s *Server) alertRoutes(r *mux.Router) {
 // alertAdmin lets only admins manage alerts, and explains when the server
 // runs without system tables.
 func (s *Server) alertAdmin(h authedFunc) authedFunc {
-	return func(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
-		if !id.Admin {
-			return &httpError{http.StatusForbidden, "PERMISSION_DENIED", "only an admin principal may manage alerts"}
-		}
+	return adminOnly("manage alerts", func(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
 		if s.opts.Alerts == nil {
 			return &httpError{http.StatusNotImplemented, "NOT_IMPLEMENTED", "alerts need the system tables, which are switched off on this server (--no-systables)"}
 		}
 		return h(w, r, id)
-	}
+	})
 }
 
 func (s *Server) createAlert(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {

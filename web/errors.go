@@ -64,6 +64,7 @@ var wireCodes = map[string]wire{
 	"UNAUTHENTICATED":         {http.StatusUnauthorized, codes.Unauthenticated},
 	"PERMISSION_DENIED":       {http.StatusForbidden, codes.PermissionDenied},
 	"TEMPORARILY_UNAVAILABLE": {http.StatusServiceUnavailable, codes.Unavailable},
+	"REQUEST_LIMIT_EXCEEDED":  {http.StatusTooManyRequests, codes.ResourceExhausted},
 	"CANCELLED":               {statusClientClosed, codes.Canceled},
 	"ABORTED":                 {http.StatusConflict, codes.Aborted},
 	"INTERNAL_ERROR":          {http.StatusInternalServerError, codes.Internal},

@@ -43,6 +43,7 @@ var errorTable = []struct {
 	{engine.ErrPermissionDenied, "PERMISSION_DENIED", 403, codes.PermissionDenied, "42501"},
 	{engine.ErrUnavailable, "TEMPORARILY_UNAVAILABLE", 503, codes.Unavailable, "08000"},
 	{engine.ErrClosed, "TEMPORARILY_UNAVAILABLE", 503, codes.Unavailable, "57P03"},
+	{engine.ErrRateLimited, "REQUEST_LIMIT_EXCEEDED", 429, codes.ResourceExhausted, "53400"},
 	{engine.ErrCanceled, "CANCELLED", 499, codes.Canceled, "HY008"},
 	{engine.ErrNotFound, "RESOURCE_DOES_NOT_EXIST", 404, codes.NotFound, "42704"},
 	{engine.ErrConflict, "ABORTED", 409, codes.Aborted, "40001"},

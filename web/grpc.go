@@ -10,8 +10,10 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/zbemu/zbemu/engine"
+	"github.com/zbemu/zbemu/engine/fault"
 	"github.com/zbemu/zbemu/web/zerobuspb"
 )
 
@@ -95,6 +97,9 @@ func (z *zerobusService) ephemeralStream(gs zerobuspb.Zerobus_EphemeralStreamSer
 			return status.Error(codes.InvalidArgument, "record_type RECORD_TYPE_UNSPECIFIED is not supported; use JSON or PROTO")
 		}
 	}
+	if h := z.s.faults.Check(spec.Table, "", fault.RateLimit, fault.Unavailable); h != nil {
+		return faultError(h, spec.Table, "")
+	}
 	st, err := z.s.e.OpenStream(ctx, id, spec)
 	if err != nil {
 		return err
@@ -108,7 +113,8 @@ func (z *zerobusService) ephemeralStream(gs zerobuspb.Zerobus_EphemeralStreamSer
 
 	ackCtx, stopAcks := context.WithCancel(ctx)
 	ackDone := make(chan error, 1)
-	go func() { ackDone <- z.sendAcks(ackCtx, gs, st) }()
+	acks := ackControl{signal: make(chan time.Duration, 1), last: make(chan struct{})}
+	go func() { ackDone <- z.sendAcks(ackCtx, gs, st, acks) }()
 	finish := func(err error) error {
 		stopAcks()
 		if aerr := <-ackDone; err == nil && aerr != nil {
@@ -116,6 +122,21 @@ func (z *zerobusService) ephemeralStream(gs zerobuspb.Zerobus_EphemeralStreamSer
 		}
 		return err
 	}
+	// failAcked ends the stream with err after acknowledging what became
+	// durable before, so the client resends only what was not written.
+	failAcked := func(err error) error {
+		dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		_ = st.Drain(dctx)
+		cancel()
+		stopAcks()
+		<-ackDone
+		finalAck(gs, st)
+		return err
+	}
+	quota := z.s.newStreamQuota()
+	// closeBy is set once a close fault has announced the end of the
+	// stream: a request after it ends the stream as the real server does.
+	var closeBy time.Time
 
 	for {
 		req, err := gs.Recv()
@@ -131,12 +152,9 @@ func (z *zerobusService) ephemeralStream(gs zerobuspb.Zerobus_EphemeralStreamSer
 			if derr != nil {
 				return finish(derr)
 			}
-			stopAcks()
-			<-ackDone
-			if err := finalAck(gs, st); err != nil {
-				return err
-			}
-			return nil
+			// The last acks go out when their delay is over.
+			close(acks.last)
+			return <-ackDone
 		}
 		var offset int64
 		var records [][]byte
@@ -166,19 +184,31 @@ func (z *zerobusService) ephemeralStream(gs zerobuspb.Zerobus_EphemeralStreamSer
 			return finish(status.Error(codes.InvalidArgument, "empty request message"))
 		}
 		at.offset = offset
-		if size := proto.Size(req); size > engine.MaxMessageBytes {
-			return finish(status.Error(codes.ResourceExhausted, fmt.Sprintf("message of %d bytes exceeds the 10 MB (%d bytes) limit per request; send smaller batches", size, engine.MaxMessageBytes)))
+		size := proto.Size(req)
+		if limit := z.s.messageLimit(); size > limit {
+			return finish(status.Error(codes.ResourceExhausted, fmt.Sprintf("message of %d bytes exceeds %s per request; send smaller batches", size, limitText(limit))))
+		}
+		if !closeBy.IsZero() && time.Now().After(closeBy) {
+			return failAcked(streamTimeout(st.ID(), "the client did not leave the stream within the duration of the server's CloseStreamSignal"))
+		}
+		kinds := []fault.Kind{fault.RateLimit, fault.Unavailable, fault.Timeout}
+		if closeBy.IsZero() {
+			kinds = append(kinds, fault.Close)
+		}
+		if h := z.s.faults.Check(spec.Table, st.ID(), kinds...); h != nil {
+			if h.Kind != fault.Close {
+				return failAcked(faultError(h, st.TableName(), st.ID()))
+			}
+			closeBy = time.Now().Add(h.Signal)
+			acks.signal <- h.Signal
+		}
+		if err := quota.admit(st.TableName(), len(records), size); err != nil {
+			return failAcked(err)
 		}
 		if err := st.Submit(offset, records); err != nil {
 			// What was acknowledged stays; acknowledge what became durable
 			// before failing the stream.
-			dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			_ = st.Drain(dctx)
-			cancel()
-			stopAcks()
-			<-ackDone
-			finalAck(gs, st)
-			return err
+			return failAcked(err)
 		}
 	}
 }
@@ -191,20 +221,81 @@ func stringBytes(s string) []byte {
 	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
-// sendAcks sends cumulative acks as durability advances.
-func (z *zerobusService) sendAcks(ctx context.Context, gs zerobuspb.Zerobus_EphemeralStreamServer, st *engine.Stream) error {
-	last := int64(-1)
+// ackControl is what the receive loop tells the ack goroutine: a
+// CloseStreamSignal to send (signal), and that no more records come
+// (last closed), so it returns once every ack is sent.
+type ackControl struct {
+	signal chan time.Duration
+	last   chan struct{}
+}
+
+// pendingAck is an ack held back until due (Server.ackDelay).
+type pendingAck struct {
+	offset int64
+	due    time.Time
+}
+
+// sendAcks sends cumulative acks as durability advances, each when its
+// delay is over (none by default), and the close signals of close faults;
+// it is the only sender of the stream after create. Delays hold back this
+// stream's acks only.
+func (z *zerobusService) sendAcks(ctx context.Context, gs zerobuspb.Zerobus_EphemeralStreamServer, st *engine.Stream, ctl ackControl) error {
+	sent, queued := int64(-1), int64(-1)
+	var queue []pendingAck
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
+	last, finishing := ctl.last, false
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-st.AckNotify():
-		}
-		if a := st.Acked(); a > last {
-			if err := sendAck(gs, a); err != nil {
+		case d := <-ctl.signal:
+			if err := sendCloseSignal(gs, d); err != nil {
 				return err
 			}
-			last = a
+			continue
+		case <-st.AckNotify():
+		case <-last:
+			last, finishing = nil, true
+		case <-timer.C:
+		}
+		now := time.Now()
+		if a := st.Acked(); a > queued {
+			queued = a
+			queue = append(queue, pendingAck{a, now.Add(z.s.ackDelay(st.TableName(), st.ID()))})
+		}
+		// Send the highest ack that is due; acks are cumulative, so one
+		// that overtakes an earlier, later-due one acks that one too.
+		due := sent
+		for _, p := range queue {
+			if !p.due.After(now) {
+				due = max(due, p.offset)
+			}
+		}
+		var next time.Time
+		n := 0
+		for _, p := range queue {
+			if p.offset > due {
+				if next.IsZero() || p.due.Before(next) {
+					next = p.due
+				}
+				queue[n] = p
+				n++
+			}
+		}
+		queue = queue[:n]
+		if due > sent {
+			if err := sendAck(gs, due); err != nil {
+				return err
+			}
+			sent = due
+		}
+		switch {
+		case !next.IsZero():
+			timer.Reset(time.Until(next))
+		case finishing:
+			return nil // the client half-closed and every ack is out
 		}
 	}
 }
@@ -222,4 +313,12 @@ func finalAck(gs zerobuspb.Zerobus_EphemeralStreamServer, st *engine.Stream) err
 func sendAck(gs zerobuspb.Zerobus_EphemeralStreamServer, offset int64) error {
 	return gs.Send(&zerobuspb.EphemeralStreamResponse{Payload: &zerobuspb.EphemeralStreamResponse_IngestRecordResponse{
 		IngestRecordResponse: &zerobuspb.IngestRecordResponse{DurabilityAckUpToOffset: proto.Int64(offset)}}})
+}
+
+// sendCloseSignal announces that the server will end the stream after d,
+// as the real server does before it rotates a stream; the SDK finishes its
+// in-flight requests, then moves to a new stream.
+func sendCloseSignal(gs zerobuspb.Zerobus_EphemeralStreamServer, d time.Duration) error {
+	return gs.Send(&zerobuspb.EphemeralStreamResponse{Payload: &zerobuspb.EphemeralStreamResponse_CloseStreamSignal{
+		CloseStreamSignal: &zerobuspb.CloseStreamSignal{Duration: durationpb.New(d)}}})
 }

@@ -7,17 +7,27 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"regexp"
 
 	"github.com/gorilla/mux"
 
 	"github.com/zbemu/zbemu/engine"
+	"github.com/zbemu/zbemu/engine/fault"
 )
+
+// ndjson matches a body of JSON objects one per line: an object's end,
+// a line break and the next object's start.
+var ndjson = regexp.MustCompile(`\}[ \t]*\r?\n[ \t\r\n]*\{`)
 
 func pathUnescape(s string) (string, error) { return url.PathUnescape(s) }
 
 // insert implements REST POST /zerobus/v1/tables/{table}/insert: a JSON
 // array of records (or one JSON object), all-or-nothing, 200 {} once durable.
-func (s *Server) insert(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
+func (s *Server) insert(w http.ResponseWriter, r *http.Request, id *engine.Identity) (err error) {
+	defer func() { setRetryAfter(w, err) }()
+	if err := s.admitREST(); err != nil {
+		return err
+	}
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && mt != "text/json") {
@@ -29,18 +39,22 @@ func (s *Server) insert(w http.ResponseWriter, r *http.Request, id *engine.Ident
 	if err != nil {
 		return bodyReadError(err)
 	}
-	if len(body) > engine.MaxMessageBytes {
+	if limit := s.messageLimit(); len(body) > limit {
 		return &httpError{http.StatusRequestEntityTooLarge, "RESOURCE_EXHAUSTED",
-			fmt.Sprintf("request body exceeds the 10 MB (%d bytes) limit; split it into several requests", engine.MaxMessageBytes)}
+			fmt.Sprintf("request body exceeds %s; split it into several requests", limitText(limit))}
 	}
 	records, err := SplitRecords(body)
 	if err != nil {
 		return badRequest(err.Error())
 	}
 	table := tableFromPath(mux.Vars(r)["table"])
+	if h := s.faults.Check(table, "", fault.RateLimit, fault.Unavailable); h != nil {
+		return faultError(h, table, "")
+	}
 	if err := s.e.Insert(r.Context(), id, table, records); err != nil {
 		return err
 	}
+	sleepCtx(r.Context(), s.ackDelay(table, ""))
 	writeJSON(w, http.StatusOK, struct{}{})
 	return nil
 }
@@ -69,6 +83,9 @@ func SplitRecords(body []byte) ([][]byte, error) {
 	switch b[0] {
 	case '{':
 		if err := checkJSONValue(b); err != nil {
+			if ndjson.Match(b) {
+				return nil, fmt.Errorf("malformed JSON record: %v; the body looks like NDJSON (one JSON object per line): Zerobus REST takes a JSON array, so send [{...}, {...}] instead", err)
+			}
 			return nil, fmt.Errorf("malformed JSON record: %v", err)
 		}
 		return [][]byte{b}, nil
@@ -92,4 +109,13 @@ func SplitRecords(body []byte) ([][]byte, error) {
 		return nil, fmt.Errorf("the JSON array has no records")
 	}
 	return out, nil
+}
+
+// limitText names the message size limit: the real service's 10 MB, or
+// a smaller quota set for practice.
+func limitText(n int) string {
+	if n == engine.MaxMessageBytes {
+		return fmt.Sprintf("the 10 MB (%d bytes) limit", n)
+	}
+	return fmt.Sprintf("the message size quota of %d bytes (zbemu serve --quota-message-bytes)", n)
 }

@@ -24,6 +24,7 @@ import (
 	"google.golang.org/grpc/keepalive"
 
 	"github.com/zbemu/zbemu/engine"
+	"github.com/zbemu/zbemu/engine/fault"
 	"github.com/zbemu/zbemu/engine/lakeview"
 	"github.com/zbemu/zbemu/web/zerobuspb"
 )
@@ -53,6 +54,15 @@ type Options struct {
 	Timeouts Timeouts
 	// UI configures the browser UI's dev session and live stats (uiapi.go).
 	UI UIOptions
+	// Faults are the injected faults (/zbemu/v1/faults); nil makes a new,
+	// empty set.
+	Faults *fault.Set
+	// Quotas enforces the real service's limits (quota.go); nil enforces
+	// only the 10 MB message limit.
+	Quotas *Quotas
+	// AckDelay, when set, holds every ack back by what it returns
+	// (--latency realistic); the records are durable as soon as usual.
+	AckDelay func() time.Duration
 }
 
 // Timeouts are the connection and request deadlines of the server.
@@ -100,6 +110,9 @@ type Server struct {
 	stmts   *statementStore
 	metrics *Metrics
 	hub     *statsHub // live stats for the UI
+	faults  *fault.Set
+	// restQuota is the REST requests/s quota; nil without quotas.
+	restQuota *bucket
 
 	wg sync.WaitGroup
 }
@@ -112,9 +125,15 @@ func New(e *engine.Engine, opts Options) *Server {
 	if opts.Metrics == nil {
 		opts.Metrics = NewMetrics()
 	}
+	if opts.Faults == nil {
+		opts.Faults = fault.NewSet()
+	}
 	opts.Timeouts = opts.Timeouts.withDefaults()
 	s := &Server{e: e, opts: opts, log: opts.Logger, stmts: newStatementStore(), metrics: opts.Metrics,
-		hub: newStatsHub(opts.Metrics, opts.UI.MaxStatsStreams)}
+		hub: newStatsHub(opts.Metrics, opts.UI.MaxStatsStreams), faults: opts.Faults}
+	if opts.Quotas != nil {
+		s.restQuota = newBucket(opts.Quotas.RESTPerSecond)
+	}
 	s.grpc = grpc.NewServer(
 		grpc.MaxRecvMsgSize(64<<20), // above the 10 MB limit, so our own check gives the clearer error
 		grpc.MaxConcurrentStreams(10000),
@@ -396,6 +415,17 @@ func (s *Server) authed(h authedFunc) handlerFunc {
 	}
 }
 
+// adminOnly lets only admin principals (the workspace admins of zbemu's
+// identity model) run h; what names the action for the refusal.
+func adminOnly(what string, h authedFunc) authedFunc {
+	return func(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
+		if !id.Admin {
+			return &httpError{http.StatusForbidden, "PERMISSION_DENIED", "only an admin principal may " + what}
+		}
+		return h(w, r, id)
+	}
+}
+
 func (s *Server) routes() http.Handler {
 	r := mux.NewRouter()
 	r.UseEncodedPath()
@@ -418,6 +448,7 @@ func (s *Server) routes() http.Handler {
 	s.statementRoutes(r)
 	s.unityCatalogRoutes(r)
 	s.alertRoutes(r)
+	s.faultRoutes(r)
 	s.pipelineRoutes(r)
 	s.schemaRoutes(r)
 	s.lakeviewRoutes(r)

@@ -46,6 +46,13 @@ type Config struct {
 	// BodyTimeout and IdleTimeout are web.Timeouts.Body and .Idle.
 	BodyTimeout time.Duration
 	IdleTimeout time.Duration
+	// Quotas enforces the real service's limits (web.Options.Quotas), at
+	// QuotaLimits, which flags may lower for practice.
+	Quotas      bool
+	QuotaLimits web.Quotas
+	// Latency is "instant" or "realistic" (ack and visibility delays of
+	// the real service, see realisticLatency).
+	Latency string
 }
 
 // DefaultConfig is what a learner gets with no flags.
@@ -55,7 +62,7 @@ func DefaultConfig() Config {
 		AlertInterval: systables.DefaultAlertInterval, AccountID: systables.DefaultAccountID, WorkspaceID: systables.DefaultWorkspaceID,
 		BodyTimeout: web.DefaultTimeouts.Body, IdleTimeout: web.DefaultTimeouts.Idle,
 		MaxBacklogBytes: engine.DefaultMaxBacklogBytes, MaxBacklogRecords: engine.DefaultMaxBacklogRecords,
-		DuckDBMemory: engine.DefaultMemoryLimit, DuckDBThreads: engine.DefaultThreads()}
+		DuckDBMemory: engine.DefaultMemoryLimit, DuckDBThreads: engine.DefaultThreads(), QuotaLimits: web.DefaultQuotas, Latency: latencyInstant}
 }
 
 // usageError marks errors in how zbemu was called (exit code 2).
@@ -165,6 +172,10 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 		return c, err
 	}
 	c.DuckDBThreads = int(threads)
+	if c.Quotas, err = envBool(getenv, "ZBEMU_QUOTAS", c.Quotas); err != nil {
+		return c, err
+	}
+	c.Latency = envString(getenv, "ZBEMU_LATENCY", c.Latency)
 	c.AccountID = envString(getenv, "ZBEMU_ACCOUNT_ID", c.AccountID)
 	c.WorkspaceID = envString(getenv, "ZBEMU_WORKSPACE_ID", c.WorkspaceID)
 	fs := flag.NewFlagSet("zbemu serve", flag.ContinueOnError)
@@ -190,6 +201,12 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "how long an HTTP keep-alive connection without a request, or a gRPC connection without a stream, stays open (env ZBEMU_IDLE_TIMEOUT)")
 	fs.StringVar(&c.AccountID, "account-id", c.AccountID, "account_id written into the system tables (env ZBEMU_ACCOUNT_ID)")
 	fs.StringVar(&c.WorkspaceID, "workspace-id", c.WorkspaceID, "workspace_id written into the system tables (env ZBEMU_WORKSPACE_ID)")
+	fs.BoolVar(&c.Quotas, "quotas", c.Quotas, "enforce the real service's quotas: records/s and bytes/s per stream, REST requests/s, message size (env ZBEMU_QUOTAS)")
+	fs.Float64Var(&c.QuotaLimits.RecordsPerSecond, "quota-records-per-sec", c.QuotaLimits.RecordsPerSecond, "with --quotas: records per second per gRPC stream")
+	fs.Float64Var(&c.QuotaLimits.BytesPerSecond, "quota-bytes-per-sec", c.QuotaLimits.BytesPerSecond, "with --quotas: bytes per second per gRPC stream")
+	fs.Float64Var(&c.QuotaLimits.RESTPerSecond, "quota-rest-per-sec", c.QuotaLimits.RESTPerSecond, "with --quotas: REST insert requests per second")
+	fs.IntVar(&c.QuotaLimits.MessageBytes, "quota-message-bytes", c.QuotaLimits.MessageBytes, "with --quotas: largest gRPC message or REST body, at most 10 MB")
+	fs.StringVar(&c.Latency, "latency", c.Latency, "instant, or realistic: acks after ~150 ms and rows queryable after ~5 s, as the real service (env ZBEMU_LATENCY)")
 	if err := fs.Parse(args); err != nil {
 		return c, usageError{err}
 	}
@@ -238,6 +255,21 @@ func (c Config) Validate() error {
 	}
 	if c.AlertInterval < systables.MinAlertInterval {
 		return &ConfigError{Field: "alert-interval", Value: c.AlertInterval.String(), Err: fmt.Errorf("must be at least %s", systables.MinAlertInterval)}
+	}
+	if c.Latency != latencyInstant && c.Latency != latencyRealistic {
+		return &ConfigError{Field: "latency", Value: c.Latency, Err: errors.New("want instant or realistic")}
+	}
+	q := c.QuotaLimits
+	for _, v := range []struct {
+		field string
+		v     float64
+	}{{"quota-records-per-sec", q.RecordsPerSecond}, {"quota-bytes-per-sec", q.BytesPerSecond}, {"quota-rest-per-sec", q.RESTPerSecond}, {"quota-message-bytes", float64(q.MessageBytes)}} {
+		if !(v.v > 0) {
+			return &ConfigError{Field: v.field, Value: strconv.FormatFloat(v.v, 'g', -1, 64), Err: errors.New("must be positive")}
+		}
+	}
+	if q.MessageBytes > engine.MaxMessageBytes {
+		return &ConfigError{Field: "quota-message-bytes", Value: strconv.Itoa(q.MessageBytes), Err: fmt.Errorf("must be at most %d (10 MB, the real limit)", engine.MaxMessageBytes)}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

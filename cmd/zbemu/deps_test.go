@@ -19,6 +19,7 @@ func TestDependencyDirection(t *testing.T) {
 		"engine/identity":   {"schema", "engine", "web", "systables", "fixtures", "cmd"},
 		"engine":            {"web", "systables", "fixtures", "cmd"},
 		"engine/lakeview":   {"web", "systables", "fixtures", "cmd"},
+		"engine/fault":      {"web", "systables", "fixtures", "cmd"},
 		"systables":         {"web", "fixtures", "cmd"},
 		"fixtures":          {"web", "systables", "cmd"},
 		"web":               {"cmd", "systables", "fixtures"},

@@ -17,6 +17,7 @@ Usage:
   zbemu schema proto C.S.T          print the .proto file of a table (proto2, as the SDK's generator emits it)
   zbemu schema jsonschema C.S.T     print the JSON Schema a JSON record of a table must satisfy
   zbemu alert create|list|delete    manage SQL alerts over the system tables on a running server
+  zbemu fault add|list|clear        inject failures (429, 503, slow acks, stream close/timeout) on a running server
   zbemu pipeline run FILE.sql...    run a declarative pipeline (Lakeflow/DLT SQL) once; also create|start|stop|status|events|delete
   zbemu gen iot|clickstream|applogs --table C.S.T [--create] [--rate N] [--count N | --duration D]
                                     stream workshop events into a table (zbemu gen -h for flags)
@@ -50,6 +51,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runSchema(ctx, args[1:], stdout, stderr)
 	case "alert":
 		return runAlert(ctx, args[1:], stdout, stderr)
+	case "fault":
+		return runFault(ctx, args[1:], stdout, stderr)
 	case "pipeline":
 		return runPipeline(ctx, args[1:], stdout, stderr)
 	case "gen":

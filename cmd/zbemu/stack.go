@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/zbemu/zbemu/engine"
 	"github.com/zbemu/zbemu/engine/lakeview"
@@ -51,6 +52,10 @@ func openStack(ctx context.Context, cfg Config, log *slog.Logger) (_ *stack, err
 	eopts := engine.Options{DataDir: cfg.DataDir, Memory: cfg.Memory, Logger: log, Observer: s.metrics,
 		DevClientID: cfg.ClientID, DevClientSecret: cfg.ClientSecret, DevToken: cfg.DevToken, FlushInterval: cfg.FlushInterval,
 		MaxBacklogBytes: cfg.MaxBacklogBytes, MaxBacklogRecords: cfg.MaxBacklogRecords, MemoryLimit: cfg.DuckDBMemory, Threads: cfg.DuckDBThreads}
+	var ackDelay func() time.Duration
+	if cfg.Latency == latencyRealistic {
+		ackDelay, eopts.VisibilityDelay = realisticLatency()
+	}
 	if s.sys, err = openSystables(ctx, cfg, log); err != nil {
 		return nil, err
 	}
@@ -63,7 +68,10 @@ func openStack(ctx context.Context, cfg Config, log *slog.Logger) (_ *stack, err
 	}
 	s.closers = append(s.closers, s.e.Close)
 	wopts := web.Options{Addr: cfg.Addr, Logger: log, Version: version, Metrics: s.metrics,
-		Timeouts: web.Timeouts{Body: cfg.BodyTimeout, Idle: cfg.IdleTimeout}}
+		Timeouts: web.Timeouts{Body: cfg.BodyTimeout, Idle: cfg.IdleTimeout}, AckDelay: ackDelay}
+	if cfg.Quotas {
+		wopts.Quotas = &cfg.QuotaLimits
+	}
 	if s.sys != nil {
 		alerts, err := systables.OpenAlerts(ctx, s.sys, s.e, systables.AlertOptions{Interval: cfg.AlertInterval, Logger: log,
 			Identity: &engine.Identity{ClientID: cfg.ClientID, Admin: true}})

@@ -42,8 +42,11 @@ func (p *parser) create() (Statement, error) {
 		if len(mods) == 1 && mods[0] == "EXTERNAL" {
 			err.Hint = "zbemu creates managed tables only"
 		}
-		if obj == "FLOW" {
+		switch obj {
+		case "FLOW":
 			err.Hint = flowHint
+		case "CONNECTION":
+			err.Hint = connectionHint
 		}
 		return nil, err
 	}
@@ -59,6 +62,14 @@ func (p *parser) create() (Statement, error) {
 	}
 	return p.createCatalog()
 }
+
+// connectionHint answers CREATE CONNECTION, which learners try because
+// Kafka-style ingestion needs one: Zerobus writes with a service
+// principal's OAuth token and its grants on the table instead
+// (https://docs.databricks.com/aws/en/ingestion/zerobus-ingest).
+const connectionHint = "Zerobus needs no connection: a client writes with a service principal's OAuth token (or a token) and the principal's grants on the table. " +
+	"Create one with `zbemu principal create NAME`, then: GRANT USE CATALOG ON CATALOG main TO `<client id>`; " +
+	"GRANT USE SCHEMA ON SCHEMA main.default TO `<client id>`; GRANT SELECT, MODIFY ON TABLE main.default.<table> TO `<client id>`"
 
 // createModifiers are the words between CREATE and the object type that
 // make it a kind of object zbemu does not implement.
