@@ -18,6 +18,7 @@ Usage:
   zbemu schema jsonschema C.S.T     print the JSON Schema a JSON record of a table must satisfy
   zbemu alert create|list|delete    manage SQL alerts over the system tables on a running server
   zbemu pipeline run FILE.sql...    run a declarative pipeline (Lakeflow/DLT SQL) once; also create|start|stop|status|events|delete
+  zbemu lab list|open N|check N     the workshop labs: read them, check your progress on a running server
   zbemu bench [flags]               measure ingest throughput and latency
   zbemu version
 `
@@ -50,6 +51,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runAlert(ctx, args[1:], stdout, stderr)
 	case "pipeline":
 		return runPipeline(ctx, args[1:], stdout, stderr)
+	case "lab":
+		return runLab(ctx, args[1:], stdout, stderr)
 	case "bench":
 		return runBench(ctx, args[1:], stdout, stderr)
 	case "version":
