@@ -23,6 +23,7 @@ func TestLabs(t *testing.T) {
 	}
 	for _, l := range all {
 		t.Run(l.Name, func(t *testing.T) {
+			t.Parallel() // each lab has a server of its own
 			rep := runLabDoc(t, l)
 			reportLab(t, rep)
 		})
