@@ -21,6 +21,7 @@ Usage:
   zbemu pipeline run FILE.sql...    run a declarative pipeline (Lakeflow/DLT SQL) once; also create|start|stop|status|events|delete
   zbemu gen iot|clickstream|applogs --table C.S.T [--create] [--rate N] [--count N | --duration D]
                                     stream workshop events into a table (zbemu gen -h for flags)
+  zbemu lab list|open N|check N     the workshop labs: read them, check your progress on a running server
   zbemu bench [flags]               measure ingest throughput and latency
   zbemu version
 `
@@ -57,6 +58,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runPipeline(ctx, args[1:], stdout, stderr)
 	case "gen":
 		return runGen(ctx, args[1:], stdout, stderr)
+	case "lab":
+		return runLab(ctx, args[1:], stdout, stderr)
 	case "bench":
 		return runBench(ctx, args[1:], stdout, stderr)
 	case "version":

@@ -65,6 +65,13 @@ zbemu {{.Version}} — Databricks Zerobus Ingest emulator, ready in {{.Startup}}
   TLS CA             {{.CA}}
     export SSL_CERT_FILE={{.CA}}
 {{- end}}
+{{- if .Exports}}
+
+zbemu sql, zbemu lab and the lab scripts read ZBEMU_URL (default http://localhost:8765):
+{{- range .Exports}}
+  export {{.}}
+{{- end}}
+{{- end}}
 
 Run SQL:   zbemu sql "SHOW TABLES IN main.default"
            curl -s -H "Authorization: Bearer {{.Token}}" {{.URL}}/api/2.0/sql/statements \
@@ -80,6 +87,7 @@ SDK (Python):
   sdk = ZerobusSdk("{{.URL}}", "{{.URL}}")
   stream = sdk.create_stream("{{.ClientID}}", "{{.ClientSecret}}", TableProperties("main.default.events"),
                              StreamConfigurationOptions(record_type=RecordType.JSON))
+Workshop:  zbemu lab list    (six labs; zbemu lab open N, zbemu lab check N)
 If you use an HTTP proxy: export NO_PROXY=localhost,127.0.0.1
 `))
 
@@ -104,7 +112,23 @@ func printBanner(w io.Writer, cfg Config, addr, ca string, startup time.Duration
 	if token == "" {
 		token = "<create one: zbemu token create>"
 	}
-	bannerTmpl.Execute(w, map[string]string{"Version": version, "URL": fmt.Sprintf("%s://%s", scheme, host), "Data": data,
+	url := fmt.Sprintf("%s://%s", scheme, host)
+	bannerTmpl.Execute(w, map[string]any{"Version": version, "URL": url, "Data": data,
 		"ClientID": cfg.ClientID, "ClientSecret": cfg.ClientSecret, "Token": token, "CA": ca,
-		"Startup": startup.Round(time.Millisecond).String()})
+		"Startup": startup.Round(time.Millisecond).String(), "Exports": clientExports(url, cfg.DevToken)})
+}
+
+// clientExports are the environment variables that point the client
+// commands (zbemu sql, lab, gen, ...) and the Python generators at this
+// server, when its address or token differs from their defaults.
+func clientExports(url, token string) []string {
+	def := DefaultConfig()
+	var out []string
+	if url != "http://"+def.Addr {
+		out = append(out, "ZBEMU_URL="+url)
+	}
+	if token != "" && token != def.DevToken {
+		out = append(out, "ZBEMU_TOKEN="+token)
+	}
+	return out
 }
