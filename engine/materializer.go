@@ -308,6 +308,13 @@ func (m *materializer) flush(ctx context.Context) {
 		}
 	}
 	m.lagMu.Unlock()
+	if len(kept) == 0 {
+		// After a failed round the applied ones are left to the GC, which
+		// spares finding them among the kept.
+		for _, ent := range batch {
+			ent.release()
+		}
+	}
 	m.appliedMu.Lock()
 	close(m.appliedCh)
 	m.appliedCh = make(chan struct{})
