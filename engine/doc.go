@@ -26,7 +26,9 @@
 // The materialiser then applies acknowledged rows to DuckDB with the
 // Appender in large transactions that also record the log index they
 // cover, so replay on start-up is exact:
-// every acknowledged record is in DuckDB once. SQL statements first wait for
+// every acknowledged record is in DuckDB once (a replayed backlog of more
+// than one round is applied by the materialiser after Open returns, before
+// anything newer). SQL statements first wait for
 // the materialiser to catch up with every acknowledgement (Sync), so a query
 // sees all records acknowledged before it started. The backlog between the
 // two (acknowledged, not yet in DuckDB) is bounded by Options.MaxBacklogBytes

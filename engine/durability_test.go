@@ -1,9 +1,11 @@
 package engine_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	osexec "os/exec"
 	"path/filepath"
@@ -432,4 +434,68 @@ func openDurable(t *testing.T, dir string) *engine.Engine {
 		t.Fatal(err)
 	}
 	return e
+}
+
+// A backlog larger than one materialiser round is applied in the
+// background after a restart (start-up does not wait for its DuckDB
+// appends), exactly once, before anything acknowledged after the start;
+// a query waits for it, and an entry that no longer decodes still goes to
+// the quarantine.
+func TestReplayLargeBacklogInBackground(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	opts := durableOpts(dir)
+	opts.FlushRows = 10 // a backlog of more than 10 records is applied in the background
+	e, err := engine.Open(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec(t, e, "CREATE TABLE main.default.t (id BIGINT, ts TIMESTAMP)")
+	// No rows: the live materialiser skips these entries, so the catalog's
+	// applied index stays below them and the next start replays them.
+	var want []string
+	for b := 0; b < 3; b++ {
+		var recs [][]byte
+		for i := 0; i < 20; i++ {
+			id := b*20 + i
+			recs = append(recs, []byte(fmt.Sprintf(`{"id":%d}`, id)))
+			want = append(want, fmt.Sprint(id))
+		}
+		if err := engine.InsertUnchecked(ctx, e, admin, "main.default.t", nil, recs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := engine.InsertUnchecked(ctx, e, admin, "main.default.t", nil, [][]byte{[]byte(`{"id":99,"ts":9223372036854775807}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for start := 0; start < 2; start++ {
+		var logged bytes.Buffer
+		opts.Logger = slog.New(slog.NewTextHandler(&logged, nil))
+		e2, err := engine.Open(ctx, opts)
+		if err != nil {
+			t.Fatalf("start %d: %v", start, err)
+		}
+		if bg := strings.Contains(logged.String(), "in the background"); bg != (start == 0) {
+			t.Errorf("start %d: backlog applied in the background: %v, want %v; log:\n%s", start, bg, start == 0, logged.String())
+		}
+		if start == 0 {
+			// Acknowledged after the start: applied after the replayed backlog.
+			if err := e2.Insert(ctx, admin, "main.default.t", [][]byte{[]byte(`{"id":1000}`)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := ids(t, e2, "main.default.t"); got != "["+strings.Join(append(want, "1000"), ",")+"]" {
+			t.Errorf("start %d: ids = %s", start, got)
+		}
+		if got := quarantined(t, e2); !strings.HasPrefix(got, `main.default.t:0:true:{"id":99`) || strings.Count(got, "main.default.t") != 1 {
+			t.Errorf("start %d: quarantine = %s", start, got)
+		}
+		if start == 0 && e2.Quarantined() != 1 {
+			t.Errorf("Quarantined() = %d after the backlog was applied, want 1", e2.Quarantined())
+		}
+		e2.Close(ctx)
+	}
 }

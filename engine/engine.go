@@ -93,17 +93,18 @@ const (
 // DuckDB's resources. DuckDB's own defaults are 80% of RAM, a thread per
 // core and a 16 MB WAL (https://duckdb.org/docs/stable/configuration/overview).
 // zbemu shares the machine with the ingest path, whose backlog may hold
-// DefaultMaxBacklogBytes, so DuckDB gets a fixed 256 MB buffer pool
+// DefaultMaxBacklogBytes, so DuckDB gets a fixed 128 MB buffer pool
 // (it spills to its temp directory beyond that) and at most 4 threads:
 // ingest appends on one connection, and every thread takes memory of its
-// own outside the buffer pool. The checkpoint threshold bounds the WAL
-// DuckDB replays after kill -9, at about 20 ms of CPU per MB of WAL
-// (measured: 0.7 s for 33 MB, ~550k rows of the benchmark's row), so 16 MB
-// keeps it near 0.3 s; checkpoints run in the materialiser, never on the
-// ack path.
+// own outside the buffer pool. With 256 MB a 30-minute soak at 20k
+// records/s levelled off at 344–354 MB RSS, past issue 16's 300 MB. The
+// checkpoint threshold bounds the WAL DuckDB replays after kill -9 before
+// zbemu can answer, at 20–40 ms of CPU per MB of WAL (measured: 0.7 s for
+// 33 MB; ~0.5 s for 13 MB on a loaded machine), so 4 MB keeps it near
+// 0.1–0.2 s; checkpoints run in the materialiser, never on the ack path.
 const (
-	DefaultMemoryLimit         = "256MB"
-	DefaultCheckpointThreshold = "16MB"
+	DefaultMemoryLimit         = "128MB"
+	DefaultCheckpointThreshold = "4MB"
 	maxDefaultThreads          = 4
 )
 
@@ -288,6 +289,10 @@ func (e *Engine) duckSettings() []string {
 		"SET GLOBAL default_null_order = 'nulls_first_on_asc_last_on_desc'",
 		"SET memory_limit = " + quoteString(e.opts.MemoryLimit),
 		"SET threads = " + strconv.Itoa(e.opts.Threads),
+		// DuckDB's allocator (jemalloc on Linux) hands freed memory back
+		// to the OS from a background thread instead of only when a
+		// thread allocates again, so RSS follows what DuckDB holds.
+		"SET allocator_background_threads = true",
 		"SET autoinstall_known_extensions = false",
 		"SET autoload_known_extensions = false",
 	}

@@ -81,6 +81,7 @@ type logEntry struct {
 	tv       *tableVersion
 	streamID string
 	rows     [][]any
+	chunks   [][]any // the slots rows point into, for release
 	// redecode, when set, decodes the records again from payload as the
 	// materialiser appends them: requests of tiny records keep no rows
 	// (see decodeRows). rows is nil then.
@@ -101,6 +102,15 @@ type logEntry struct {
 	// bad is why DuckDB refused the entry (or replay could not decode it);
 	// the materialiser then writes it to the quarantine instead.
 	bad error
+}
+
+// release gives the entry's frame and rows to their pools once it is
+// applied: the log wrote the frame, DuckDB's appender copied the values,
+// and nothing reads them again.
+func (ent *logEntry) release() {
+	framePool.put(ent.frame)
+	releaseRows(ent.rows, ent.chunks)
+	ent.frame, ent.payload, ent.rows, ent.chunks = nil, nil, nil, nil
 }
 
 // backlogBytes is what the entry counts in the backlog's bytes until it
@@ -223,7 +233,8 @@ func repairTail(dir string) error {
 // descriptor id | stream id | record count | records (length-prefixed).
 // It is the one copy of the records on their way to disk: it returns the
 // payload inside an ingestlog frame, which the log writes from this buffer
-// (the frame) without copying it again.
+// (the frame) without copying it again. The frame comes from framePool;
+// logEntry.release gives it back once the entry is applied.
 func encodePayload(tableID string, format Format, descID, streamID string, records [][]byte) (payload, frame []byte) {
 	// The exact size, so that the payload is built in place in its frame;
 	// exact length prefixes too: MaxVarintLen32 would more than double the
@@ -235,7 +246,7 @@ func encodePayload(tableID string, format Format, descID, streamID string, recor
 	for _, r := range records {
 		n += uvarintLen(len(r)) + len(r)
 	}
-	frame = ingestlog.NewFrame(n)
+	frame = framePool.get(ingestlog.FrameCap(n))[:ingestlog.HeaderSize]
 	b := append(frame[ingestlog.HeaderSize:], 0, 0, 0, 0, logFormatVersion, byte(format))
 	b = appendString(b, tableID)
 	b = appendString(b, descID)
@@ -248,6 +259,9 @@ func encodePayload(tableID string, format Format, descID, streamID string, recor
 	binary.LittleEndian.PutUint32(b, crc32.Checksum(b[4:], castagnoli))
 	return b, frame[:ingestlog.HeaderSize+len(b)]
 }
+
+// framePool holds the frames of applied entries for new ones.
+var framePool slicePool[byte]
 
 // uvarintLen is the size of n as a uvarint (binary.AppendUvarint).
 func uvarintLen(n int) int { return max(1, (bits.Len(uint(n))+6)/7) }

@@ -371,6 +371,17 @@ func (m *materializer) flush(ctx context.Context) {
 		}
 	}
 	m.lagMu.Unlock()
+	if len(kept) == 0 && records <= int64(m.e.opts.FlushRows) {
+		// The buffers of a round of ordinary size are reused by the next
+		// requests. Those of a larger one (the backlog of a burst) are
+		// left to the GC like those of a failed round (which spares
+		// finding the applied ones among the kept): pooled, they would
+		// stay live through two more GC cycles and raise the heap with
+		// the burst's whole backlog.
+		for _, ent := range batch {
+			ent.release()
+		}
+	}
 	m.appliedMu.Lock()
 	close(m.appliedCh)
 	m.appliedCh = make(chan struct{})

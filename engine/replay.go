@@ -12,8 +12,16 @@ import (
 )
 
 // replay applies log entries that some catalog has not applied yet. It runs
-// in Open, before the engine reports ready, so the first query after a
-// restart already sees every record acknowledged before the crash.
+// in Open, before the engine reports ready. A backlog of up to one
+// materialiser round (Options.FlushRows records) is applied before Open
+// returns, so that its quarantined entries and a failing store show at
+// start-up. A larger one (after kill -9 at full speed the backlog may hold
+// up to MaxBacklogRecords) would keep start-up waiting for seconds of
+// DuckDB appends: its entries are queued to the materialiser like freshly
+// acknowledged ones and applied in the background, in index order before
+// anything new, and decoded only then. Either way every query waits until
+// they are queryable (Sync), so the first query after a restart sees every
+// record acknowledged before the crash.
 func (e *Engine) replay(ctx context.Context) error {
 	l := e.ilog
 	if l.seg == nil {
@@ -36,9 +44,8 @@ func (e *Engine) replay(ctx context.Context) error {
 		}
 	}
 	e.mu.RUnlock()
-	protoDecs := map[string]*schema.ProtoDecoder{}
 	var batch []*logEntry
-	applied, skipped := 0, 0
+	applied, skipped, records := 0, 0, 0
 	take := func(idx uint64, data []byte, p decodedPayload) {
 		t, ok := byID[p.tableID]
 		if !ok {
@@ -49,26 +56,11 @@ func (e *Engine) replay(ctx context.Context) error {
 		if idx <= watermark[tv.alias] {
 			return
 		}
-		// data is only valid during the read: the entry keeps a copy for
-		// the quarantine.
-		ent := &logEntry{index: idx, table: t, tv: tv, streamID: p.streamID, payload: slices.Clone(data)}
-		ent.rows, ent.redecode, ent.bad = e.replayRows(ctx, tv, p, protoDecs)
-		ent.count = len(ent.rows)
-		if ent.redecode != nil {
-			ent.count = len(p.records) // tiny records: decoded again when applied
-		}
-		if ent.bad != nil {
-			// Refused by today's validation (or its descriptor is gone):
-			// it goes to the quarantine rather than stop the start.
-			ent.bad = fmt.Errorf("cannot decode the logged records again: %w", ent.bad)
-			ent.rows, ent.redecode, ent.count = nil, nil, 0
-		}
-		for _, r := range p.records {
-			ent.bytes += int64(len(r))
-		}
-		ent.mem = rowsMem(ent.rows, ent.bytes)
-		batch = append(batch, ent)
+		// data is only valid during the read: the entry keeps a copy,
+		// which it is decoded from (below) and kept for the quarantine.
+		batch = append(batch, &logEntry{index: idx, table: t, tv: tv, streamID: p.streamID, payload: slices.Clone(data)})
 		applied++
+		records += len(p.records)
 	}
 	// A previous release's generations first (their indexes come first).
 	for gi, g := range l.gens {
@@ -114,6 +106,19 @@ func (e *Engine) replay(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	background := records > e.opts.FlushRows
+	protoDecs := map[string]*schema.ProtoDecoder{}
+	for _, ent := range batch {
+		if err := e.replayEntry(ctx, ent, protoDecs, background); err != nil {
+			return err
+		}
+	}
+	if background {
+		e.log.Info("replayed ingest log; applying its entries in the background, queries wait for them", "entries", applied,
+			"records", records, "skipped", skipped)
+		e.mat.enqueue(batch)
+		return nil
+	}
 	quarantinedBefore := e.mat.quarantined.Load()
 	if len(batch) > 0 {
 		e.mat.enqueue(batch)
@@ -138,10 +143,37 @@ func (e *Engine) replay(ctx context.Context) error {
 	return nil
 }
 
+// replayEntry prepares an entry read back from the log for the
+// materialiser: its rows decoded with today's decoders, or with lazy (or
+// for tiny records, see decodeRows) none but the decoder that decodes
+// them when they are applied.
+func (e *Engine) replayEntry(ctx context.Context, ent *logEntry, protoDecs map[string]*schema.ProtoDecoder, lazy bool) error {
+	p, err := decodePayload(ent.payload)
+	if err != nil {
+		return fmt.Errorf("ingest log entry %d is damaged: %w", ent.index, err)
+	}
+	ent.rows, ent.redecode, ent.bad = e.replayRows(ctx, ent.tv, p, protoDecs, lazy)
+	ent.count = len(ent.rows)
+	if ent.redecode != nil {
+		ent.count = len(p.records)
+	}
+	if ent.bad != nil {
+		// Refused by today's validation (or its descriptor is gone):
+		// it goes to the quarantine rather than stop the start.
+		ent.bad = fmt.Errorf("cannot decode the logged records again: %w", ent.bad)
+		ent.rows, ent.redecode, ent.count = nil, nil, 0
+	}
+	for _, r := range p.records {
+		ent.bytes += int64(len(r))
+	}
+	ent.mem = rowsMem(ent.rows, ent.bytes)
+	return nil
+}
+
 // replayRows decodes the records of a logged entry with today's decoders;
-// for tiny records (see decodeRows) it returns no rows but the decoder
-// that decodes them again when they are applied.
-func (e *Engine) replayRows(ctx context.Context, tv *tableVersion, p decodedPayload, decs map[string]*schema.ProtoDecoder) ([][]any, rowDecoder, error) {
+// with lazy, or for tiny records (see decodeRows), it returns no rows but
+// the decoder that decodes them again when they are applied.
+func (e *Engine) replayRows(ctx context.Context, tv *tableVersion, p decodedPayload, decs map[string]*schema.ProtoDecoder, lazy bool) ([][]any, rowDecoder, error) {
 	var proto *schema.ProtoDecoder
 	if p.format == FormatProto {
 		key := p.descID + "/" + strings.ToLower(tv.meta.TableID)
@@ -166,7 +198,10 @@ func (e *Engine) replayRows(ctx context.Context, tv *tableVersion, p decodedPayl
 		// CHECK constraints, which they passed then.
 		dec = &ruleDecoder{dec: dec, defaults: tv.defaults, json: proto == nil}
 	}
-	rows, _, _, err := decodeRows(len(tv.cols), p.records, dec)
+	if lazy {
+		return nil, dec, nil
+	}
+	rows, _, _, _, err := decodeRows(len(tv.cols), p.records, dec)
 	if err != nil || rows != nil {
 		return rows, nil, err
 	}

@@ -9,8 +9,8 @@ import (
 )
 
 // TestDuckDBResources checks that DuckDB runs with the memory limit,
-// thread count and checkpoint threshold of the options, set before the
-// configuration is locked.
+// thread count and checkpoint threshold of the options, and its allocator's
+// background thread, set before the configuration is locked.
 func TestDuckDBResources(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range []struct {
@@ -18,7 +18,7 @@ func TestDuckDBResources(t *testing.T) {
 		opts                  engine.Options
 		threads, memory, ckpt string
 	}{
-		{"defaults", engine.Options{}, "", "244.1 MiB", "15.2 MiB"},
+		{"defaults", engine.Options{}, "", "122.0 MiB", "3.8 MiB"},
 		{"set", engine.Options{Threads: 1, MemoryLimit: "100MB", CheckpointThreshold: "8MB"}, "1", "95.3 MiB", "7.6 MiB"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -29,7 +29,8 @@ func TestDuckDBResources(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer e.Close(ctx)
-			want := map[string]string{"threads": tc.threads, "memory_limit": tc.memory, "checkpoint_threshold": tc.ckpt}
+			want := map[string]string{"threads": tc.threads, "memory_limit": tc.memory, "checkpoint_threshold": tc.ckpt,
+				"allocator_background_threads": "true"}
 			if want["threads"] == "" {
 				want["threads"] = strconv.Itoa(engine.DefaultThreads())
 			}

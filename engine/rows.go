@@ -44,33 +44,40 @@ type rowDecoder interface {
 // error it returns the index of the first bad record. Rows share chunks of
 // slots: the first holds up to firstChunkRows rows, the next ones what the
 // rows so far predict for the rest of the request, so ordinary requests
-// take two allocations for all their rows and requests of mostly empty
-// rows allocate hardly any slots. Rows are kept only while they cost at
-// most keepFactor × the request's bytes: past that (tiny records, or
-// values of a byte or two each) it validates the rest and returns nil
-// rows, and the caller keeps the request's log payload instead (lazy).
-func decodeRows(ncols int, records [][]byte, dec rowDecoder) ([][]any, int64, int, error) {
+// take two buffers for all their rows (from rowsPool and cellsPool, which
+// releaseRows gives them back to) and requests of mostly empty rows hardly
+// any slots. Rows are kept only while they cost at most keepFactor × the
+// request's bytes: past that (tiny records, or values of a byte or two
+// each) it validates the rest and returns nil rows, and the caller keeps
+// the request's log payload instead (lazy). chunks are the chunks of slots
+// the rows point into.
+func decodeRows(ncols int, records [][]byte, dec rowDecoder) (rows, chunks [][]any, size int64, bad int, err error) {
 	var total int64
 	for _, r := range records {
 		total += int64(len(r))
 	}
 	if int64(len(records))*lazyRowBytes > keepFactor*total {
 		i, err := validateRows(ncols, records, dec)
-		return nil, total, i, err
+		return nil, nil, total, i, err
 	}
-	rows := make([][]any, len(records))
+	rows = rowsPool.get(len(records))[:len(records)]
 	// budget is how many slots (16 bytes) the rows may still take.
 	// The first chunk takes at most half, leaving room for sparse rows.
 	budget := (keepFactor*total - rowHeaderBytes*int64(len(records))) / 16
-	cells := make([]any, 0, min(int64(ncols)*int64(min(len(records), firstChunkRows)), budget/2))
+	cells := cellsPool.get(int(min(int64(ncols)*int64(min(len(records), firstChunkRows)), budget/2)))
 	budget -= int64(cap(cells))
 	scratch := scratchRow(ncols)
 	defer releaseRow(scratch)
 	row := *scratch
-	var size, used int64
+	var used int64
+	giveUp := func() {
+		releaseRows(rows, append(chunks, cells))
+		rows, chunks = nil, nil
+	}
 	for i, r := range records {
 		if err := dec.Decode(r, row); err != nil {
-			return nil, 0, i, err
+			giveUp()
+			return nil, nil, 0, i, err
 		}
 		size += int64(len(r))
 		last, set := 0, 0
@@ -92,10 +99,12 @@ func decodeRows(ncols int, records [][]byte, dec rowDecoder) ([][]any, int64, in
 				predict := min(used*remaining/max(size, 1), remaining/2)
 				n := min(int64(ncols)*int64(len(records)-i), int64(last)+predict)
 				if n > budget {
+					giveUp()
 					return validateRest(ncols, records, i, dec, total)
 				}
-				cells = make([]any, 0, n)
-				budget -= n
+				chunks = append(chunks, cells)
+				cells = cellsPool.get(int(n))
+				budget -= int64(cap(cells))
 			}
 			cells = append(cells, row[:last]...)
 			rows[i] = cells[len(cells)-last : len(cells) : len(cells)]
@@ -104,6 +113,7 @@ func decodeRows(ncols int, records [][]byte, dec rowDecoder) ([][]any, int64, in
 			// A sparseCell is 24 bytes, and the row's []any and the boxed
 			// sparseRow 40 more: 2 slots per value and 3.
 			if budget -= int64(2*set + 3); budget < 0 {
+				giveUp()
 				return validateRest(ncols, records, i, dec, total)
 			}
 			sp := make(sparseRow, 0, set)
@@ -116,17 +126,33 @@ func decodeRows(ncols int, records [][]byte, dec rowDecoder) ([][]any, int64, in
 		}
 		clear(row[:last])
 	}
-	return rows, size, 0, nil
+	return rows, append(chunks, cells), size, 0, nil
 }
 
 // validateRest gives up the rows of decodeRows once they exceed its
 // budget: records up to i are valid, the rest are validated.
-func validateRest(ncols int, records [][]byte, i int, dec rowDecoder, total int64) ([][]any, int64, int, error) {
+func validateRest(ncols int, records [][]byte, i int, dec rowDecoder, total int64) ([][]any, [][]any, int64, int, error) {
 	j, err := validateRows(ncols, records[i+1:], dec)
 	if err != nil {
-		return nil, 0, i + 1 + j, err
+		return nil, nil, 0, i + 1 + j, err
 	}
-	return nil, total, 0, nil
+	return nil, nil, total, 0, nil
+}
+
+// rowsPool and cellsPool hold the rows slices and the chunks of slots of
+// applied requests for new ones (see slicePool).
+var (
+	rowsPool  slicePool[[]any]
+	cellsPool slicePool[any]
+)
+
+// releaseRows gives the rows and chunks of decodeRows back to their pools
+// once nothing reads them any more.
+func releaseRows(rows, chunks [][]any) {
+	for _, c := range chunks {
+		cellsPool.put(c)
+	}
+	rowsPool.put(rows)
 }
 
 // keepFactor is how many times its bytes a request's decoded rows may

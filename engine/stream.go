@@ -134,6 +134,7 @@ func (s *Stream) TableName() string { return s.tv.meta.fullName() }
 // materialiser appends it.
 type decoded struct {
 	rows     [][]any
+	chunks   [][]any // the slots rows point into (decodeRows)
 	size     int64
 	redecode rowDecoder
 }
@@ -227,17 +228,18 @@ func (s *Stream) decodeWith(tv *tableVersion, records [][]byte) (decoded, int, e
 	if err != nil {
 		return decoded{}, 0, err
 	}
-	rows, size, i, err := decodeRows(len(tv.cols), records, dec)
+	rows, chunks, size, i, err := decodeRows(len(tv.cols), records, dec)
 	if rows == nil {
 		return decoded{size: size, redecode: dec}, i, err
 	}
-	return decoded{rows: rows, size: size}, i, err
+	return decoded{rows: rows, chunks: chunks, size: size}, i, err
 }
 
 // newEntry makes the ingest log entry of a validated request; records are
 // copied into its payload, so the caller's may be dropped.
 func (s *Stream) newEntry(d decoded, records [][]byte) *logEntry {
-	ent := &logEntry{table: s.table, tv: s.version(), streamID: s.id, rows: d.rows, count: len(d.rows), bytes: d.size, mem: rowsMem(d.rows, d.size)}
+	ent := &logEntry{table: s.table, tv: s.version(), streamID: s.id, rows: d.rows, chunks: d.chunks, count: len(d.rows), bytes: d.size,
+		mem: rowsMem(d.rows, d.size)}
 	ent.payload, ent.frame = encodePayload(s.tv.meta.TableID, s.format, s.descID, s.id, records)
 	if d.redecode != nil {
 		ent.redecode, ent.count = d.redecode, len(records)

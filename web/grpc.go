@@ -138,6 +138,7 @@ func (z *zerobusService) ephemeralStream(gs zerobuspb.Zerobus_EphemeralStreamSer
 	// stream: a request after it ends the stream as the real server does.
 	var closeBy time.Time
 
+	var jsonRecs [][]byte
 	for {
 		req, err := gs.Recv()
 		if err != nil {
@@ -171,9 +172,15 @@ func (z *zerobusService) ephemeralStream(gs zerobuspb.Zerobus_EphemeralStreamSer
 			offset = p.IngestRecordBatch.GetOffsetId()
 			switch b := p.IngestRecordBatch.Batch.(type) {
 			case *zerobuspb.IngestRecordBatchRequest_JsonBatch:
-				records = make([][]byte, len(b.JsonBatch.GetRecords()))
-				for i, r := range b.JsonBatch.GetRecords() {
-					records[i] = stringBytes(r)
+				// Submit keeps no reference to records once it returns, so
+				// one slice serves every request of the stream.
+				jsonRecs = jsonRecs[:0]
+				for _, r := range b.JsonBatch.GetRecords() {
+					jsonRecs = append(jsonRecs, stringBytes(r))
+				}
+				records = jsonRecs
+				if cap(jsonRecs) > maxKeptRecords {
+					jsonRecs = nil // not kept for the stream's life
 				}
 			case *zerobuspb.IngestRecordBatchRequest_ProtoEncodedBatch:
 				records = b.ProtoEncodedBatch.GetRecords()
@@ -212,6 +219,10 @@ func (z *zerobusService) ephemeralStream(gs zerobuspb.Zerobus_EphemeralStreamSer
 		}
 	}
 }
+
+// maxKeptRecords is the most records a stream's reused slice of JSON
+// records keeps room for between requests (24 bytes each).
+const maxKeptRecords = 1 << 14
 
 // stringBytes returns the bytes of a JSON record without copying them:
 // the engine only reads records (decoders never write their input, and

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"sync"
 
 	"github.com/gorilla/mux"
 
@@ -35,7 +36,8 @@ func (s *Server) insert(w http.ResponseWriter, r *http.Request, id *engine.Ident
 				fmt.Sprintf("Content-Type %q is not supported; send application/json (a JSON array of records or one JSON object)", ct)}
 		}
 	}
-	body, err := readInsertBody(r)
+	buf := bodyPool.Get().(*bytes.Buffer)
+	body, err := readInsertBody(r, buf)
 	if err != nil {
 		return bodyReadError(err)
 	}
@@ -52,24 +54,43 @@ func (s *Server) insert(w http.ResponseWriter, r *http.Request, id *engine.Ident
 		return faultError(h, table, "")
 	}
 	if err := s.e.Insert(r.Context(), id, table, records); err != nil {
-		return err
+		return err // the body goes to the GC: the error may still point into it
 	}
+	putBody(buf)
 	sleepCtx(r.Context(), s.ackDelay(table, ""))
 	writeJSON(w, http.StatusOK, struct{}{})
 	return nil
 }
 
-// readInsertBody reads up to MaxMessageBytes+1 bytes of the body. A
-// declared Content-Length sizes the buffer once (io.ReadAll would grow it
-// by copying, several times for a 10 MB body); the records are then
-// slices of this buffer until the engine copies them into the ingest log.
-func readInsertBody(r *http.Request) ([]byte, error) {
-	var buf bytes.Buffer
+// readInsertBody reads up to MaxMessageBytes+1 bytes of the body into
+// buf, which the caller gives back to bodyPool once Insert has succeeded
+// (the engine keeps no reference to the records then: it copied them into
+// the ingest log's frame). A declared Content-Length sizes the buffer once
+// (io.ReadAll would grow it by copying, several times for a 10 MB body);
+// the records are then slices of this buffer.
+func readInsertBody(r *http.Request, buf *bytes.Buffer) ([]byte, error) {
 	if n := r.ContentLength; n > 0 && n <= engine.MaxMessageBytes {
 		buf.Grow(int(n) + bytes.MinRead) // ReadFrom wants MinRead free to see EOF
 	}
 	_, err := buf.ReadFrom(io.LimitReader(r.Body, engine.MaxMessageBytes+1))
 	return buf.Bytes(), err
+}
+
+// bodyPool holds the buffers of REST bodies for the next request, so that
+// a body is not allocated again per request (issue 16: bytes allocated per
+// record on the JSON path).
+var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBody is the largest buffer bodyPool keeps: a few requests of
+// 10 MB must not pin 10 MB buffers for the small ones after them.
+const maxPooledBody = 1 << 20
+
+func putBody(buf *bytes.Buffer) {
+	if buf.Cap() > maxPooledBody {
+		return
+	}
+	buf.Reset()
+	bodyPool.Put(buf)
 }
 
 // SplitRecords splits a REST body into raw JSON records: a JSON array of

@@ -31,6 +31,11 @@ func NewFrame(n int) []byte {
 	return make([]byte, headerSize, frameLen(n))
 }
 
+// FrameCap is the capacity NewFrame gives a frame for a payload of n
+// bytes, for callers that reuse their buffers: any buffer of at least this
+// capacity, resliced to HeaderSize, is such a frame.
+func FrameCap(n int) int { return int(frameLen(n)) }
+
 var zeros [8]byte
 
 // iovMax is the most buffers one pwritev(2) takes (IOV_MAX on Linux).
