@@ -94,7 +94,8 @@ const (
 // core and a 16 MB WAL (https://duckdb.org/docs/stable/configuration/overview).
 // zbemu shares the machine with the ingest path, whose backlog may hold
 // DefaultMaxBacklogBytes, so DuckDB gets a fixed 128 MB buffer pool
-// (it spills to its temp directory beyond that) and at most 4 threads:
+// (it spills to its temp directory beyond that) and at most 4 threads,
+// leaving a core to the ack path (see DefaultThreads):
 // ingest appends on one connection, and every thread takes memory of its
 // own outside the buffer pool. With 256 MB a 30-minute soak at 20k
 // records/s levelled off at 344–354 MB RSS, past issue 16's 300 MB. The
@@ -109,8 +110,13 @@ const (
 )
 
 // DefaultThreads is the number of DuckDB threads when Options.Threads is
-// 0: one per core, at most 4.
-func DefaultThreads() int { return min(runtime.NumCPU(), maxDefaultThreads) }
+// 0: one per core but one, at least 1 and at most 4. The core left over
+// belongs to the ack path (log writer, gRPC): while a worker runs a task,
+// DuckDB's calling thread spins waiting for it
+// (https://github.com/duckdb/duckdb/issues/22178), so on a 2-core machine
+// two DuckDB threads held both cores during each pipeline cycle and
+// doubled ingest ack p99.
+func DefaultThreads() int { return max(1, min(runtime.NumCPU()-1, maxDefaultThreads)) }
 
 func (o *Options) setDefaults() {
 	if o.Logger == nil {
