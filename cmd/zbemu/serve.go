@@ -185,6 +185,7 @@ zbemu {{.Version}} — Databricks Zerobus Ingest emulator, ready in {{.Startup}}
   Data directory     {{.Data}}
   Client id / secret {{.ClientID}} / {{.ClientSecret}}
   Token (PAT)        {{.Token}}
+  SQL warehouse id   {{.Warehouse}} (always running)
 {{- if .CA}}
   TLS CA             {{.CA}}
     export SSL_CERT_FILE={{.CA}}
@@ -192,7 +193,7 @@ zbemu {{.Version}} — Databricks Zerobus Ingest emulator, ready in {{.Startup}}
 
 Run SQL:   zbemu sql "SHOW TABLES IN main.default"
            curl -s -H "Authorization: Bearer {{.Token}}" {{.URL}}/api/2.0/sql/statements \
-             -d '{"statement": "SELECT 1", "warehouse_id": "zbemu"}'
+             -d '{"statement": "SELECT 1", "warehouse_id": "{{.Warehouse}}"}'
 REST:      curl -s -H "Authorization: Bearer {{.Token}}" -H "Content-Type: application/json" \
              {{.URL}}/zerobus/v1/tables/main.default.events/insert -d '[{"id": 1}]'
 SDK (Node):
@@ -229,6 +230,6 @@ func printBanner(w io.Writer, cfg Config, addr, ca string, startup time.Duration
 		token = "<create one: zbemu token create>"
 	}
 	bannerTmpl.Execute(w, map[string]string{"Version": version, "URL": fmt.Sprintf("%s://%s", scheme, host), "Data": data,
-		"ClientID": cfg.ClientID, "ClientSecret": cfg.ClientSecret, "Token": token, "CA": ca,
+		"ClientID": cfg.ClientID, "ClientSecret": cfg.ClientSecret, "Token": token, "CA": ca, "Warehouse": web.WarehouseID,
 		"Startup": startup.Round(time.Millisecond).String()})
 }
