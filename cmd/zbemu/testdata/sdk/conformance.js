@@ -107,6 +107,10 @@ async function main() {
       parameters: [{ name: "id", value: "1", type: "INT" }, { name: "name", value: "one" }, { name: "amount", value: "1.50", type: "DECIMAL(10,2)" }],
     }));
   await step("statements.select.params", () => sql("SELECT id, name FROM conf.s.t WHERE id = :id", { parameters: [{ name: "id", value: "1", type: "INT" }] }));
+  await step("statements.chunk", async () => {
+    const r = await sql("SELECT id FROM conf.s.t");
+    return w.statementExecution.getStatementResultChunkN({ statement_id: r.statement_id, chunk_index: 0 });
+  });
   await step("statements.failure", () => sql("SELECT * FROM conf.s.missing"));
   await step("statements.async", async () => {
     const r = await sql("SELECT count(*) AS n FROM range(1000)", { wait_timeout: "0s" });
@@ -119,6 +123,9 @@ async function main() {
   });
 
   // Tables.
+  await step("tables.create", () =>
+    w.tables.create({ name: "r", catalog_name: "conf", schema_name: "s", table_type: "MANAGED", data_source_format: "DELTA",
+      columns: [{ name: "k", type_text: "string", type_name: "STRING", nullable: false }] }));
   await step("tables.list", async () => (await collect(w.tables.list({ catalog_name: "conf", schema_name: "s" }))).map((t) => t.full_name));
   await step("tables.get", () => w.tables.get({ full_name: "conf.s.t" }));
   await step("tables.exists", () => w.tables.exists({ full_name: "conf.s.t" }));
@@ -155,6 +162,7 @@ async function main() {
 
   // Clean up, through the SDK too.
   await step("tables.delete", () => w.tables.delete({ full_name: "conf.s.t" }));
+  await step("tables.delete.created", () => w.tables.delete({ full_name: "conf.s.r" }));
   await step("tables.exists.deleted", () => w.tables.exists({ full_name: "conf.s.t" }));
   await step("schemas.delete", () => w.schemas.delete({ full_name: "conf.s" }));
   await step("catalogs.delete", () => w.catalogs.delete({ name: "conf", force: true }));
