@@ -181,7 +181,7 @@ func systemObject(parts []string) (identity.Object, error) {
 	if len(parts) == 2 {
 		return identity.Object{}, fmt.Errorf("%w: schema %s does not exist", ErrSchemaNotFound, strings.Join(parts, "."))
 	}
-	return identity.Object{}, tableNotFound(strings.Join(parts, "."))
+	return identity.Object{}, systemTableNotFound(strings.Join(parts, "."))
 }
 
 // access loads what id may do, for one request.

@@ -109,7 +109,14 @@ func (e *Engine) SystemTable(ctx context.Context, full string) (TableInfo, error
 			}
 		}
 	}
-	return TableInfo{}, fmt.Errorf("%w: [TABLE_OR_VIEW_NOT_FOUND] the system table %s does not exist (SHOW TABLES IN system.lakeflow lists them)", ErrTableNotFound, full)
+	return TableInfo{}, systemTableNotFound(full)
+}
+
+// systemTableNotFound is the error for a name in the system catalog that
+// names no system table (not tableNotFound, whose advice to create the
+// table does not apply there).
+func systemTableNotFound(full string) error {
+	return fmt.Errorf("%w: [TABLE_OR_VIEW_NOT_FOUND] the system table %s does not exist (SHOW TABLES IN system.lakeflow lists them)", ErrTableNotFound, full)
 }
 
 // namespaceExists checks that a catalog (schemaName "") or a schema
