@@ -157,8 +157,14 @@ async function main() {
   }
 
   // Lakeview and pipelines (their own suites drive every call).
-  await step("lakeview.list", async () => (await collect(w.lakeview.list({}))).map((d) => d.display_name));
+  const dashboards = await step("lakeview.list", () => collect(w.lakeview.list({})));
+  if (dashboards && dashboards.length) {
+    const id = dashboards[0].dashboard_id;
+    await step("lakeview.publish", () => w.lakeview.publish({ dashboard_id: id, embed_credentials: false }));
+    await step("lakeview.unpublish", () => w.lakeview.unpublish({ dashboard_id: id }));
+  }
   await step("pipelines.list", () => collect(w.pipelines.listPipelines({})));
+  await step("pipelines.stop.missing", () => w.pipelines.stop({ pipeline_id: "0123abcd-0000-0000-0000-000000000000" }));
 
   // Clean up, through the SDK too.
   await step("tables.delete", () => w.tables.delete({ full_name: "conf.s.t" }));
