@@ -31,23 +31,21 @@ func securable(r *http.Request) (typ, name string, err error) {
 }
 
 func (s *Server) getPermissions(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
-	typ, name, err := securable(r)
-	if err != nil {
-		return err
-	}
-	z, err := s.e.Authorizer(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	list, err := z.Permissions(typ, name, r.URL.Query().Get("principal"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"privilege_assignments": list})
-	return nil
+	return s.readGrants(w, r, id, func(z *engine.Authorizer, typ, name, principal string) (any, error) {
+		return z.Permissions(typ, name, principal)
+	})
 }
 
 func (s *Server) getEffectivePermissions(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
+	return s.readGrants(w, r, id, func(z *engine.Authorizer, typ, name, principal string) (any, error) {
+		return z.EffectivePermissions(typ, name, principal)
+	})
+}
+
+// readGrants answers a GET of the Grants API with what read returns for
+// the path's securable and the principal query parameter.
+func (s *Server) readGrants(w http.ResponseWriter, r *http.Request, id *engine.Identity,
+	read func(z *engine.Authorizer, typ, name, principal string) (any, error)) error {
 	typ, name, err := securable(r)
 	if err != nil {
 		return err
@@ -56,7 +54,7 @@ func (s *Server) getEffectivePermissions(w http.ResponseWriter, r *http.Request,
 	if err != nil {
 		return err
 	}
-	list, err := z.EffectivePermissions(typ, name, r.URL.Query().Get("principal"))
+	list, err := read(z, typ, name, r.URL.Query().Get("principal"))
 	if err != nil {
 		return err
 	}

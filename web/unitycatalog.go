@@ -112,7 +112,7 @@ func boolQuery(r *http.Request, name string) bool {
 }
 
 func (s *Server) deleteCatalog(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
-	if err := systemReadOnly(pathVar(r, "name")); err != nil {
+	if _, err := changedName(r, "name", 1); err != nil {
 		return err
 	}
 	if err := s.authorize(r, id, func(z *engine.Authorizer) error { return z.RequireManage("CATALOG", pathVar(r, "name")) }); err != nil {
@@ -208,11 +208,8 @@ func (s *Server) createSchema(w http.ResponseWriter, r *http.Request, id *engine
 }
 
 func (s *Server) deleteSchema(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
-	p, err := splitFull(pathVar(r, "full_name"), 2)
+	p, err := changedName(r, "full_name", 2)
 	if err != nil {
-		return err
-	}
-	if err := systemReadOnly(p[0]); err != nil {
 		return err
 	}
 	if err := s.authorize(r, id, func(z *engine.Authorizer) error { return z.RequireManage("SCHEMA", p[0]+"."+p[1]) }); err != nil {
@@ -293,11 +290,7 @@ func (s *Server) tableExists(w http.ResponseWriter, r *http.Request, id *engine.
 
 func (s *Server) deleteTable(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
 	full := pathVar(r, "full_name")
-	p, err := splitFull(full, 3)
-	if err != nil {
-		return err
-	}
-	if err := systemReadOnly(p[0]); err != nil {
+	if _, err := changedName(r, "full_name", 3); err != nil {
 		return err
 	}
 	if err := s.authorize(r, id, func(z *engine.Authorizer) error { return z.RequireManage("TABLE", full) }); err != nil {
@@ -390,12 +383,18 @@ func (s *Server) lookupTable(r *http.Request, full string) (engine.TableInfo, er
 	return s.e.GetTable(r.Context(), full)
 }
 
-// systemReadOnly refuses a change of the system catalog or what it holds.
-func systemReadOnly(catalog string) error {
-	if isSystem(catalog) {
-		return fmt.Errorf("%w: the system catalog and its schemas and tables are read-only", engine.ErrPermissionDenied)
+// changedName reads the path variable {name} of a call that changes or
+// deletes a securable: a full name of n parts outside the system catalog,
+// which is read-only.
+func changedName(r *http.Request, name string, n int) ([]string, error) {
+	p, err := splitFull(pathVar(r, name), n)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	if isSystem(p[0]) {
+		return nil, fmt.Errorf("%w: the system catalog and its schemas and tables are read-only", engine.ErrPermissionDenied)
+	}
+	return p, nil
 }
 
 // maxUpdateBody bounds a PATCH of a catalog, schema or table.
@@ -432,7 +431,7 @@ func readUpdate(r *http.Request, kind string) (engine.Update, error) {
 // properties, by the owner, a holder of MANAGE or an admin.
 func (s *Server) updateCatalog(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
 	name := pathVar(r, "name")
-	if err := systemReadOnly(name); err != nil {
+	if _, err := changedName(r, "name", 1); err != nil {
 		return err
 	}
 	u, err := readUpdate(r, "catalog")
@@ -452,11 +451,8 @@ func (s *Server) updateCatalog(w http.ResponseWriter, r *http.Request, id *engin
 
 // updateSchema implements PATCH /schemas/{full_name}, as updateCatalog.
 func (s *Server) updateSchema(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
-	p, err := splitFull(pathVar(r, "full_name"), 2)
+	p, err := changedName(r, "full_name", 2)
 	if err != nil {
-		return err
-	}
-	if err := systemReadOnly(p[0]); err != nil {
 		return err
 	}
 	u, err := readUpdate(r, "schema")
@@ -481,11 +477,7 @@ func (s *Server) updateSchema(w http.ResponseWriter, r *http.Request, id *engine
 // giver read through it what it may not read itself.
 func (s *Server) updateTable(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
 	full := pathVar(r, "full_name")
-	p, err := splitFull(full, 3)
-	if err != nil {
-		return err
-	}
-	if err := systemReadOnly(p[0]); err != nil {
+	if _, err := changedName(r, "full_name", 3); err != nil {
 		return err
 	}
 	u, err := readUpdate(r, "table")
