@@ -494,10 +494,10 @@ func (e *Engine) GetSchema(ctx context.Context, catalog, schema string) (SchemaI
 	return *s, nil
 }
 
-// Update changes what the Unity Catalog PATCH of a catalog or schema may
+// MetadataUpdate changes what the Unity Catalog PATCH of a catalog or schema may
 // change; nil fields stay as they are. Properties replace the object's
 // properties as a whole, as UC's update does.
-type Update struct {
+type MetadataUpdate struct {
 	Comment    *string
 	Owner      *string
 	Properties *map[string]string
@@ -505,7 +505,7 @@ type Update struct {
 
 // apply applies u to an object's fields; the owner must be a principal
 // (named by client id or display name) and is stored by client id.
-func (e *Engine) apply(ctx context.Context, u Update, by string, comment, owner *string, props *map[string]string, updatedAt *int64, updatedBy *string) error {
+func (e *Engine) apply(ctx context.Context, u MetadataUpdate, by string, comment, owner *string, props *map[string]string, updatedAt *int64, updatedBy *string) error {
 	if u.Owner != nil {
 		p, err := e.ids.LookupPrincipal(ctx, *u.Owner)
 		if err != nil {
@@ -525,7 +525,7 @@ func (e *Engine) apply(ctx context.Context, u Update, by string, comment, owner 
 
 // UpdateCatalog applies u to a catalog on behalf of principal by (the
 // caller has checked that by may).
-func (e *Engine) UpdateCatalog(ctx context.Context, name string, u Update, by string) (CatalogInfo, error) {
+func (e *Engine) UpdateCatalog(ctx context.Context, name string, u MetadataUpdate, by string) (CatalogInfo, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	c, err := e.catalogLocked(name)
@@ -545,7 +545,7 @@ func (e *Engine) UpdateCatalog(ctx context.Context, name string, u Update, by st
 }
 
 // UpdateSchema applies u to a schema on behalf of principal by.
-func (e *Engine) UpdateSchema(ctx context.Context, catalog, schema string, u Update, by string) (SchemaInfo, error) {
+func (e *Engine) UpdateSchema(ctx context.Context, catalog, schema string, u MetadataUpdate, by string) (SchemaInfo, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	c, s, err := e.schemaLocked(catalog, schema)

@@ -20,14 +20,14 @@ func TestUpdateCatalogAndSchemaSurviveRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	comment, props := "changed", map[string]string{"team": "b"}
-	if _, err := e.UpdateCatalog(ctx, "main", engine.Update{Comment: &comment, Properties: &props, Owner: &p.Name}, "editor"); err != nil {
+	if _, err := e.UpdateCatalog(ctx, "main", engine.MetadataUpdate{Comment: &comment, Properties: &props, Owner: &p.Name}, "editor"); err != nil {
 		t.Fatal(err)
 	}
 	nobody := "nobody"
-	if _, err := e.UpdateSchema(ctx, "main", "default", engine.Update{Comment: &comment, Owner: &nobody}, "editor"); !errors.Is(err, engine.ErrInvalidArgument) {
+	if _, err := e.UpdateSchema(ctx, "main", "default", engine.MetadataUpdate{Comment: &comment, Owner: &nobody}, "editor"); !errors.Is(err, engine.ErrInvalidArgument) {
 		t.Fatalf("unknown owner: %v, want ErrInvalidArgument", err)
 	}
-	if _, err := e.UpdateSchema(ctx, "main", "default", engine.Update{Properties: &props}, "editor"); err != nil {
+	if _, err := e.UpdateSchema(ctx, "main", "default", engine.MetadataUpdate{Properties: &props}, "editor"); err != nil {
 		t.Fatal(err)
 	}
 	e.Close(ctx)

@@ -410,21 +410,21 @@ type ucUpdate struct {
 }
 
 // readUpdate decodes a PATCH body, refusing what zbemu cannot change.
-func readUpdate(r *http.Request, kind string) (engine.Update, error) {
+func readUpdate(r *http.Request, kind string) (engine.MetadataUpdate, error) {
 	if err := requirePatchBody(r, "comment, owner, properties"); err != nil {
-		return engine.Update{}, err
+		return engine.MetadataUpdate{}, err
 	}
 	var req ucUpdate
 	if err := decodeJSONLimit(r, &req, maxUpdateBody); err != nil {
-		return engine.Update{}, err
+		return engine.MetadataUpdate{}, err
 	}
 	if req.NewName != nil {
-		return engine.Update{}, fmt.Errorf("%w: new_name: zbemu cannot rename a %s; create a new one and move the data with SQL", engine.ErrUnsupported, kind)
+		return engine.MetadataUpdate{}, fmt.Errorf("%w: new_name: zbemu cannot rename a %s; create a new one and move the data with SQL", engine.ErrUnsupported, kind)
 	}
 	if req.Owner != nil && *req.Owner == "" {
-		return engine.Update{}, badRequest("owner must name a principal (its application id or display name), got an empty string")
+		return engine.MetadataUpdate{}, badRequest("owner must name a principal (its application id or display name), got an empty string")
 	}
-	return engine.Update{Comment: req.Comment, Owner: req.Owner, Properties: req.Properties}, nil
+	return engine.MetadataUpdate{Comment: req.Comment, Owner: req.Owner, Properties: req.Properties}, nil
 }
 
 // updateCatalog implements PATCH /catalogs/{name}: comment, owner and
