@@ -494,9 +494,9 @@ func (e *Engine) GetSchema(ctx context.Context, catalog, schema string) (SchemaI
 	return *s, nil
 }
 
-// MetadataUpdate changes what the Unity Catalog PATCH of a catalog or schema may
-// change; nil fields stay as they are. Properties replace the object's
-// properties as a whole, as UC's update does.
+// MetadataUpdate is what the Unity Catalog PATCH of a catalog or schema
+// changes; nil fields stay as they are. Properties replace the object's
+// properties as a whole: a client sends the full map it wants.
 type MetadataUpdate struct {
 	Comment    *string
 	Owner      *string
