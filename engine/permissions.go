@@ -145,9 +145,9 @@ func (z *Authorizer) UpdatePermissions(securableType, name string, changes []Gra
 	return z.e.assignments(z, o, "")
 }
 
-// SecurableTypes are the securable types zbemu has, as the Grants API
-// names them in its paths (lower case there).
-var SecurableTypes = []string{identity.TypeCatalog, identity.TypeSchema, identity.TypeTable}
-
-// IsSecurableType reports whether t (any case) is one of SecurableTypes.
-func IsSecurableType(t string) bool { return slices.Contains(SecurableTypes, strings.ToUpper(t)) }
+// IsSecurableType reports whether t (any case) is a securable type zbemu
+// has: CATALOG, SCHEMA or TABLE (the Grants API spells them in lower case
+// in its paths; views are TABLEs).
+func IsSecurableType(t string) bool {
+	return slices.Contains([]string{identity.TypeCatalog, identity.TypeSchema, identity.TypeTable}, strings.ToUpper(t))
+}
