@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/zbemu/zbemu/engine/identity"
 )
@@ -44,13 +43,41 @@ func (e *Engine) CreatePrincipal(ctx context.Context, name string) (Principal, s
 
 // CreatePAT issues a personal access token for a principal. lifetimeSeconds
 // is POST /api/2.0/token/create's lifetime_seconds (0 = the default); it
-// returns the token and when it expires.
-func (e *Engine) CreatePAT(ctx context.Context, clientID, comment string, lifetimeSeconds int64) (string, time.Time, error) {
+// returns the token and its description.
+func (e *Engine) CreatePAT(ctx context.Context, clientID, comment string, lifetimeSeconds int64) (string, PATInfo, error) {
 	lifetime, err := identity.PATLifetime(lifetimeSeconds)
 	if err != nil {
-		return "", time.Time{}, err
+		return "", PATInfo{}, err
 	}
 	return e.ids.CreatePAT(ctx, clientID, comment, lifetime)
+}
+
+// PATInfo describes a personal access token without its secret.
+type PATInfo = identity.PATInfo
+
+// PATID is the token id (GET /api/2.0/token/list) of a personal access token.
+func PATID(token string) string { return identity.PATID(token) }
+
+// ListPATs lists the personal access tokens of id's principal, as
+// GET /api/2.0/token/list does (an admin too sees only its own there).
+func (e *Engine) ListPATs(ctx context.Context, id *Identity) ([]PATInfo, error) {
+	return e.ids.ListPATs(ctx, id.ClientID)
+}
+
+// RevokePAT revokes one of id's personal access tokens; an admin may
+// revoke any principal's. A token scoped by authorization_details may not:
+// it must not reach beyond its tables.
+func (e *Engine) RevokePAT(ctx context.Context, id *Identity, tokenID string) error {
+	if id.Tables != nil {
+		return fmt.Errorf("%w: the access token was issued for %s by authorization_details and cannot revoke personal access tokens; use a workspace-level token",
+			ErrPermissionDenied, strings.Join(id.Tables, ", "))
+	}
+	return e.ids.DeletePAT(ctx, id.ClientID, tokenID, id.Admin)
+}
+
+// LookupPrincipal finds a principal by client id or display name.
+func (e *Engine) LookupPrincipal(ctx context.Context, who string) (Principal, error) {
+	return e.ids.LookupPrincipal(ctx, who)
 }
 
 // IssueToken implements the client-credentials grant of /oidc/v1/token.
@@ -154,7 +181,7 @@ func systemObject(parts []string) (identity.Object, error) {
 	if len(parts) == 2 {
 		return identity.Object{}, fmt.Errorf("%w: schema %s does not exist", ErrSchemaNotFound, strings.Join(parts, "."))
 	}
-	return identity.Object{}, tableNotFound(strings.Join(parts, "."))
+	return identity.Object{}, systemTableNotFound(strings.Join(parts, "."))
 }
 
 // access loads what id may do, for one request.

@@ -18,13 +18,18 @@ import (
 
 // CatalogInfo is a Unity Catalog catalog (JSON names as in the UC REST API).
 type CatalogInfo struct {
-	Name       string            `json:"name"`
-	Comment    string            `json:"comment,omitempty"`
-	Owner      string            `json:"owner,omitempty"`
-	Properties map[string]string `json:"properties,omitempty"`
-	ID         string            `json:"id"`
-	CreatedAt  int64             `json:"created_at"`
-	UpdatedAt  int64             `json:"updated_at"`
+	Name     string `json:"name"`
+	FullName string `json:"full_name"`
+	// CatalogType is MANAGED_CATALOG, or SYSTEM_CATALOG for system.
+	CatalogType string            `json:"catalog_type"`
+	Comment     string            `json:"comment,omitempty"`
+	Owner       string            `json:"owner,omitempty"`
+	Properties  map[string]string `json:"properties,omitempty"`
+	ID          string            `json:"id"`
+	CreatedAt   int64             `json:"created_at"`
+	CreatedBy   string            `json:"created_by,omitempty"`
+	UpdatedAt   int64             `json:"updated_at"`
+	UpdatedBy   string            `json:"updated_by,omitempty"`
 	// DuckDB is the name of the DuckDB database that holds the catalog
 	// (the catalog name, except for names DuckDB reserves such as main).
 	DuckDB string `json:"-"`
@@ -39,8 +44,33 @@ type SchemaInfo struct {
 	Owner       string            `json:"owner,omitempty"`
 	Properties  map[string]string `json:"properties,omitempty"`
 	ID          string            `json:"schema_id"`
+	CatalogType string            `json:"catalog_type"`
 	CreatedAt   int64             `json:"created_at"`
+	CreatedBy   string            `json:"created_by,omitempty"`
 	UpdatedAt   int64             `json:"updated_at"`
+	UpdatedBy   string            `json:"updated_by,omitempty"`
+}
+
+// Catalog types of CatalogInfo.CatalogType.
+const (
+	managedCatalog    = "MANAGED_CATALOG"
+	systemCatalogType = "SYSTEM_CATALOG"
+)
+
+// fill sets the fields that metadata written by older zbemu versions lacks.
+func (ci *CatalogInfo) fill() {
+	ci.FullName, ci.CatalogType = ci.Name, managedCatalog
+	if ci.CreatedBy == "" {
+		ci.CreatedBy, ci.UpdatedBy = ci.Owner, ci.Owner
+	}
+}
+
+// fill sets the fields that metadata written by older zbemu versions lacks.
+func (si *SchemaInfo) fill() {
+	si.CatalogType = managedCatalog
+	if si.CreatedBy == "" {
+		si.CreatedBy, si.UpdatedBy = si.Owner, si.Owner
+	}
 }
 
 // catalogState is the cached metadata of one catalog and its DuckDB file.
@@ -192,6 +222,7 @@ func (e *Engine) loadCatalog(ctx context.Context, name, path string) error {
 		return fmt.Errorf("decode catalog metadata of %s: %w", path, err)
 	}
 	cs.info.DuckDB = alias
+	cs.info.fill()
 	rows, err := e.db.QueryContext(ctx, fmt.Sprintf("SELECT meta FROM %s.__zbemu.schemas", quoteIdent(alias)))
 	if err != nil {
 		return err
@@ -207,6 +238,7 @@ func (e *Engine) loadCatalog(ctx context.Context, name, path string) error {
 			rows.Close()
 			return fmt.Errorf("decode schema metadata in %s: %w", path, err)
 		}
+		si.fill()
 		cs.schemas[strings.ToLower(si.Name)] = &si
 	}
 	rows.Close()
@@ -256,6 +288,7 @@ func (e *Engine) CreateCatalog(ctx context.Context, ci CatalogInfo, ifNotExists 
 	}
 	now := nowMillis()
 	ci.ID, ci.CreatedAt, ci.UpdatedAt = uuid.NewString(), now, now
+	ci.fill()
 	alias := duckAlias(ci.Name)
 	ci.DuckDB = alias
 	path := e.catalogPath(ci.Name)
@@ -374,6 +407,7 @@ func (e *Engine) CreateSchema(ctx context.Context, si SchemaInfo, ifNotExists bo
 	si.CatalogName = c.info.Name
 	si.FullName = c.info.Name + "." + si.Name
 	si.ID, si.CreatedAt, si.UpdatedAt = uuid.NewString(), now, now
+	si.fill()
 	meta, _ := json.Marshal(si)
 	err = e.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, fmt.Sprintf("CREATE SCHEMA IF NOT EXISTS %s.%s", quoteIdent(c.alias), quoteIdent(strings.ToLower(si.Name)))); err != nil {
@@ -458,6 +492,76 @@ func (e *Engine) GetSchema(ctx context.Context, catalog, schema string) (SchemaI
 		return SchemaInfo{}, err
 	}
 	return *s, nil
+}
+
+// MetadataUpdate is what the Unity Catalog PATCH of a catalog or schema
+// changes; nil fields stay as they are. Properties replace the object's
+// properties as a whole: a client sends the full map it wants.
+type MetadataUpdate struct {
+	Comment    *string
+	Owner      *string
+	Properties *map[string]string
+}
+
+// apply applies u to an object's fields; the owner must be a principal
+// (named by client id or display name) and is stored by client id.
+func (e *Engine) apply(ctx context.Context, u MetadataUpdate, by string, comment, owner *string, props *map[string]string, updatedAt *int64, updatedBy *string) error {
+	if u.Owner != nil {
+		p, err := e.ids.LookupPrincipal(ctx, *u.Owner)
+		if err != nil {
+			return fmt.Errorf("owner: %w", err)
+		}
+		*owner = p.ClientID
+	}
+	if u.Comment != nil {
+		*comment = *u.Comment
+	}
+	if u.Properties != nil {
+		*props = copyProps(*u.Properties)
+	}
+	*updatedAt, *updatedBy = nowMillis(), by
+	return nil
+}
+
+// UpdateCatalog applies u to a catalog on behalf of principal by (the
+// caller has checked that by may).
+func (e *Engine) UpdateCatalog(ctx context.Context, name string, u MetadataUpdate, by string) (CatalogInfo, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c, err := e.catalogLocked(name)
+	if err != nil {
+		return CatalogInfo{}, err
+	}
+	ci := c.info
+	if err := e.apply(ctx, u, by, &ci.Comment, &ci.Owner, &ci.Properties, &ci.UpdatedAt, &ci.UpdatedBy); err != nil {
+		return CatalogInfo{}, err
+	}
+	meta, _ := json.Marshal(ci)
+	if _, err := e.db.ExecContext(ctx, fmt.Sprintf("UPDATE %s.__zbemu.catalog SET meta = ?", quoteIdent(c.alias)), string(meta)); err != nil {
+		return CatalogInfo{}, fmt.Errorf("update catalog %s: %w", name, err)
+	}
+	c.info = ci
+	return ci, nil
+}
+
+// UpdateSchema applies u to a schema on behalf of principal by.
+func (e *Engine) UpdateSchema(ctx context.Context, catalog, schema string, u MetadataUpdate, by string) (SchemaInfo, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c, s, err := e.schemaLocked(catalog, schema)
+	if err != nil {
+		return SchemaInfo{}, err
+	}
+	si := *s
+	if err := e.apply(ctx, u, by, &si.Comment, &si.Owner, &si.Properties, &si.UpdatedAt, &si.UpdatedBy); err != nil {
+		return SchemaInfo{}, err
+	}
+	meta, _ := json.Marshal(si)
+	if _, err := e.db.ExecContext(ctx, fmt.Sprintf("UPDATE %s.__zbemu.schemas SET meta = ? WHERE name = ?", quoteIdent(c.alias)), string(meta), strings.ToLower(si.Name)); err != nil {
+		return SchemaInfo{}, fmt.Errorf("update schema %s: %w", si.FullName, err)
+	}
+	*s = si
+	return si, nil
 }
 
 // inTx runs f in one DuckDB transaction. DuckDB DDL is transactional, so

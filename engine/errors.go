@@ -22,7 +22,7 @@ var (
 	ErrTableNotFound     = errors.New("table does not exist")
 	ErrStatementNotFound = errors.New("statement does not exist")
 	// ErrNotFound: another workspace object (a dashboard) does not exist.
-	ErrNotFound = errors.New("resource does not exist")
+	ErrNotFound = identity.ErrNotFound
 
 	// Creation and removal.
 	ErrAlreadyExists = errors.New("already exists")

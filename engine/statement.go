@@ -187,7 +187,7 @@ func (e *Engine) execOne(ctx context.Context, req *StatementRequest, st dialect.
 		c, n := schemaName(req, s.Name)
 		return empty, e.DropSchema(ctx, c, n, s.IfExists, s.Cascade)
 	case *dialect.UseCatalog:
-		if _, err := e.GetCatalog(ctx, s.Name); err != nil {
+		if err := e.namespaceExists(ctx, s.Name, ""); err != nil {
 			return nil, err
 		}
 		req.Catalog, req.Schema = s.Name, "default"
@@ -195,7 +195,7 @@ func (e *Engine) execOne(ctx context.Context, req *StatementRequest, st dialect.
 		return empty, nil
 	case *dialect.UseSchema:
 		c, n := schemaName(req, s.Name)
-		if _, err := e.GetSchema(ctx, c, n); err != nil {
+		if err := e.namespaceExists(ctx, c, n); err != nil {
 			return nil, err
 		}
 		req.Catalog, req.Schema = c, n
@@ -546,7 +546,7 @@ func (e *Engine) sessionConn(ctx context.Context, req *StatementRequest) (*sql.C
 }
 
 func (e *Engine) useSession(ctx context.Context, conn *sql.Conn, req *StatementRequest) error {
-	_, err := e.GetSchema(ctx, req.Catalog, req.Schema)
+	err := e.namespaceExists(ctx, req.Catalog, req.Schema)
 	if err == nil {
 		if _, err := conn.ExecContext(ctx, "USE "+quoteIdent(duckAlias(req.Catalog))+"."+quoteIdent(strings.ToLower(req.Schema))); err != nil {
 			return fmt.Errorf("%w: %v", ErrSQL, err)
@@ -560,7 +560,7 @@ func (e *Engine) useSession(ctx context.Context, conn *sql.Conn, req *StatementR
 	// an earlier statement chose on it. schema.table still resolves in
 	// an existing current catalog.
 	use := "USE memory.main"
-	if _, err := e.GetCatalog(ctx, req.Catalog); err == nil {
+	if err := e.namespaceExists(ctx, req.Catalog, ""); err == nil {
 		use = "USE " + quoteIdent(duckAlias(req.Catalog))
 	} else if req.catalogGiven {
 		return err

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -143,5 +144,40 @@ func TestSystemTablesSwitchedOff(t *testing.T) {
 	_, err := e.Execute(context.Background(), engine.StatementRequest{SQL: "SELECT * FROM system.lakeflow.zerobus_stream", Identity: admin})
 	if err == nil || !strings.Contains(err.Error(), "switched off") {
 		t.Errorf("err = %v, want a message that system tables are switched off", err)
+	}
+}
+
+// TestUseSystemCatalog: USE CATALOG system and USE system.lakeflow work as
+// in Databricks, so unqualified names resolve there; a schema the system
+// catalog lacks is refused, and with system tables off so is the catalog.
+func TestUseSystemCatalog(t *testing.T) {
+	ctx := context.Background()
+	fake := &fakeSystemTables{rows: map[string][][]any{"lakeflow.zerobus_stream": {streamRow("s1", time.Now(), "main.default.ev")}}}
+	e := openWithSystemTables(t, fake)
+	cases := []struct {
+		sql, want, wantErr string
+	}{
+		{"USE CATALOG system; SELECT count(*) FROM lakeflow.zerobus_stream", "1", ""},
+		{"USE system.lakeflow; SELECT stream_id FROM zerobus_stream", "s1", ""},
+		{"USE CATALOG system; USE SCHEMA lakeflow; SELECT table_name FROM zerobus_stream", "main.default.ev", ""},
+		{"USE system.nope", "", "system.nope"},
+	}
+	for _, c := range cases {
+		t.Run(c.sql, func(t *testing.T) {
+			r, err := e.Execute(ctx, engine.StatementRequest{SQL: c.sql, Identity: admin})
+			if c.wantErr != "" {
+				if !errors.Is(err, engine.ErrSchemaNotFound) || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("err = %v, want ErrSchemaNotFound naming %s", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil || len(r.Rows) != 1 || *r.Rows[0][0] != c.want {
+				t.Fatalf("%v %+v, want one row %s", err, r, c.want)
+			}
+		})
+	}
+	off := openWithSystemTables(t, nil)
+	if _, err := off.Execute(ctx, engine.StatementRequest{SQL: "USE CATALOG system", Identity: admin}); !errors.Is(err, engine.ErrCatalogNotFound) {
+		t.Errorf("USE CATALOG system with system tables off: %v, want ErrCatalogNotFound", err)
 	}
 }

@@ -216,12 +216,8 @@ func (v *tableVersion) info() TableInfo {
 		ti.ViewDefinition = m.View.Text
 	}
 	for i, c := range v.cols {
-		ci := ColumnInfo{Name: c.Name, TypeText: c.Type.CatalogString(), TypeName: c.Type.TypeName(),
-			TypeJSON: schema.ColumnTypeJSON(c), Position: i, Nullable: c.Nullable, Comment: c.Comment, DataType: c.Type.String(),
-			Default: m.Columns[i].Default}
-		if c.Type.Kind == schema.Decimal {
-			ci.TypePrecision, ci.TypeScale = c.Type.Precision, c.Type.Scale
-		}
+		ci := newColumnInfo(c, i)
+		ci.Default = m.Columns[i].Default
 		for pi, p := range m.PartitionColumns {
 			if strings.EqualFold(p, c.Name) {
 				pi := pi
@@ -231,6 +227,16 @@ func (v *tableVersion) info() TableInfo {
 		ti.Columns = append(ti.Columns, ci)
 	}
 	return ti
+}
+
+// newColumnInfo is the Unity Catalog shape of column c at position pos.
+func newColumnInfo(c schema.Column, pos int) ColumnInfo {
+	ci := ColumnInfo{Name: c.Name, TypeText: c.Type.CatalogString(), TypeName: c.Type.TypeName(),
+		TypeJSON: schema.ColumnTypeJSON(c), Position: pos, Nullable: c.Nullable, Comment: c.Comment, DataType: c.Type.String()}
+	if c.Type.Kind == schema.Decimal {
+		ci.TypePrecision, ci.TypeScale = c.Type.Precision, c.Type.Scale
+	}
+	return ci
 }
 
 func copyProps(p map[string]string) map[string]string {
@@ -562,6 +568,23 @@ func (e *Engine) alterTableVerified(ctx context.Context, full, op, statement str
 	}
 	t.cur.Store(nv)
 	return nv.info(), nil
+}
+
+// SetTableOwner makes a principal (client id or display name) the owner
+// of a table or view, as ALTER TABLE ... SET OWNER TO does; the history
+// records it as SET OWNER. The caller has checked that it may.
+func (e *Engine) SetTableOwner(ctx context.Context, full, owner string) (TableInfo, error) {
+	p, err := e.ids.LookupPrincipal(ctx, owner)
+	if err != nil {
+		return TableInfo{}, fmt.Errorf("owner: %w", err)
+	}
+	return e.alterTable(ctx, full, "SET OWNER", "", func(m *tableMeta) ([]string, map[string]any, error) {
+		if m.Owner == p.ClientID {
+			return nil, nil, errNoChange
+		}
+		m.Owner = p.ClientID
+		return nil, map[string]any{"owner": p.ClientID}, nil
+	})
 }
 
 // AddColumns adds nullable columns (Zerobus producers keep working: omitted

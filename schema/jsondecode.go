@@ -543,7 +543,7 @@ func (d *JSONDecoder) decodeMap(st *jdState, n *jdNode, v *fastjson.Value) (any,
 		}
 		key, e := mapKeyFromText(st, n.key, k)
 		if e == nil && keys.find(out, key) >= 0 {
-			e = &RecordError{Reason: ReasonDuplicateKey, Received: "key " + strconv.Quote(clipReceived(string(k)))}
+			e = &RecordError{Reason: ReasonDuplicateKey, Received: "key " + strconv.Quote(ClipReceived(string(k)))}
 		}
 		if e == nil && ev.Type() == fastjson.TypeNull {
 			if !n.nullable {
@@ -570,7 +570,7 @@ func (d *JSONDecoder) decodeMap(st *jdState, n *jdNode, v *fastjson.Value) (any,
 // are always strings, so numbers, booleans and dates arrive as their text.
 func mapKeyFromText(st *jdState, n *jdNode, k []byte) (any, *RecordError) {
 	bad := func() *RecordError {
-		return &RecordError{Reason: ReasonTypeMismatch, Expected: "map key of type " + n.expected, Received: "key " + strconv.Quote(clipReceived(string(k)))}
+		return &RecordError{Reason: ReasonTypeMismatch, Expected: "map key of type " + n.expected, Received: "key " + strconv.Quote(ClipReceived(string(k)))}
 	}
 	switch n.kind {
 	case String:
@@ -627,7 +627,7 @@ func mapKeyFromText(st *jdState, n *jdNode, k []byte) (any, *RecordError) {
 	case Decimal:
 		x, e := decimalValue(n.t, "map key of type "+n.expected, k)
 		if e != nil {
-			e.Received = "key " + strconv.Quote(clipReceived(string(k)))
+			e.Received = "key " + strconv.Quote(ClipReceived(string(k)))
 			return nil, e
 		}
 		return x, nil

@@ -98,7 +98,7 @@ func jsonNumberOK(b []byte) bool {
 
 // badNumber rejects number text that is not JSON, e.g. NaN or 01.
 func badNumber(num []byte) *RecordError {
-	return &RecordError{Reason: ReasonInvalidJSON, Received: "number " + strconv.Quote(clipReceived(string(num))) + " is not valid JSON"}
+	return &RecordError{Reason: ReasonInvalidJSON, Received: "number " + strconv.Quote(ClipReceived(string(num))) + " is not valid JSON"}
 }
 
 // hasLoneSurrogate reports a \uD800–\uDFFF escape that is not part of a
@@ -143,13 +143,13 @@ func describeJSON(v *fastjson.Value) string {
 	case fastjson.TypeFalse:
 		return "boolean false"
 	case fastjson.TypeNumber:
-		return "number " + clipReceived(string(v.MarshalTo(nil)))
+		return "number " + ClipReceived(string(v.MarshalTo(nil)))
 	case fastjson.TypeString:
 		s, _ := v.StringBytes()
-		return "string " + clipReceived(string(appendJSONString(nil, clipReceived(string(s)))))
+		return "string " + ClipReceived(string(appendJSONString(nil, ClipReceived(string(s)))))
 	}
 	b, _ := appendJSON(nil, v, new(jdState))
-	return v.Type().String() + " " + clipReceived(string(b))
+	return v.Type().String() + " " + ClipReceived(string(b))
 }
 
 // appendJSON appends v as compact JSON, the text a VARIANT holds. Strings are

@@ -478,7 +478,7 @@ func variantText(v *pdValue, bs []byte) (any, *RecordError) {
 }
 
 func receivedString(bs []byte) string {
-	return "string " + string(appendJSONString(nil, clipReceived(string(bs))))
+	return "string " + string(appendJSONString(nil, ClipReceived(string(bs))))
 }
 
 // mapKeyText renders a map key for an error path: tags["k"], codes[42].
@@ -486,7 +486,7 @@ func mapKeyText(k any) string {
 	if s, ok := k.(string); ok {
 		return strconv.Quote(s)
 	}
-	return clipReceived(formatKey(k))
+	return ClipReceived(formatKey(k))
 }
 
 func invalidProto(n int) *RecordError {

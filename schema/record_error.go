@@ -147,8 +147,9 @@ type StructValue []any
 // to recognise it, not so much that a 1 MB string floods a log line.
 const maxReceived = 64
 
-// clip cuts s to maxReceived bytes on a rune boundary and marks the cut.
-func clipReceived(s string) string {
+// ClipReceived cuts s to maxReceived bytes on a rune boundary and marks the
+// cut, for error messages that repeat what a client sent.
+func ClipReceived(s string) string {
 	if len(s) <= maxReceived {
 		return s
 	}

@@ -1,6 +1,9 @@
 // Package web serves every network surface of zbemu on one address: the
 // Zerobus gRPC service (EphemeralStream), the OAuth token endpoint, REST
-// ingest, the SQL Statement Execution API, the Unity Catalog REST API,
+// ingest, the SQL Statement Execution API, the Unity Catalog REST API (with
+// the Grants API and the system catalog), the workspace endpoints the
+// Databricks SDKs call first (OAuth discovery, SCIM Me, SQL warehouses,
+// token list/delete: workspace.go),
 // Prometheus metrics (/metrics), the stats API and its live event stream,
 // the Lakeview dashboards API (with zbemu's widget query endpoint; package
 // engine/lakeview keeps the dashboards), the Pipelines API (package

@@ -163,12 +163,8 @@ func (s *Server) getDashboard(w http.ResponseWriter, r *http.Request, id *engine
 }
 
 func (s *Server) updateDashboard(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
-	if r.ContentLength == 0 {
-		// @databricks/sdk-experimental 0.17's ApiClient sends a body with
-		// POST and PUT only: its lakeview.update arrives here empty.
-		return badRequest("PATCH without a body: send the fields to change as JSON (display_name, serialized_dashboard, " +
-			"warehouse_id, parent_path, and etag to change only the version read). The Databricks SDK for JavaScript " +
-			"(@databricks/sdk-experimental) drops the body of PATCH requests; update with a plain HTTP PATCH or another SDK")
+	if err := requirePatchBody(r, "display_name, serialized_dashboard, warehouse_id, parent_path, and etag to change only the version read"); err != nil {
+		return err
 	}
 	var req dashboardRequest
 	if err := decodeJSONLimit(r, &req, maxDashboardBody); err != nil {

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/zbemu/zbemu/engine"
 )
@@ -69,12 +68,10 @@ func (s *Server) createPAT(w http.ResponseWriter, r *http.Request, id *engine.Id
 			return err
 		}
 	}
-	tok, exp, err := s.e.CreatePAT(r.Context(), id.ClientID, req.Comment, req.LifetimeSeconds)
+	tok, info, err := s.e.CreatePAT(r.Context(), id.ClientID, req.Comment, req.LifetimeSeconds)
 	if err != nil {
 		return err
 	}
-	info := map[string]any{"token_id": tok[len(tok)-8:], "creation_time": time.Now().UnixMilli(), "comment": req.Comment,
-		"expiry_time": exp.UnixMilli()}
 	writeJSON(w, http.StatusOK, map[string]any{"token_value": tok, "token_info": info})
 	return nil
 }

@@ -452,6 +452,8 @@ func (s *Server) routes() http.Handler {
 	s.pipelineRoutes(r)
 	s.schemaRoutes(r)
 	s.lakeviewRoutes(r)
+	s.workspaceRoutes(r)
+	s.grantRoutes(r)
 	s.uiRoutes(r)
 	r.NotFoundHandler = s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return &httpError{http.StatusNotFound, "ENDPOINT_NOT_FOUND", fmt.Sprintf("no API at %s %s in zbemu", r.Method, r.URL.Path)}

@@ -1,13 +1,16 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/gorilla/mux"
 
 	"github.com/zbemu/zbemu/engine"
+	"github.com/zbemu/zbemu/schema"
 )
 
 // Unity Catalog REST 2.1: catalogs, schemas and tables, in Databricks'
@@ -15,7 +18,10 @@ import (
 // the real Create Table API cannot make); the REST API reads and deletes them.
 // Every call is authorized as the SQL statement that does the same: lists
 // show what the caller may see, reads need USE on the containers, creating
-// needs CREATE SCHEMA / CREATE TABLE, deleting needs ownership or MANAGE.
+// needs CREATE SCHEMA / CREATE TABLE, deleting and updating (PATCH:
+// comment, owner and properties of catalogs and schemas, the owner of
+// tables) need ownership or MANAGE. The system catalog is listed and read
+// like the others (engine/systemcatalog.go) and never changes.
 
 const ucBase = "/api/2.1/unity-catalog"
 
@@ -24,15 +30,18 @@ func (s *Server) unityCatalogRoutes(r *mux.Router) {
 	r.HandleFunc(ucBase+"/catalogs", s.handle(s.authed(s.createCatalog))).Methods(http.MethodPost)
 	r.HandleFunc(ucBase+"/catalogs/{name}", s.handle(s.authed(s.getCatalog))).Methods(http.MethodGet)
 	r.HandleFunc(ucBase+"/catalogs/{name}", s.handle(s.authed(s.deleteCatalog))).Methods(http.MethodDelete)
+	r.HandleFunc(ucBase+"/catalogs/{name}", s.handle(s.authed(s.updateCatalog))).Methods(http.MethodPatch)
 	r.HandleFunc(ucBase+"/schemas", s.handle(s.authed(s.listSchemas))).Methods(http.MethodGet)
 	r.HandleFunc(ucBase+"/schemas", s.handle(s.authed(s.createSchema))).Methods(http.MethodPost)
 	r.HandleFunc(ucBase+"/schemas/{full_name}", s.handle(s.authed(s.getSchema))).Methods(http.MethodGet)
 	r.HandleFunc(ucBase+"/schemas/{full_name}", s.handle(s.authed(s.deleteSchema))).Methods(http.MethodDelete)
+	r.HandleFunc(ucBase+"/schemas/{full_name}", s.handle(s.authed(s.updateSchema))).Methods(http.MethodPatch)
 	r.HandleFunc(ucBase+"/tables", s.handle(s.authed(s.listTables))).Methods(http.MethodGet)
 	r.HandleFunc(ucBase+"/tables", s.handle(s.authed(s.createTableREST))).Methods(http.MethodPost)
 	r.HandleFunc(ucBase+"/tables/{full_name}", s.handle(s.authed(s.getTable))).Methods(http.MethodGet)
 	r.HandleFunc(ucBase+"/tables/{full_name}/exists", s.handle(s.authed(s.tableExists))).Methods(http.MethodGet)
 	r.HandleFunc(ucBase+"/tables/{full_name}", s.handle(s.authed(s.deleteTable))).Methods(http.MethodDelete)
+	r.HandleFunc(ucBase+"/tables/{full_name}", s.handle(s.authed(s.updateTable))).Methods(http.MethodPatch)
 }
 
 func pathVar(r *http.Request, name string) string { return tableFromPath(mux.Vars(r)[name]) }
@@ -42,8 +51,15 @@ func (s *Server) listCatalogs(w http.ResponseWriter, r *http.Request, id *engine
 	if err != nil {
 		return err
 	}
+	all := s.e.ListCatalogs(r.Context())
+	if sys, ok, err := s.e.SystemCatalog(r.Context()); err != nil {
+		return err
+	} else if ok {
+		all = append(all, sys)
+		slices.SortFunc(all, func(a, b engine.CatalogInfo) int { return strings.Compare(a.Name, b.Name) })
+	}
 	list := []engine.CatalogInfo{}
-	for _, c := range s.e.ListCatalogs(r.Context()) {
+	for _, c := range all {
 		if z.Visible("CATALOG", c.Name) {
 			list = append(list, c)
 		}
@@ -57,6 +73,9 @@ func (s *Server) getCatalog(w http.ResponseWriter, r *http.Request, id *engine.I
 		return err
 	}
 	c, err := s.e.GetCatalog(r.Context(), pathVar(r, "name"))
+	if isSystem(pathVar(r, "name")) {
+		c, _, err = s.e.SystemCatalog(r.Context())
+	}
 	if err != nil {
 		return err
 	}
@@ -93,6 +112,9 @@ func boolQuery(r *http.Request, name string) bool {
 }
 
 func (s *Server) deleteCatalog(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
+	if _, err := changedName(r, "name", 1); err != nil {
+		return err
+	}
 	if err := s.authorize(r, id, func(z *engine.Authorizer) error { return z.RequireManage("CATALOG", pathVar(r, "name")) }); err != nil {
 		return err
 	}
@@ -116,6 +138,9 @@ func (s *Server) listSchemas(w http.ResponseWriter, r *http.Request, id *engine.
 		return err
 	}
 	all, err := s.e.ListSchemas(r.Context(), cat)
+	if isSystem(cat) {
+		all, err = s.e.SystemSchemas(r.Context())
+	}
 	if err != nil {
 		return err
 	}
@@ -146,6 +171,9 @@ func (s *Server) getSchema(w http.ResponseWriter, r *http.Request, id *engine.Id
 		return err
 	}
 	sc, err := s.e.GetSchema(r.Context(), p[0], p[1])
+	if isSystem(p[0]) {
+		sc, err = systemSchema(s.e, r, p[1])
+	}
 	if err != nil {
 		return err
 	}
@@ -180,7 +208,7 @@ func (s *Server) createSchema(w http.ResponseWriter, r *http.Request, id *engine
 }
 
 func (s *Server) deleteSchema(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
-	p, err := splitFull(pathVar(r, "full_name"), 2)
+	p, err := changedName(r, "full_name", 2)
 	if err != nil {
 		return err
 	}
@@ -207,6 +235,9 @@ func (s *Server) listTables(w http.ResponseWriter, r *http.Request, id *engine.I
 		return err
 	}
 	all, err := s.e.ListTables(r.Context(), q.Get("catalog_name"), q.Get("schema_name"))
+	if isSystem(q.Get("catalog_name")) {
+		all, err = s.e.SystemTables(r.Context(), q.Get("schema_name"))
+	}
 	if err != nil {
 		return err
 	}
@@ -236,7 +267,7 @@ func (s *Server) getTable(w http.ResponseWriter, r *http.Request, id *engine.Ide
 	if err := s.e.Sync(r.Context()); err != nil {
 		return err
 	}
-	t, err := s.e.GetTable(r.Context(), full)
+	t, err := s.lookupTable(r, full)
 	if err != nil {
 		return err
 	}
@@ -252,14 +283,14 @@ func (s *Server) tableExists(w http.ResponseWriter, r *http.Request, id *engine.
 	if err != nil {
 		return err
 	}
-	_, err = s.e.GetTable(r.Context(), pathVar(r, "full_name"))
+	_, err = s.lookupTable(r, pathVar(r, "full_name"))
 	writeJSON(w, http.StatusOK, map[string]bool{"table_exists": err == nil && z.RequireVisible("TABLE", pathVar(r, "full_name")) == nil})
 	return nil
 }
 
 func (s *Server) deleteTable(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
 	full := pathVar(r, "full_name")
-	if _, err := splitFull(full, 3); err != nil {
+	if _, err := changedName(r, "full_name", 3); err != nil {
 		return err
 	}
 	if err := s.authorize(r, id, func(z *engine.Authorizer) error { return z.RequireManage("TABLE", full) }); err != nil {
@@ -325,4 +356,151 @@ func (s *Server) authorize(r *http.Request, id *engine.Identity, check func(z *e
 		return err
 	}
 	return check(z)
+}
+
+// isSystem reports whether a catalog name is the system catalog's.
+func isSystem(catalog string) bool { return strings.EqualFold(catalog, "system") }
+
+// systemSchema returns one schema of the system catalog.
+func systemSchema(e *engine.Engine, r *http.Request, name string) (engine.SchemaInfo, error) {
+	list, err := e.SystemSchemas(r.Context())
+	if err != nil {
+		return engine.SchemaInfo{}, err
+	}
+	for _, sc := range list {
+		if strings.EqualFold(sc.Name, name) {
+			return sc, nil
+		}
+	}
+	return engine.SchemaInfo{}, fmt.Errorf("%w: Schema 'system.%s' does not exist", engine.ErrSchemaNotFound, schema.ClipReceived(name))
+}
+
+// lookupTable returns a table of a user catalog or of the system catalog.
+func (s *Server) lookupTable(r *http.Request, full string) (engine.TableInfo, error) {
+	if c, _, _ := strings.Cut(full, "."); isSystem(c) {
+		return s.e.SystemTable(r.Context(), full)
+	}
+	return s.e.GetTable(r.Context(), full)
+}
+
+// changedName reads the path variable {name} of a call that changes or
+// deletes a securable: a full name of n parts outside the system catalog,
+// which is read-only.
+func changedName(r *http.Request, name string, n int) ([]string, error) {
+	p, err := splitFull(pathVar(r, name), n)
+	if err != nil {
+		return nil, err
+	}
+	if isSystem(p[0]) {
+		return nil, fmt.Errorf("%w: the system catalog and its schemas and tables are read-only", engine.ErrPermissionDenied)
+	}
+	return p, nil
+}
+
+// maxUpdateBody bounds a PATCH of a catalog, schema or table.
+const maxUpdateBody = 1 << 20
+
+// ucUpdate is the body of a Unity Catalog PATCH. new_name is read to be
+// refused: renaming is not supported.
+type ucUpdate struct {
+	Comment    *string            `json:"comment"`
+	Owner      *string            `json:"owner"`
+	Properties *map[string]string `json:"properties"`
+	NewName    *string            `json:"new_name"`
+}
+
+// readUpdate decodes a PATCH body, refusing what zbemu cannot change.
+func readUpdate(r *http.Request, kind string) (engine.MetadataUpdate, error) {
+	if err := requirePatchBody(r, "comment, owner, properties"); err != nil {
+		return engine.MetadataUpdate{}, err
+	}
+	var req ucUpdate
+	if err := decodeJSONLimit(r, &req, maxUpdateBody); err != nil {
+		return engine.MetadataUpdate{}, err
+	}
+	if req.NewName != nil {
+		return engine.MetadataUpdate{}, fmt.Errorf("%w: new_name: zbemu cannot rename a %s; create a new one and move the data with SQL", engine.ErrUnsupported, kind)
+	}
+	if req.Owner != nil && *req.Owner == "" {
+		return engine.MetadataUpdate{}, badRequest("owner must name a principal (its application id or display name), got an empty string")
+	}
+	return engine.MetadataUpdate{Comment: req.Comment, Owner: req.Owner, Properties: req.Properties}, nil
+}
+
+// updateCatalog implements PATCH /catalogs/{name}: comment, owner and
+// properties, by the owner, a holder of MANAGE or an admin.
+func (s *Server) updateCatalog(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
+	name := pathVar(r, "name")
+	if _, err := changedName(r, "name", 1); err != nil {
+		return err
+	}
+	u, err := readUpdate(r, "catalog")
+	if err != nil {
+		return err
+	}
+	if err := s.authorize(r, id, func(z *engine.Authorizer) error { return z.RequireManage("CATALOG", name) }); err != nil {
+		return err
+	}
+	c, err := s.e.UpdateCatalog(r.Context(), name, u, id.ClientID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+// updateSchema implements PATCH /schemas/{full_name}, as updateCatalog.
+func (s *Server) updateSchema(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
+	p, err := changedName(r, "full_name", 2)
+	if err != nil {
+		return err
+	}
+	u, err := readUpdate(r, "schema")
+	if err != nil {
+		return err
+	}
+	if err := s.authorize(r, id, func(z *engine.Authorizer) error { return z.RequireManage("SCHEMA", p[0]+"."+p[1]) }); err != nil {
+		return err
+	}
+	sc, err := s.e.UpdateSchema(r.Context(), p[0], p[1], u, id.ClientID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, sc)
+	return nil
+}
+
+// updateTable implements PATCH /tables/{full_name}. Databricks' update
+// changes the owner only (comments and properties change with SQL). Only
+// an admin may give a view a new owner: a view reads with its owner's
+// rights, so handing it to a principal with more rights would let the
+// giver read through it what it may not read itself.
+func (s *Server) updateTable(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
+	full := pathVar(r, "full_name")
+	if _, err := changedName(r, "full_name", 3); err != nil {
+		return err
+	}
+	u, err := readUpdate(r, "table")
+	if err != nil {
+		return err
+	}
+	if u.Comment != nil || u.Properties != nil {
+		return badRequest("only owner can be changed through the tables API, as in Databricks; change properties with " +
+			"ALTER TABLE ... SET TBLPROPERTIES in SQL")
+	}
+	if u.Owner == nil {
+		return badRequest("field \"owner\" is required: the application id or display name of the new owner")
+	}
+	if err := s.authorize(r, id, func(z *engine.Authorizer) error { return z.RequireManage("TABLE", full) }); err != nil {
+		return err
+	}
+	if t, err := s.e.GetTable(r.Context(), full); err == nil && t.TableType == "VIEW" && !id.Admin {
+		return fmt.Errorf("%w: only an admin may change the owner of view %s: a view reads with its owner's rights", engine.ErrPermissionDenied, full)
+	}
+	t, err := s.e.SetTableOwner(r.Context(), full, *u.Owner)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, t)
+	return nil
 }

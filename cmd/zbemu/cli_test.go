@@ -7,6 +7,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/zbemu/zbemu/engine"
+	"github.com/zbemu/zbemu/web"
 )
 
 // runCLI runs the zbemu binary against s and returns stdout, failing on error.
@@ -54,6 +57,20 @@ func TestPrincipalAndTokenCLI(t *testing.T) {
 	if n := s.count("main.default.t"); n != 3 {
 		t.Errorf("count %d, want 3", n)
 	}
+	list := runCLI(t, s, "token", "list")
+	tokID := engine.PATID(tok)
+	if !strings.Contains(list, tokID) || !strings.Contains(list, "notebook") {
+		t.Fatalf("token list printed:\n%s\nwant the token id %s and its comment", list, tokID)
+	}
+	if out := runCLI(t, s, "token", "revoke", tokID); !strings.Contains(out, "revoked "+tokID) {
+		t.Errorf("token revoke printed %q", out)
+	}
+	if code, body := s.call("POST", "/zerobus/v1/tables/main.default.t/insert", tok, `{"id": 4}`); code != 401 {
+		t.Errorf("insert with the revoked PAT: %d %s, want 401", code, body)
+	}
+	if list := runCLI(t, s, "token", "list"); strings.Contains(list, tokID) {
+		t.Errorf("token list after revoke:\n%s", list)
+	}
 }
 
 func TestHealthAndReadiness(t *testing.T) {
@@ -65,7 +82,7 @@ func TestHealthAndReadiness(t *testing.T) {
 			t.Errorf("%s: %d %s", path, code, body)
 		}
 	}
-	if !strings.Contains(s.stdout.String(), "Zerobus endpoint   "+s.url) || !strings.Contains(s.stdout.String(), "zbemu-dev / zbemu-dev-secret") ||
+	if !strings.Contains(s.stdout.String(), "Zerobus endpoint   "+s.url) || !strings.Contains(s.stdout.String(), "zbemu-dev / zbemu-dev-secret") || !strings.Contains(s.stdout.String(), "SQL warehouse id   "+web.WarehouseID) ||
 		!regexp.MustCompile(`emulator, ready in [0-9.]+m?s\.`).MatchString(s.stdout.String()) {
 		t.Errorf("banner:\n%s", s.stdout)
 	}

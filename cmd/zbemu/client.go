@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"text/tabwriter"
 	"time"
 
 	"github.com/zbemu/zbemu/fixtures/zbclient"
@@ -58,24 +60,58 @@ func runPrincipal(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	return nil
 }
 
+const tokenUsage = "usage: zbemu token create [--comment C] [--lifetime 24h] | zbemu token list | zbemu token revoke TOKEN_ID"
+
+// runToken manages the caller's personal access tokens through the token
+// API: create, list (GET /api/2.0/token/list) and revoke
+// (POST /api/2.0/token/delete).
 func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("zbemu token", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	c := clientFlags(fs)
-	comment := fs.String("comment", "created by zbemu token create", "comment stored with the token")
-	lifetime := fs.Duration("lifetime", 0, "token lifetime, at most 17520h (730 days); 0 = 730 days")
-	if len(args) == 0 || args[0] != "create" {
-		return usageError{fmt.Errorf("usage: zbemu token create [--comment C] [--lifetime 24h]")}
+	comment := fs.String("comment", "created by zbemu token create", "comment stored with the token (create)")
+	lifetime := fs.Duration("lifetime", 0, "token lifetime, at most 17520h (730 days); 0 = 730 days (create)")
+	if len(args) == 0 {
+		return usageError{errors.New(tokenUsage)}
 	}
 	if err := fs.Parse(args[1:]); err != nil {
 		return usageError{err}
 	}
-	var out struct {
-		Token string `json:"token_value"`
+	switch {
+	case args[0] == "create" && fs.NArg() == 0:
+		var out struct {
+			Token string `json:"token_value"`
+		}
+		if err := c.Do(ctx, http.MethodPost, "/api/2.0/token/create", map[string]any{"comment": *comment, "lifetime_seconds": int64(lifetime.Seconds())}, &out); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, out.Token)
+	case args[0] == "list" && fs.NArg() == 0:
+		var out struct {
+			Tokens []struct {
+				ID        string `json:"token_id"`
+				Comment   string `json:"comment"`
+				CreatedAt int64  `json:"creation_time"`
+				ExpiresAt int64  `json:"expiry_time"`
+			} `json:"token_infos"`
+		}
+		if err := c.Do(ctx, http.MethodGet, "/api/2.0/token/list", nil, &out); err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "TOKEN_ID\tCREATED\tEXPIRES\tCOMMENT")
+		for _, t := range out.Tokens {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.ID, time.UnixMilli(t.CreatedAt).UTC().Format(time.RFC3339),
+				time.UnixMilli(t.ExpiresAt).UTC().Format(time.RFC3339), t.Comment)
+		}
+		return tw.Flush()
+	case args[0] == "revoke" && fs.NArg() == 1:
+		if err := c.Do(ctx, http.MethodPost, "/api/2.0/token/delete", map[string]string{"token_id": fs.Arg(0)}, nil); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "revoked %s\n", fs.Arg(0))
+	default:
+		return usageError{errors.New(tokenUsage)}
 	}
-	if err := c.Do(ctx, http.MethodPost, "/api/2.0/token/create", map[string]any{"comment": *comment, "lifetime_seconds": int64(lifetime.Seconds())}, &out); err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout, out.Token)
 	return nil
 }

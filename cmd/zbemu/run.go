@@ -14,6 +14,7 @@ Usage:
   zbemu sql [flags] ["STATEMENT"]   run SQL against a running server (REPL without a statement)
   zbemu principal create NAME       create a service principal on a running server
   zbemu token create [--comment C]  create a personal access token (dapi...) on a running server
+  zbemu token list|revoke ID        list the caller's personal access tokens, revoke one by its token id
   zbemu schema proto C.S.T          print the .proto file of a table (proto2, as the SDK's generator emits it)
   zbemu schema jsonschema C.S.T     print the JSON Schema a JSON record of a table must satisfy
   zbemu alert create|list|delete    manage SQL alerts over the system tables on a running server

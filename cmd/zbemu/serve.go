@@ -9,6 +9,8 @@ import (
 	"strings"
 	"text/template"
 	"time"
+
+	"github.com/zbemu/zbemu/web"
 )
 
 func newLogger(level string, w io.Writer) *slog.Logger {
@@ -61,6 +63,7 @@ zbemu {{.Version}} — Databricks Zerobus Ingest emulator, ready in {{.Startup}}
   Data directory     {{.Data}}
   Client id / secret {{.ClientID}} / {{.ClientSecret}}
   Token (PAT)        {{.Token}}
+  SQL warehouse id   {{.Warehouse}} (always running)
 {{- if .CA}}
   TLS CA             {{.CA}}
     export SSL_CERT_FILE={{.CA}}
@@ -75,7 +78,7 @@ zbemu sql, zbemu lab and the lab scripts read ZBEMU_URL (default http://localhos
 
 Run SQL:   zbemu sql "SHOW TABLES IN main.default"
            curl -s -H "Authorization: Bearer {{.Token}}" {{.URL}}/api/2.0/sql/statements \
-             -d '{"statement": "SELECT 1", "warehouse_id": "zbemu"}'
+             -d '{"statement": "SELECT 1", "warehouse_id": "{{.Warehouse}}"}'
 REST:      curl -s -H "Authorization: Bearer {{.Token}}" -H "Content-Type: application/json" \
              {{.URL}}/zerobus/v1/tables/main.default.events/insert -d '[{"id": 1}]'
 SDK (Node):
@@ -114,7 +117,7 @@ func printBanner(w io.Writer, cfg Config, addr, ca string, startup time.Duration
 	}
 	url := fmt.Sprintf("%s://%s", scheme, host)
 	bannerTmpl.Execute(w, map[string]any{"Version": version, "URL": url, "Data": data,
-		"ClientID": cfg.ClientID, "ClientSecret": cfg.ClientSecret, "Token": token, "CA": ca,
+		"ClientID": cfg.ClientID, "ClientSecret": cfg.ClientSecret, "Token": token, "CA": ca, "Warehouse": web.WarehouseID,
 		"Startup": startup.Round(time.Millisecond).String(), "Exports": clientExports(url, cfg.DevToken)})
 }
 

@@ -84,6 +84,9 @@ func NewAccess(id *Identity, grants []Grant) *Access {
 // Admin reports whether the identity may do everything.
 func (a *Access) Admin() bool { return a.id.Admin }
 
+// ClientID is the identity's principal.
+func (a *Access) ClientID() string { return a.id.ClientID }
+
 // has reports whether priv holds on o: owned, or granted on o or above.
 func (a *Access) has(o Object, priv string) bool {
 	if o.owner() == a.id.ClientID {

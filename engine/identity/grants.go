@@ -18,8 +18,18 @@ const (
 // explicit grants; zbemu is lenient here).
 const AllPrivileges = "ALL PRIVILEGES"
 
-var validPrivileges = map[string]bool{"USE CATALOG": true, "USE SCHEMA": true, "SELECT": true, "MODIFY": true,
-	AllPrivileges: true, "CREATE SCHEMA": true, "CREATE TABLE": true, "BROWSE": true, "MANAGE": true, "APPLY TAG": true}
+// privilegesOn lists the privileges each securable type takes, as Unity
+// Catalog does (https://docs.databricks.com/aws/en/data-governance/unity-catalog/manage-privileges/privileges.html,
+// "Privilege types by securable object"): a privilege granted on a
+// container is inherited by what it holds, so a catalog takes the schema
+// and table privileges too, while a table takes no USE or CREATE.
+var privilegesOn = map[string]map[string]bool{
+	TypeCatalog: {"USE CATALOG": true, "USE SCHEMA": true, "SELECT": true, "MODIFY": true, AllPrivileges: true,
+		"CREATE SCHEMA": true, "CREATE TABLE": true, "BROWSE": true, "MANAGE": true, "APPLY TAG": true},
+	TypeSchema: {"USE SCHEMA": true, "SELECT": true, "MODIFY": true, AllPrivileges: true, "CREATE TABLE": true,
+		"MANAGE": true, "APPLY TAG": true},
+	TypeTable: {"SELECT": true, "MODIFY": true, AllPrivileges: true, "MANAGE": true, "APPLY TAG": true},
+}
 
 // NormPrivilege spells a privilege as GRANT does: upper case, words
 // separated by one space (use_catalog and "use  catalog" are USE CATALOG).
@@ -32,28 +42,96 @@ type Grant struct {
 	Principal, SecurableType, Securable, Privilege string
 }
 
+// GrantChange adds and removes privileges of one principal, as an element
+// of the Grants API's "changes" does.
+type GrantChange struct {
+	// Principal is a client id or a display name.
+	Principal   string
+	Add, Remove []string
+}
+
 // ChangeGrants grants (or revokes) privileges of a principal, named by
 // client id or display name, on a securable whose existence the caller has
 // checked.
 func (s *Store) ChangeGrants(ctx context.Context, principal, securableType, securable string, privileges []string, grant bool) error {
-	p, err := s.LookupPrincipal(ctx, principal)
-	if err != nil {
-		return err
+	c := GrantChange{Principal: principal, Remove: privileges}
+	if grant {
+		c = GrantChange{Principal: principal, Add: privileges}
 	}
-	for _, priv := range privileges {
-		np := NormPrivilege(priv)
-		if !validPrivileges[np] {
-			return fmt.Errorf("%w: unknown privilege %q", ErrInvalidArgument, priv)
+	return s.applyGrantChanges(ctx, securableType, securable, []GrantChange{c}, func(int, string) string { return "" })
+}
+
+// ApplyGrantChanges applies every change on one securable, whose existence
+// the caller has checked, or none: each principal must exist and each
+// privilege must apply to the securable's type, and they are checked
+// before anything is written, in one transaction.
+func (s *Store) ApplyGrantChanges(ctx context.Context, securableType, securable string, changes []GrantChange) error {
+	return s.applyGrantChanges(ctx, securableType, securable, changes, func(i int, field string) string {
+		return fmt.Sprintf("changes[%d].%s: ", i, field)
+	})
+}
+
+// applyGrantChanges is ApplyGrantChanges with errors prefixed by where(i,
+// field), the position of the bad value in the caller's input.
+func (s *Store) applyGrantChanges(ctx context.Context, securableType, securable string, changes []GrantChange, where func(i int, field string) string) error {
+	typ := strings.ToUpper(securableType)
+	type row struct {
+		principal, privilege string
+		grant                bool
+	}
+	var rows []row
+	for i, c := range changes {
+		p, err := s.LookupPrincipal(ctx, c.Principal)
+		if err != nil {
+			return fmt.Errorf("%s%w", where(i, "principal"), err)
 		}
+		for _, l := range []struct {
+			field string
+			privs []string
+			grant bool
+		}{{"add", c.Add, true}, {"remove", c.Remove, false}} {
+			for _, priv := range l.privs {
+				np := NormPrivilege(priv)
+				if !privilegesOn[TypeCatalog][np] {
+					return fmt.Errorf("%w: %sunknown privilege %q", ErrInvalidArgument, where(i, l.field), priv)
+				}
+				if !privilegesOn[typ][np] {
+					return fmt.Errorf("%w: %sprivilege %s does not apply to a %s (it applies to %s)", ErrInvalidArgument,
+						where(i, l.field), np, strings.ToLower(typ), strings.Join(appliesTo(np), ", "))
+				}
+				rows = append(rows, row{p.ClientID, np, l.grant})
+			}
+		}
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("change grants: %w", err)
+	}
+	defer tx.Rollback()
+	for _, r := range rows {
 		q := "INSERT OR IGNORE INTO grants(principal, securable_type, securable_name, privilege) VALUES (?, ?, ?, ?)"
-		if !grant {
+		if !r.grant {
 			q = "DELETE FROM grants WHERE principal = ? AND securable_type = ? AND securable_name = ? AND privilege = ?"
 		}
-		if _, err := s.db.ExecContext(ctx, q, p.ClientID, strings.ToUpper(securableType), strings.ToLower(securable), np); err != nil {
+		if _, err := tx.ExecContext(ctx, q, r.principal, typ, strings.ToLower(securable), r.privilege); err != nil {
 			return fmt.Errorf("change grants: %w", err)
 		}
 	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("change grants: %w", err)
+	}
 	return nil
+}
+
+// appliesTo lists the securable types that take a privilege.
+func appliesTo(priv string) []string {
+	var out []string
+	for _, t := range []string{TypeCatalog, TypeSchema, TypeTable} {
+		if privilegesOn[t][priv] {
+			out = append(out, strings.ToLower(t)+"s")
+		}
+	}
+	return out
 }
 
 // Grants lists grants; an empty filter field matches everything.

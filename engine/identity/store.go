@@ -17,6 +17,7 @@ var (
 	ErrUnauthenticated  = errors.New("unauthenticated")
 	ErrInvalidClient    = errors.New("invalid client credentials")
 	ErrPermissionDenied = errors.New("permission denied")
+	ErrNotFound         = errors.New("resource does not exist")
 )
 
 // Options configure the store.

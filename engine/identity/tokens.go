@@ -76,23 +76,78 @@ func PATLifetime(seconds int64) (time.Duration, error) {
 }
 
 // CreatePAT issues a personal access token (dapi...) for a principal. The
-// lifetime must come from PATLifetime.
-func (s *Store) CreatePAT(ctx context.Context, clientID, comment string, lifetime time.Duration) (string, time.Time, error) {
+// lifetime must come from PATLifetime. It returns the token and its
+// description as GET /api/2.0/token/list will show it.
+func (s *Store) CreatePAT(ctx context.Context, clientID, comment string, lifetime time.Duration) (string, PATInfo, error) {
 	if lifetime <= 0 || lifetime > MaxPATLifetime {
-		return "", time.Time{}, fmt.Errorf("%w: token lifetime %s is not in (0, %s]", ErrInvalidArgument, lifetime, MaxPATLifetime)
+		return "", PATInfo{}, fmt.Errorf("%w: token lifetime %s is not in (0, %s]", ErrInvalidArgument, lifetime, MaxPATLifetime)
 	}
 	p, err := s.LookupPrincipal(ctx, clientID)
 	if err != nil {
-		return "", time.Time{}, err
+		return "", PATInfo{}, err
 	}
 	tok := "dapi" + hex.EncodeToString(randomBytes(16))
-	exp := time.Now().Add(lifetime)
+	now := time.Now()
+	info := PATInfo{ID: PATID(tok), Comment: comment, CreatedAt: now.UnixMilli(), ExpiresAt: now.Add(lifetime).UnixMilli(), Owner: p.ClientID}
 	_, err = s.db.ExecContext(ctx, "INSERT INTO pats(token_hash, client_id, comment, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-		hashSecret(tok), p.ClientID, comment, nowMillis(), exp.UnixMilli())
+		info.ID, p.ClientID, comment, info.CreatedAt, info.ExpiresAt)
 	if err != nil {
-		return "", time.Time{}, fmt.Errorf("create token: %w", err)
+		return "", PATInfo{}, fmt.Errorf("create token: %w", err)
 	}
-	return tok, exp, nil
+	return tok, info, nil
+}
+
+// PATInfo describes a personal access token without its secret, as
+// GET /api/2.0/token/list does. ID is the SHA-256 of the token in hex, the
+// form of Databricks' token ids; it cannot be turned back into the token.
+type PATInfo struct {
+	ID        string `json:"token_id"`
+	Comment   string `json:"comment"`
+	CreatedAt int64  `json:"creation_time"`
+	ExpiresAt int64  `json:"expiry_time"`
+	// Owner is the client id of the token's principal.
+	Owner string `json:"-"`
+}
+
+// PATID is the token id of a personal access token.
+func PATID(token string) string { return hashSecret(token) }
+
+// ListPATs lists the personal access tokens of a principal (every
+// principal's when clientID is empty), oldest first, expired ones
+// included as Databricks lists them until they are cleaned up.
+func (s *Store) ListPATs(ctx context.Context, clientID string) ([]PATInfo, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT token_hash, client_id, comment, created_at, expires_at FROM pats
+		WHERE ? = '' OR client_id = ? ORDER BY created_at, token_hash`, clientID, clientID)
+	if err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
+	}
+	defer rows.Close()
+	out := []PATInfo{}
+	for rows.Next() {
+		var p PATInfo
+		if err := rows.Scan(&p.ID, &p.Owner, &p.Comment, &p.CreatedAt, &p.ExpiresAt); err != nil {
+			return nil, fmt.Errorf("list tokens: %w", err)
+		}
+		if p.ExpiresAt <= 0 {
+			p.ExpiresAt = p.CreatedAt + MaxPATLifetime.Milliseconds() // see Authenticate
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// DeletePAT revokes a personal access token by id. Only its principal may,
+// or an admin (anyAllowed): for anybody else the token does not exist, so
+// that token ids of other principals cannot be probed.
+func (s *Store) DeletePAT(ctx context.Context, clientID, tokenID string, anyAllowed bool) error {
+	res, err := s.db.ExecContext(ctx, "DELETE FROM pats WHERE token_hash = ? AND (? OR client_id = ?)", tokenID, anyAllowed, clientID)
+	if err != nil {
+		return fmt.Errorf("revoke token: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("%w: token %q does not exist (GET /api/2.0/token/list lists your tokens)", ErrNotFound, tokenID)
+	}
+	return nil
 }
 
 // Authenticate turns a bearer token (OAuth JWT or PAT) into an Identity.

@@ -147,3 +147,92 @@ func TestGrantsRoundTrip(t *testing.T) {
 		t.Fatalf("grant on the catalog was dropped with the schema: %v", err)
 	}
 }
+
+func TestListAndDeletePATs(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	a, _, _ := s.CreatePrincipal(ctx, "a")
+	b, _, _ := s.CreatePrincipal(ctx, "b")
+	tokA, infoA, err := s.CreatePAT(ctx, a.ClientID, "for a", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.CreatePAT(ctx, b.ClientID, "for b", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if infoA.ID != PATID(tokA) || strings.Contains(infoA.ID, tokA[4:]) {
+		t.Errorf("token id %q of %q: want its hash, which does not contain the secret", infoA.ID, tokA)
+	}
+	list, err := s.ListPATs(ctx, a.ClientID)
+	if err != nil || len(list) != 1 || list[0] != infoA {
+		t.Fatalf("a's tokens: %+v %v, want [%+v]", list, err, infoA)
+	}
+	all, _ := s.ListPATs(ctx, "")
+	if len(all) != 2 {
+		t.Errorf("every token: %+v", all)
+	}
+	cases := []struct {
+		name       string
+		who        string
+		id         string
+		admin      bool
+		wantErr    bool
+		stillValid bool
+	}{
+		{"another principal's token is missing to b", b.ClientID, infoA.ID, false, true, true},
+		{"an unknown id", a.ClientID, "00", false, true, true},
+		{"the owner revokes it", a.ClientID, infoA.ID, false, false, false},
+		{"twice", a.ClientID, infoA.ID, false, true, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := s.DeletePAT(ctx, c.who, c.id, c.admin)
+			if c.wantErr != (err != nil) || err != nil && !errors.Is(err, ErrNotFound) {
+				t.Fatalf("DeletePAT: %v, want error %v (ErrNotFound)", err, c.wantErr)
+			}
+			if _, err := s.Authenticate(ctx, tokA); (err == nil) != c.stillValid {
+				t.Errorf("token authenticates: %v, want %v", err == nil, c.stillValid)
+			}
+		})
+	}
+	bTokens, _ := s.ListPATs(ctx, b.ClientID)
+	if err := s.DeletePAT(ctx, "an admin", bTokens[0].ID, true); err != nil {
+		t.Errorf("an admin revokes b's token: %v", err)
+	}
+}
+
+func TestApplyGrantChanges(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	p, _, _ := s.CreatePrincipal(ctx, "app")
+	cases := []struct {
+		name    string
+		typ     string
+		changes []GrantChange
+		wantErr string
+		want    []string // privileges on the securable afterwards
+	}{
+		{"add with underscores", TypeSchema, []GrantChange{{Principal: p.ClientID, Add: []string{"USE_SCHEMA", "select"}}}, "", []string{"SELECT", "USE SCHEMA"}},
+		{"by display name", TypeSchema, []GrantChange{{Principal: "app", Add: []string{"MODIFY"}, Remove: []string{"SELECT"}}}, "", []string{"MODIFY", "USE SCHEMA"}},
+		{"a bad change applies nothing", TypeSchema, []GrantChange{{Principal: p.ClientID, Remove: []string{"MODIFY"}}, {Principal: p.ClientID, Add: []string{"FLY"}}},
+			`changes[1].add: unknown privilege "FLY"`, []string{"MODIFY", "USE SCHEMA"}},
+		{"not on this type", TypeSchema, []GrantChange{{Principal: p.ClientID, Add: []string{"USE_CATALOG"}}}, "changes[0].add: privilege USE CATALOG does not apply to a schema (it applies to catalogs)", []string{"MODIFY", "USE SCHEMA"}},
+		{"unknown principal", TypeSchema, []GrantChange{{Principal: "nobody", Add: []string{"SELECT"}}}, `changes[0].principal: invalid argument: principal "nobody" does not exist`, []string{"MODIFY", "USE SCHEMA"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := s.ApplyGrantChanges(ctx, c.typ, "main.default", c.changes)
+			if c.wantErr == "" && err != nil || c.wantErr != "" && (err == nil || !strings.Contains(err.Error(), c.wantErr)) {
+				t.Fatalf("ApplyGrantChanges: %v, want %q", err, c.wantErr)
+			}
+			gs, _ := s.Grants(ctx, p.ClientID, c.typ, "main.default")
+			var got []string
+			for _, g := range gs {
+				got = append(got, g.Privilege)
+			}
+			if strings.Join(got, ",") != strings.Join(c.want, ",") {
+				t.Errorf("grants after: %q, want %q", got, c.want)
+			}
+		})
+	}
+}
