@@ -37,6 +37,9 @@ func (tr *translator) special(o *output, toks []token, i int) (last int, ok bool
 	case (word == "RLIKE" || word == "REGEXP") && (isValueEnd(toks, prevSig(toks, i)) || toks[max(prevSig(toks, i), 0)].isKw("NOT")):
 		return tr.rlike(o, toks, i, n)
 	case word == "DIV" && isValueEnd(toks, prevSig(toks, i)):
+		if last, ok, err := tr.divisor(o, toks, i, "//"); ok || err != nil {
+			return last, ok, err
+		}
 		o.write("//")
 		return i, true, nil
 	case n < len(toks) && toks[n].kind == tokString:
@@ -49,6 +52,7 @@ func (tr *translator) special(o *output, toks []token, i int) (last int, ok bool
 type call struct {
 	tr   *translator
 	name token     // the function name as typed
+	pos  int       // the index of name in toks
 	toks []token   // the slice the call is in
 	raw  [][]token // the arguments' tokens, trivia trimmed
 	args []string  // the arguments translated
@@ -76,7 +80,7 @@ func (tr *translator) call(o *output, toks []token, i, open int) (int, bool, err
 	if close < 0 {
 		return i, false, nil
 	}
-	c := &call{tr: tr, name: toks[i], toks: toks, last: close}
+	c := &call{tr: tr, name: toks[i], pos: i, toks: toks, last: close}
 	for _, arg := range splitArgs(&tr.steps, toks[open+1:close]) {
 		text, err := tr.render(arg)
 		if err != nil {
@@ -377,6 +381,12 @@ func init() {
 		funcRewrites[name] = rw
 	}
 	for name, rw := range timeRewrites {
+		funcRewrites[name] = rw
+	}
+	for name, rw := range ansiRewrites {
+		funcRewrites[name] = rw
+	}
+	for name, rw := range sessionRewrites {
 		funcRewrites[name] = rw
 	}
 }
