@@ -22,6 +22,32 @@ import (
 // zbemu serves only INLINE results and holds them in memory until polled.
 const MaxResultBytes = 25 << 20
 
+// ChunkBytes is how much of a result (counted as resultBytes counts it) one
+// chunk of the Statement API holds at most; a longer result is split into
+// chunks the client pages through (next_chunk_index). Databricks does not
+// document the size of its INLINE chunks, only that a result may have
+// several (https://docs.databricks.com/api/workspace/statementexecution);
+// zbemu's is small enough that results of a few MiB already have more
+// than one, so clients' paging code runs against zbemu too.
+const ChunkBytes = 4 << 20
+
+// Chunks splits the result's rows into chunks of at most maxBytes each
+// (a row larger than that is a chunk of its own): the row offset and count
+// of each. An empty result is one empty chunk.
+func (r *Result) Chunks(maxBytes int64) [][2]int {
+	var out [][2]int
+	start, size := 0, int64(0)
+	for i, row := range r.Rows {
+		n := resultBytes(row)
+		if i > start && size+n > maxBytes {
+			out = append(out, [2]int{start, i - start})
+			start, size = i, 0
+		}
+		size += n
+	}
+	return append(out, [2]int{start, len(r.Rows) - start})
+}
+
 // resultLimits are the request's row_limit and byte_limit (0: none).
 type resultLimits struct{ rows, bytes int64 }
 
@@ -54,7 +80,8 @@ func scanResult(rows *sql.Rows, lim resultLimits) (*Result, error) {
 	for i, ct := range cts {
 		t := resultType(ct.DatabaseTypeName())
 		types[i] = t
-		res.Columns = append(res.Columns, ResultColumn{Name: ct.Name(), TypeName: statementTypeName(t), TypeText: t.String()})
+		res.Columns = append(res.Columns, ResultColumn{Name: ct.Name(), TypeName: statementTypeName(t), TypeText: t.String(),
+			Precision: t.Precision, Scale: t.Scale})
 	}
 	vals := make([]any, len(cts))
 	ptrs := make([]any, len(cts))
