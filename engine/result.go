@@ -315,6 +315,10 @@ func mapKey(t *schema.Type, k any) string {
 	return string(b)
 }
 
+// formatFloat renders a FLOAT or DOUBLE as Databricks' results do, which
+// is Java's Double.toString (Spark casts to STRING with it): the shortest
+// digits that round-trip, at least one fraction digit (1.0), and
+// computerized scientific notation outside [0.001, 10^7) (1.0E7, 1.0E-4).
 func formatFloat(f float64, bits int) string {
 	switch {
 	case math.IsNaN(f):
@@ -324,7 +328,19 @@ func formatFloat(f float64, bits int) string {
 	case math.IsInf(f, -1):
 		return "-Infinity"
 	}
-	return strconv.FormatFloat(f, 'f', -1, bits)
+	if a := math.Abs(f); a == 0 || a >= 1e-3 && a < 1e7 {
+		s := strconv.FormatFloat(f, 'f', -1, bits)
+		if !strings.Contains(s, ".") {
+			s += ".0"
+		}
+		return s
+	}
+	mant, exp, _ := strings.Cut(strconv.FormatFloat(f, 'E', -1, bits), "E")
+	if !strings.Contains(mant, ".") {
+		mant += ".0"
+	}
+	e, _ := strconv.Atoi(exp)
+	return mant + "E" + strconv.Itoa(e)
 }
 
 func formatDecimal(d duckdb.Decimal) string {

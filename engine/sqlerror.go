@@ -122,6 +122,13 @@ var duckTranslations = []struct {
 	{regexp.MustCompile(`^Overflow in \w+`), func(m []string) (string, string) {
 		return "ARITHMETIC_OVERFLOW", strings.TrimSuffix(m[0], "!") + " overflow. If necessary set \"ansi_mode\" to \"false\" to bypass this error."
 	}},
+	{regexp.MustCompile(`^(?:date field value out of range|invalid (?:date|timestamp) field format): "(.*?)"`), func(m []string) (string, string) {
+		return "CAST_INVALID_INPUT", fmt.Sprintf("The value '%s' of the type \"STRING\" cannot be cast to a date or timestamp because it is malformed. "+
+			"Correct the value as per the syntax, or change its target type. Use `try_cast` to tolerate malformed input and return NULL instead.", m[1])
+	}},
+	{regexp.MustCompile(`^(?:Could not choose a best candidate function for the function call "(.*?)"|failed to bind function, either: .*)`), func(m []string) (string, string) {
+		return "DATATYPE_MISMATCH", fmt.Sprintf("Cannot resolve \"%s\" due to data type mismatch: the types of its arguments do not fit one form of the function; cast them.", m[1])
+	}},
 	{regexp.MustCompile(`^No function matches the given name and argument types '(.*?)'`), func(m []string) (string, string) {
 		return "DATATYPE_MISMATCH", fmt.Sprintf("Cannot resolve \"%s\" due to data type mismatch: no form of the function takes arguments of these types.", m[1])
 	}},

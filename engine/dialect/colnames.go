@@ -184,12 +184,18 @@ func isNameChain(item []token) bool {
 	return len(item)%2 == 1 && !(len(item) == 1 && item[0].kind == tokIdent && notAlias[strings.ToUpper(item[0].val)])
 }
 
-// pathColon returns the index of the ":" of a VARIANT path name:a.b[0]
-// whose base is a name chain, or -1.
+// pathColon returns the index of the top-level ":" of a VARIANT path
+// base:a.b[0] (base a name, a call or a string), or -1.
 func pathColon(item []token) int {
+	depth := 0
 	for k, t := range item {
-		if t.isOp(":") {
-			if k > 0 && isNameChain(item[:k]) {
+		switch {
+		case t.isOp("(") || t.isOp("["):
+			depth++
+		case t.isOp(")") || t.isOp("]"):
+			depth--
+		case depth == 0 && t.isOp(":"):
+			if k > 0 && isValueEnd(item, k-1) {
 				return k
 			}
 			return -1

@@ -89,6 +89,7 @@ func (tr *translator) call(o *output, toks []token, i, open int) (int, bool, err
 		c.raw = append(c.raw, arg)
 		c.args = append(c.args, strings.TrimSpace(text))
 	}
+	c.castDateLiteral()
 	text, err := rw(c)
 	if err != nil {
 		return i, false, err
@@ -389,6 +390,14 @@ func init() {
 	for name, rw := range sessionRewrites {
 		funcRewrites[name] = rw
 	}
+	for name, rw := range moreRewrites {
+		funcRewrites[name] = rw
+	}
+	for name := range dateArgs {
+		if _, ok := funcRewrites[name]; !ok {
+			funcRewrites[name] = rename(name)
+		}
+	}
 }
 
 // generalRewrites are the rewrites of conditional, collection, aggregate,
@@ -420,7 +429,6 @@ var generalRewrites = map[string]rewriteFunc{
 	"struct":           structLiteral,
 	"explode":          tmpl("unnest({0})", 1),
 	"explode_outer":    tmpl("unnest({0})", 1),
-	"array_join":       tmpl("array_to_string({0}, {1})", 2),
 	"sort_array":       sortArray,
 	"array_max":        tmpl("list_max({0})", 1),
 	"array_min":        tmpl("list_min({0})", 1),
@@ -431,7 +439,6 @@ var generalRewrites = map[string]rewriteFunc{
 	"map_contains_key": tmpl("map_contains({0}, {1})", 2),
 	"transform":        tmpl("list_transform({0}, {1})", 2),
 	"filter":           tmpl("list_filter({0}, {1})", 2),
-	"sequence":         rename("generate_series"),
 
 	// Aggregates.
 	"collect_list":          collectList("list_filter"),
@@ -452,7 +459,6 @@ var generalRewrites = map[string]rewriteFunc{
 	"regexp_replace":     regexpReplace,
 	"rlike":              tmpl("regexp_matches({0}, {1})", 2),
 	"regexp_like":        tmpl("regexp_matches({0}, {1})", 2),
-	"locate":             tmpl("instr({1}, {0})", 2),
 	"startswith":         rename("starts_with"),
 	"endswith":           rename("ends_with"),
 	"char":               rename("chr"),
@@ -462,7 +468,6 @@ var generalRewrites = map[string]rewriteFunc{
 	"format_string":      rename("printf"),
 	"rand":               tmpl("random()", 0, 1),
 	"pmod":               tmpl("((({0}) % ({1})) + ({1})) % ({1})", 2),
-	"signum":             rename("sign"),
 
 	// JSON and VARIANT (stored as DuckDB JSON).
 	"get_json_object": tmpl("json_extract_string({0}, {1})", 2),
