@@ -228,14 +228,22 @@ func withCondition(err error, class, state string) error {
 // withSQLState attaches to wrapped the SQLSTATE state; with state "" the
 // one Databricks gives the condition of cause's DuckDB error, if any.
 func withSQLState(wrapped, cause error, state string) error {
-	var de *duckdb.Error
-	if state == "" && errors.As(cause, &de) {
-		state = duckSQLStates[de.Type]
+	if state == "" {
+		state = duckState(cause)
 	}
 	if state == "" {
 		return wrapped
 	}
 	return withCondition(wrapped, "", state)
+}
+
+// duckState is the SQLSTATE of err's DuckDB error type, or "".
+func duckState(err error) string {
+	var de *duckdb.Error
+	if errors.As(err, &de) {
+		return duckSQLStates[de.Type]
+	}
+	return ""
 }
 
 // duckSQLStates maps DuckDB's error types to the SQLSTATE Databricks gives

@@ -161,10 +161,14 @@ func sqlError(err error) error {
 	}
 	class, msg := translateDuckMessage(err.Error())
 	wrapped := fmt.Errorf("%w: %s", ErrSQL, msg)
-	if state := classStates[class]; state != "" {
-		return withCondition(wrapped, class, state)
+	state := classStates[class]
+	if state == "" {
+		state = duckState(err)
 	}
-	return withCondition(withSQLState(wrapped, err, ""), class, "")
+	if class == "" && state == "" {
+		return wrapped
+	}
+	return withCondition(wrapped, class, state)
 }
 
 // translateDuckMessage returns the error class (or "") and Databricks-like

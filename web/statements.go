@@ -114,8 +114,8 @@ type statement struct {
 	// reader's).
 	owner string
 	// size estimates the memory of the result (guarded by the store's mu).
-	size   int64
-	mu     sync.Mutex
+	size int64
+	mu   sync.Mutex
 	resp StatementResponse
 	// chunks are the result's chunks; resp.Result is the first.
 	chunks []resultData

@@ -65,7 +65,7 @@ func sqlAs(stmt string) func(s *server, token string) (int, string, string) {
 		if r.Status.Error == nil {
 			return 200, r.Status.State, string(body)
 		}
-		return 200, r.Status.Error.ErrorCode, r.Status.Error.Message
+		return 200, statementCode(r.Status.Error.ErrorCode, r.Status.Error.Message), r.Status.Error.Message
 	}
 }
 
