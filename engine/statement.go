@@ -111,6 +111,10 @@ func (e *Engine) Execute(ctx context.Context, req StatementRequest) (*Result, er
 		opts.Session = &dialect.Session{Catalog: req.Catalog, Schema: req.Schema, User: req.Identity.ClientID,
 			Metastore: Metastore, Version: SQLVersion}
 		st, err := dialect.ParseWith(text, opts)
+		if err == nil && isView(st) {
+			opts.Session.Stored = true
+			st, err = dialect.ParseWith(text, opts)
+		}
 		if err != nil {
 			return nil, dialectError(err)
 		}
@@ -121,6 +125,15 @@ func (e *Engine) Execute(ctx context.Context, req StatementRequest) (*Result, er
 		res.Catalog, res.Schema = req.Catalog, req.Schema
 	}
 	return res, nil
+}
+
+// isView reports whether st defines a view, whose query runs later.
+func isView(st dialect.Statement) bool {
+	switch st.(type) {
+	case *dialect.CreateView, *dialect.AlterViewAs:
+		return true
+	}
+	return false
 }
 
 func dialectError(err error) error {

@@ -751,9 +751,11 @@ func TestStatementAPI(t *testing.T) {
 		if rows != n || chunks != r.Manifest.TotalChunkCount {
 			t.Errorf("paged %d rows in %d chunks; manifest says %d in %d", rows, chunks, n, r.Manifest.TotalChunkCount)
 		}
-		code, body := s.call("GET", fmt.Sprintf("%s/%s/result/chunks/%d", statementsPath, r.StatementID, chunks), devToken, nil)
-		if code != 404 || !strings.Contains(string(body), "RESOURCE_DOES_NOT_EXIST") {
-			t.Errorf("chunk past the end: %d %s", code, body)
+		for _, bad := range []string{fmt.Sprint(chunks), "-1", "x", "99999999999999999999"} {
+			code, body := s.call("GET", fmt.Sprintf("%s/%s/result/chunks/%s", statementsPath, r.StatementID, bad), devToken, nil)
+			if code != 404 || !strings.Contains(string(body), "RESOURCE_DOES_NOT_EXIST") || !strings.Contains(string(body), "chunk_index 0 to") {
+				t.Errorf("chunk %s: %d %s", bad, code, body)
+			}
 		}
 		// byte_limit still truncates before chunking.
 		r = s.statement(fmt.Sprintf("SELECT id, repeat('x', 1000) AS pad FROM range(%d)", n), map[string]any{"byte_limit": 10000})

@@ -1,6 +1,7 @@
 package dialect_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -46,5 +47,23 @@ func TestResultNames(t *testing.T) {
 		if strings.Join(q.Names, "|") != strings.Join(tt.want, "|") || (q.Names == nil) != (tt.want == nil) {
 			t.Errorf("%s:\n got %q\nwant %q", tt.sql, q.Names, tt.want)
 		}
+	}
+}
+
+// TestSessionFunctions checks that the session functions answer from the
+// session, stay as typed without one, and are refused in a view's query.
+func TestSessionFunctions(t *testing.T) {
+	sess := &dialect.Session{Catalog: "lab", Schema: "iot", User: "sp-1", Metastore: "zbemu:local:m", Version: "v"}
+	got, err := dialect.Translate("SELECT current_catalog(), current_database(), session_user(), current_metastore()", dialect.TranslateOptions{Session: sess})
+	if err != nil || got != "SELECT 'lab', 'iot', 'sp-1', 'zbemu:local:m'" {
+		t.Errorf("got %q, %v", got, err)
+	}
+	if got, err := dialect.Translate("SELECT current_user()", dialect.TranslateOptions{}); err != nil || got != "SELECT current_user()" {
+		t.Errorf("without a session: %q, %v", got, err)
+	}
+	stored := *sess
+	stored.Stored = true
+	if _, err := dialect.Translate("SELECT * FROM t WHERE owner = current_user()", dialect.TranslateOptions{Session: &stored}); !errors.Is(err, dialect.ErrUnsupported) {
+		t.Errorf("in a view: %v", err)
 	}
 }

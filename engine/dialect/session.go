@@ -14,6 +14,10 @@ type Session struct {
 	Metastore string
 	// Version is the dbsql_version field of current_version().
 	Version string
+	// Stored is set for a query that is kept and run later (a view's):
+	// session functions are refused there, since the values of the
+	// session that defines the view would be kept in its text.
+	Stored bool
 }
 
 // sessionRewrites answer the session functions from TranslateOptions.Session.
@@ -39,6 +43,10 @@ func sessionValue(value func(*Session) string) rewriteFunc {
 	return func(c *call) (string, error) {
 		if c.tr.opts.Session == nil {
 			return "", nil
+		}
+		if c.tr.opts.Session.Stored {
+			return "", &UnsupportedError{Kind: "function", Construct: c.upper() + " in a view",
+				Hint: "zbemu would keep the value of the session that creates the view; filter in the query that reads the view"}
 		}
 		if err := c.arity(0); err != nil {
 			return "", err
