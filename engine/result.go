@@ -173,6 +173,11 @@ func formatValue(t *schema.Type, v any) string {
 	case float32:
 		return formatFloat(float64(x), 32)
 	case float64:
+		if t != nil && t.Kind != schema.Double && t.Kind != schema.Float {
+			// A number of a VARIANT (DuckDB JSON) renders as JSON does.
+			b, _ := marshalJSON(jsonable(x))
+			return string(b)
+		}
 		return formatFloat(x, 64)
 	case time.Time:
 		switch t.Kind {
