@@ -160,6 +160,9 @@ func sqlError(err error) error {
 		return fmt.Errorf("%w: %v", ErrCanceled, err)
 	}
 	class, msg := translateDuckMessage(err.Error())
+	if class != "" {
+		msg = "[" + class + "] " + msg // in the text too, for logs and the SQL CLI
+	}
 	wrapped := fmt.Errorf("%w: %s", ErrSQL, msg)
 	state := classStates[class]
 	if state == "" {
@@ -239,7 +242,7 @@ func namedIn(err error, text string) error {
 }
 
 // notFoundNameRE finds the name in a TABLE_OR_VIEW_NOT_FOUND text.
-var notFoundNameRE = regexp.MustCompile("^The table or view ((?:`[^`]*`\\.?)+) cannot")
+var notFoundNameRE = regexp.MustCompile("The table or view ((?:`[^`]*`\\.?)+) cannot")
 
 // qualifyNotFound names the table as the statement wrote it when DuckDB
 // gave only a part of it: the first dotted name in the statement that

@@ -206,7 +206,7 @@ func TestAttackAuthorizationMatrix(t *testing.T) {
 	}
 	s.t = t
 	// What the admin did took effect; the denied principals changed nothing.
-	if rows := s.sql("SELECT temp FROM main.default.u WHERE device_id = 'secret'"); len(rows) != 1 || *rows[0][0] != "0" {
+	if rows := s.sql("SELECT temp FROM main.default.u WHERE device_id = 'secret'"); len(rows) != 1 || *rows[0][0] != "0.0" {
 		t.Errorf("u's row after the admin's UPDATE: %d rows", len(rows))
 	}
 	// t, u, alter_me and the two the admin created; drop_me and uc_drop_me are gone.

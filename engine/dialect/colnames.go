@@ -355,6 +355,9 @@ func (p *printer) primary() string {
 	case tokOp:
 		if t.isOp("(") {
 			p.i++
+			if n := p.peek(); n.isKw("SELECT") || n.isKw("WITH") {
+				return p.subquery()
+			}
 			s := p.expr(0)
 			if !p.peek().isOp(")") {
 				return p.fail()
@@ -501,4 +504,21 @@ func (p *printer) cast(word string) string {
 		return p.fail()
 	}
 	return word + "(" + x + " AS " + typ + ")"
+}
+
+// subquery skips a scalar subquery after its "(", which Spark names
+// scalarsubquery().
+func (p *printer) subquery() string {
+	for depth := 1; p.i < len(p.toks); p.i++ {
+		switch {
+		case p.toks[p.i].isOp("("):
+			depth++
+		case p.toks[p.i].isOp(")"):
+			if depth--; depth == 0 {
+				p.i++
+				return "scalarsubquery()"
+			}
+		}
+	}
+	return p.fail()
 }

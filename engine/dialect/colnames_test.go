@@ -28,6 +28,7 @@ func TestResultNames(t *testing.T) {
 		{"SELECT x AS a, x b, `weird name`, count(*) AS n, upper(s) `u` FROM t", []string{"", "", "weird name", "", ""}},
 		{"SELECT current_catalog(), current_user(), current_date, arr[0] FROM t", []string{"current_catalog()", "current_user()", "current_date()", "arr[0]"}},
 		{"WITH c AS (SELECT 1 AS x) SELECT count(*) FROM c", []string{"count(1)"}},
+		{"SELECT (SELECT count(*) FROM t), (SELECT 1) + 1 FROM u", []string{"scalarsubquery()", "(scalarsubquery() + 1)"}},
 		{"SELECT DISTINCT a, b FROM t UNION SELECT c, d FROM u", []string{"a", "b"}},
 		{"SELECT CASE WHEN a THEN 1 END, sum(x) OVER (), a LIKE 'x%' FROM t", []string{"", "", ""}},
 		{"SELECT *, count(*) FROM t", nil},
