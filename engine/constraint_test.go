@@ -180,7 +180,7 @@ func TestDropAndRenameColumn(t *testing.T) {
 	if err := insertJSON(e, "main.default.r", `{"device":3,"temp":7}`); err != nil {
 		t.Fatal(err)
 	}
-	if got := rows(t, e, "SELECT * FROM main.default.r ORDER BY device"); got != "1|5\n2|6\n3|7" {
+	if got := rows(t, e, "SELECT * FROM main.default.r ORDER BY device"); got != "1|5.0\n2|6.0\n3|7.0" {
 		t.Fatalf("rows:\n%s", got)
 	}
 	ts, err := e.TableSchema(ctx, "main.default.r")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -124,14 +125,25 @@ func tableNotFound(name string) error {
 type Category struct {
 	// Err is the sentinel; the first row whose Err matches (errors.Is) wins.
 	Err error
-	// Code is the Databricks error_code: REST bodies, the Statement API,
-	// system.lakeflow.zerobus_stream errors and the zbemu_errors_total metric.
+	// Code is the Databricks error_code: REST bodies, system.lakeflow.zerobus_stream
+	// errors and the zbemu_errors_total metric.
 	Code string
 	// SQLState is the SQLSTATE of the category, as Databricks assigns them
 	// to its error conditions (https://docs.databricks.com/aws/en/error-messages/sqlstates,
 	// https://docs.databricks.com/aws/en/error-messages/): the Statement
 	// API's status.sql_state and the "SQLSTATE: xxxxx" of its messages.
 	SQLState string
+	// StatementCode is the error_code of a FAILED statement
+	// (status.error.error_code), which the Statement Execution API types as
+	// ServiceErrorCode, an enum without the REST codes above
+	// (https://docs.databricks.com/api/workspace/statementexecution/getstatement).
+	// Errors of the statement itself are BAD_REQUEST there; what it is
+	// says the error class at the start of the message.
+	StatementCode string
+	// Class is the Databricks error condition a statement's message starts
+	// with ("[TABLE_OR_VIEW_NOT_FOUND] ..."), or "" when the error carries
+	// its own (see ErrorClass).
+	Class string
 }
 
 // Categories is the error table, one row per sentinel of the catalogue
@@ -139,34 +151,34 @@ type Category struct {
 // always wraps ErrInvalidRecord) takes the first row. The error_code values
 // are the ones clients already branch on; keep them stable.
 var Categories = []Category{
-	{ErrTableNotFound, "TABLE_DOES_NOT_EXIST", "42P01"},        // TABLE_OR_VIEW_NOT_FOUND
-	{ErrSchemaNotFound, "SCHEMA_DOES_NOT_EXIST", "42704"},      // SCHEMA_NOT_FOUND
-	{ErrCatalogNotFound, "CATALOG_DOES_NOT_EXIST", "42P08"},    // CATALOG_NOT_FOUND
-	{ErrStatementNotFound, "RESOURCE_DOES_NOT_EXIST", "42704"}, // undefined object
-	{ErrAlreadyExists, "RESOURCE_ALREADY_EXISTS", "42P07"},     // TABLE_OR_VIEW_ALREADY_EXISTS
-	{ErrNotEmpty, "INVALID_STATE", "2BP01"},                    // SCHEMA_NOT_EMPTY
-	{ErrInvalidRecord, "INVALID_PARAMETER_VALUE", "22000"},     // data exception
-	{ErrBadOffset, "INVALID_PARAMETER_VALUE", "22023"},         // invalid parameter value
-	{ErrInvalidArgument, "INVALID_PARAMETER_VALUE", "22023"},
-	{ErrReservedName, "INVALID_PARAMETER_VALUE", "42939"}, // reserved name
-	{ErrUnsupported, "NOT_IMPLEMENTED", "0A000"},          // feature not supported
-	{ErrTooLarge, "RESOURCE_EXHAUSTED", "54000"},          // program limit exceeded
-	{ErrStreamClosed, "INVALID_STATE", "08003"},           // connection does not exist
-	{ErrUnauthenticated, "UNAUTHENTICATED", "28000"},      // invalid authorization specification
-	{ErrInvalidClient, "UNAUTHENTICATED", "28000"},
-	{ErrPermissionDenied, "PERMISSION_DENIED", "42501"},  // INSUFFICIENT_PERMISSIONS
-	{ErrUnavailable, "TEMPORARILY_UNAVAILABLE", "08000"}, // connection exception: retry
-	{ErrClosed, "TEMPORARILY_UNAVAILABLE", "57P03"},      // cannot connect now (shutting down)
-	{ErrRateLimited, "REQUEST_LIMIT_EXCEEDED", "53400"},  // configuration limit exceeded: retry later
-	{ErrCanceled, "CANCELLED", "HY008"},                  // OPERATION_CANCELED
-	{ErrNotFound, "RESOURCE_DOES_NOT_EXIST", "42704"},    // undefined object
-	{ErrConflict, "ABORTED", "40001"},                    // serialization failure: retry on fresh data
-	{ErrSQL, "BAD_REQUEST", "42000"},                     // refined per DuckDB error type by withSQLState
+	{ErrTableNotFound, "TABLE_DOES_NOT_EXIST", "42P01", "BAD_REQUEST", "TABLE_OR_VIEW_NOT_FOUND"},
+	{ErrSchemaNotFound, "SCHEMA_DOES_NOT_EXIST", "42704", "BAD_REQUEST", "SCHEMA_NOT_FOUND"},
+	{ErrCatalogNotFound, "CATALOG_DOES_NOT_EXIST", "42P08", "BAD_REQUEST", "CATALOG_NOT_FOUND"},
+	{ErrStatementNotFound, "RESOURCE_DOES_NOT_EXIST", "42704", "NOT_FOUND", ""}, // undefined object
+	{ErrAlreadyExists, "RESOURCE_ALREADY_EXISTS", "42P07", "BAD_REQUEST", "TABLE_OR_VIEW_ALREADY_EXISTS"},
+	{ErrNotEmpty, "INVALID_STATE", "2BP01", "BAD_REQUEST", "SCHEMA_NOT_EMPTY"},
+	{ErrInvalidRecord, "INVALID_PARAMETER_VALUE", "22000", "BAD_REQUEST", ""}, // data exception
+	{ErrBadOffset, "INVALID_PARAMETER_VALUE", "22023", "BAD_REQUEST", ""},     // invalid parameter value
+	{ErrInvalidArgument, "INVALID_PARAMETER_VALUE", "22023", "BAD_REQUEST", ""},
+	{ErrReservedName, "INVALID_PARAMETER_VALUE", "42939", "BAD_REQUEST", ""}, // reserved name
+	{ErrUnsupported, "NOT_IMPLEMENTED", "0A000", "BAD_REQUEST", "UNSUPPORTED_FEATURE"},
+	{ErrTooLarge, "RESOURCE_EXHAUSTED", "54000", "RESOURCE_EXHAUSTED", ""},  // program limit exceeded
+	{ErrStreamClosed, "INVALID_STATE", "08003", "BAD_REQUEST", ""},          // connection does not exist
+	{ErrUnauthenticated, "UNAUTHENTICATED", "28000", "UNAUTHENTICATED", ""}, // invalid authorization specification
+	{ErrInvalidClient, "UNAUTHENTICATED", "28000", "UNAUTHENTICATED", ""},
+	{ErrPermissionDenied, "PERMISSION_DENIED", "42501", "BAD_REQUEST", "INSUFFICIENT_PERMISSIONS"},
+	{ErrUnavailable, "TEMPORARILY_UNAVAILABLE", "08000", "TEMPORARILY_UNAVAILABLE", ""}, // connection exception: retry
+	{ErrClosed, "TEMPORARILY_UNAVAILABLE", "57P03", "TEMPORARILY_UNAVAILABLE", ""},      // cannot connect now (shutting down)
+	{ErrRateLimited, "REQUEST_LIMIT_EXCEEDED", "53400", "RESOURCE_EXHAUSTED", ""},       // configuration limit exceeded: retry later
+	{ErrCanceled, "CANCELLED", "HY008", "CANCELLED", "OPERATION_CANCELED"},
+	{ErrNotFound, "RESOURCE_DOES_NOT_EXIST", "42704", "NOT_FOUND", ""}, // undefined object
+	{ErrConflict, "ABORTED", "40001", "ABORTED", ""},                   // serialization failure: retry on fresh data
+	{ErrSQL, "BAD_REQUEST", "42000", "BAD_REQUEST", ""},                // refined per DuckDB error by sqlError
 }
 
 // Internal is the category of every error outside the catalogue. Its text
 // is never shown to clients (they get InternalMessage); it is logged instead.
-var Internal = Category{Code: "INTERNAL_ERROR", SQLState: "XX000"}
+var Internal = Category{Code: "INTERNAL_ERROR", SQLState: "XX000", StatementCode: "INTERNAL_ERROR"}
 
 // InternalMessage is all a client, or a reader of the system tables,
 // learns of an error outside the catalogue.
@@ -193,24 +205,81 @@ func Classify(err error) Category {
 // ErrorCode is the Databricks error_code of err ("" for nil).
 func ErrorCode(err error) string { return Classify(err).Code }
 
-// SQLState is the SQLSTATE of err: the one DuckDB's error type implies for
-// a statement DuckDB refused (see sqlError), the category's otherwise.
+// SQLState is the SQLSTATE of err: the one its condition gives (see
+// condition), the category's otherwise.
 func SQLState(err error) string {
-	var se *sqlStateError
-	if errors.As(err, &se) {
-		return se.state
+	var c *condition
+	if errors.As(err, &c) && c.state != "" {
+		return c.state
 	}
 	return Classify(err).SQLState
 }
 
-// sqlStateError gives an error a SQLSTATE finer than its category's.
-type sqlStateError struct {
-	state string
-	err   error
+// ErrorClass is the Databricks error condition of err, as a failed
+// statement's message starts with it: the one its condition gives, one the
+// message already starts with ("[DELTA_...] ..."), the category's
+// otherwise; "" when none fits.
+func ErrorClass(err error) string {
+	var c *condition
+	if errors.As(err, &c) && c.class != "" {
+		return c.class
+	}
+	cat := Classify(err)
+	if m := classRE.FindStringSubmatch(Detail(err)); m != nil {
+		return m[1]
+	}
+	return cat.Class
 }
 
-func (e *sqlStateError) Error() string { return e.err.Error() }
-func (e *sqlStateError) Unwrap() error { return e.err }
+// classRE matches an error class at the start of a message.
+var classRE = regexp.MustCompile(`^\[([A-Z][A-Z0-9_]*(?:\.[A-Z][A-Z0-9_]*)?)\]`)
+
+// Detail is the text of err after its category's sentinel ("table does not
+// exist: Table 'x' ..." is "Table 'x' ..."): what a Databricks message says
+// after the error class.
+func Detail(err error) string {
+	msg := err.Error()
+	if cat := Classify(err); cat.Err != nil {
+		msg = strings.TrimPrefix(msg, cat.Err.Error()+": ")
+	}
+	return msg
+}
+
+// condition gives an error a SQLSTATE and an error class finer than its
+// category's (either may be "": the category's then).
+type condition struct {
+	class, state string
+	err          error
+}
+
+func (e *condition) Error() string { return e.err.Error() }
+func (e *condition) Unwrap() error { return e.err }
+
+// withCondition attaches an error class and SQLSTATE to err.
+func withCondition(err error, class, state string) error {
+	return &condition{class: class, state: state, err: err}
+}
+
+// withSQLState attaches to wrapped the SQLSTATE state; with state "" the
+// one Databricks gives the condition of cause's DuckDB error, if any.
+func withSQLState(wrapped, cause error, state string) error {
+	if state == "" {
+		state = duckState(cause)
+	}
+	if state == "" {
+		return wrapped
+	}
+	return withCondition(wrapped, "", state)
+}
+
+// duckState is the SQLSTATE of err's DuckDB error type, or "".
+func duckState(err error) string {
+	var de *duckdb.Error
+	if errors.As(err, &de) {
+		return duckSQLStates[de.Type]
+	}
+	return ""
+}
 
 // duckSQLStates maps DuckDB's error types to the SQLSTATE Databricks gives
 // the same condition (PARSE_SYNTAX_ERROR 42601, CAST_INVALID_INPUT 22018, ARITHMETIC_OVERFLOW 22003, DIVIDE_BY_ZERO
@@ -233,17 +302,4 @@ var duckSQLStates = map[duckdb.ErrorType]string{
 	duckdb.ErrorTypeIO:             "58030",
 	duckdb.ErrorTypeInternal:       "XX000",
 	duckdb.ErrorTypeFatal:          "XX000",
-}
-
-// withSQLState attaches to wrapped (an ErrSQL error built from cause) the
-// SQLSTATE of cause's DuckDB error type, if it has one.
-func withSQLState(wrapped, cause error, state string) error {
-	var de *duckdb.Error
-	if state == "" && errors.As(cause, &de) {
-		state = duckSQLStates[de.Type]
-	}
-	if state == "" {
-		return wrapped
-	}
-	return &sqlStateError{state: state, err: wrapped}
 }

@@ -133,7 +133,7 @@ func TestTypeWidening(t *testing.T) {
 		{"tinyint to int", "TINYINT", "INT", "-128", "100000", "-128\n100000"},
 		{"smallint to bigint", "SMALLINT", "BIGINT", "32767", "-5000000000", "32767\n-5000000000"},
 		{"float to double", "FLOAT", "DOUBLE", "1.5", "0.1", "1.5\n0.1"},
-		{"int to double", "INT", "DOUBLE", "7", "0.25", "7\n0.25"},
+		{"int to double", "INT", "DOUBLE", "7", "0.25", "7.0\n0.25"},
 		{"int to decimal", "INT", "DECIMAL(12,2)", "-42", `"1234567890.5"`, "-42.00\n1234567890.50"},
 		{"decimal precision and scale up", "DECIMAL(5,2)", "DECIMAL(10,4)", `"123.45"`, `"123456.7891"`, "123.4500\n123456.7891"},
 		{"date to timestamp_ntz", "DATE", "TIMESTAMP_NTZ", "20051", "1732451234000000", "2024-11-24T00:00:00.000\n2024-11-24T12:27:14.000"},
@@ -212,7 +212,7 @@ func TestAutoMerge(t *testing.T) {
 	if got := rows(t, e, "DESCRIBE main.default.m"); got != "id|bigint not null|NULL\ntemp|double|NULL\nsite|string|NULL\ncount|double|NULL\nok|boolean|NULL\nloc|variant|NULL\ntags|variant|NULL" {
 		t.Errorf("DESCRIBE after merge:\n%s", got)
 	}
-	if got := rows(t, e, "SELECT id, site, count, ok, loc, tags FROM main.default.m ORDER BY id"); got != "1|NULL|NULL|NULL|NULL|NULL\n2|north|3|true|{\"lat\":1.5}|NULL\n3|NULL|4.5|NULL|NULL|[\"a\"]" {
+	if got := rows(t, e, "SELECT id, site, count, ok, loc, tags FROM main.default.m ORDER BY id"); got != "1|NULL|NULL|NULL|NULL|NULL\n2|north|3.0|true|{\"lat\":1.5}|NULL\n3|NULL|4.5|NULL|NULL|[\"a\"]" {
 		t.Errorf("rows:\n%s", got)
 	}
 	h := exec(t, e, "DESCRIBE HISTORY main.default.m")

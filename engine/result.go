@@ -22,6 +22,32 @@ import (
 // zbemu serves only INLINE results and holds them in memory until polled.
 const MaxResultBytes = 25 << 20
 
+// ChunkBytes is how much of a result (counted as resultBytes counts it) one
+// chunk of the Statement API holds at most; a longer result is split into
+// chunks the client pages through (next_chunk_index). Databricks does not
+// document the size of its INLINE chunks, only that a result may have
+// several (https://docs.databricks.com/api/workspace/statementexecution);
+// zbemu's is small enough that results of a few MiB already have more
+// than one, so clients' paging code runs against zbemu too.
+const ChunkBytes = 4 << 20
+
+// Chunks splits the result's rows into chunks of at most maxBytes each
+// (a row larger than that is a chunk of its own): the row offset and count
+// of each. An empty result is one empty chunk.
+func (r *Result) Chunks(maxBytes int64) [][2]int {
+	var out [][2]int
+	start, size := 0, int64(0)
+	for i, row := range r.Rows {
+		n := resultBytes(row)
+		if i > start && size+n > maxBytes {
+			out = append(out, [2]int{start, i - start})
+			start, size = i, 0
+		}
+		size += n
+	}
+	return append(out, [2]int{start, len(r.Rows) - start})
+}
+
 // resultLimits are the request's row_limit and byte_limit (0: none).
 type resultLimits struct{ rows, bytes int64 }
 
@@ -54,7 +80,8 @@ func scanResult(rows *sql.Rows, lim resultLimits) (*Result, error) {
 	for i, ct := range cts {
 		t := resultType(ct.DatabaseTypeName())
 		types[i] = t
-		res.Columns = append(res.Columns, ResultColumn{Name: ct.Name(), TypeName: statementTypeName(t), TypeText: t.String()})
+		res.Columns = append(res.Columns, ResultColumn{Name: ct.Name(), TypeName: statementTypeName(t), TypeText: t.String(),
+			Precision: t.Precision, Scale: t.Scale})
 	}
 	vals := make([]any, len(cts))
 	ptrs := make([]any, len(cts))
@@ -146,6 +173,11 @@ func formatValue(t *schema.Type, v any) string {
 	case float32:
 		return formatFloat(float64(x), 32)
 	case float64:
+		if t != nil && t.Kind != schema.Double && t.Kind != schema.Float {
+			// A number of a VARIANT (DuckDB JSON) renders as JSON does.
+			b, _ := marshalJSON(jsonable(x))
+			return string(b)
+		}
 		return formatFloat(x, 64)
 	case time.Time:
 		switch t.Kind {
@@ -288,6 +320,10 @@ func mapKey(t *schema.Type, k any) string {
 	return string(b)
 }
 
+// formatFloat renders a FLOAT or DOUBLE as Databricks' results do, which
+// is Java's Double.toString (Spark casts to STRING with it): the shortest
+// digits that round-trip, at least one fraction digit (1.0), and
+// computerized scientific notation outside [0.001, 10^7) (1.0E7, 1.0E-4).
 func formatFloat(f float64, bits int) string {
 	switch {
 	case math.IsNaN(f):
@@ -297,7 +333,19 @@ func formatFloat(f float64, bits int) string {
 	case math.IsInf(f, -1):
 		return "-Infinity"
 	}
-	return strconv.FormatFloat(f, 'f', -1, bits)
+	if a := math.Abs(f); a == 0 || a >= 1e-3 && a < 1e7 {
+		s := strconv.FormatFloat(f, 'f', -1, bits)
+		if !strings.Contains(s, ".") {
+			s += ".0"
+		}
+		return s
+	}
+	mant, exp, _ := strings.Cut(strconv.FormatFloat(f, 'E', -1, bits), "E")
+	if !strings.Contains(mant, ".") {
+		mant += ".0"
+	}
+	e, _ := strconv.Atoi(exp)
+	return mant + "E" + strconv.Itoa(e)
 }
 
 func formatDecimal(d duckdb.Decimal) string {

@@ -74,7 +74,7 @@ func TestSQLSealed(t *testing.T) {
 		{"pipeline events", "SELECT * FROM main.__zbemu.pipeline_events", engine.ErrPermissionDenied, "__zbemu"},
 		{"pipeline events in a subquery", "SELECT count(*) FROM (SELECT * FROM main_db.__zbemu.pipeline_events)", engine.ErrPermissionDenied, "main_db"},
 		{"pipeline offsets write", "DELETE FROM main.__zbemu.pipeline_offsets", engine.ErrPermissionDenied, "__zbemu"},
-		{"memory database", "SELECT * FROM memory.main.x", engine.ErrSQL, `"memory_db" does not exist`},
+		{"memory database", "SELECT * FROM memory.main.x", engine.ErrSQL, "The table or view `memory`.`main`.`x` cannot be found"},
 		{"E-string escape", "SELECT E'\\\\\\'; COPY (SELECT 42) TO '" + outside + "'; SELECT 1; --'", engine.ErrInvalidArgument, "E'...' strings"},
 		{"dollar quoting", "SELECT $$, '$$; COPY (SELECT 42) TO '" + outside + "'; --'", engine.ErrInvalidArgument, `unexpected "$"`},
 		{"U& string", `SELECT U&'\0061'`, engine.ErrInvalidArgument, "U&'...'"},

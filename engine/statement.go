@@ -15,6 +15,13 @@ import (
 	"github.com/zbemu/zbemu/engine/identity"
 )
 
+// Metastore is what current_metastore() answers: Databricks' form
+// cloud:region:metastore-id, for zbemu's one local metastore.
+const Metastore = "zbemu:local:5a3e0f4c-2f0d-4e55-9c1b-7a6d2c9e0b10"
+
+// SQLVersion is the dbsql_version of current_version().
+const SQLVersion = "zbemu"
+
 // StatementRequest is one SQL statement to run, as the Statement Execution
 // API receives it.
 type StatementRequest struct {
@@ -49,6 +56,8 @@ type ResultColumn struct {
 	Name     string
 	TypeName string // Statement API type_name (INT, LONG, STRING, ...)
 	TypeText string // Databricks type text (INT, BIGINT, DECIMAL(10,2), ...)
+	// Precision and Scale are a DECIMAL column's (0 for other types).
+	Precision, Scale int
 }
 
 // Result is the outcome of a statement: columns and rows of string cells
@@ -98,7 +107,14 @@ func (e *Engine) Execute(ctx context.Context, req StatementRequest) (*Result, er
 	}
 	var res *Result
 	for _, text := range stmts {
-		st, err := dialect.ParseWith(text, e.TranslateOptions(ctx, req.Identity))
+		opts := e.TranslateOptions(ctx, req.Identity)
+		opts.Session = &dialect.Session{Catalog: req.Catalog, Schema: req.Schema, User: req.Identity.ClientID,
+			Metastore: Metastore, Version: SQLVersion}
+		st, err := dialect.ParseWith(text, opts)
+		if err == nil && isView(st) {
+			opts.Session.Stored = true
+			st, err = dialect.ParseWith(text, opts)
+		}
 		if err != nil {
 			return nil, dialectError(err)
 		}
@@ -107,7 +123,7 @@ func (e *Engine) Execute(ctx context.Context, req StatementRequest) (*Result, er
 			e.dataWritten() // even a failed statement may have written
 		}
 		if err != nil {
-			return nil, err
+			return nil, namedIn(err, text)
 		}
 		res.Catalog, res.Schema = req.Catalog, req.Schema
 	}
@@ -121,6 +137,15 @@ func readOnly(st dialect.Statement) bool {
 	return ok && (q.Kind == "SELECT" || q.Kind == "VALUES" || q.Kind == "FROM")
 }
 
+// isView reports whether st defines a view, whose query runs later.
+func isView(st dialect.Statement) bool {
+	switch st.(type) {
+	case *dialect.CreateView, *dialect.AlterViewAs:
+		return true
+	}
+	return false
+}
+
 func dialectError(err error) error {
 	if Classify(err).Code != Internal.Code {
 		// Already an error of the catalogue: one that event_log's source
@@ -129,6 +154,9 @@ func dialectError(err error) error {
 	}
 	if errors.Is(err, dialect.ErrUnsupported) {
 		return fmt.Errorf("%w: %v", ErrUnsupported, err)
+	}
+	if errors.Is(err, dialect.ErrSyntax) {
+		return withCondition(fmt.Errorf("%w: %v", ErrInvalidArgument, err), "PARSE_SYNTAX_ERROR", "42601")
 	}
 	return fmt.Errorf("%w: %v", ErrInvalidArgument, err)
 }
@@ -525,7 +553,18 @@ func (e *Engine) query(ctx context.Context, req *StatementRequest, q *dialect.Qu
 		return nil, sqlError(err)
 	}
 	defer rows.Close()
-	return scanResult(rows, resultLimits{rows: req.RowLimit, bytes: req.ByteLimit})
+	res, err := scanResult(rows, resultLimits{rows: req.RowLimit, bytes: req.ByteLimit})
+	if err != nil {
+		return nil, err
+	}
+	if len(q.Names) == len(res.Columns) {
+		for i, n := range q.Names {
+			if n != "" {
+				res.Columns[i].Name = n
+			}
+		}
+	}
+	return res, nil
 }
 
 // sessionConn returns a connection for a statement of req, pointed at the
@@ -569,19 +608,6 @@ func (e *Engine) useSession(ctx context.Context, conn *sql.Conn, req *StatementR
 		return fmt.Errorf("%w: %v", ErrSQL, err)
 	}
 	return nil
-}
-
-// sqlError wraps a DuckDB error so that it reads like Databricks'
-// (TABLE_OR_VIEW_NOT_FOUND etc. are recognisable in the text).
-func sqlError(err error) error {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("%w: %v", ErrCanceled, err)
-	}
-	msg := err.Error()
-	if strings.Contains(msg, "Catalog Error: Table with name") || strings.Contains(msg, "does not exist!") {
-		return withSQLState(fmt.Errorf("%w: [TABLE_OR_VIEW_NOT_FOUND] %s", ErrSQL, msg), err, "42P01")
-	}
-	return withSQLState(fmt.Errorf("%w: %s", ErrSQL, msg), err, "")
 }
 
 var paramRE = regexp.MustCompile(`\$([A-Za-z_][A-Za-z0-9_]*)`)
@@ -665,7 +691,8 @@ func bindParams(query string, params []Param) ([]any, string, error) {
 		return m
 	})
 	if len(missing) > 0 {
-		return nil, "", fmt.Errorf("%w: no value for parameter marker(s) %s; pass them in \"parameters\": [{\"name\": ..., \"value\": ...}]", ErrInvalidArgument, ":"+strings.Join(missing, ", :"))
+		return nil, "", withCondition(fmt.Errorf("%w: no value for parameter marker(s) %s; pass them in \"parameters\": [{\"name\": ..., \"value\": ...}]",
+			ErrInvalidArgument, ":"+strings.Join(missing, ", :")), "UNBOUND_SQL_PARAMETER", "42P02")
 	}
 	return args, out, nil
 }

@@ -129,3 +129,26 @@ func TestWithSQLState(t *testing.T) {
 		}
 	}
 }
+
+// TestStatementErrorCodes checks that every category's StatementCode, and
+// Internal's, is a member of the Statement API's ServiceErrorCode enum
+// (https://docs.databricks.com/api/workspace/statementexecution/getstatement),
+// and that a failed statement's message starts with its error class.
+func TestStatementErrorCodes(t *testing.T) {
+	enum := map[string]bool{"ABORTED": true, "ALREADY_EXISTS": true, "BAD_REQUEST": true, "CANCELLED": true, "DEADLINE_EXCEEDED": true,
+		"INTERNAL_ERROR": true, "IO_ERROR": true, "NOT_FOUND": true, "RESOURCE_EXHAUSTED": true, "SERVICE_UNDER_MAINTENANCE": true,
+		"TEMPORARILY_UNAVAILABLE": true, "UNAUTHENTICATED": true, "UNKNOWN": true, "WORKSPACE_TEMPORARILY_UNAVAILABLE": true}
+	for _, c := range append(engine.Categories, engine.Internal) {
+		if !enum[c.StatementCode] {
+			t.Errorf("category %s: StatementCode %q is not a ServiceErrorCode", c.Code, c.StatementCode)
+		}
+	}
+	st := failedStatus(fmt.Errorf("%w: Table 'main.default.t' already exists", engine.ErrAlreadyExists))
+	if st.Error.ErrorCode != "BAD_REQUEST" || st.Error.Message != "[TABLE_OR_VIEW_ALREADY_EXISTS] Table 'main.default.t' already exists SQLSTATE: 42P07" || st.SQLState != "42P07" {
+		t.Errorf("got %+v %+v", st, st.Error)
+	}
+	st = failedStatus(errors.New("disk I/O error at /secret/path"))
+	if st.Error.ErrorCode != "INTERNAL_ERROR" || strings.Contains(st.Error.Message, "secret") {
+		t.Errorf("internal: %+v", st.Error)
+	}
+}

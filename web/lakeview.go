@@ -373,12 +373,12 @@ func (s *Server) queryDashboard(w http.ResponseWriter, r *http.Request, who *eng
 		if res.Err != nil {
 			s.logFailure(r.Context(), "dashboard query failed", res.Err, "dashboard_id", id, "page", req.Page, "widget", req.Widget,
 				"query", res.Name, "dataset", res.Dataset, "principal", who.ClientID)
-			_, code, msg := classify(res.Err)
-			state := engine.SQLState(res.Err)
-			j.Status = statementStatus{State: "FAILED", Error: &APIError{ErrorCode: code, Message: withSQLState(msg, state)}, SQLState: state}
+			j.Status = failedStatus(res.Err)
 		} else {
 			j.Status = statementStatus{State: "SUCCEEDED"}
-			j.Manifest, j.Result = shapeResult(res.Result)
+			var chunks []resultData
+			j.Manifest, chunks = shapeResult(res.Result, "", engine.MaxResultBytes)
+			j.Result = &chunks[0]
 		}
 		out.Results[i] = j
 	}

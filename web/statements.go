@@ -73,6 +73,10 @@ type columnInfo struct {
 	TypeText string `json:"type_text"`
 	TypeName string `json:"type_name"`
 	Position int    `json:"position"`
+	// TypePrecision and TypeScale are set for DECIMAL columns only, as in
+	// Databricks' ColumnInfo.
+	TypePrecision *int `json:"type_precision,omitempty"`
+	TypeScale     *int `json:"type_scale,omitempty"`
 }
 
 type chunkInfo struct {
@@ -86,6 +90,10 @@ type resultData struct {
 	RowOffset  int         `json:"row_offset"`
 	RowCount   int         `json:"row_count"`
 	DataArray  [][]*string `json:"data_array"`
+	// NextChunkIndex and NextChunkInternalLink point to the next chunk;
+	// absent on the last one.
+	NextChunkIndex        *int   `json:"next_chunk_index,omitempty"`
+	NextChunkInternalLink string `json:"next_chunk_internal_link,omitempty"`
 }
 
 // statementStore keeps recent statements for GET and cancel: at most
@@ -106,9 +114,11 @@ type statement struct {
 	// reader's).
 	owner string
 	// size estimates the memory of the result (guarded by the store's mu).
-	size   int64
-	mu     sync.Mutex
-	resp   StatementResponse
+	size int64
+	mu   sync.Mutex
+	resp StatementResponse
+	// chunks are the result's chunks; resp.Result is the first.
+	chunks []resultData
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -200,6 +210,29 @@ func (s *Server) statementRoutes(r *mux.Router) {
 	r.HandleFunc("/api/2.0/sql/statements/{id}/result/chunks/{chunk}", s.handle(s.authed(s.getChunk))).Methods(http.MethodGet)
 }
 
+// checkDisposition accepts what zbemu serves, INLINE results in JSON_ARRAY,
+// and refuses the rest with the errors a Databricks warehouse answers when
+// it does not serve them (as quoted in
+// https://github.com/databricks/appkit/issues/242): EXTERNAL_LINKS with
+// NOT_IMPLEMENTED, another format inline with INVALID_PARAMETER_VALUE.
+func checkDisposition(disposition, format string) error {
+	switch d := strings.ToUpper(disposition); d {
+	case "", "INLINE":
+	case "EXTERNAL_LINKS":
+		return &httpError{http.StatusNotImplemented, "NOT_IMPLEMENTED", "ExternalLinks disposition is not yet implemented (zbemu serves INLINE results only)"}
+	default:
+		return badRequest(fmt.Sprintf("disposition must be INLINE or EXTERNAL_LINKS, got %q", disposition))
+	}
+	switch f := strings.ToUpper(format); f {
+	case "", "JSON_ARRAY":
+	case "ARROW_STREAM", "CSV":
+		return badRequest("Inline disposition only supports JSON_ARRAY format")
+	default:
+		return badRequest(fmt.Sprintf("format must be JSON_ARRAY, ARROW_STREAM or CSV, got %q", format))
+	}
+	return nil
+}
+
 // parseWaitTimeout accepts "0s" (asynchronous) or "5s".."50s"; default 10s.
 func parseWaitTimeout(v string) (time.Duration, error) {
 	if v == "" {
@@ -220,11 +253,8 @@ func (s *Server) executeStatement(w http.ResponseWriter, r *http.Request, id *en
 	if strings.TrimSpace(req.Statement) == "" {
 		return badRequest("field \"statement\" is required")
 	}
-	if req.Format != "" && !strings.EqualFold(req.Format, "JSON_ARRAY") {
-		return badRequest(fmt.Sprintf("format %q is not supported by zbemu; use JSON_ARRAY", req.Format))
-	}
-	if req.Disposition != "" && !strings.EqualFold(req.Disposition, "INLINE") {
-		return badRequest(fmt.Sprintf("disposition %q is not supported by zbemu; use INLINE", req.Disposition))
+	if err := checkDisposition(req.Disposition, req.Format); err != nil {
+		return err
 	}
 	wait, err := parseWaitTimeout(req.WaitTimeout)
 	if err != nil {
@@ -257,13 +287,12 @@ func (s *Server) executeStatement(w http.ResponseWriter, r *http.Request, id *en
 		}
 		if err != nil {
 			s.logFailure(ctx, "statement failed", err, "statement_id", st.resp.StatementID, "principal", id.ClientID, "catalog", req.Catalog, "schema", req.Schema)
-			_, code, msg := classify(err)
-			state := engine.SQLState(err)
-			st.resp.Status = statementStatus{State: "FAILED", Error: &APIError{ErrorCode: code, Message: withSQLState(msg, state)}, SQLState: state}
+			st.resp.Status = failedStatus(err)
 			return
 		}
 		st.resp.Status = statementStatus{State: "SUCCEEDED"}
-		st.resp.Manifest, st.resp.Result = shapeResult(res)
+		st.resp.Manifest, st.chunks = shapeResult(res, st.resp.StatementID, engine.ChunkBytes)
+		st.resp.Result = &st.chunks[0]
 		s.stmts.setSize(st, resultSize(res))
 	}()
 	if wait > 0 {
@@ -289,6 +318,25 @@ func (s *Server) executeStatement(w http.ResponseWriter, r *http.Request, id *en
 	return nil
 }
 
+// failedStatus is the status of a statement that failed with err, as
+// Databricks reports it: error_code from ServiceErrorCode (the category's
+// StatementCode in engine.Categories, the one error table), a message
+// "[ERROR_CLASS] text SQLSTATE: xxxxx" and sql_state.
+func failedStatus(err error) statementStatus {
+	_, code, msg := classify(err)
+	state := engine.SQLState(err)
+	if code != engine.Internal.Code {
+		code = engine.Classify(err).StatementCode
+		msg = engine.Detail(err)
+		if class := engine.ErrorClass(err); class != "" && !strings.HasPrefix(msg, "["+class+"]") {
+			msg = "[" + class + "] " + msg
+		}
+	} else {
+		code = engine.Internal.StatementCode
+	}
+	return statementStatus{State: "FAILED", Error: &APIError{ErrorCode: code, Message: withSQLState(msg, state)}, SQLState: state}
+}
+
 // withSQLState ends a failed statement's message with its SQLSTATE as
 // Databricks does ("... cannot be found. ... SQLSTATE: 42P01"), before
 // DuckDB's "LINE n:" excerpt of the statement, which Databricks also shows
@@ -301,21 +349,35 @@ func withSQLState(msg, state string) string {
 	return msg + tag
 }
 
-// shapeResult builds the manifest and the one chunk of a result; the
-// engine has applied row_limit and byte_limit while reading it.
-func shapeResult(res *engine.Result) (*manifest, *resultData) {
+// shapeResult builds the manifest and the chunks of a result of statement
+// id, each of at most maxChunk bytes (engine.Result.Chunks); the engine has
+// applied row_limit and byte_limit while reading it.
+func shapeResult(res *engine.Result, id string, maxChunk int64) (*manifest, []resultData) {
 	rows := res.Rows
-	m := &manifest{Format: "JSON_ARRAY", TotalChunkCount: 1, TotalRowCount: len(rows), Truncated: res.Truncated,
-		Chunks: []chunkInfo{{ChunkIndex: 0, RowOffset: 0, RowCount: len(rows)}}}
+	if rows == nil {
+		rows = [][]*string{}
+	}
+	bounds := res.Chunks(maxChunk)
+	m := &manifest{Format: "JSON_ARRAY", TotalChunkCount: len(bounds), TotalRowCount: len(rows), Truncated: res.Truncated}
 	m.Schema.ColumnCount = len(res.Columns)
 	m.Schema.Columns = make([]columnInfo, len(res.Columns))
 	for i, c := range res.Columns {
 		m.Schema.Columns[i] = columnInfo{Name: c.Name, TypeText: c.TypeText, TypeName: c.TypeName, Position: i}
+		if c.TypeName == "DECIMAL" {
+			m.Schema.Columns[i].TypePrecision, m.Schema.Columns[i].TypeScale = &c.Precision, &c.Scale
+		}
 	}
-	if rows == nil {
-		rows = [][]*string{}
+	chunks := make([]resultData, len(bounds))
+	for i, b := range bounds {
+		m.Chunks = append(m.Chunks, chunkInfo{ChunkIndex: i, RowOffset: b[0], RowCount: b[1]})
+		chunks[i] = resultData{ChunkIndex: i, RowOffset: b[0], RowCount: b[1], DataArray: rows[b[0] : b[0]+b[1]]}
+		if i+1 < len(bounds) {
+			next := i + 1
+			chunks[i].NextChunkIndex = &next
+			chunks[i].NextChunkInternalLink = fmt.Sprintf("/api/2.0/sql/statements/%s/result/chunks/%d", id, next)
+		}
 	}
-	return m, &resultData{ChunkIndex: 0, RowOffset: 0, RowCount: len(rows), DataArray: rows}
+	return m, chunks
 }
 
 func (s *Server) lookupStatement(r *http.Request, caller *engine.Identity) (*statement, error) {
@@ -345,11 +407,19 @@ func (s *Server) getChunk(w http.ResponseWriter, r *http.Request, id *engine.Ide
 	if err != nil {
 		return err
 	}
-	resp := st.snapshot()
-	if mux.Vars(r)["chunk"] != "0" || resp.Result == nil {
-		return &httpError{http.StatusNotFound, "RESOURCE_DOES_NOT_EXIST", "no such result chunk (zbemu returns every result in chunk 0)"}
+	st.mu.Lock()
+	chunks := st.chunks
+	st.mu.Unlock()
+	raw := mux.Vars(r)["chunk"]
+	if len(chunks) == 0 {
+		return &httpError{http.StatusNotFound, "RESOURCE_DOES_NOT_EXIST", fmt.Sprintf("statement %s has no result (it is %s)", st.resp.StatementID, st.snapshot().Status.State)}
 	}
-	writeJSON(w, http.StatusOK, resp.Result)
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 0 || n >= len(chunks) {
+		return &httpError{http.StatusNotFound, "RESOURCE_DOES_NOT_EXIST",
+			fmt.Sprintf("statement %s has no result chunk %q (it has %d: chunk_index 0 to %d)", st.resp.StatementID, raw, len(chunks), len(chunks)-1)}
+	}
+	writeJSON(w, http.StatusOK, chunks[n])
 	return nil
 }
 

@@ -15,9 +15,9 @@ import (
 
 // errorRateAlert is the issue's example: more than 5% of stream events in
 // the last 5 minutes carry errors.
-const errorRateAlert = `SELECT count_if(len(errors) > 0) * 100.0 / count(*) AS error_pct
+const errorRateAlert = `SELECT count_if(len(errors) > 0) * 100.0 / nullif(count(*), 0) AS error_pct
 FROM system.lakeflow.zerobus_stream WHERE event_time > now() - INTERVAL 5 MINUTES
-HAVING count_if(len(errors) > 0) * 100.0 / count(*) > 5`
+HAVING count_if(len(errors) > 0) * 100.0 / nullif(count(*), 0) > 5`
 
 // TestAlertCLI manages an alert with zbemu alert against the binary and
 // checks that it fires into the log, the webhook and alert_events.

@@ -66,7 +66,7 @@ func sqlAs(stmt string) func(s *server, token string) (int, string, string) {
 		if r.Status.Error == nil {
 			return 200, r.Status.State, string(body)
 		}
-		return 200, r.Status.Error.ErrorCode, r.Status.Error.Message
+		return 200, statementCode(r.Status.Error.ErrorCode, r.Status.Error.Message), r.Status.Error.Message
 	}
 }
 
@@ -207,7 +207,7 @@ func TestAttackAuthorizationMatrix(t *testing.T) {
 	}
 	s.t = t
 	// What the admin did took effect; the denied principals changed nothing.
-	if rows := s.sql("SELECT temp FROM main.default.u WHERE device_id = 'secret'"); len(rows) != 1 || *rows[0][0] != "0" {
+	if rows := s.sql("SELECT temp FROM main.default.u WHERE device_id = 'secret'"); len(rows) != 1 || *rows[0][0] != "0.0" {
 		t.Errorf("u's row after the admin's UPDATE: %d rows", len(rows))
 	}
 	// t, u, alter_me and the two the admin created; drop_me and uc_drop_me are gone.

@@ -96,7 +96,7 @@ func TestAttackLakeviewAuthorization(t *testing.T) {
 	for _, w := range []string{"rows", "n", "note_filter", "device_filter"} {
 		code, results, body := s.queryDashboard(none, own.DashboardID, map[string]any{"page": "p", "widget": w})
 		if code != 200 || len(results) != 1 || results[0].Status.State != "FAILED" || strings.Contains(string(body), "classified") ||
-			results[0].Status.Error.ErrorCode != "PERMISSION_DENIED" || !strings.Contains(results[0].Status.Error.Message, "lacks USE CATALOG on CATALOG main") {
+			statementCode(results[0].Status.Error.ErrorCode, results[0].Status.Error.Message) != "PERMISSION_DENIED" || !strings.Contains(results[0].Status.Error.Message, "lacks USE CATALOG on CATALOG main") {
 			t.Errorf("widget %s run by a principal without grants: HTTP %d %s", w, code, body)
 		}
 	}
@@ -201,7 +201,7 @@ func TestAttackLakeviewSharing(t *testing.T) {
 	// Running is allowed, but every widget runs as the viewer, who has no grants.
 	for _, w := range []string{"rows", "n", "note_filter", "device_filter"} {
 		_, results, body := s.queryDashboard(viewer, d.DashboardID, map[string]any{"page": "p", "widget": w})
-		if len(results) != 1 || results[0].Status.State != "FAILED" || results[0].Status.Error.ErrorCode != "PERMISSION_DENIED" {
+		if len(results) != 1 || results[0].Status.State != "FAILED" || statementCode(results[0].Status.Error.ErrorCode, results[0].Status.Error.Message) != "PERMISSION_DENIED" {
 			t.Errorf("widget %s run by a viewer without grants on a shared dashboard: %s", w, body)
 		}
 	}

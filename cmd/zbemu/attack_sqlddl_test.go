@@ -123,14 +123,14 @@ func TestAttackSQLDDL(t *testing.T) {
 	t.Run("bad input", func(t *testing.T) {
 		s.t = t
 		for _, c := range []struct{ stmt, code, want string }{
-			{"CREATE VIEW main.default.`bad-name` AS SELECT 1 AS a", "INVALID_PARAMETER_VALUE", "view name"},
-			{"CREATE VIEW main.default.dup (a, A) AS SELECT 1, 2", "INVALID_PARAMETER_VALUE", "two columns named"},
-			{"CREATE VIEW main.default.cols (a, b) AS SELECT 1 AS a", "INVALID_PARAMETER_VALUE", "names 2 columns but its query returns 1"},
-			{"CREATE VIEW main.default.p AS SELECT :x AS a", "INVALID_PARAMETER_VALUE", "parameter markers"},
-			{"CREATE TEMPORARY VIEW tv AS SELECT 1", "NOT_IMPLEMENTED", "no sessions"},
+			{"CREATE VIEW main.default.`bad-name` AS SELECT 1 AS a", "BAD_REQUEST", "view name"},
+			{"CREATE VIEW main.default.dup (a, A) AS SELECT 1, 2", "BAD_REQUEST", "two columns named"},
+			{"CREATE VIEW main.default.cols (a, b) AS SELECT 1 AS a", "BAD_REQUEST", "names 2 columns but its query returns 1"},
+			{"CREATE VIEW main.default.p AS SELECT :x AS a", "BAD_REQUEST", "parameter markers"},
+			{"CREATE TEMPORARY VIEW tv AS SELECT 1", "BAD_REQUEST", "no sessions"},
 			{"CREATE VIEW main.default.nope AS SELECT * FROM main.default.missing", "BAD_REQUEST", "missing"},
 			{"MERGE INTO main.default.t USING main.default.u ON true WHEN MATCHED THEN UPDATE SET nope = 1", "BAD_REQUEST", "nope"},
-			{"CREATE TABLE main.default.x AS SELECT count(*) FROM main.default.t", "INVALID_PARAMETER_VALUE", "AS"},
+			{"CREATE TABLE main.default.x AS SELECT count(*) FROM main.default.t", "BAD_REQUEST", "AS"},
 		} {
 			_, code, msg := sqlAs(c.stmt)(s, devToken)
 			if code != c.code || !strings.Contains(msg, c.want) {
@@ -147,7 +147,7 @@ func TestAttackSQLDDL(t *testing.T) {
 			t.Errorf("16 nested views: %s %q", code, msg)
 		}
 		_, code, msg := sqlAs("CREATE VIEW main.default.d17 AS SELECT * FROM main.default.d16")(s, devToken)
-		if code != "INVALID_PARAMETER_VALUE" || !strings.Contains(msg, "nested deeper than 16") {
+		if code != "BAD_REQUEST" || !strings.Contains(msg, "nested deeper than 16") {
 			t.Errorf("17 nested views: %s %q", code, msg)
 		}
 	})

@@ -294,8 +294,8 @@ func TestAttackUIGrantlessPrincipal(t *testing.T) {
 	eval[bool](t, ctx, `window.zbemuEditor.setValue("SELECT * FROM main.default.events"); true`)
 	click(t, ctx, "#run")
 	waitJS(t, ctx, `!!document.querySelector("#result-view .error-box")`)
-	if got := text(t, ctx, "#result-view .error-box"); !strings.HasPrefix(got, "PERMISSION_DENIED") {
-		t.Errorf("the grant-less principal's query shows %q, want PERMISSION_DENIED", got)
+	if got := text(t, ctx, "#result-view .error-box"); !strings.HasPrefix(got, "BAD_REQUEST: [INSUFFICIENT_PERMISSIONS]") {
+		t.Errorf("the grant-less principal's query shows %q, want BAD_REQUEST: [INSUFFICIENT_PERMISSIONS]", got)
 	}
 	screenshot(t, ctx, "sql-editor-permission-denied")
 	open(t, ctx, s, "/ingest")

@@ -118,11 +118,11 @@ func TestStatementErrors(t *testing.T) {
 		name, stmt, code, contains string
 	}{
 		{"unknown table", "SELECT * FROM main.default.missing", "BAD_REQUEST", "TABLE_OR_VIEW_NOT_FOUND"},
-		{"unbalanced type text", "CREATE TABLE main.default.x (a ARRAY<INT)", "INVALID_PARAMETER_VALUE", `unbalanced "<"`},
-		{"unknown type", "CREATE TABLE main.default.x (a INTEGR)", "INVALID_PARAMETER_VALUE", "column a"},
-		{"unsupported type", "CREATE TABLE main.default.x (a INTERVAL DAY)", "INVALID_PARAMETER_VALUE", "INTERVAL"},
-		{"duplicate table", "CREATE TABLE main.default.dup (a INT)", "RESOURCE_ALREADY_EXISTS", "dup"},
-		{"unsupported statement", "OPTIMIZE main.default.dup", "NOT_IMPLEMENTED", "OPTIMIZE"},
+		{"unbalanced type text", "CREATE TABLE main.default.x (a ARRAY<INT)", "BAD_REQUEST", `unbalanced "<"`},
+		{"unknown type", "CREATE TABLE main.default.x (a INTEGR)", "BAD_REQUEST", "column a"},
+		{"unsupported type", "CREATE TABLE main.default.x (a INTERVAL DAY)", "BAD_REQUEST", "INTERVAL"},
+		{"duplicate table", "CREATE TABLE main.default.dup (a INT)", "BAD_REQUEST", "[TABLE_OR_VIEW_ALREADY_EXISTS] Table 'main.default.dup' already exists"},
+		{"unsupported statement", "OPTIMIZE main.default.dup", "BAD_REQUEST", "[UNSUPPORTED_FEATURE] unsupported statement: OPTIMIZE"},
 	}
 	s.sql("CREATE TABLE main.default.dup (a INT)")
 	for _, tc := range tests {

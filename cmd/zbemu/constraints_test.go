@@ -85,7 +85,7 @@ func TestCheckConstraintsAcrossProtocols(t *testing.T) {
 	if r.Status.State != "FAILED" || !strings.Contains(r.Status.Error.Message, "CHECK constraint temp_range") {
 		t.Fatalf("SQL UPDATE: %+v", r.Status)
 	}
-	want := "g1|1|false\np1|3|false\nr1|20.5|false\ns3|5|false"
+	want := "g1|1.0|false\np1|3.0|false\nr1|20.5|false\ns3|5.0|false"
 	if got := s.cells("SELECT device_id, temp, is_fault FROM main.default.readings ORDER BY device_id"); got != want {
 		t.Fatalf("rows:\n%s\nwant\n%s", got, want)
 	}

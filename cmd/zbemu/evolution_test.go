@@ -227,7 +227,7 @@ func TestEvolutionAutoMerge(t *testing.T) {
 	if got := s.cells("DESCRIBE main.default.am"); got != "device_id|string not null|NULL\ntemp|double|NULL\nsite|string|NULL\nbattery|double|NULL\ntags|variant|NULL\nalarm|boolean|NULL\nfirmware|string|NULL" {
 		t.Errorf("DESCRIBE:\n%s", got)
 	}
-	if got := s.cells("SELECT device_id, site, battery, tags, alarm, firmware FROM main.default.am ORDER BY device_id"); got != "a|NULL|NULL|NULL|NULL|NULL\nb|north|87|NULL|NULL|NULL\n"+
+	if got := s.cells("SELECT device_id, site, battery, tags, alarm, firmware FROM main.default.am ORDER BY device_id"); got != "a|NULL|NULL|NULL|NULL|NULL\nb|north|87.0|NULL|NULL|NULL\n"+
 		`c|NULL|12.5|{"line":2}|NULL|NULL`+"\nd|NULL|NULL|NULL|true|NULL\ne|NULL|NULL|NULL|NULL|2.3.1" {
 		t.Errorf("rows:\n%s", got)
 	}

@@ -171,6 +171,18 @@ var httpClientFn = func() *http.Client { return http.DefaultClient }
 
 func httpClient() *http.Client { return httpClientFn() }
 
+// statementCode is the error_code a test compares for a failed statement
+// with message msg: a denial is BAD_REQUEST with the error class
+// INSUFFICIENT_PERMISSIONS there (the Statement API's ServiceErrorCode has
+// no PERMISSION_DENIED), which tests sharing cases with REST's 403 read as
+// PERMISSION_DENIED.
+func statementCode(code, msg string) string {
+	if code == "BAD_REQUEST" && strings.HasPrefix(msg, "[INSUFFICIENT_PERMISSIONS] ") {
+		return "PERMISSION_DENIED"
+	}
+	return code
+}
+
 // sql runs one statement and fails the test unless it succeeds.
 func (s *server) sql(stmt string) [][]*string {
 	s.t.Helper()

@@ -210,7 +210,7 @@ func TestSQLCLI(t *testing.T) {
 	t.Run("a failed USE is not remembered", func(t *testing.T) {
 		stdin := "USE SCHEMA nope;\nSELECT count(*) AS n FROM readings;\n"
 		out, errOut, code := runSQLCLI(t, stdin, "--url", s.url)
-		if code != 1 || !strings.Contains(errOut, "SCHEMA_DOES_NOT_EXIST") || !strings.Contains(out, "│ 2 ") {
+		if code != 1 || !strings.Contains(errOut, "SCHEMA_NOT_FOUND") || !strings.Contains(out, "│ 2 ") {
 			t.Errorf("exit %d, stdout:\n%s\nstderr:\n%s", code, out, errOut)
 		}
 	})

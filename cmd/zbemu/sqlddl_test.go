@@ -75,7 +75,7 @@ func TestStatementAPISQLDDL(t *testing.T) {
 		tr.exec(map[string]any{"statement": "CREATE OR REPLACE VIEW hot (device COMMENT 'who', temp) COMMENT 'hot devices' AS " +
 			"SELECT device_id, temp FROM readings WHERE temp > 30", "catalog": "main", "schema": "lab", "wait_timeout": "30s"})
 		r := tr.sql("SELECT * FROM main.lab.hot")
-		if got := rowsOf(r); len(got) != 1 || !equalStrings(got[0], []string{"d2", "35"}) {
+		if got := rowsOf(r); len(got) != 1 || !equalStrings(got[0], []string{"d2", "35.0"}) {
 			t.Errorf("view rows %q", got)
 		}
 		tr.sql("DESCRIBE TABLE main.lab.hot")

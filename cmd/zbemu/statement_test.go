@@ -110,6 +110,18 @@ func (tr *transcript) get(id string) web.StatementResponse {
 	return checkStatementConventions(tr.t, body)
 }
 
+// serviceErrorCodes is the Statement API's ServiceErrorCode enum, the only
+// values a failed statement's error_code may take
+// (https://docs.databricks.com/api/workspace/statementexecution/getstatement).
+var serviceErrorCodes = map[string]bool{
+	"ABORTED": true, "ALREADY_EXISTS": true, "BAD_REQUEST": true, "CANCELLED": true, "DEADLINE_EXCEEDED": true,
+	"INTERNAL_ERROR": true, "IO_ERROR": true, "NOT_FOUND": true, "RESOURCE_EXHAUSTED": true, "SERVICE_UNDER_MAINTENANCE": true,
+	"TEMPORARILY_UNAVAILABLE": true, "UNAUTHENTICATED": true, "UNKNOWN": true, "WORKSPACE_TEMPORARILY_UNAVAILABLE": true,
+}
+
+// duckNameRE matches what only DuckDB or zbemu's storage would name.
+var duckNameRE = regexp.MustCompile(`main_db|__zbemu|pg_catalog|Catalog Error|Binder Error|Parser Error|Conversion Error|Out of Range Error|Invalid Input Error|LINE \d+:`)
+
 var (
 	uuidRE      = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
 	timestampRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$`)
@@ -160,6 +172,14 @@ func checkStatementConventions(t *testing.T, body []byte) web.StatementResponse 
 	if r.Status.Error != nil && (r.Status.Error.ErrorCode == "" || r.Status.Error.Message == "" || r.Status.SQLState == "") {
 		t.Errorf("incomplete error: %s", body)
 	}
+	if e := r.Status.Error; e != nil {
+		if !serviceErrorCodes[e.ErrorCode] {
+			t.Errorf("error_code %q is not a ServiceErrorCode: %s", e.ErrorCode, body)
+		}
+		if duckNameRE.MatchString(e.Message) {
+			t.Errorf("the message shows DuckDB's names: %s", body)
+		}
+	}
 	if r.Status.State != "SUCCEEDED" {
 		if r.Manifest != nil || r.Result != nil {
 			t.Errorf("state %s with a result: %s", r.Status.State, body)
@@ -170,13 +190,24 @@ func checkStatementConventions(t *testing.T, body []byte) web.StatementResponse 
 	if m == nil || res == nil {
 		t.Fatalf("SUCCEEDED without manifest or result: %s", body)
 	}
-	if m.Format != "JSON_ARRAY" || m.Schema.ColumnCount != len(m.Schema.Columns) || m.TotalChunkCount != 1 ||
-		len(m.Chunks) != 1 || m.Chunks[0].RowCount != res.RowCount || m.TotalRowCount != res.RowCount || res.RowCount != len(res.DataArray) {
+	rows := 0
+	for i, c := range m.Chunks {
+		if c.ChunkIndex != i || c.RowOffset != rows {
+			t.Errorf("chunk %d: index %d, row_offset %d; want %d, %d", i, c.ChunkIndex, c.RowOffset, i, rows)
+		}
+		rows += c.RowCount
+	}
+	if m.Format != "JSON_ARRAY" || m.Schema.ColumnCount != len(m.Schema.Columns) || m.TotalChunkCount != len(m.Chunks) || len(m.Chunks) == 0 ||
+		m.Chunks[0].RowCount != res.RowCount || m.TotalRowCount != rows || res.ChunkIndex != 0 || res.RowCount != len(res.DataArray) ||
+		(res.NextChunkIndex != nil) != (len(m.Chunks) > 1) {
 		t.Errorf("manifest and result disagree: %s", body)
 	}
 	for i, c := range m.Schema.Columns {
 		if c.Position != i {
 			t.Errorf("column %s has position %d, want %d", c.Name, c.Position, i)
+		}
+		if (c.TypeName == "DECIMAL") != (c.TypePrecision != nil && c.TypeScale != nil) {
+			t.Errorf("column %s of type %s has type_precision %v, type_scale %v (set for DECIMAL only)", c.Name, c.TypeText, c.TypePrecision, c.TypeScale)
 		}
 	}
 	for i, row := range res.DataArray {
@@ -426,7 +457,8 @@ func TestStatementAPI(t *testing.T) {
 			t.Errorf("WHERE with a parameter: %q", got)
 		}
 		r = tr.exec(map[string]any{"statement": "SELECT :nope AS x"})
-		if r.Status.State != "FAILED" || r.Status.Error.ErrorCode != "INVALID_PARAMETER_VALUE" || !strings.Contains(r.Status.Error.Message, ":nope") {
+		if r.Status.State != "FAILED" || r.Status.Error.ErrorCode != "BAD_REQUEST" || !strings.Contains(r.Status.Error.Message, "[UNBOUND_SQL_PARAMETER] ") ||
+			!strings.Contains(r.Status.Error.Message, ":nope") {
 			t.Errorf("missing parameter: %+v", r.Status)
 		}
 		tr.check("parameters")
@@ -435,10 +467,15 @@ func TestStatementAPI(t *testing.T) {
 	t.Run("failed", func(t *testing.T) {
 		tr := newTranscript(t, s)
 		tests := []struct{ stmt, code, contains string }{
-			{"SELECT * FROM main.types.missing", "BAD_REQUEST", "[TABLE_OR_VIEW_NOT_FOUND]"},
-			{"OPTIMIZE main.types.all_types", "NOT_IMPLEMENTED", "OPTIMIZE"},
-			{"CREATE TABLE main.types.all_types (a INT)", "RESOURCE_ALREADY_EXISTS", "all_types"},
-			{"USE CATALOG nope", "CATALOG_DOES_NOT_EXIST", "nope"},
+			{"SELECT * FROM main.types.missing", "BAD_REQUEST", "[TABLE_OR_VIEW_NOT_FOUND] The table or view `main`.`types`.`missing` cannot be found."},
+			{"OPTIMIZE main.types.all_types", "BAD_REQUEST", "[UNSUPPORTED_FEATURE] unsupported statement: OPTIMIZE"},
+			{"CREATE TABLE main.types.all_types (a INT)", "BAD_REQUEST", "[TABLE_OR_VIEW_ALREADY_EXISTS] Table 'main.types.all_types' already exists"},
+			{"USE CATALOG nope", "BAD_REQUEST", "[CATALOG_NOT_FOUND] Catalog 'nope' does not exist"},
+			{"SELECT 1/0", "BAD_REQUEST", "[DIVIDE_BY_ZERO] Division by zero."},
+			{"SELECT CAST('abc' AS INT)", "BAD_REQUEST", "[CAST_INVALID_INPUT] The value 'abc'"},
+			{"SELECT 2147483647 + 1", "BAD_REQUEST", "[ARITHMETIC_OVERFLOW] integer overflow."},
+			{"SELEC 1", "BAD_REQUEST", "[PARSE_SYNTAX_ERROR] "},
+			{"SELECT nope FROM main.types.all_types", "BAD_REQUEST", "[UNRESOLVED_COLUMN.WITH_SUGGESTION] A column, variable, or function parameter with name `nope` cannot be resolved."},
 		}
 		for _, tc := range tests {
 			r := tr.sql(tc.stmt)
@@ -550,11 +587,11 @@ func TestStatementAPI(t *testing.T) {
 		}
 		// A namespace that does not exist fails instead of resolving names elsewhere.
 		r = tr.exec(map[string]any{"statement": "SELECT count(*) FROM all_types", "catalog": "nope"})
-		if r.Status.State != "FAILED" || r.Status.Error.ErrorCode != "CATALOG_DOES_NOT_EXIST" {
+		if r.Status.State != "FAILED" || r.Status.Error.ErrorCode != "BAD_REQUEST" || !strings.HasPrefix(r.Status.Error.Message, "[CATALOG_NOT_FOUND] ") {
 			t.Errorf("unknown catalog: %+v %+v", r.Status, r.Status.Error)
 		}
 		r = tr.exec(map[string]any{"statement": "SELECT count(*) FROM all_types", "schema": "nope"})
-		if r.Status.State != "FAILED" || r.Status.Error.ErrorCode != "SCHEMA_DOES_NOT_EXIST" {
+		if r.Status.State != "FAILED" || r.Status.Error.ErrorCode != "BAD_REQUEST" || !strings.HasPrefix(r.Status.Error.Message, "[SCHEMA_NOT_FOUND] ") {
 			t.Errorf("unknown schema: %+v %+v", r.Status, r.Status.Error)
 		}
 		tr.check("catalog_and_schema_fields")
@@ -621,6 +658,68 @@ func TestStatementAPI(t *testing.T) {
 		tr.check("cancel_finished")
 	})
 
+	t.Run("decimal_precision", func(t *testing.T) {
+		tr := newTranscript(t, s)
+		r := tr.sql("SELECT dec, CAST(1.5 AS DECIMAL(38, 0)) AS wide, 1 AS i FROM main.types.all_types LIMIT 1")
+		c := r.Manifest.Schema.Columns
+		if c[0].TypePrecision == nil || *c[0].TypePrecision != 10 || *c[0].TypeScale != 2 || *c[1].TypePrecision != 38 || *c[1].TypeScale != 0 ||
+			c[2].TypePrecision != nil {
+			t.Errorf("columns %+v", c)
+		}
+		tr.check("decimal_precision")
+	})
+
+	t.Run("chunks", func(t *testing.T) {
+		// About 6 MB of JSON_ARRAY: more than one chunk of
+		// engine.ChunkBytes (4 MiB). A client pages as the SDKs do,
+		// following next_chunk_internal_link until it is absent.
+		const n = 6000
+		r := s.statement(fmt.Sprintf("SELECT id, repeat('x', 1000) AS pad FROM range(%d)", n), nil)
+		if r.Status.State != "SUCCEEDED" || r.Manifest.TotalChunkCount < 2 || r.Manifest.TotalRowCount != n || r.Result.NextChunkIndex == nil {
+			t.Fatalf("state %s, manifest %+v", r.Status.State, r.Manifest)
+		}
+		rows, chunks := len(r.Result.DataArray), 1
+		link := r.Result.NextChunkInternalLink
+		for link != "" {
+			code, body := s.call("GET", link, devToken, nil)
+			var chunk struct {
+				ChunkIndex            int         `json:"chunk_index"`
+				RowOffset             int         `json:"row_offset"`
+				RowCount              int         `json:"row_count"`
+				DataArray             [][]*string `json:"data_array"`
+				NextChunkIndex        *int        `json:"next_chunk_index"`
+				NextChunkInternalLink string      `json:"next_chunk_internal_link"`
+			}
+			if err := json.Unmarshal(body, &chunk); code != 200 || err != nil {
+				t.Fatalf("GET %s: %d %.200s", link, code, body)
+			}
+			if chunk.ChunkIndex != chunks || chunk.RowOffset != rows || chunk.RowCount != len(chunk.DataArray) ||
+				*chunk.DataArray[0][0] != fmt.Sprint(rows) {
+				t.Fatalf("chunk %d: index %d, offset %d, %d rows, first id %s; want offset %d", chunks, chunk.ChunkIndex, chunk.RowOffset, chunk.RowCount, *chunk.DataArray[0][0], rows)
+			}
+			if (chunk.NextChunkIndex == nil) != (chunk.NextChunkInternalLink == "") {
+				t.Errorf("chunk %d: next_chunk_index %v with link %q", chunks, chunk.NextChunkIndex, chunk.NextChunkInternalLink)
+			}
+			rows += chunk.RowCount
+			chunks++
+			link = chunk.NextChunkInternalLink
+		}
+		if rows != n || chunks != r.Manifest.TotalChunkCount {
+			t.Errorf("paged %d rows in %d chunks; manifest says %d in %d", rows, chunks, n, r.Manifest.TotalChunkCount)
+		}
+		for _, bad := range []string{fmt.Sprint(chunks), "-1", "x", "99999999999999999999"} {
+			code, body := s.call("GET", fmt.Sprintf("%s/%s/result/chunks/%s", statementsPath, r.StatementID, bad), devToken, nil)
+			if code != 404 || !strings.Contains(string(body), "RESOURCE_DOES_NOT_EXIST") || !strings.Contains(string(body), "chunk_index 0 to") {
+				t.Errorf("chunk %s: %d %s", bad, code, body)
+			}
+		}
+		// byte_limit still truncates before chunking.
+		r = s.statement(fmt.Sprintf("SELECT id, repeat('x', 1000) AS pad FROM range(%d)", n), map[string]any{"byte_limit": 10000})
+		if !r.Manifest.Truncated || r.Manifest.TotalChunkCount != 1 || r.Manifest.TotalRowCount >= 10 {
+			t.Errorf("byte_limit 10000: manifest %+v", r.Manifest)
+		}
+	})
+
 	t.Run("request_errors", func(t *testing.T) {
 		tr := newTranscript(t, s)
 		tests := []struct {
@@ -630,8 +729,10 @@ func TestStatementAPI(t *testing.T) {
 			code, contains            string
 		}{
 			{"unknown statement", "GET", statementsPath + "/no-such-statement", devToken, nil, 404, "RESOURCE_DOES_NOT_EXIST", "no-such-statement"},
-			{"CSV format", "POST", statementsPath, devToken, map[string]any{"statement": "SELECT 1", "warehouse_id": "w", "format": "CSV"}, 400, "INVALID_PARAMETER_VALUE", "CSV"},
-			{"external links", "POST", statementsPath, devToken, map[string]any{"statement": "SELECT 1", "warehouse_id": "w", "disposition": "EXTERNAL_LINKS"}, 400, "INVALID_PARAMETER_VALUE", "EXTERNAL_LINKS"},
+			{"CSV format", "POST", statementsPath, devToken, map[string]any{"statement": "SELECT 1", "warehouse_id": "w", "format": "CSV"}, 400, "INVALID_PARAMETER_VALUE", "Inline disposition only supports JSON_ARRAY format"},
+			{"Arrow format", "POST", statementsPath, devToken, map[string]any{"statement": "SELECT 1", "warehouse_id": "w", "format": "ARROW_STREAM", "disposition": "INLINE"}, 400, "INVALID_PARAMETER_VALUE", "Inline disposition only supports JSON_ARRAY format"},
+			{"unknown format", "POST", statementsPath, devToken, map[string]any{"statement": "SELECT 1", "warehouse_id": "w", "format": "XML"}, 400, "INVALID_PARAMETER_VALUE", `got "XML"`},
+			{"external links", "POST", statementsPath, devToken, map[string]any{"statement": "SELECT 1", "warehouse_id": "w", "disposition": "EXTERNAL_LINKS"}, 501, "NOT_IMPLEMENTED", "ExternalLinks disposition is not yet implemented"},
 			{"missing statement", "POST", statementsPath, devToken, map[string]any{"warehouse_id": "w"}, 400, "INVALID_PARAMETER_VALUE", "statement"},
 			{"blank statement", "POST", statementsPath, devToken, map[string]any{"statement": "  ", "warehouse_id": "w"}, 400, "INVALID_PARAMETER_VALUE", "statement"},
 			{"malformed JSON", "POST", statementsPath, devToken, `{"statement": "SELECT 1"`, 400, "INVALID_PARAMETER_VALUE", "malformed JSON"},

@@ -242,6 +242,11 @@ type Query struct {
 	// Paths are the strings and names DuckDB would read as file paths
 	// ('x.csv' after FROM or JOIN, quoted names with a slash).
 	Paths []string
+	// Names are the result column names Spark gives the select list of a
+	// SELECT, one per item, "" where the item has an alias or DuckDB's
+	// name is kept; nil when unknown (a star in the list, not a SELECT).
+	// See colnames.go.
+	Names []string
 }
 
 func (*CreateCatalog) statement()             {}

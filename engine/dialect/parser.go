@@ -310,11 +310,12 @@ func (p *parser) query() (Statement, error) {
 		}
 	}
 	calls, qualifiers, paths := references(p.toks[p.pos:])
+	names := resultNames(p.toks[p.pos:])
 	sql, err := p.translateRest(drop)
 	if err != nil {
 		return nil, err
 	}
-	return &Query{SQL: sql, Kind: kind, Calls: calls, Qualifiers: qualifiers, Paths: paths}, nil
+	return &Query{SQL: sql, Kind: kind, Calls: calls, Qualifiers: qualifiers, Paths: paths, Names: names}, nil
 }
 
 // translateRest translates the statement from the current token to its

@@ -14,7 +14,7 @@ import "strings"
 // 'x.duckdb' there) and quoted names with a slash.
 func references(toks []token) (calls, qualifiers, paths []string) {
 	for i, t := range toks {
-		if t.kind == tokString && i > 0 && (toks[i-1].isKw("FROM") || toks[i-1].isKw("JOIN")) ||
+		if t.kind == tokString && i > 0 && (toks[i-1].isKw("FROM") && !inTrim(toks, i) || toks[i-1].isKw("JOIN")) ||
 			t.kind == tokQuotedIdent && strings.ContainsAny(t.val, `/\`) {
 			paths = append(paths, t.val)
 		}
@@ -30,4 +30,23 @@ func references(toks []token) (calls, qualifiers, paths []string) {
 		}
 	}
 	return calls, qualifiers, paths
+}
+
+// inTrim reports whether toks[i] is inside the parentheses of TRIM(...),
+// where FROM introduces the trimmed string (TRIM(BOTH 'x' FROM 'xax')),
+// not a relation. toks are significant tokens.
+func inTrim(toks []token, i int) bool {
+	depth := 0
+	for k := i - 1; k >= 0; k-- {
+		switch {
+		case toks[k].isOp(")"):
+			depth++
+		case toks[k].isOp("("):
+			if depth == 0 {
+				return k > 0 && toks[k-1].isKw("TRIM")
+			}
+			depth--
+		}
+	}
+	return false
 }

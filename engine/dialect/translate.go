@@ -20,6 +20,9 @@ type TranslateOptions struct {
 	// position; an error fails the translation (unknown pipeline, no
 	// permission). Nil makes event_log an unsupported function.
 	EventLog func(ref EventLogRef) (string, error)
+	// Session answers the session functions (current_catalog(),
+	// current_user(), ...); nil leaves them as typed.
+	Session *Session
 }
 
 // Translate rewrites one Databricks SQL query or DML statement as DuckDB
@@ -265,6 +268,12 @@ func (tr *translator) operator(o *output, toks []token, i int) (int, error) {
 	case "::":
 		o.write("::")
 		return tr.castType(o, toks, i)
+	case "/", "%":
+		if isValueEnd(toks, prevSig(toks, i)) {
+			if last, ok, err := tr.divisor(o, toks, i, t.val); ok || err != nil {
+				return last, err
+			}
+		}
 	case "<":
 		// a <=> b is null-safe equality.
 		if j, k := i+1, i+2; k < len(toks) && toks[j].isOp("=") && toks[k].isOp(">") &&

@@ -37,6 +37,9 @@ func (tr *translator) special(o *output, toks []token, i int) (last int, ok bool
 	case (word == "RLIKE" || word == "REGEXP") && (isValueEnd(toks, prevSig(toks, i)) || toks[max(prevSig(toks, i), 0)].isKw("NOT")):
 		return tr.rlike(o, toks, i, n)
 	case word == "DIV" && isValueEnd(toks, prevSig(toks, i)):
+		if last, ok, err := tr.divisor(o, toks, i, "//"); ok || err != nil {
+			return last, ok, err
+		}
 		o.write("//")
 		return i, true, nil
 	case n < len(toks) && toks[n].kind == tokString:
@@ -49,6 +52,7 @@ func (tr *translator) special(o *output, toks []token, i int) (last int, ok bool
 type call struct {
 	tr   *translator
 	name token     // the function name as typed
+	pos  int       // the index of name in toks
 	toks []token   // the slice the call is in
 	raw  [][]token // the arguments' tokens, trivia trimmed
 	args []string  // the arguments translated
@@ -76,7 +80,7 @@ func (tr *translator) call(o *output, toks []token, i, open int) (int, bool, err
 	if close < 0 {
 		return i, false, nil
 	}
-	c := &call{tr: tr, name: toks[i], toks: toks, last: close}
+	c := &call{tr: tr, name: toks[i], pos: i, toks: toks, last: close}
 	for _, arg := range splitArgs(&tr.steps, toks[open+1:close]) {
 		text, err := tr.render(arg)
 		if err != nil {
@@ -85,6 +89,7 @@ func (tr *translator) call(o *output, toks []token, i, open int) (int, bool, err
 		c.raw = append(c.raw, arg)
 		c.args = append(c.args, strings.TrimSpace(text))
 	}
+	c.castDateLiteral()
 	text, err := rw(c)
 	if err != nil {
 		return i, false, err
@@ -379,6 +384,20 @@ func init() {
 	for name, rw := range timeRewrites {
 		funcRewrites[name] = rw
 	}
+	for name, rw := range ansiRewrites {
+		funcRewrites[name] = rw
+	}
+	for name, rw := range sessionRewrites {
+		funcRewrites[name] = rw
+	}
+	for name, rw := range moreRewrites {
+		funcRewrites[name] = rw
+	}
+	for name := range dateArgs {
+		if _, ok := funcRewrites[name]; !ok {
+			funcRewrites[name] = rename(name)
+		}
+	}
 }
 
 // generalRewrites are the rewrites of conditional, collection, aggregate,
@@ -410,7 +429,6 @@ var generalRewrites = map[string]rewriteFunc{
 	"struct":           structLiteral,
 	"explode":          tmpl("unnest({0})", 1),
 	"explode_outer":    tmpl("unnest({0})", 1),
-	"array_join":       tmpl("array_to_string({0}, {1})", 2),
 	"sort_array":       sortArray,
 	"array_max":        tmpl("list_max({0})", 1),
 	"array_min":        tmpl("list_min({0})", 1),
@@ -421,7 +439,6 @@ var generalRewrites = map[string]rewriteFunc{
 	"map_contains_key": tmpl("map_contains({0}, {1})", 2),
 	"transform":        tmpl("list_transform({0}, {1})", 2),
 	"filter":           tmpl("list_filter({0}, {1})", 2),
-	"sequence":         rename("generate_series"),
 
 	// Aggregates.
 	"collect_list":          collectList("list_filter"),
@@ -442,7 +459,6 @@ var generalRewrites = map[string]rewriteFunc{
 	"regexp_replace":     regexpReplace,
 	"rlike":              tmpl("regexp_matches({0}, {1})", 2),
 	"regexp_like":        tmpl("regexp_matches({0}, {1})", 2),
-	"locate":             tmpl("instr({1}, {0})", 2),
 	"startswith":         rename("starts_with"),
 	"endswith":           rename("ends_with"),
 	"char":               rename("chr"),
@@ -452,7 +468,6 @@ var generalRewrites = map[string]rewriteFunc{
 	"format_string":      rename("printf"),
 	"rand":               tmpl("random()", 0, 1),
 	"pmod":               tmpl("((({0}) % ({1})) + ({1})) % ({1})", 2),
-	"signum":             rename("sign"),
 
 	// JSON and VARIANT (stored as DuckDB JSON).
 	"get_json_object": tmpl("json_extract_string({0}, {1})", 2),

@@ -1,0 +1,154 @@
+package dialect
+
+import (
+	"strings"
+)
+
+// Databricks SQL runs with ANSI semantics (spark.sql.ansi.enabled, on in
+// Databricks SQL: https://docs.databricks.com/aws/en/sql/language-manual/sql-ref-ansi-compliance)
+// where DuckDB answers otherwise:
+//   - x / 0, x % 0 and x DIV 0 raise DIVIDE_BY_ZERO (DuckDB: NULL or
+//     Infinity); try_divide returns NULL;
+//   - concat returns NULL when an argument is NULL (DuckDB skips NULLs),
+//     as || does in both;
+//   - substring counts a start of 0 as 1 (DuckDB: a position before the
+//     first character);
+//   - range(n) in FROM yields a column named id (DuckDB: range).
+// Integer overflow (ARITHMETIC_OVERFLOW) and malformed casts
+// (CAST_INVALID_INPUT) already fail in DuckDB; the engine names them.
+
+// nonZero wraps a divisor so that it raises DIVIDE_BY_ZERO when it is 0
+// (the engine gives the error class its text).
+// The lambda binds the divisor once, so nested divisions grow the text
+// linearly; error() only runs for rows whose divisor is 0 (DuckDB does not
+// fold it in branches that are not taken).
+func nonZero(divisor string) string {
+	return "list_transform([" + divisor + "], lambda zb_d: CASE WHEN zb_d = 0 THEN error('[DIVIDE_BY_ZERO]') ELSE zb_d END)[1]"
+}
+
+// divisor renders the operator toks[i] (/, %, or DIV as op) followed by
+// its right operand checked with nonZero. ok is false when the operand is
+// not one the translator can delimit (a CASE, a cast with ::, a VARIANT
+// path): the division is then left as typed.
+func (tr *translator) divisor(o *output, toks []token, i int, op string) (int, bool, error) {
+	j := nextSig(toks, i)
+	end := operandEnd(&tr.steps, toks, j)
+	if end < 0 || end == j && toks[j].kind == tokNumber && strings.Trim(toks[j].val, "0.") != "" {
+		return i, false, nil // not delimited, or a literal that is not 0
+	}
+	text, err := tr.render(toks[j : end+1])
+	if err != nil {
+		return i, false, err
+	}
+	if n := len(o.buf); n > 0 && o.buf[n-1] != ' ' {
+		o.write(" ")
+	}
+	o.write(op + " ")
+	o.write(nonZero(strings.TrimSpace(text)))
+	return end, true, nil
+}
+
+// operandEnd returns the index of the last token of the operand that
+// starts at toks[j] (signs, a literal, a name, a call or a parenthesised
+// expression, then subscripts), or -1.
+func operandEnd(steps *int, toks []token, j int) int {
+	k := j
+	for k < len(toks) && (toks[k].isOp("-") || toks[k].isOp("+")) {
+		k = nextSig(toks, k)
+	}
+	if k >= len(toks) {
+		return -1
+	}
+	end := -1
+	switch t := toks[k]; t.kind {
+	case tokNumber, tokString, tokParam:
+		end = k
+	case tokIdent, tokQuotedIdent:
+		if t.kind == tokIdent && (keywordBeforeExpr[strings.ToUpper(t.val)] || nonOperandWords[strings.ToUpper(t.val)]) {
+			return -1
+		}
+		if n := nextSig(toks, k); t.kind == tokIdent && n < len(toks) && toks[n].kind == tokString {
+			return -1 // a typed literal, DATE '...'
+		}
+		last, _ := nameEnd(toks, k)
+		end = last
+		if n := nextSig(toks, last); isOpAt(toks, n, "(") {
+			if end = matchClose(steps, toks, n, "(", ")"); end < 0 {
+				return -1
+			}
+		}
+	case tokOp:
+		if !t.isOp("(") {
+			return -1
+		}
+		if end = matchClose(steps, toks, k, "(", ")"); end < 0 {
+			return -1
+		}
+	default:
+		return -1
+	}
+	for {
+		n := nextSig(toks, end)
+		switch {
+		case isOpAt(toks, n, "["):
+			if end = matchClose(steps, toks, n, "[", "]"); end < 0 {
+				return -1
+			}
+			continue
+		case isOpAt(toks, n, "::") || isOpAt(toks, n, ":") || isOpAt(toks, n, "."):
+			return -1
+		case n < len(toks) && (toks[n].isKw("OVER") || toks[n].isKw("FILTER")):
+			return -1
+		}
+		return end
+	}
+}
+
+// nonOperandWords start expressions operandEnd does not delimit.
+var nonOperandWords = map[string]bool{
+	"CASE": true, "NOT": true, "INTERVAL": true, "SELECT": true, "EXISTS": true,
+}
+
+// ansiRewrites are the function rewrites of this file.
+var ansiRewrites = map[string]rewriteFunc{
+	"try_divide": tmpl("(({0}) / nullif({1}, 0))", 2),
+	"concat":     concatNulls,
+	"substring":  substring,
+	"substr":     substring,
+	"range":      rangeTable,
+}
+
+// concatNulls is concat(a, b, ...) with Spark's NULL rule: a || b || ...
+func concatNulls(c *call) (string, error) {
+	if len(c.args) == 0 {
+		return "''", nil
+	}
+	parts := make([]string, len(c.args))
+	for k, a := range c.args {
+		parts[k] = "(" + a + ")"
+	}
+	return "(" + strings.Join(parts, " || ") + ")", nil
+}
+
+// substring is substring(s, pos [, len]) with a start of 0 read as 1.
+func substring(c *call) (string, error) {
+	if err := c.arity(2, 3); err != nil {
+		return "", err
+	}
+	args := append([]string(nil), c.args...)
+	if args[1] == "0" {
+		args[1] = "1"
+	} else if _, ok := c.str(1); !ok && c.raw[1][0].kind != tokNumber {
+		args[1] = "CASE WHEN (" + args[1] + ") = 0 THEN 1 ELSE (" + args[1] + ") END"
+	}
+	return "substring(" + strings.Join(args, ", ") + ")", nil
+}
+
+// rangeTable is range(...) in FROM position, whose column Spark names id.
+// Elsewhere range is DuckDB's list function, left as typed.
+func rangeTable(c *call) (string, error) {
+	if p := prevSig(c.toks, c.pos); p < 0 || !(c.toks[p].isKw("FROM") || c.toks[p].isKw("JOIN")) {
+		return "", nil
+	}
+	return "(SELECT range AS id FROM range(" + strings.Join(c.args, ", ") + "))", nil
+}
