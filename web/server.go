@@ -25,6 +25,7 @@ import (
 
 	"github.com/zbemu/zbemu/engine"
 	"github.com/zbemu/zbemu/engine/lakeview"
+	"github.com/zbemu/zbemu/engine/sqlalert"
 	"github.com/zbemu/zbemu/web/zerobuspb"
 )
 
@@ -38,8 +39,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Version is reported by /healthz.
 	Version string
-	// Alerts serves /zbemu/v1/alerts; nil answers that alerts are off.
-	Alerts AlertManager
+	// Alerts serves the Alerts API v2, saved queries, notification
+	// destinations and /zbemu/v1/alerts; nil answers that alerts are off.
+	Alerts *sqlalert.Manager
 	// Pipelines serves /api/2.0/pipelines; nil answers that pipelines are
 	// off.
 	Pipelines PipelineManager

@@ -14,6 +14,7 @@ import (
 	"github.com/zbemu/zbemu/engine"
 	"github.com/zbemu/zbemu/engine/lakeview"
 	"github.com/zbemu/zbemu/engine/pipeline"
+	"github.com/zbemu/zbemu/engine/sqlalert"
 	"github.com/zbemu/zbemu/fixtures"
 	"github.com/zbemu/zbemu/systables"
 	"github.com/zbemu/zbemu/web"
@@ -69,16 +70,13 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	closers = append(closers, e.Close)
 	wopts := web.Options{Addr: cfg.Addr, Logger: log, Version: version, Metrics: metrics,
 		Timeouts: web.Timeouts{Body: cfg.BodyTimeout, Idle: cfg.IdleTimeout}}
-	if sys != nil {
-		alerts, err := systables.OpenAlerts(ctx, sys, e, systables.AlertOptions{Interval: cfg.AlertInterval, Logger: log,
-			Identity: &engine.Identity{ClientID: cfg.ClientID, Admin: true}})
-		if err != nil {
-			closeAll(context.Background())
-			return err
-		}
-		wopts.Alerts = alerts
-		closers = append(closers, func(ctx context.Context) error { alerts.Close(ctx); return nil })
+	alerts, err := openAlerts(ctx, cfg, e, sys, log)
+	if err != nil {
+		closeAll(context.Background())
+		return err
 	}
+	wopts.Alerts = alerts
+	closers = append(closers, alerts.Close)
 	dashboards, err := openDashboards(ctx, cfg, e)
 	if err != nil {
 		closeAll(context.Background())
@@ -158,6 +156,35 @@ func openSystables(ctx context.Context, cfg Config, log *slog.Logger) (*systable
 // openDashboards opens <data>/dashboards.db (in memory with --memory) and
 // installs the built-in dashboards, owned by the dev principal, that it
 // does not hold yet.
+// openAlerts opens the SQL alerts (<data>/alerts.db), recording their
+// events in the system tables when those are on, and imports the rules an
+// older zbemu kept in system.db.
+func openAlerts(ctx context.Context, cfg Config, e *engine.Engine, sys *systables.Store, log *slog.Logger) (*sqlalert.Manager, error) {
+	opts := sqlalert.Options{Path: filepath.Join(cfg.DataDir, "alerts.db"), Interval: cfg.AlertInterval, WorkspaceID: cfg.WorkspaceID, Logger: log}
+	if cfg.Memory {
+		opts.Path = ""
+	}
+	if sys != nil {
+		opts.Events = sys
+	}
+	m, err := sqlalert.Open(ctx, e, opts)
+	if err != nil || sys == nil {
+		return m, err
+	}
+	rules, err := sys.LegacyAlertRules(ctx)
+	if err == nil {
+		err = m.ImportRules(ctx, &engine.Identity{ClientID: cfg.ClientID, Admin: true}, rules)
+	}
+	if err == nil {
+		err = sys.DropLegacyAlertRules(ctx)
+	}
+	if err != nil {
+		m.Close(ctx)
+		return nil, err
+	}
+	return m, nil
+}
+
 func openDashboards(ctx context.Context, cfg Config, e *engine.Engine) (*lakeview.Manager, error) {
 	path := filepath.Join(cfg.DataDir, "dashboards.db")
 	if cfg.Memory {
