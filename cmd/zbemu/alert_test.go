@@ -2,11 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -124,5 +126,112 @@ func TestAlertsSurviveRestart(t *testing.T) {
 		if code, body := s.call("GET", "/zbemu/v1/alerts", tc.token, nil); code != tc.code {
 			t.Errorf("GET /zbemu/v1/alerts: HTTP %d %s, want %d", code, body, tc.code)
 		}
+	}
+}
+
+// TestAlertsOfficialSDK runs testdata/sdk/alerts.js: the official
+// Databricks SDK for JavaScript creates a webhook destination, a saved
+// query and an Alerts API v2 alert over it, inserts a reading above the
+// threshold and sees the alert go TRIGGERED, while a loopback webhook
+// receives the change.
+func TestAlertsOfficialSDK(t *testing.T) {
+	env := sdkExperimental(t)
+	var mu sync.Mutex
+	var posts []map[string]any
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+			t.Errorf("webhook body: %v", err)
+		}
+		mu.Lock()
+		posts = append(posts, m)
+		mu.Unlock()
+	}))
+	defer hook.Close()
+	s := startServer(t, "", "--memory")
+	in, _ := json.Marshal(map[string]string{"host": s.url, "token": devToken, "hookUrl": hook.URL + "/alerts", "table": "main.default.readings"})
+	cmd := exec.Command("node", "testdata/sdk/alerts.js")
+	cmd.Stdin = strings.NewReader(string(in))
+	cmd.Env = append(append(os.Environ(), "DATABRICKS_CONFIG_FILE="+filepath.Join(t.TempDir(), "none")), env...)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("node: %v %s", err, out)
+	}
+	type alert struct {
+		ID             string `json:"id"`
+		DisplayName    string `json:"display_name"`
+		OwnerUserName  string `json:"owner_user_name"`
+		LifecycleState string `json:"lifecycle_state"`
+		Evaluation     struct {
+			State           string `json:"state"`
+			LastEvaluatedAt string `json:"last_evaluated_at"`
+		} `json:"evaluation"`
+	}
+	type apiErr struct {
+		ErrorCode  string `json:"errorCode"`
+		StatusCode int    `json:"statusCode"`
+		Message    string `json:"message"`
+	}
+	var r struct {
+		Error       string
+		Destination struct {
+			ID              string `json:"id"`
+			DestinationType string `json:"destination_type"`
+			Config          struct {
+				GenericWebhook map[string]any `json:"generic_webhook"`
+			} `json:"config"`
+		}
+		Destinations []map[string]any
+		Query        struct {
+			ID            string `json:"id"`
+			QueryText     string `json:"query_text"`
+			OwnerUserName string `json:"owner_user_name"`
+			RunAsMode     string `json:"run_as_mode"`
+		}
+		Queries                  []string
+		Alert, OK, Triggered     alert
+		Trashed                  alert
+		Alerts, AlertsAfterTrash []string
+		Update, Missing          apiErr
+	}
+	if err := json.Unmarshal(out, &r); err != nil || r.Error != "" {
+		t.Fatalf("SDK: %v %s", err, out)
+	}
+	if wh := r.Destination.Config.GenericWebhook; r.Destination.DestinationType != "WEBHOOK" || wh["url_set"] != true || wh["url"] != nil || len(r.Destinations) != 1 {
+		t.Errorf("destination %+v, list %v", r.Destination, r.Destinations)
+	}
+	if r.Query.OwnerUserName != "zbemu-dev" || r.Query.RunAsMode != "OWNER" || fmt.Sprint(r.Queries) != "[Hottest reading]" {
+		t.Errorf("query %+v, list %v", r.Query, r.Queries)
+	}
+	if r.Alert.Evaluation.State != "UNKNOWN" || r.Alert.OwnerUserName != "zbemu-dev" || r.OK.Evaluation.State != "OK" {
+		t.Errorf("created %+v, then %+v", r.Alert, r.OK)
+	}
+	if r.Triggered.Evaluation.State != "TRIGGERED" || r.Triggered.Evaluation.LastEvaluatedAt == "" || fmt.Sprint(r.Alerts) != "[Too hot]" {
+		t.Errorf("after the hot reading %+v, list %v", r.Triggered, r.Alerts)
+	}
+	if r.Update.StatusCode != 400 || !strings.Contains(r.Update.Message, "PATCH without a body") {
+		t.Errorf("update through the SDK (which drops PATCH bodies): %+v", r.Update)
+	}
+	if r.Trashed.LifecycleState != "DELETED" || len(r.AlertsAfterTrash) != 0 {
+		t.Errorf("trashed %+v, list %v", r.Trashed, r.AlertsAfterTrash)
+	}
+	if r.Missing.StatusCode != 404 || r.Missing.ErrorCode != "RESOURCE_DOES_NOT_EXIST" {
+		t.Errorf("a missing alert: %+v", r.Missing)
+	}
+	// The state is set before the webhook call, and the event recorded
+	// after it: both may trail what the SDK saw.
+	var rows [][]*string
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if rows = s.sql("SELECT state, webhook_url FROM system.zbemu.alert_events WHERE alert_name = 'Too hot'"); len(rows) > 0 {
+			break
+		}
+	}
+	if len(rows) != 1 || *rows[0][0] != "TRIGGERED" || *rows[0][1] != hook.URL+"/alerts" {
+		t.Errorf("alert_events has %d rows, want 1 TRIGGERED posted to the hook", len(rows))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(posts) != 1 || posts[0]["state"] != "TRIGGERED" || posts[0]["previous_state"] != "OK" || posts[0]["value"] != "81.5" || posts[0]["alert_id"] != r.Alert.ID {
+		t.Errorf("webhook posts %v", posts)
 	}
 }
