@@ -6,10 +6,10 @@ import "github.com/zbemu/zbemu/engine"
 // category (errors.Is) that package web maps to a wire status.
 var (
 	// ErrInvalid: a field of a request is malformed; the message names it.
-	ErrInvalid error = &categoryError{"invalid alert, query or destination", engine.ErrInvalidArgument}
+	ErrInvalid error = &categoryError{"invalid request", engine.ErrInvalidArgument}
 	// ErrNotFound: no alert, query or destination with that id (or name,
 	// for the zbemu alert API).
-	ErrNotFound error = &categoryError{"does not exist", engine.ErrNotFound}
+	ErrNotFound error = &categoryError{"not found", engine.ErrNotFound}
 	// ErrExists: the zbemu alert API keys rules by name.
 	ErrExists error = &categoryError{"alert already exists", engine.ErrAlreadyExists}
 	// ErrDenied: the caller may not see or change the object.
