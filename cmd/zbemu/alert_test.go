@@ -1,6 +1,7 @@
 package main
 
 import (
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -126,6 +127,46 @@ func TestAlertsSurviveRestart(t *testing.T) {
 		if code, body := s.call("GET", "/zbemu/v1/alerts", tc.token, nil); code != tc.code {
 			t.Errorf("GET /zbemu/v1/alerts: HTTP %d %s, want %d", code, body, tc.code)
 		}
+	}
+}
+
+// TestAlertRulesMigrate: rules an older zbemu kept in system.db
+// (alert_rules) become alerts at the next start, keep firing, and the old
+// table is gone.
+func TestAlertRulesMigrate(t *testing.T) {
+	s := startServer(t, "")
+	s.stop()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(s.data, "system.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.Exec(`CREATE TABLE alert_rules (name TEXT PRIMARY KEY, sql TEXT NOT NULL, every_ms INTEGER NOT NULL,
+		webhook_url TEXT NOT NULL DEFAULT '', owner TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'UNKNOWN',
+		last_evaluated TEXT, last_error TEXT NOT NULL DEFAULT '');
+		INSERT INTO alert_rules (name, sql, every_ms, owner, created_at) VALUES ('old-rule', 'SELECT 1 AS one', 1000, 'zbemu-dev', '2026-01-02T10:15:00.000000Z')`)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s = startServer(t, s.data)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		out := runCLI(t, s, "alert", "list")
+		if strings.Contains(out, "old-rule") && strings.Contains(out, "TRIGGERED") && strings.Contains(out, "1s") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the imported rule never fired: %q", out)
+		}
+	}
+	s.stop()
+	db, err = sql.Open("sqlite", "file:"+filepath.Join(s.data, "system.db")+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow("SELECT count(*) FROM sqlite_master WHERE name = 'alert_rules'").Scan(&n); err != nil || n != 0 {
+		t.Errorf("alert_rules is still in system.db: %d, %v", n, err)
 	}
 }
 
