@@ -215,11 +215,11 @@ var alertFields = map[string]func(dst, src *Alert){
 // set), checking the result as CreateAlert does.
 func (m *Manager) UpdateAlert(ctx context.Context, who *engine.Identity, id string, in Alert, mask string) (Alert, error) {
 	m.mu.Lock()
-	r, err := m.alert(who, id)
+	r0, err := m.alert(who, id)
 	var a Alert
 	var every time.Duration
 	if err == nil {
-		a, every = r.Alert, r.every()
+		a, every = r0.Alert, r0.every()
 	}
 	m.mu.Unlock()
 	if err != nil {
@@ -254,6 +254,9 @@ func (m *Manager) UpdateAlert(ctx context.Context, who *engine.Identity, id stri
 	}
 	a.EffectiveRunAs = &RunAs{ServicePrincipalName: runAs.ClientID}
 	a.UpdateTime = apiTime(m.now())
+	if a.Schedule != r0.Alert.Schedule {
+		every = 0 // a new schedule replaces a rule's interval
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r, ok := m.alerts[id]
@@ -265,7 +268,7 @@ func (m *Manager) UpdateAlert(ctx context.Context, who *engine.Identity, id stri
 	}
 	a.Evaluation.State, a.Evaluation.LastEvaluatedAt = r.Alert.Evaluation.State, r.Alert.Evaluation.LastEvaluatedAt
 	nr := *r
-	nr.Alert = a
+	nr.Alert, nr.EveryMS = a, every.Milliseconds()
 	if _, err := m.st.put(ctx, kindAlert, id, &nr); err != nil {
 		return Alert{}, err
 	}

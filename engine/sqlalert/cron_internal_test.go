@@ -63,3 +63,24 @@ func TestCronErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestEveryCron(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		time.Second: "0/1 * * * * ?", 30 * time.Second: "0/30 * * * * ?", 45 * time.Second: "",
+		time.Minute: "0 0/1 * * * ?", 15 * time.Minute: "0 0/15 * * * ?", 7 * time.Minute: "",
+		6 * time.Hour: "0 0 0/6 * * ?", 24 * time.Hour: "0 0 0 * * ?", 1500 * time.Millisecond: "",
+	} {
+		got := everyCron(d)
+		if got != want {
+			t.Errorf("everyCron(%s) = %q, want %q", d, got, want)
+		}
+		if c, err := parseCron(got); got != "" && err != nil {
+			t.Errorf("everyCron(%s) = %q does not parse: %v", d, got, err)
+		} else if got != "" {
+			at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			if next := c.next(at); next.Sub(at) != d {
+				t.Errorf("%q fires %s after midnight, want %s", got, next.Sub(at), d)
+			}
+		}
+	}
+}

@@ -215,8 +215,10 @@ func apiTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.00
 
 func (m *Manager) now() time.Time { return m.opts.Now().UTC() }
 
-// schedule sets when r is next due (none while trashed or paused); first
-// makes a rule of the zbemu alert API due at once, as it always was.
+// schedule sets when r is next due (none while trashed or paused). A rule
+// of the zbemu alert API runs every interval (its cron expression, if any,
+// only says the same to Alerts API clients); first makes it due at once,
+// as it always was.
 // Called with mu held.
 func (m *Manager) schedule(r *alertRec, first bool) {
 	a := &r.Alert
@@ -225,7 +227,7 @@ func (m *Manager) schedule(r *alertRec, first bool) {
 		return
 	}
 	now := m.opts.Now()
-	if every := r.every(); every > 0 && a.Schedule.QuartzCronSchedule == "" {
+	if every := r.every(); every > 0 {
 		if first {
 			m.next[a.ID] = now
 		} else {

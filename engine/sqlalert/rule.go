@@ -56,7 +56,7 @@ func (m *Manager) createRule(ctx context.Context, who *engine.Identity, r Rule, 
 		return Rule{}, fmt.Errorf("%w: %q (delete it first)", ErrExists, r.Name)
 	}
 	zero := 0.0
-	a := Alert{DisplayName: r.Name, QueryText: r.SQL, Schedule: Schedule{TimezoneID: "UTC"},
+	a := Alert{DisplayName: r.Name, QueryText: r.SQL, Schedule: Schedule{QuartzCronSchedule: everyCron(r.Every), TimezoneID: "UTC"},
 		Evaluation: Evaluation{ComparisonOperator: "GREATER_THAN", Source: OperandColumn{Name: RowsColumn, Aggregation: "COUNT"},
 			Threshold: &Operand{Value: &Value{DoubleValue: &zero}}, EmptyResultState: StateOK, Notification: &Notification{NotifyOnOK: true}}}
 	if r.WebhookURL != "" {
@@ -73,6 +73,27 @@ func (m *Manager) createRule(ctx context.Context, who *engine.Identity, r Rule, 
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.toRule(m.alerts[created.ID]), nil
+}
+
+// everyCron is the Quartz expression firing every d, when there is one
+// (d divides a minute, an hour or a day), else "".
+func everyCron(d time.Duration) string {
+	if d%time.Second != 0 {
+		return ""
+	}
+	n := int64(d / time.Second)
+	for _, u := range []struct {
+		size, per int64
+		f         string
+	}{{1, 60, "0/%d * * * * ?"}, {60, 60, "0 0/%d * * * ?"}, {3600, 24, "0 0 0/%d * * ?"}} {
+		if n%u.size == 0 && n/u.size < u.per && u.per%(n/u.size) == 0 {
+			return fmt.Sprintf(u.f, n/u.size)
+		}
+	}
+	if n == 86400 {
+		return "0 0 0 * * ?"
+	}
+	return ""
 }
 
 // webhookDestination returns the destination posting to rawURL, creating
