@@ -278,54 +278,84 @@ func TestUIPipelines(t *testing.T) {
 	}
 }
 
-// TestUIAlerts creates an alert on the page, sees it trigger, opens its
-// history in the SQL editor and deletes it; a principal who is not an admin
-// is told that alerts need one.
+// TestUIAlerts creates an alert from a saved query on the page, sees it go
+// OK and then TRIGGERED when a reading crosses the threshold, opens its
+// page (condition, notifications, history), its history in the SQL editor,
+// and deletes it; a principal without grants sees none of it.
 func TestUIAlerts(t *testing.T) {
 	ctx := newBrowser(t)
 	s := startServer(t, "", "--memory")
+	s.sql("CREATE TABLE main.default.readings (device STRING, temp DOUBLE)")
+	s.sql("INSERT INTO main.default.readings VALUES ('d1', 20.5)")
+	s.create(queriesPath, devToken, map[string]any{"query": map[string]any{"display_name": "Hottest reading", "query_text": "SELECT max(temp) AS hottest FROM main.default.readings"}})
+	dest := s.create(destsPath, devToken, map[string]any{"display_name": "ops hook", "config": map[string]any{"generic_webhook": map[string]any{"url": "http://127.0.0.1:9/hook"}}})
 	open(t, ctx, s, "/sql/alerts")
-	waitJS(t, ctx, `!!document.querySelector("#alert-list p, #alerts-table")`)
-	run(t, ctx, "fill the form", chromedp.SendKeys(chromedp.CSS("#alert-name"), "always_on"),
-		chromedp.SendKeys(chromedp.CSS("#alert-sql"), "SELECT 1 AS one"))
-	eval[bool](t, ctx, `(() => { const e = document.querySelector("#alert-every"); e.value = "1s"; return true })()`)
+	waitJS(t, ctx, `document.querySelectorAll("#alert-query option").length === 2 && document.querySelectorAll("#alert-dest option").length === 2`)
+	run(t, ctx, "fill the form", chromedp.SendKeys(chromedp.CSS("#alert-name"), "too_hot"), chromedp.SendKeys(chromedp.CSS("#alert-column"), "hottest"),
+		chromedp.SendKeys(chromedp.CSS("#alert-threshold"), "80"))
+	eval[bool](t, ctx, fmt.Sprintf(`(() => {
+		const set = (sel, v) => { const e = document.querySelector(sel); e.value = v; e.dispatchEvent(new Event("change")); };
+		set("#alert-query", document.querySelectorAll("#alert-query option")[1].value);
+		set("#alert-op", "GREATER_THAN"); set("#alert-cron", "* * * * * ?"); set("#alert-dest", %q);
+		return true })()`, dest))
+	if got := eval[string](t, ctx, `document.querySelector("#alert-sql").value`); !strings.Contains(got, "max(temp) AS hottest") {
+		t.Errorf("choosing the saved query filled the SQL with %q", got)
+	}
 	click(t, ctx, "#alert-create")
-	waitJS(t, ctx, `!!document.querySelector('#alerts-table tr[data-alert="always_on"]')`)
-	// The page refreshes every few seconds; the rule evaluates every second.
-	waitJS(t, ctx, `document.querySelector('#alerts-table tr[data-alert="always_on"]') && document.querySelector('#alerts-table tr[data-alert="always_on"]').dataset.state === "TRIGGERED"`)
-	_, body := s.call("GET", "/zbemu/v1/alerts", devToken, nil)
-	if !strings.Contains(string(body), `"state":"TRIGGERED"`) {
-		t.Errorf("the API says %s", body)
+	row := `document.querySelector('#alerts-table tr[data-alert="too_hot"]')`
+	waitJS(t, ctx, row+` && `+row+`.querySelector("[data-state]").dataset.state === "OK"`)
+	s.sql("INSERT INTO main.default.readings VALUES ('d2', 81.5)")
+	// The page refreshes every few seconds; the alert evaluates every second.
+	waitJS(t, ctx, row+`.querySelector("[data-state]").dataset.state === "TRIGGERED"`)
+	if got := eval[string](t, ctx, row+`.textContent`); !strings.Contains(got, "hottest > 80") || !strings.Contains(got, "webhook ops hook") {
+		t.Errorf("the alert's row reads %q", got)
 	}
 	screenshot(t, ctx, "alerts")
-	click(t, ctx, `#alerts-table tr[data-alert="always_on"] a.alert-history`)
+
+	click(t, ctx, `#alerts-table tr[data-alert="too_hot"] a.alert-name`)
+	waitJS(t, ctx, `!!document.querySelector("#alert-events-table")`)
+	for sel, want := range map[string]string{"#alert-condition": "hottest > 80", "#alert-notifications": "webhook ops hook",
+		"#alert-query-text": "SELECT max(temp) AS hottest", "#alert-events-table": "TRIGGERED"} {
+		if got := text(t, ctx, sel); !strings.Contains(got, want) {
+			t.Errorf("%s reads %q, want %q", sel, got, want)
+		}
+	}
+	screenshot(t, ctx, "alert-detail")
+	click(t, ctx, "#alert-events a.alert-history")
 	waitJS(t, ctx, `!!window.zbemuEditor`)
-	if got := eval[string](t, ctx, `window.zbemuEditor.getValue()`); !strings.Contains(got, "system.zbemu.alert_events WHERE alert_name = 'always_on'") {
+	if got := eval[string](t, ctx, `window.zbemuEditor.getValue()`); !strings.Contains(got, "system.zbemu.alert_events WHERE alert_name = 'too_hot'") {
 		t.Errorf("history query %q", got)
 	}
 	click(t, ctx, "#run")
 	waitJS(t, ctx, `!!document.querySelector("#row-count")`)
-	if got, want := eval[string](t, ctx, `document.querySelector("#row-count").dataset.rows`), *s.sql("SELECT count(*) FROM system.zbemu.alert_events WHERE alert_name = 'always_on'")[0][0]; got != want || got == "0" {
+	if got, want := eval[string](t, ctx, `document.querySelector("#row-count").dataset.rows`), *s.sql("SELECT count(*) FROM system.zbemu.alert_events WHERE alert_name = 'too_hot'")[0][0]; got != want || got == "0" {
 		t.Errorf("history shows %s events, SQL %s", got, want)
 	}
 	open(t, ctx, s, "/sql/alerts")
-	waitJS(t, ctx, `!!document.querySelector('#alerts-table tr[data-alert="always_on"]')`)
+	waitJS(t, ctx, "!!"+row)
+	id := eval[string](t, ctx, row+`.dataset.id`)
 	eval[bool](t, ctx, `window.confirm = () => true; true`)
-	click(t, ctx, `#alerts-table tr[data-alert="always_on"] .alert-delete`)
-	waitJS(t, ctx, `!document.querySelector('#alerts-table tr[data-alert="always_on"]')`)
-	if _, body := s.call("GET", "/zbemu/v1/alerts", devToken, nil); strings.Contains(string(body), "always_on") {
+	click(t, ctx, `#alerts-table tr[data-alert="too_hot"] .alert-delete`)
+	waitJS(t, ctx, "!"+row)
+	if _, body := s.call("GET", alertsPath, devToken, nil); strings.Contains(string(body), "too_hot") {
 		t.Errorf("deleted on the page but listed by the API: %s", body)
 	}
 
-	// A principal who is not an admin reads why.
-	id, secret := s.newPrincipal("viewer")
-	tok := s.workspaceToken(id, secret)
+	// A principal without grants sees no alert of the admin's, and its page
+	// says why.
+	pid, secret := s.newPrincipal("viewer")
+	tok := s.workspaceToken(pid, secret)
 	ctx2 := newBrowser(t)
 	run(t, ctx2, "store the token", chromedp.Navigate(s.url+"/ui/app.css"),
 		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`sessionStorage.setItem("zbemu.token", %q)`, tok)))
 	open(t, ctx2, s, "/sql/alerts")
-	waitJS(t, ctx2, `!!document.querySelector("#alerts-denied")`)
-	if hidden := eval[bool](t, ctx2, `document.querySelector("#alert-form").hidden`); !hidden {
-		t.Error("the create form shows for a principal who may not create alerts")
+	waitJS(t, ctx2, `!!document.querySelector("#alert-list p")`)
+	if got := text(t, ctx2, "#alert-list"); got != "No alerts yet." {
+		t.Errorf("the viewer's list reads %q", got)
+	}
+	open(t, ctx2, s, "/sql/alerts/"+id)
+	waitJS(t, ctx2, `!!document.querySelector("#alert-detail .error-box")`)
+	if got := text(t, ctx2, "#alert-detail"); !strings.Contains(got, "PERMISSION_DENIED") {
+		t.Errorf("the viewer's alert page reads %q", got)
 	}
 }
