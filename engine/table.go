@@ -148,6 +148,9 @@ type ColumnInfo struct {
 	// Default is the column's DEFAULT expression ("" for none), for SHOW
 	// CREATE TABLE and DESCRIBE.
 	Default string `json:"-"`
+	// Tags are the column's Unity Catalog tags (SET TAGS); Databricks
+	// serves them through the entity tag assignments API, not here.
+	Tags map[string]string `json:"-"`
 }
 
 // TableInfo is a table in the Unity Catalog REST shape.
@@ -218,7 +221,7 @@ func (v *tableVersion) info() TableInfo {
 	for i, c := range v.cols {
 		ci := ColumnInfo{Name: c.Name, TypeText: c.Type.CatalogString(), TypeName: c.Type.TypeName(),
 			TypeJSON: schema.ColumnTypeJSON(c), Position: i, Nullable: c.Nullable, Comment: c.Comment, DataType: c.Type.String(),
-			Default: m.Columns[i].Default}
+			Default: m.Columns[i].Default, Tags: copyProps(m.Columns[i].Tags)}
 		if c.Type.Kind == schema.Decimal {
 			ci.TypePrecision, ci.TypeScale = c.Type.Precision, c.Type.Scale
 		}

@@ -419,6 +419,7 @@ func (s *Server) routes() http.Handler {
 	r.HandleFunc("/zbemu/v1/stats", s.handle(s.authed(s.stats))).Methods(http.MethodGet)
 	s.statementRoutes(r)
 	s.unityCatalogRoutes(r)
+	s.tagRoutes(r)
 	s.alertRoutes(r)
 	s.pipelineRoutes(r)
 	s.schemaRoutes(r)
