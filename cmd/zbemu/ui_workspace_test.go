@@ -359,3 +359,55 @@ func TestUIAlerts(t *testing.T) {
 		t.Errorf("the viewer's alert page reads %q", got)
 	}
 }
+
+// entryDashboard has a counter over a dataset with a STRING and a DATE
+// parameter, bound to a text-entry and a date-picker filter.
+const entryDashboard = `{"datasets": [{"name": "r", "displayName": "Readings",
+  "queryLines": ["SELECT count(*) AS n FROM main.default.lv_entry WHERE device_id = :p_dev AND day = :p_day"],
+  "parameters": [
+    {"keyword": "p_dev", "dataType": "STRING", "defaultSelection": {"values": {"dataType": "STRING", "values": [{"value": "d1"}]}}},
+    {"keyword": "p_day", "dataType": "DATE", "defaultSelection": {"values": {"dataType": "DATE", "values": [{"value": "2026-01-01"}]}}}]}],
+ "pages": [{"name": "p", "displayName": "Readings", "layout": [
+  {"widget": {"name": "count", "queries": [{"name": "q", "query": {"datasetName": "r", "disaggregated": false,
+     "fields": [{"name": "n", "expression": "SUM(` + "`n`" + `)"}]}}],
+     "spec": {"version": 2, "widgetType": "counter", "encodings": {"value": {"fieldName": "n"}}}},
+   "position": {"x": 0, "y": 0, "width": 2, "height": 3}},
+  {"widget": {"name": "device", "queries": [{"name": "bind", "query": {"datasetName": "r", "parameters": [{"name": "p_dev", "keyword": "p_dev"}], "disaggregated": false}}],
+     "spec": {"version": 2, "widgetType": "filter-text-entry", "encodings": {"fields": [{"parameterName": "p_dev", "queryName": "bind"}]},
+       "frame": {"showTitle": true, "title": "Device"}}},
+   "position": {"x": 2, "y": 0, "width": 2, "height": 2}},
+  {"widget": {"name": "day", "queries": [{"name": "bind", "query": {"datasetName": "r", "parameters": [{"name": "p_day", "keyword": "p_day"}], "disaggregated": false}}],
+     "spec": {"version": 2, "widgetType": "filter-date-picker", "encodings": {"fields": [{"parameterName": "p_day", "queryName": "bind"}]},
+       "frame": {"showTitle": true, "title": "Day"}}},
+   "position": {"x": 4, "y": 0, "width": 2, "height": 2}}]}]}`
+
+// TestUIDashboardEntryFilters: a text-entry and a date-picker filter start
+// from their parameters' defaults and re-query the page when changed.
+func TestUIDashboardEntryFilters(t *testing.T) {
+	ctx := newBrowser(t)
+	s := startServer(t, "", "--memory")
+	s.sql("CREATE TABLE main.default.lv_entry (device_id STRING, day DATE)")
+	s.sql(`INSERT INTO main.default.lv_entry VALUES ('d1', DATE '2026-01-01'), ('d1', DATE '2026-01-01'), ('d2', DATE '2026-01-01'),
+		('d2', DATE '2026-01-02'), ('d2', DATE '2026-01-02'), ('d2', DATE '2026-01-02')`)
+	d := s.importDashboard(devToken, "Entry filters", entryDashboard)
+	open(t, ctx, s, "/sql/dashboardsv3/"+d.DashboardID)
+	counter := `[data-widget="count"] .counter`
+	want := func(dev, day string) string {
+		return *s.sql(fmt.Sprintf("SELECT count(*) FROM main.default.lv_entry WHERE device_id = '%s' AND day = DATE '%s'", dev, day))[0][0]
+	}
+	waitJS(t, ctx, fmt.Sprintf(`!!document.querySelector(%q) && document.querySelector(%q).textContent === %q`, counter, counter, want("d1", "2026-01-01")))
+	if dev, day := eval[string](t, ctx, `document.querySelector('[data-widget="device"] input').value`), eval[string](t, ctx, `document.querySelector('[data-widget="day"] input').value`); dev != "d1" || day != "2026-01-01" {
+		t.Errorf("the filters start at %q and %q, want their parameters' defaults", dev, day)
+	}
+	set := func(widget, v string) {
+		eval[bool](t, ctx, fmt.Sprintf(`(() => { const e = document.querySelector('[data-widget=%q] input'); e.value = %q; e.dispatchEvent(new Event("change")); return true })()`, widget, v))
+	}
+	set("device", "d2")
+	waitJS(t, ctx, fmt.Sprintf(`document.querySelector(%q) && document.querySelector(%q).textContent === %q`, counter, counter, want("d2", "2026-01-01")))
+	set("day", "2026-01-02")
+	waitJS(t, ctx, fmt.Sprintf(`document.querySelector(%q) && document.querySelector(%q).textContent === %q`, counter, counter, want("d2", "2026-01-02")))
+	if got := want("d2", "2026-01-02"); got != "3" {
+		t.Fatalf("the seed is off: %s rows for d2 on 2026-01-02", got)
+	}
+	screenshot(t, ctx, "dashboard-entry-filters")
+}
