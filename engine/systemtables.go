@@ -36,23 +36,6 @@ type SystemTables interface {
 	SystemRows(ctx context.Context, table string, after, upTo int64, limit int) ([][]any, int64, error)
 }
 
-// AlertRule is a SQL alert over the system tables: package systables
-// evaluates it every Every and it is TRIGGERED while its query returns rows;
-// package web manages rules through the alert API.
-type AlertRule struct {
-	Name       string
-	SQL        string
-	Every      time.Duration
-	WebhookURL string // empty: no webhook
-	Owner      string // client id of the principal that created it
-	CreatedAt  time.Time
-	// State is UNKNOWN before the first evaluation, then OK, TRIGGERED or
-	// ERROR (the query failed; LastError says why).
-	State         string
-	LastEvaluated time.Time
-	LastError     string
-}
-
 // SystemTableDef describes one system table: its schema in the system
 // catalog, its name and its columns with Databricks type text.
 type SystemTableDef struct {

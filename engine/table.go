@@ -148,6 +148,9 @@ type ColumnInfo struct {
 	// Default is the column's DEFAULT expression ("" for none), for SHOW
 	// CREATE TABLE and DESCRIBE.
 	Default string `json:"-"`
+	// Tags are the column's Unity Catalog tags (SET TAGS); Databricks
+	// serves them through the entity tag assignments API, not here.
+	Tags map[string]string `json:"-"`
 }
 
 // TableInfo is a table in the Unity Catalog REST shape.
@@ -217,7 +220,7 @@ func (v *tableVersion) info() TableInfo {
 	}
 	for i, c := range v.cols {
 		ci := newColumnInfo(c, i)
-		ci.Default = m.Columns[i].Default
+		ci.Default, ci.Tags = m.Columns[i].Default, copyProps(m.Columns[i].Tags)
 		for pi, p := range m.PartitionColumns {
 			if strings.EqualFold(p, c.Name) {
 				pi := pi

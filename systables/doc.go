@@ -1,5 +1,5 @@
 // Package systables keeps Databricks' Zerobus system tables in SQLite and
-// serves them to the engine's SQL, plus zbemu's own tables and SQL alerts.
+// serves them to the engine's SQL, plus zbemu's own tables.
 //
 // Tables (in <data>/system.db, SQLite in WAL mode, or in memory):
 //
@@ -8,7 +8,8 @@
 //	                                 closed_time set)
 //	system.lakeflow.zerobus_ingest   one row per commit per stream
 //	system.zbemu.rejected_records    records refused by validation (newest 100,000)
-//	system.zbemu.alert_events        alert state changes
+//	system.zbemu.alert_events        alert state changes (Store is package
+//	                                 sqlalert's EventSink)
 //
 // The SQLite tables are named like the last part (zerobus_stream, ...), with
 // an id key and the columns of engine.SystemTableDefs; timestamps are UTC
@@ -25,12 +26,11 @@
 // if the queue overflows (counted and logged) or the process dies. The same
 // goroutine prunes rows older than the retention period.
 //
-// Alerts evaluates SQL alert rules (stored in system.db, table alert_rules)
-// on its own goroutine: a rule whose query returns rows is TRIGGERED; each
-// change of state is logged, recorded in alert_events and posted to the
-// rule's webhook.
+// Older versions kept alert rules in system.db (table alert_rules);
+// LegacyAlertRules hands them to package sqlalert once, and
+// DropLegacyAlertRules removes the table.
 //
-// Concurrency: Store and Alerts are safe for concurrent use; each owns its
-// goroutine from Open to Close. Close Alerts before the engine, and the
-// Store after the engine (the engine emits its last commits while closing).
+// Concurrency: Store is safe for concurrent use and owns its goroutine
+// from Open to Close. Close it after the engine (the engine emits its last
+// commits while closing) and after the alerts that record into it.
 package systables

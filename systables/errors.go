@@ -4,17 +4,12 @@ import "github.com/zbemu/zbemu/engine"
 
 // The package's error catalogue. Each sentinel also matches the engine
 // category (errors.Is) that package web maps to a wire status, so the
-// alert API needs no mapping of its own.
+// store needs no mapping of its own.
 var (
-	// ErrClosed: the store or the alerts were closed.
+	// ErrClosed: the store was closed.
 	ErrClosed error = &categoryError{"system tables are closed", engine.ErrClosed}
 	// ErrUnknownTable: a read named a table that is not a system table.
 	ErrUnknownTable error = &categoryError{"no such system table", engine.ErrTableNotFound}
-
-	// Alert management.
-	ErrAlertNotFound error = &categoryError{"alert does not exist", engine.ErrStatementNotFound}
-	ErrAlertExists   error = &categoryError{"alert already exists", engine.ErrAlreadyExists}
-	ErrInvalidAlert  error = &categoryError{"invalid alert", engine.ErrInvalidArgument}
 )
 
 // categoryError is a sentinel with its own text that unwraps to the engine

@@ -93,7 +93,7 @@ type Store struct {
 
 	// mu guards the queue and the counters below it.
 	mu      sync.Mutex
-	queue   []any // engine.StreamEvent, engine.CommitEvent, engine.RejectedRecord, AlertEvent
+	queue   []any // engine.StreamEvent, engine.CommitEvent, engine.RejectedRecord, sqlalert.Event
 	enq     uint64
 	written uint64        // events up to this sequence number are in SQLite
 	flushed chan struct{} // closed (and replaced) whenever written grows

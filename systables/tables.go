@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/zbemu/zbemu/engine"
+	"github.com/zbemu/zbemu/engine/sqlalert"
 )
 
 // timeLayout is how timestamps are stored: UTC, fixed width, so text order
@@ -70,7 +71,6 @@ func schemaDDL() string {
 		}
 		fmt.Fprintf(&b, "\n);\nCREATE INDEX IF NOT EXISTS %[1]s_%[2]s ON %[1]s(%[2]s);\n", sp.sqlName, sp.timeCol)
 	}
-	b.WriteString(alertRulesDDL)
 	return b.String()
 }
 
@@ -145,7 +145,7 @@ func (s *Store) toRow(ev any) row {
 	case engine.RejectedRecord:
 		return row{specs["zbemu.rejected_records"], []any{formatTime(e.Time), e.TableName, e.StreamID, e.Protocol, e.Offset,
 			int64(e.Index), nullable(e.Column), nullable(e.Reason), nullable(e.Hint), e.Message, rawText(e.Raw)}}
-	case AlertEvent:
+	case sqlalert.Event:
 		return row{specs["zbemu.alert_events"], []any{formatTime(e.Time), e.Alert, e.State, e.RowCount, nullable(e.Sample),
 			nullable(e.Message), e.Query, nullable(e.WebhookURL), nullable(e.WebhookStatus)}}
 	}

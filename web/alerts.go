@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"time"
@@ -9,21 +8,16 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/zbemu/zbemu/engine"
+	"github.com/zbemu/zbemu/engine/sqlalert"
 )
-
-// AlertManager manages SQL alerts over the system tables (zbemu alert
-// create|list|delete); *systables.Alerts implements it.
-type AlertManager interface {
-	CreateAlert(ctx context.Context, r engine.AlertRule) (engine.AlertRule, error)
-	ListAlerts(ctx context.Context) ([]engine.AlertRule, error)
-	DeleteAlert(ctx context.Context, name string) error
-}
 
 // alertJSON is an alert rule on the wire of /zbemu/v1/alerts.
 type alertJSON struct {
+	ID            string `json:"id,omitempty"`
 	Name          string `json:"name"`
 	SQL           string `json:"sql"`
-	Every         string `json:"every,omitempty"` // Go duration, e.g. "30s"
+	Every         string `json:"every,omitempty"`    // Go duration, e.g. "30s"
+	Schedule      string `json:"schedule,omitempty"` // Quartz cron, for alerts made with the Alerts API
 	WebhookURL    string `json:"webhook_url,omitempty"`
 	Owner         string `json:"owner,omitempty"`
 	CreatedAt     string `json:"created_at,omitempty"`
@@ -32,34 +26,34 @@ type alertJSON struct {
 	LastError     string `json:"last_error,omitempty"`
 }
 
-func toAlertJSON(r engine.AlertRule) alertJSON {
+func toAlertJSON(r sqlalert.Rule) alertJSON {
 	ts := func(t time.Time) string {
 		if t.IsZero() {
 			return ""
 		}
 		return t.UTC().Format(time.RFC3339)
 	}
-	return alertJSON{Name: r.Name, SQL: r.SQL, Every: r.Every.String(), WebhookURL: r.WebhookURL, Owner: r.Owner,
+	j := alertJSON{ID: r.ID, Name: r.Name, SQL: r.SQL, Schedule: r.Schedule, WebhookURL: r.WebhookURL, Owner: r.Owner,
 		CreatedAt: ts(r.CreatedAt), State: r.State, LastEvaluated: ts(r.LastEvaluated), LastError: r.LastError}
+	if r.Every > 0 {
+		j.Every = r.Every.String()
+	}
+	return j
 }
 
-// alertRoutes serves the alert API (a zbemu extension, admin only):
-// POST /zbemu/v1/alerts, GET /zbemu/v1/alerts, DELETE /zbemu/v1/alerts/{name}.
+// alertRoutes serves zbemu's own alert API (admin only), a thin layer over
+// the Alerts API's model (package sqlalert, rule.go): POST /zbemu/v1/alerts,
+// GET /zbemu/v1/alerts, DELETE /zbemu/v1/alerts/{name}.
 func (s *Server) alertRoutes(r *mux.Router) {
-	r.HandleFunc("/zbemu/v1/alerts", s.handle(s.authed(s.alertAdmin(s.createAlert)))).Methods(http.MethodPost)
-	r.HandleFunc("/zbemu/v1/alerts", s.handle(s.authed(s.alertAdmin(s.listAlerts)))).Methods(http.MethodGet)
-	r.HandleFunc("/zbemu/v1/alerts/{name}", s.handle(s.authed(s.alertAdmin(s.deleteAlert)))).Methods(http.MethodDelete)
+	r.HandleFunc("/zbemu/v1/alerts", s.handle(s.authed(s.alertsOn(s.alertAdmin(s.createAlert))))).Methods(http.MethodPost)
+	r.HandleFunc("/zbemu/v1/alerts", s.handle(s.authed(s.alertsOn(s.alertAdmin(s.listAlerts))))).Methods(http.MethodGet)
+	r.HandleFunc("/zbemu/v1/alerts/{name}", s.handle(s.authed(s.alertsOn(s.alertAdmin(s.deleteAlert))))).Methods(http.MethodDelete)
+	s.sqlAlertRoutes(r)
 }
 
-// alertAdmin lets only admins manage alerts, and explains when the server
-// runs without system tables.
+// alertAdmin lets only admins use the rule API: it lists every alert.
 func (s *Server) alertAdmin(h authedFunc) authedFunc {
-	return adminOnly("manage alerts", func(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
-		if s.opts.Alerts == nil {
-			return &httpError{http.StatusNotImplemented, "NOT_IMPLEMENTED", "alerts need the system tables, which are switched off on this server (--no-systables)"}
-		}
-		return h(w, r, id)
-	})
+	return adminOnly("manage alerts through /zbemu/v1/alerts; use the Alerts API (/api/2.0/alerts) for your own alerts", h)
 }
 
 func (s *Server) createAlert(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
@@ -67,7 +61,7 @@ func (s *Server) createAlert(w http.ResponseWriter, r *http.Request, id *engine.
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	rule := engine.AlertRule{Name: req.Name, SQL: req.SQL, WebhookURL: req.WebhookURL, Owner: id.ClientID}
+	rule := sqlalert.Rule{Name: req.Name, SQL: req.SQL, WebhookURL: req.WebhookURL}
 	if req.Every != "" {
 		d, err := time.ParseDuration(req.Every)
 		if err != nil {
@@ -75,7 +69,7 @@ func (s *Server) createAlert(w http.ResponseWriter, r *http.Request, id *engine.
 		}
 		rule.Every = d
 	}
-	created, err := s.opts.Alerts.CreateAlert(r.Context(), rule)
+	created, err := s.opts.Alerts.CreateRule(r.Context(), id, rule)
 	if err != nil {
 		return err
 	}
@@ -84,10 +78,7 @@ func (s *Server) createAlert(w http.ResponseWriter, r *http.Request, id *engine.
 }
 
 func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request, _ *engine.Identity) error {
-	rules, err := s.opts.Alerts.ListAlerts(r.Context())
-	if err != nil {
-		return err
-	}
+	rules := s.opts.Alerts.Rules(r.Context())
 	out := make([]alertJSON, len(rules))
 	for i, rule := range rules {
 		out[i] = toAlertJSON(rule)
@@ -97,11 +88,7 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request, _ *engine.Id
 }
 
 func (s *Server) deleteAlert(w http.ResponseWriter, r *http.Request, _ *engine.Identity) error {
-	name := mux.Vars(r)["name"]
-	if u, err := pathUnescape(name); err == nil {
-		name = u
-	}
-	if err := s.opts.Alerts.DeleteAlert(r.Context(), name); err != nil {
+	if err := s.opts.Alerts.DeleteRule(r.Context(), pathVar(r, "name")); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{})

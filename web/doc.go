@@ -7,7 +7,10 @@
 // Prometheus metrics (/metrics), the stats API and its live event stream,
 // the Lakeview dashboards API (with zbemu's widget query endpoint; package
 // engine/lakeview keeps the dashboards), the Pipelines API (package
-// engine/pipeline runs them), health checks, and the browser UI (package
+// engine/pipeline runs them), the Alerts API v2, saved queries and
+// notification destinations with zbemu's own alert API over them (package
+// engine/sqlalert keeps and evaluates them), the read side of Unity
+// Catalog's entity tag assignments (column tags), health checks, and the browser UI (package
 // web/ui: static files, mounted by uiapi.go with the dev session endpoint
 // for loopback browsers).
 //

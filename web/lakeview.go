@@ -91,14 +91,6 @@ func (s *Server) lakeview(h authedFunc) authedFunc {
 	}
 }
 
-func dashboardID(r *http.Request) string {
-	id := mux.Vars(r)["id"]
-	if u, err := pathUnescape(id); err == nil {
-		return u
-	}
-	return id
-}
-
 func (s *Server) createDashboard(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
 	var req dashboardRequest
 	if err := decodeJSONLimit(r, &req, maxDashboardBody); err != nil {
@@ -154,7 +146,7 @@ func (s *Server) listDashboards(w http.ResponseWriter, r *http.Request, id *engi
 }
 
 func (s *Server) getDashboard(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
-	d, err := s.opts.Dashboards.Get(r.Context(), id, dashboardID(r))
+	d, err := s.opts.Dashboards.Get(r.Context(), id, pathVar(r, "id"))
 	if err != nil {
 		return err
 	}
@@ -170,7 +162,7 @@ func (s *Server) updateDashboard(w http.ResponseWriter, r *http.Request, id *eng
 	if err := decodeJSONLimit(r, &req, maxDashboardBody); err != nil {
 		return err
 	}
-	d, err := s.opts.Dashboards.Update(r.Context(), id, dashboardID(r), lakeview.Change{DisplayName: req.DisplayName, ParentPath: req.ParentPath,
+	d, err := s.opts.Dashboards.Update(r.Context(), id, pathVar(r, "id"), lakeview.Change{DisplayName: req.DisplayName, ParentPath: req.ParentPath,
 		Serialized: req.SerializedDashboard, WarehouseID: req.WarehouseID, Etag: req.Etag})
 	if err != nil {
 		return err
@@ -180,7 +172,7 @@ func (s *Server) updateDashboard(w http.ResponseWriter, r *http.Request, id *eng
 }
 
 func (s *Server) trashDashboard(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
-	if err := s.opts.Dashboards.Trash(r.Context(), id, dashboardID(r)); err != nil {
+	if err := s.opts.Dashboards.Trash(r.Context(), id, pathVar(r, "id")); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, struct{}{})
@@ -201,7 +193,7 @@ func (s *Server) publishDashboard(w http.ResponseWriter, r *http.Request, id *en
 			return err
 		}
 	}
-	p, err := s.opts.Dashboards.Publish(r.Context(), id, dashboardID(r), req.WarehouseID, req.EmbedCredentials)
+	p, err := s.opts.Dashboards.Publish(r.Context(), id, pathVar(r, "id"), req.WarehouseID, req.EmbedCredentials)
 	if err != nil {
 		return err
 	}
@@ -210,7 +202,7 @@ func (s *Server) publishDashboard(w http.ResponseWriter, r *http.Request, id *en
 }
 
 func (s *Server) getPublished(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
-	p, err := s.opts.Dashboards.GetPublished(r.Context(), id, dashboardID(r))
+	p, err := s.opts.Dashboards.GetPublished(r.Context(), id, pathVar(r, "id"))
 	if err != nil {
 		return err
 	}
@@ -219,7 +211,7 @@ func (s *Server) getPublished(w http.ResponseWriter, r *http.Request, id *engine
 }
 
 func (s *Server) unpublishDashboard(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
-	if err := s.opts.Dashboards.Unpublish(r.Context(), id, dashboardID(r)); err != nil {
+	if err := s.opts.Dashboards.Unpublish(r.Context(), id, pathVar(r, "id")); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, struct{}{})
@@ -263,7 +255,7 @@ func (s *Server) writeDashboardPermissions(w http.ResponseWriter, r *http.Reques
 }
 
 func (s *Server) getDashboardPermissions(w http.ResponseWriter, r *http.Request, who *engine.Identity) error {
-	return s.writeDashboardPermissions(w, r, who, dashboardID(r))
+	return s.writeDashboardPermissions(w, r, who, pathVar(r, "id"))
 }
 
 // setDashboardPermissions adds grants (PATCH) or replaces them (PUT).
@@ -285,7 +277,7 @@ func (s *Server) setDashboardPermissions(w http.ResponseWriter, r *http.Request,
 		}
 		grants[i] = g
 	}
-	id := dashboardID(r)
+	id := pathVar(r, "id")
 	if err := s.opts.Dashboards.SetPermissions(r.Context(), who, id, grants, r.Method == http.MethodPut); err != nil {
 		return err
 	}
@@ -357,7 +349,7 @@ func (s *Server) queryDashboard(w http.ResponseWriter, r *http.Request, who *eng
 		}
 		q.Filters = append(q.Filters, lakeview.FilterValue{Page: f.Page, Widget: f.Widget, Value: f.value()})
 	}
-	id := dashboardID(r)
+	id := pathVar(r, "id")
 	results, err := s.opts.Dashboards.Query(r.Context(), who, id, q)
 	if err != nil {
 		return err

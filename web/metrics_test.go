@@ -89,8 +89,12 @@ func TestMetricsObserver(t *testing.T) {
 	if p := st.AckLatencyMs.P50; p < 1.75 || p > 2.25 {
 		t.Errorf("p50 = %v ms, want about 2", p)
 	}
-	if s := st.Streams[0]; s.StreamID != "s1" || s.RecordsTotal != 300 || s.BytesTotal != 3000 || s.Protocol != "GRPC" {
-		t.Errorf("stream s1: %+v", s)
+	if s := st.Streams[0]; s.StreamID != "s1" || s.RecordsTotal != 300 || s.BytesTotal != 3000 || s.Protocol != "GRPC" ||
+		s.RejectedRecordsTotal != 1 || s.AckLatencyMs == nil || s.AckLatencyMs.Acks != 3 || s.AckLatencyMs.P50 < 1.75 || s.AckLatencyMs.P50 > 2.25 {
+		t.Errorf("stream s1: %+v latency %+v", s, s.AckLatencyMs)
+	}
+	if s := st.Streams[1]; s.StreamID != "s2" || s.RejectedRecordsTotal != 0 || s.AckLatencyMs == nil || s.AckLatencyMs.Acks != 1 {
+		t.Errorf("stream s2: %+v latency %+v", s, s.AckLatencyMs)
 	}
 	wantErrs := []ErrorStats{{"INVALID_PARAMETER_VALUE", "GRPC", 2, 2}, {"UNAUTHENTICATED", "HTTP", 1, 1}}
 	if fmt.Sprint(st.Errors) != fmt.Sprint(wantErrs) {

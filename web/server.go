@@ -26,6 +26,7 @@ import (
 	"github.com/zbemu/zbemu/engine"
 	"github.com/zbemu/zbemu/engine/fault"
 	"github.com/zbemu/zbemu/engine/lakeview"
+	"github.com/zbemu/zbemu/engine/sqlalert"
 	"github.com/zbemu/zbemu/web/zerobuspb"
 )
 
@@ -39,8 +40,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Version is reported by /healthz.
 	Version string
-	// Alerts serves /zbemu/v1/alerts; nil answers that alerts are off.
-	Alerts AlertManager
+	// Alerts serves the Alerts API v2, saved queries, notification
+	// destinations and /zbemu/v1/alerts; nil answers that alerts are off.
+	Alerts *sqlalert.Manager
 	// Pipelines serves /api/2.0/pipelines; nil answers that pipelines are
 	// off.
 	Pipelines PipelineManager
@@ -447,6 +449,7 @@ func (s *Server) routes() http.Handler {
 	r.HandleFunc("/zbemu/v1/stats", s.handle(s.authed(s.stats))).Methods(http.MethodGet)
 	s.statementRoutes(r)
 	s.unityCatalogRoutes(r)
+	s.tagRoutes(r)
 	s.alertRoutes(r)
 	s.faultRoutes(r)
 	s.pipelineRoutes(r)

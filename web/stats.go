@@ -219,17 +219,20 @@ type TableStats struct {
 	RejectedRecordsTotal int64    `json:"rejected_records_total"`
 }
 
-// StreamStats is the ingest of one open stream.
+// StreamStats is the ingest of one open stream, with its ack latency over
+// the window and the records it had refused.
 type StreamStats struct {
-	StreamID         string    `json:"stream_id"`
-	Table            string    `json:"table"`
-	Protocol         string    `json:"protocol"`
-	DataFormat       string    `json:"data_format"`
-	OpenedTime       time.Time `json:"opened_time"`
-	RecordsPerSecond float64   `json:"records_per_second"`
-	BytesPerSecond   float64   `json:"bytes_per_second"`
-	RecordsTotal     int64     `json:"records_total"`
-	BytesTotal       int64     `json:"bytes_total"`
+	StreamID             string    `json:"stream_id"`
+	Table                string    `json:"table"`
+	Protocol             string    `json:"protocol"`
+	DataFormat           string    `json:"data_format"`
+	OpenedTime           time.Time `json:"opened_time"`
+	RecordsPerSecond     float64   `json:"records_per_second"`
+	BytesPerSecond       float64   `json:"bytes_per_second"`
+	AckLatencyMs         *Latency  `json:"ack_latency_ms"`
+	RecordsTotal         int64     `json:"records_total"`
+	BytesTotal           int64     `json:"bytes_total"`
+	RejectedRecordsTotal int64     `json:"rejected_records_total"`
 }
 
 // Snapshot summarises the windows as of now.
@@ -255,7 +258,8 @@ func (m *Metrics) Snapshot(now time.Time) Stats {
 		sum := so.win.sum(now)
 		st.Streams = append(st.Streams, StreamStats{StreamID: so.info.ID, Table: so.info.Table, Protocol: so.info.Protocol,
 			DataFormat: so.info.DataFormat, OpenedTime: so.info.Opened.UTC(), RecordsPerSecond: rate(sum.records, sum.span),
-			BytesPerSecond: rate(sum.bytes, sum.span), RecordsTotal: so.records.Load(), BytesTotal: so.bytes.Load()})
+			BytesPerSecond: rate(sum.bytes, sum.span), AckLatencyMs: sum.latency(), RecordsTotal: so.records.Load(), BytesTotal: so.bytes.Load(),
+			RejectedRecordsTotal: so.rejected.Load()})
 		return true
 	})
 	sort.Slice(st.Streams, func(i, j int) bool {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/zbemu/zbemu/engine"
+	"github.com/zbemu/zbemu/engine/sqlalert"
 	"github.com/zbemu/zbemu/systables"
 	"github.com/zbemu/zbemu/web"
 )
@@ -59,7 +60,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{Addr: "localhost:8765", DataDir: "./.zbemu", ClientID: "zbemu-dev", ClientSecret: "zbemu-dev-secret",
 		DevToken: "dapi-zbemu-dev-token", LogLevel: "info", FlushInterval: 50 * time.Millisecond, SysTables: true, SysRetention: systables.DefaultRetention,
-		AlertInterval: systables.DefaultAlertInterval, AccountID: systables.DefaultAccountID, WorkspaceID: systables.DefaultWorkspaceID,
+		AlertInterval: sqlalert.DefaultInterval, AccountID: systables.DefaultAccountID, WorkspaceID: systables.DefaultWorkspaceID,
 		BodyTimeout: web.DefaultTimeouts.Body, IdleTimeout: web.DefaultTimeouts.Idle,
 		MaxBacklogBytes: engine.DefaultMaxBacklogBytes, MaxBacklogRecords: engine.DefaultMaxBacklogRecords,
 		DuckDBMemory: engine.DefaultMemoryLimit, DuckDBThreads: engine.DefaultThreads(), QuotaLimits: web.DefaultQuotas, Latency: latencyInstant}
@@ -189,7 +190,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.StringVar(&c.DevToken, "token", c.DevToken, "a personal access token of the default principal that is always accepted; empty disables it (env ZBEMU_TOKEN)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env ZBEMU_LOG_LEVEL)")
 	noSys := !c.SysTables
-	fs.BoolVar(&noSys, "no-systables", noSys, "do not record system tables (system.lakeflow.*) or run alerts (env ZBEMU_SYSTABLES=false)")
+	fs.BoolVar(&noSys, "no-systables", noSys, "do not record system tables (system.lakeflow.*, system.zbemu.*; alerts then only log their changes) (env ZBEMU_SYSTABLES=false)")
 	fs.DurationVar(&c.SysRetention, "systables-retention", c.SysRetention, "how long system table rows are kept (env ZBEMU_SYSTABLES_RETENTION)")
 	fs.DurationVar(&c.FlushInterval, "flush-interval", c.FlushInterval, "how long acknowledged records may wait before they are written into DuckDB when no query waits for them (env ZBEMU_FLUSH_INTERVAL)")
 	fs.Int64Var(&c.MaxBacklogBytes, "max-backlog-bytes", c.MaxBacklogBytes, "memory (logged bytes and decoded rows) of acknowledged records not yet written into DuckDB at which acks slow down until it catches up (env ZBEMU_MAX_BACKLOG_BYTES)")
@@ -253,8 +254,8 @@ func (c Config) Validate() error {
 	if c.SysRetention <= 0 {
 		return &ConfigError{Field: "systables-retention", Value: c.SysRetention.String(), Err: errBadValue}
 	}
-	if c.AlertInterval < systables.MinAlertInterval {
-		return &ConfigError{Field: "alert-interval", Value: c.AlertInterval.String(), Err: fmt.Errorf("must be at least %s", systables.MinAlertInterval)}
+	if c.AlertInterval < sqlalert.MinEvaluationEvery {
+		return &ConfigError{Field: "alert-interval", Value: c.AlertInterval.String(), Err: fmt.Errorf("must be at least %s", sqlalert.MinEvaluationEvery)}
 	}
 	if c.Latency != latencyInstant && c.Latency != latencyRealistic {
 		return &ConfigError{Field: "latency", Value: c.Latency, Err: errors.New("want instant or realistic")}

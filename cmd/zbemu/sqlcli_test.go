@@ -228,7 +228,7 @@ func TestSQLCLI(t *testing.T) {
 		if code != 1 || out != "" {
 			t.Errorf("exit %d, stdout %q", code, out)
 		}
-		if want := "zbemu: cannot reach zbemu at " + url + " (is `zbemu serve` running?)"; !strings.HasPrefix(errOut, want) {
+		if want := "zbemu: cannot reach zbemu at " + url + " (is `zbemu serve` running?"; !strings.HasPrefix(errOut, want) {
 			t.Errorf("stderr %q, want it to start with %q", errOut, want)
 		}
 	})

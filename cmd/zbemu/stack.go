@@ -10,6 +10,7 @@ import (
 	"github.com/zbemu/zbemu/engine"
 	"github.com/zbemu/zbemu/engine/lakeview"
 	"github.com/zbemu/zbemu/engine/pipeline"
+	"github.com/zbemu/zbemu/engine/sqlalert"
 	"github.com/zbemu/zbemu/fixtures"
 	"github.com/zbemu/zbemu/systables"
 	"github.com/zbemu/zbemu/web"
@@ -72,15 +73,12 @@ func openStack(ctx context.Context, cfg Config, log *slog.Logger) (_ *stack, err
 	if cfg.Quotas {
 		wopts.Quotas = &cfg.QuotaLimits
 	}
-	if s.sys != nil {
-		alerts, err := systables.OpenAlerts(ctx, s.sys, s.e, systables.AlertOptions{Interval: cfg.AlertInterval, Logger: log,
-			Identity: &engine.Identity{ClientID: cfg.ClientID, Admin: true}})
-		if err != nil {
-			return nil, err
-		}
-		wopts.Alerts = alerts
-		s.closers = append(s.closers, func(ctx context.Context) error { alerts.Close(ctx); return nil })
+	alerts, err := openAlerts(ctx, cfg, s.e, s.sys, log)
+	if err != nil {
+		return nil, err
 	}
+	wopts.Alerts = alerts
+	s.closers = append(s.closers, alerts.Close)
 	dashboards, err := openDashboards(ctx, cfg, s.e)
 	if err != nil {
 		return nil, err
@@ -161,6 +159,35 @@ func openDashboards(ctx context.Context, cfg Config, e *engine.Engine) (*lakevie
 			m.Close()
 			return nil, err
 		}
+	}
+	return m, nil
+}
+
+// openAlerts opens the SQL alerts (<data>/alerts.db), recording their
+// events in the system tables when those are on, and imports the rules an
+// older zbemu kept in system.db.
+func openAlerts(ctx context.Context, cfg Config, e *engine.Engine, sys *systables.Store, log *slog.Logger) (*sqlalert.Manager, error) {
+	opts := sqlalert.Options{Path: filepath.Join(cfg.DataDir, "alerts.db"), Interval: cfg.AlertInterval, WorkspaceID: cfg.WorkspaceID, Logger: log}
+	if cfg.Memory {
+		opts.Path = ""
+	}
+	if sys != nil {
+		opts.Events = sys
+	}
+	m, err := sqlalert.Open(ctx, e, opts)
+	if err != nil || sys == nil {
+		return m, err
+	}
+	rules, err := sys.LegacyAlertRules(ctx)
+	if err == nil {
+		err = m.ImportRules(ctx, &engine.Identity{ClientID: cfg.ClientID, Admin: true}, rules)
+	}
+	if err == nil {
+		err = sys.DropLegacyAlertRules(ctx)
+	}
+	if err != nil {
+		m.Close(ctx)
+		return nil, err
 	}
 	return m, nil
 }

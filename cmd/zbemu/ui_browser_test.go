@@ -135,6 +135,7 @@ func seedUI(t *testing.T, s *server) {
 	if code, _, _ := s.restInsert(devToken, "main.default.events", []map[string]any{{"device_id": "d9", "ts": "yesterday"}}); code != 400 {
 		t.Fatalf("the failing record got %d, want 400", code)
 	}
+	s.sql("ALTER TABLE main.default.events ALTER COLUMN device_id SET TAGS ('pii' = 'low', 'sensor')")
 }
 
 func atoi(t *testing.T, s string) int {
@@ -207,6 +208,10 @@ func TestUIBrowser(t *testing.T) {
 		}
 		if got := text(t, ctx, "#table-owner"); got != devID {
 			t.Errorf("owner %q, want %s", got, devID)
+		}
+		waitJS(t, ctx, `document.querySelectorAll('#columns [data-column="device_id"] .badge').length === 2`)
+		if got, none := text(t, ctx, `#columns [data-column="device_id"]`), text(t, ctx, `#columns [data-column="temp"]`); got != "pii = lowsensor" || none != "" {
+			t.Errorf("column tags: device_id %q, temp %q", got, none)
 		}
 		screenshot(t, ctx, "explorer-table")
 		// The system catalog is there too.
@@ -318,6 +323,11 @@ func TestUIBrowser(t *testing.T) {
 		}
 		if got := text(t, ctx, "#streams-table tbody"); !strings.Contains(got, streams.Streams[0].ID) || !strings.Contains(got, "GRPC") {
 			t.Errorf("open streams %q, want stream %s", got, streams.Streams[0].ID)
+		}
+		// The stream's own ack latency (it sent one acknowledged request) and refused records.
+		cells := eval[[]string](t, ctx, `Array.from(document.querySelectorAll("#streams-table tbody tr:first-child td")).map((td) => td.textContent)`)
+		if len(cells) != 10 || !strings.HasSuffix(cells[6], " ms") || !strings.HasSuffix(cells[7], " ms") || cells[8] != "0" {
+			t.Errorf("the stream's row reads %q, want ack p50 and p99 in ms and 0 refused records", cells)
 		}
 		if got := text(t, ctx, "#kpi-streams"); got != "1" {
 			t.Errorf("open streams KPI %q, want 1", got)

@@ -278,54 +278,136 @@ func TestUIPipelines(t *testing.T) {
 	}
 }
 
-// TestUIAlerts creates an alert on the page, sees it trigger, opens its
-// history in the SQL editor and deletes it; a principal who is not an admin
-// is told that alerts need one.
+// TestUIAlerts creates an alert from a saved query on the page, sees it go
+// OK and then TRIGGERED when a reading crosses the threshold, opens its
+// page (condition, notifications, history), its history in the SQL editor,
+// and deletes it; a principal without grants sees none of it.
 func TestUIAlerts(t *testing.T) {
 	ctx := newBrowser(t)
 	s := startServer(t, "", "--memory")
+	s.sql("CREATE TABLE main.default.readings (device STRING, temp DOUBLE)")
+	s.sql("INSERT INTO main.default.readings VALUES ('d1', 20.5)")
+	s.create(queriesPath, devToken, map[string]any{"query": map[string]any{"display_name": "Hottest reading", "query_text": "SELECT max(temp) AS hottest FROM main.default.readings"}})
+	dest := s.create(destsPath, devToken, map[string]any{"display_name": "ops hook", "config": map[string]any{"generic_webhook": map[string]any{"url": "http://127.0.0.1:9/hook"}}})
 	open(t, ctx, s, "/sql/alerts")
-	waitJS(t, ctx, `!!document.querySelector("#alert-list p, #alerts-table")`)
-	run(t, ctx, "fill the form", chromedp.SendKeys(chromedp.CSS("#alert-name"), "always_on"),
-		chromedp.SendKeys(chromedp.CSS("#alert-sql"), "SELECT 1 AS one"))
-	eval[bool](t, ctx, `(() => { const e = document.querySelector("#alert-every"); e.value = "1s"; return true })()`)
+	waitJS(t, ctx, `document.querySelectorAll("#alert-query option").length === 2 && document.querySelectorAll("#alert-dest option").length === 2`)
+	run(t, ctx, "fill the form", chromedp.SendKeys(chromedp.CSS("#alert-name"), "too_hot"), chromedp.SendKeys(chromedp.CSS("#alert-column"), "hottest"),
+		chromedp.SendKeys(chromedp.CSS("#alert-threshold"), "80"))
+	eval[bool](t, ctx, fmt.Sprintf(`(() => {
+		const set = (sel, v) => { const e = document.querySelector(sel); e.value = v; e.dispatchEvent(new Event("change")); };
+		set("#alert-query", document.querySelectorAll("#alert-query option")[1].value);
+		set("#alert-op", "GREATER_THAN"); set("#alert-cron", "* * * * * ?"); set("#alert-dest", %q);
+		return true })()`, dest))
+	if got := eval[string](t, ctx, `document.querySelector("#alert-sql").value`); !strings.Contains(got, "max(temp) AS hottest") {
+		t.Errorf("choosing the saved query filled the SQL with %q", got)
+	}
 	click(t, ctx, "#alert-create")
-	waitJS(t, ctx, `!!document.querySelector('#alerts-table tr[data-alert="always_on"]')`)
-	// The page refreshes every few seconds; the rule evaluates every second.
-	waitJS(t, ctx, `document.querySelector('#alerts-table tr[data-alert="always_on"]') && document.querySelector('#alerts-table tr[data-alert="always_on"]').dataset.state === "TRIGGERED"`)
-	_, body := s.call("GET", "/zbemu/v1/alerts", devToken, nil)
-	if !strings.Contains(string(body), `"state":"TRIGGERED"`) {
-		t.Errorf("the API says %s", body)
+	row := `document.querySelector('#alerts-table tr[data-alert="too_hot"]')`
+	waitJS(t, ctx, row+` && `+row+`.querySelector("[data-state]").dataset.state === "OK"`)
+	s.sql("INSERT INTO main.default.readings VALUES ('d2', 81.5)")
+	// The page refreshes every few seconds; the alert evaluates every second.
+	waitJS(t, ctx, row+`.querySelector("[data-state]").dataset.state === "TRIGGERED"`)
+	if got := eval[string](t, ctx, row+`.textContent`); !strings.Contains(got, "hottest > 80") || !strings.Contains(got, "webhook ops hook") {
+		t.Errorf("the alert's row reads %q", got)
 	}
 	screenshot(t, ctx, "alerts")
-	click(t, ctx, `#alerts-table tr[data-alert="always_on"] a.alert-history`)
+
+	click(t, ctx, `#alerts-table tr[data-alert="too_hot"] a.alert-name`)
+	waitJS(t, ctx, `!!document.querySelector("#alert-events-table")`)
+	for sel, want := range map[string]string{"#alert-condition": "hottest > 80", "#alert-notifications": "webhook ops hook",
+		"#alert-query-text": "SELECT max(temp) AS hottest", "#alert-events-table": "TRIGGERED"} {
+		if got := text(t, ctx, sel); !strings.Contains(got, want) {
+			t.Errorf("%s reads %q, want %q", sel, got, want)
+		}
+	}
+	screenshot(t, ctx, "alert-detail")
+	click(t, ctx, "#alert-events a.alert-history")
 	waitJS(t, ctx, `!!window.zbemuEditor`)
-	if got := eval[string](t, ctx, `window.zbemuEditor.getValue()`); !strings.Contains(got, "system.zbemu.alert_events WHERE alert_name = 'always_on'") {
+	if got := eval[string](t, ctx, `window.zbemuEditor.getValue()`); !strings.Contains(got, "system.zbemu.alert_events WHERE alert_name = 'too_hot'") {
 		t.Errorf("history query %q", got)
 	}
 	click(t, ctx, "#run")
 	waitJS(t, ctx, `!!document.querySelector("#row-count")`)
-	if got, want := eval[string](t, ctx, `document.querySelector("#row-count").dataset.rows`), *s.sql("SELECT count(*) FROM system.zbemu.alert_events WHERE alert_name = 'always_on'")[0][0]; got != want || got == "0" {
+	if got, want := eval[string](t, ctx, `document.querySelector("#row-count").dataset.rows`), *s.sql("SELECT count(*) FROM system.zbemu.alert_events WHERE alert_name = 'too_hot'")[0][0]; got != want || got == "0" {
 		t.Errorf("history shows %s events, SQL %s", got, want)
 	}
 	open(t, ctx, s, "/sql/alerts")
-	waitJS(t, ctx, `!!document.querySelector('#alerts-table tr[data-alert="always_on"]')`)
+	waitJS(t, ctx, "!!"+row)
+	id := eval[string](t, ctx, row+`.dataset.id`)
 	eval[bool](t, ctx, `window.confirm = () => true; true`)
-	click(t, ctx, `#alerts-table tr[data-alert="always_on"] .alert-delete`)
-	waitJS(t, ctx, `!document.querySelector('#alerts-table tr[data-alert="always_on"]')`)
-	if _, body := s.call("GET", "/zbemu/v1/alerts", devToken, nil); strings.Contains(string(body), "always_on") {
+	click(t, ctx, `#alerts-table tr[data-alert="too_hot"] .alert-delete`)
+	waitJS(t, ctx, "!"+row)
+	if _, body := s.call("GET", alertsPath, devToken, nil); strings.Contains(string(body), "too_hot") {
 		t.Errorf("deleted on the page but listed by the API: %s", body)
 	}
 
-	// A principal who is not an admin reads why.
-	id, secret := s.newPrincipal("viewer")
-	tok := s.workspaceToken(id, secret)
+	// A principal without grants sees no alert of the admin's, and its page
+	// says why.
+	pid, secret := s.newPrincipal("viewer")
+	tok := s.workspaceToken(pid, secret)
 	ctx2 := newBrowser(t)
 	run(t, ctx2, "store the token", chromedp.Navigate(s.url+"/ui/app.css"),
 		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`sessionStorage.setItem("zbemu.token", %q)`, tok)))
 	open(t, ctx2, s, "/sql/alerts")
-	waitJS(t, ctx2, `!!document.querySelector("#alerts-denied")`)
-	if hidden := eval[bool](t, ctx2, `document.querySelector("#alert-form").hidden`); !hidden {
-		t.Error("the create form shows for a principal who may not create alerts")
+	waitJS(t, ctx2, `!!document.querySelector("#alert-list p")`)
+	if got := text(t, ctx2, "#alert-list"); got != "No alerts yet." {
+		t.Errorf("the viewer's list reads %q", got)
 	}
+	open(t, ctx2, s, "/sql/alerts/"+id)
+	waitJS(t, ctx2, `!!document.querySelector("#alert-detail .error-box")`)
+	if got := text(t, ctx2, "#alert-detail"); !strings.Contains(got, "PERMISSION_DENIED") {
+		t.Errorf("the viewer's alert page reads %q", got)
+	}
+}
+
+// entryDashboard has a counter over a dataset with a STRING and a DATE
+// parameter, bound to a text-entry and a date-picker filter.
+const entryDashboard = `{"datasets": [{"name": "r", "displayName": "Readings",
+  "queryLines": ["SELECT count(*) AS n FROM main.default.lv_entry WHERE device_id = :p_dev AND day = :p_day"],
+  "parameters": [
+    {"keyword": "p_dev", "dataType": "STRING", "defaultSelection": {"values": {"dataType": "STRING", "values": [{"value": "d1"}]}}},
+    {"keyword": "p_day", "dataType": "DATE", "defaultSelection": {"values": {"dataType": "DATE", "values": [{"value": "2026-01-01"}]}}}]}],
+ "pages": [{"name": "p", "displayName": "Readings", "layout": [
+  {"widget": {"name": "count", "queries": [{"name": "q", "query": {"datasetName": "r", "disaggregated": false,
+     "fields": [{"name": "n", "expression": "SUM(` + "`n`" + `)"}]}}],
+     "spec": {"version": 2, "widgetType": "counter", "encodings": {"value": {"fieldName": "n"}}}},
+   "position": {"x": 0, "y": 0, "width": 2, "height": 3}},
+  {"widget": {"name": "device", "queries": [{"name": "bind", "query": {"datasetName": "r", "parameters": [{"name": "p_dev", "keyword": "p_dev"}], "disaggregated": false}}],
+     "spec": {"version": 2, "widgetType": "filter-text-entry", "encodings": {"fields": [{"parameterName": "p_dev", "queryName": "bind"}]},
+       "frame": {"showTitle": true, "title": "Device"}}},
+   "position": {"x": 2, "y": 0, "width": 2, "height": 2}},
+  {"widget": {"name": "day", "queries": [{"name": "bind", "query": {"datasetName": "r", "parameters": [{"name": "p_day", "keyword": "p_day"}], "disaggregated": false}}],
+     "spec": {"version": 2, "widgetType": "filter-date-picker", "encodings": {"fields": [{"parameterName": "p_day", "queryName": "bind"}]},
+       "frame": {"showTitle": true, "title": "Day"}}},
+   "position": {"x": 4, "y": 0, "width": 2, "height": 2}}]}]}`
+
+// TestUIDashboardEntryFilters: a text-entry and a date-picker filter start
+// from their parameters' defaults and re-query the page when changed.
+func TestUIDashboardEntryFilters(t *testing.T) {
+	ctx := newBrowser(t)
+	s := startServer(t, "", "--memory")
+	s.sql("CREATE TABLE main.default.lv_entry (device_id STRING, day DATE)")
+	s.sql(`INSERT INTO main.default.lv_entry VALUES ('d1', DATE '2026-01-01'), ('d1', DATE '2026-01-01'), ('d2', DATE '2026-01-01'),
+		('d2', DATE '2026-01-02'), ('d2', DATE '2026-01-02'), ('d2', DATE '2026-01-02')`)
+	d := s.importDashboard(devToken, "Entry filters", entryDashboard)
+	open(t, ctx, s, "/sql/dashboardsv3/"+d.DashboardID)
+	counter := `[data-widget="count"] .counter`
+	want := func(dev, day string) string {
+		return *s.sql(fmt.Sprintf("SELECT count(*) FROM main.default.lv_entry WHERE device_id = '%s' AND day = DATE '%s'", dev, day))[0][0]
+	}
+	waitJS(t, ctx, fmt.Sprintf(`!!document.querySelector(%q) && document.querySelector(%q).textContent === %q`, counter, counter, want("d1", "2026-01-01")))
+	if dev, day := eval[string](t, ctx, `document.querySelector('[data-widget="device"] input').value`), eval[string](t, ctx, `document.querySelector('[data-widget="day"] input').value`); dev != "d1" || day != "2026-01-01" {
+		t.Errorf("the filters start at %q and %q, want their parameters' defaults", dev, day)
+	}
+	set := func(widget, v string) {
+		eval[bool](t, ctx, fmt.Sprintf(`(() => { const e = document.querySelector('[data-widget=%q] input'); e.value = %q; e.dispatchEvent(new Event("change")); return true })()`, widget, v))
+	}
+	set("device", "d2")
+	waitJS(t, ctx, fmt.Sprintf(`document.querySelector(%q) && document.querySelector(%q).textContent === %q`, counter, counter, want("d2", "2026-01-01")))
+	set("day", "2026-01-02")
+	waitJS(t, ctx, fmt.Sprintf(`document.querySelector(%q) && document.querySelector(%q).textContent === %q`, counter, counter, want("d2", "2026-01-02")))
+	if got := want("d2", "2026-01-02"); got != "3" {
+		t.Fatalf("the seed is off: %s rows for d2 on 2026-01-02", got)
+	}
+	screenshot(t, ctx, "dashboard-entry-filters")
 }

@@ -26,6 +26,19 @@ type Identity struct {
 	Kind string
 }
 
+// RequireWorkspace refuses a missing identity and tokens scoped to tables
+// (authorization_details): those are for ingest and reach no workspace
+// object such as a dashboard or an alert; what names the objects.
+func (id *Identity) RequireWorkspace(what string) error {
+	if id == nil {
+		return fmt.Errorf("%w: missing credentials", ErrUnauthenticated)
+	}
+	if id.Tables != nil {
+		return fmt.Errorf("%w: this OAuth token is scoped to tables (authorization_details) and cannot use %s; use a workspace-level token or a PAT", ErrPermissionDenied, what)
+	}
+	return nil
+}
+
 // Principal is a service principal.
 type Principal struct {
 	ClientID  string `json:"application_id"`

@@ -52,15 +52,7 @@ const (
 
 // checkUnscoped refuses tokens scoped to tables (authorization_details):
 // they are for ingest and reach no dashboard.
-func checkUnscoped(who *engine.Identity) error {
-	if who == nil {
-		return fmt.Errorf("%w: missing credentials", engine.ErrUnauthenticated)
-	}
-	if who.Tables != nil {
-		return fmt.Errorf("%w: this OAuth token is scoped to tables (authorization_details) and cannot use dashboards; use a workspace-level token or a PAT", engine.ErrPermissionDenied)
-	}
-	return nil
-}
+func checkUnscoped(who *engine.Identity) error { return who.RequireWorkspace("dashboards") }
 
 // Create stores a new dashboard owned by who. An empty Serialized gets
 // an empty dashboard with one page.

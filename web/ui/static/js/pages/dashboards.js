@@ -201,10 +201,22 @@ function renderPage(canvas, id, file, page) {
     x.body.replaceChildren(h("div.lv-range", { title: "Times are UTC" }, h("span", "From"), from, h("span", "To"), to));
   }
 
+  // renderEntry is a filter with one typed value: a date (filter-date-picker)
+  // or a text (filter-text-entry), starting from its parameter's default.
+  function renderEntry(x) {
+    const def = paramDefault(file, x.w, (p) => p.defaultSelection && p.defaultSelection.values && p.defaultSelection.values.values);
+    const date = x.type === "filter-date-picker";
+    const start = def && def[0] ? String(def[0].value) : "";
+    const input = h("input.lv-entry", { type: date ? "date" : "search", value: date ? start.slice(0, 10) : start,
+      placeholder: date ? null : "type a value", "aria-label": (x.spec.frame || {}).title || x.w.name });
+    input.addEventListener("change", () => changed(x, input.value ? { value: input.value } : null));
+    x.body.replaceChildren(input);
+  }
+
   for (const x of widgets) {
     if (x.type === "text") x.body.append(markdown((x.w.multilineTextboxSpec.lines || []).join("\n")));
     else if (x.type === "filter-date-range-picker") renderRange(x);
-    else if (x.type === "filter-date-picker" || x.type === "filter-text-entry") x.body.append(h("p.muted", "This filter is not supported in zbemu's UI yet."));
+    else if (x.type === "filter-date-picker" || x.type === "filter-text-entry") renderEntry(x);
   }
   const refresh = () => { for (const x of widgets) load(x); };
   refresh();

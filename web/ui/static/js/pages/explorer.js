@@ -75,7 +75,7 @@ async function tablePage(main, catalog, schema, table) {
       h("dl.kv", h("dt", "Owner"), h("dd#table-owner", t.owner || "—"), h("dt", "Created"), h("dd", t.created_at ? new Date(t.created_at).toISOString() : "—"),
         h("dt", "Version"), h("dd", (t.properties || {})["delta.lastUpdateVersion"] || "0"))),
     h("section.panel", h("h2", `Columns (${(t.columns || []).length})`),
-      simpleTable(["#", "Name", "Type", "Nullable", "Comment"], (t.columns || []).map((c, i) => [i + 1, c.name, c.type_text, c.nullable ? "yes" : "NOT NULL", c.comment || ""]), { attrs: { id: "columns" } })),
+      simpleTable(["#", "Name", "Type", "Nullable", "Comment", "Tags"], (t.columns || []).map((c, i) => [i + 1, c.name, c.type_text, c.nullable ? "yes" : "NOT NULL", c.comment || "", columnTags(full, c.name)]), { attrs: { id: "columns" } })),
   );
   const ingest = h("section.panel#ingestion", h("h2", "Ingestion"), h("p.muted", "Loading…"));
   const sample = h("section.panel#sample", h("h2", "Sample rows"), h("p.muted", "Loading…"));
@@ -90,6 +90,16 @@ async function tablePage(main, catalog, schema, table) {
     section(grants, "Grants", () => sql(`SHOW GRANTS ON TABLE ${q}`), (r) => r.rows.length ? resultTable(r, "grants-table") : h("p.muted", "No grants: only the owner and admins have access.")),
     section(ingest, "Ingestion", () => ingestion(full), (x) => x),
   ]);
+}
+
+// columnTags fills in a column's Unity Catalog tags (ALTER TABLE ... ALTER
+// COLUMN ... SET TAGS) from the entity tag assignments API.
+function columnTags(full, column) {
+  const cell = h("span.tags", { dataset: { column } });
+  api("GET", `/api/2.1/unity-catalog/entity-tag-assignments/columns/${encodeURIComponent(full + "." + column)}/tags`)
+    .then((r) => cell.replaceChildren(...(r.tag_assignments || []).map((a) => h("span.badge", a.tag_value ? `${a.tag_key} = ${a.tag_value}` : a.tag_key))))
+    .catch((e) => { cell.textContent = e.code; cell.title = e.message; });
+  return cell;
 }
 
 // downloadButton saves an authorized document; a failure (e.g. a table with

@@ -63,9 +63,11 @@ export default function ingest(root) {
         t.ack_latency_ms ? fmt.ms(t.ack_latency_ms.p99) : "—", fmt.num(t.records_total), fmt.bytes(t.bytes_total), fmt.num(t.rejected_records_total)]),
       { num: [1, 2, 3, 4, 5, 6, 7], attrs: { id: "tables-table" } }));
     streamsBox.replaceChildren(st.streams.length
-      ? simpleTable(["Stream", "Table", "Protocol", "Format", "Records", "Records/s", "Age"],
-        st.streams.map((s) => [s.stream_id, s.table, s.protocol, s.data_format, fmt.num(s.records_total), fmt.num(s.records_per_second), fmt.age(s.opened_time)]),
-        { num: [4, 5], attrs: { id: "streams-table" } })
+      ? simpleTable(["Stream", "Table", "Protocol", "Format", "Records", "Records/s", "Ack p50", "Ack p99", "Rejected", "Age"],
+        st.streams.map((s) => [s.stream_id, s.table, s.protocol, s.data_format, fmt.num(s.records_total), fmt.num(s.records_per_second),
+          s.ack_latency_ms ? fmt.ms(s.ack_latency_ms.p50) : "—", s.ack_latency_ms ? fmt.ms(s.ack_latency_ms.p99) : "—",
+          fmt.num(s.rejected_records_total), fmt.age(s.opened_time)]),
+        { num: [4, 5, 6, 7, 8], attrs: { id: "streams-table" } })
       : h("p.muted", "No open gRPC stream. REST requests count under their table."));
     errorsBox.replaceChildren(st.errors.length
       ? simpleTable(["error_code", "Protocol", "Last minute", "Since start"], st.errors.map((e) => [e.error_code, e.protocol, e.last_minute, e.total]), { num: [2, 3], attrs: { id: "errors-table" } })
