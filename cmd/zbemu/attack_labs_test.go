@@ -29,7 +29,7 @@ func TestAttackLabCheck(t *testing.T) {
 		exit  int
 		want  string
 	}{
-		{"grant-less principal", token, []string{"check", "1"}, 1, "PERMISSION_DENIED"},
+		{"grant-less principal", token, []string{"check", "1"}, 1, "INSUFFICIENT_PERMISSIONS"},
 		{"garbage token", "dapi-nope", []string{"check", "1"}, 1, "UNAUTHENTICATED"},
 		{"no such lab", devToken, []string{"check", "99"}, 1, "no such lab: 99 (there are labs 1 to 6"},
 		{"lab number not a number", devToken, []string{"open", "three"}, 2, `want 1 to 6, got "three"`},

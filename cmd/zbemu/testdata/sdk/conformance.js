@@ -117,7 +117,7 @@ async function main() {
     return { first: r.status.state, done: await waitDone(w, r.statement_id) };
   });
   await step("statements.cancel", async () => {
-    const r = await sql("SELECT sum(a.range * b.range) FROM range(100000) a, range(100000) b", { wait_timeout: "0s" });
+    const r = await sql("SELECT sum(a.id * b.id) FROM range(100000) a, range(100000) b", { wait_timeout: "0s" });
     await w.statementExecution.cancelExecution({ statement_id: r.statement_id });
     return waitDone(w, r.statement_id);
   });
