@@ -144,11 +144,48 @@ func substring(c *call) (string, error) {
 	return "substring(" + strings.Join(args, ", ") + ")", nil
 }
 
-// rangeTable is range(...) in FROM position, whose column Spark names id.
-// Elsewhere range is DuckDB's list function, left as typed.
+// rangeTable is range(...) as a relation of a FROM clause (after FROM,
+// JOIN or a comma of that clause), whose column Spark names id. Elsewhere
+// range is DuckDB's list function, left as typed.
 func rangeTable(c *call) (string, error) {
-	if p := prevSig(c.toks, c.pos); p < 0 || !(c.toks[p].isKw("FROM") || c.toks[p].isKw("JOIN")) {
+	if !inFromList(c.toks, c.pos) {
 		return "", nil
 	}
 	return "(SELECT range AS id FROM range(" + strings.Join(c.args, ", ") + "))", nil
+}
+
+// inFromList reports whether toks[i] starts a relation of a FROM clause:
+// the significant token before it is FROM or JOIN, or a comma whose
+// clause, read backwards at the same bracket depth, is a FROM clause.
+func inFromList(toks []token, i int) bool {
+	p := prevSig(toks, i)
+	if p < 0 {
+		return false
+	}
+	if toks[p].isKw("FROM") || toks[p].isKw("JOIN") {
+		return true
+	}
+	if !toks[p].isOp(",") {
+		return false
+	}
+	depth := 0
+	for k := p - 1; k >= 0; k-- {
+		t := toks[k]
+		switch {
+		case t.isOp(")"):
+			depth++
+		case t.isOp("("):
+			if depth == 0 {
+				return false
+			}
+			depth--
+		case depth > 0:
+		case t.isKw("FROM"):
+			return true
+		case t.isKw("SELECT"), t.isKw("WHERE"), t.isKw("ON"), t.isKw("USING"), t.isKw("GROUP"), t.isKw("BY"),
+			t.isKw("HAVING"), t.isKw("ORDER"), t.isKw("VALUES"), t.isKw("WINDOW"), t.isKw("QUALIFY"):
+			return false
+		}
+	}
+	return false
 }
