@@ -138,3 +138,51 @@ func TestGenSeedReproducible(t *testing.T) {
 		t.Error("seeds 5 and 6 wrote the same rows")
 	}
 }
+
+// zbemu gen --via grpc recovers through every fault that ends or refuses
+// a stream: it retries, reopens and resends what was not acknowledged,
+// so the table holds each record once. The rate spreads the records over
+// a few seconds so that a close fault's signal arrives while records are
+// still to be sent; the counts, not the time, are asserted.
+func TestGenGRPCRecoversFromFaults(t *testing.T) {
+	s := startServer(t, "", "--memory")
+	const n = 6000
+	tests := []struct {
+		name             string
+		fault            map[string]any
+		retries, reopens int
+	}{
+		{"rate-limit at stream creation", map[string]any{"kind": "rate-limit", "count": 2}, 2, 0},
+		{"unavailable at stream creation", map[string]any{"kind": "unavailable", "count": 2}, 2, 0},
+		{"CloseStreamSignal moves to a new stream", map[string]any{"kind": "close", "count": 1, "signal_duration": "30s"}, 0, 1},
+		{"stream timeout 6002 twice", map[string]any{"kind": "timeout", "count": 2}, 2, 2},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			table := fmt.Sprintf("main.genfault.t%d", i)
+			tc.fault["table"] = table
+			id := s.addFault(t, tc.fault)
+			out, errOut, code := runGenCLI(t, s, "iot", "--table", table, "--create", "--via", "grpc",
+				"--count", strconv.Itoa(n), "--rate", "2000", "--anomaly-rate", "0", "--seed", "7")
+			if code != 0 {
+				t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+			}
+			if acked, failed := summaryCount(t, out, "acked"), summaryCount(t, out, "failed"); acked != n || failed != 0 {
+				t.Errorf("acked %d, failed %d; want %d and 0:\n%s", acked, failed, n, out)
+			}
+			if r := summaryCount(t, out, "retries"); r != tc.retries {
+				t.Errorf("summary counts %d retries, want %d:\n%s", r, tc.retries, out)
+			}
+			if r := summaryCount(t, out, "reopens"); r != tc.reopens {
+				t.Errorf("summary counts %d reopened streams, want %d:\n%s", r, tc.reopens, out)
+			}
+			if hits, active := s.faultHits(t)[id]; active {
+				t.Errorf("fault %s still active with %d hits; gen should have used it up", id, hits)
+			}
+			r := s.sql("SELECT count(*), count(DISTINCT (device_id, seq)) FROM " + table)[0]
+			if got, want := *r[0]+" "+*r[1], fmt.Sprintf("%d %d", n, n); got != want {
+				t.Errorf("rows, distinct (device_id, seq) = %s; want %s (no record lost or duplicated)", got, want)
+			}
+		})
+	}
+}
