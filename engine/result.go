@@ -77,11 +77,15 @@ func scanResult(rows *sql.Rows, lim resultLimits) (*Result, error) {
 	}
 	res := &Result{}
 	types := make([]*schema.Type, len(cts))
+	intervals := make([]*intervalColumn, len(cts))
 	for i, ct := range cts {
 		t := resultType(ct.DatabaseTypeName())
 		types[i] = t
 		res.Columns = append(res.Columns, ResultColumn{Name: ct.Name(), TypeName: statementTypeName(t), TypeText: t.String(),
 			Precision: t.Precision, Scale: t.Scale})
+		if ct.DatabaseTypeName() == "INTERVAL" {
+			intervals[i] = &intervalColumn{}
+		}
 	}
 	vals := make([]any, len(cts))
 	ptrs := make([]any, len(cts))
@@ -103,6 +107,9 @@ func scanResult(rows *sql.Rows, lim resultLimits) (*Result, error) {
 				s := formatValue(types[i], v)
 				out[i] = &s
 			}
+			if iv, ok := v.(duckdb.Interval); ok && intervals[i] != nil {
+				intervals[i].add(iv)
+			}
 		}
 		size += resultBytes(out)
 		if lim.bytes > 0 && size > lim.bytes {
@@ -117,6 +124,11 @@ func scanResult(rows *sql.Rows, lim resultLimits) (*Result, error) {
 	}
 	if err := rows.Err(); err != nil {
 		return nil, sqlError(err)
+	}
+	for i, c := range intervals {
+		if c != nil {
+			c.settle(&res.Columns[i], res.Rows, i)
+		}
 	}
 	return res, nil
 }
@@ -194,7 +206,7 @@ func formatValue(t *schema.Type, v any) string {
 	case duckdb.UUID:
 		return x.String()
 	case duckdb.Interval:
-		return fmt.Sprintf("%d months %d days %d microseconds", x.Months, x.Days, x.Micros)
+		return formatInterval(x)
 	}
 	b, err := marshalJSON(typedJSON(t, v))
 	if err != nil {
@@ -399,6 +411,8 @@ func jsonable(v any) any {
 		return formatTimestamp(x, true)
 	case duckdb.Decimal:
 		return json.Number(formatDecimal(x))
+	case duckdb.Interval:
+		return formatInterval(x)
 	case float64:
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return formatFloat(x, 64)

@@ -58,6 +58,9 @@ type ResultColumn struct {
 	TypeText string // Databricks type text (INT, BIGINT, DECIMAL(10,2), ...)
 	// Precision and Scale are a DECIMAL column's (0 for other types).
 	Precision, Scale int
+	// IntervalType is an INTERVAL column's qualifier, "DAY TO SECOND" or
+	// "YEAR TO MONTH" (empty for other types).
+	IntervalType string
 }
 
 // Result is the outcome of a statement: columns and rows of string cells

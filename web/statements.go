@@ -77,6 +77,9 @@ type columnInfo struct {
 	// Databricks' ColumnInfo.
 	TypePrecision *int `json:"type_precision,omitempty"`
 	TypeScale     *int `json:"type_scale,omitempty"`
+	// TypeIntervalType is set for INTERVAL columns only: "DAY TO SECOND"
+	// or "YEAR TO MONTH", as Databricks' ColumnInfo.type_interval_type.
+	TypeIntervalType string `json:"type_interval_type,omitempty"`
 }
 
 type chunkInfo struct {
@@ -362,7 +365,7 @@ func shapeResult(res *engine.Result, id string, maxChunk int64) (*manifest, []re
 	m.Schema.ColumnCount = len(res.Columns)
 	m.Schema.Columns = make([]columnInfo, len(res.Columns))
 	for i, c := range res.Columns {
-		m.Schema.Columns[i] = columnInfo{Name: c.Name, TypeText: c.TypeText, TypeName: c.TypeName, Position: i}
+		m.Schema.Columns[i] = columnInfo{Name: c.Name, TypeText: c.TypeText, TypeName: c.TypeName, Position: i, TypeIntervalType: c.IntervalType}
 		if c.TypeName == "DECIMAL" {
 			m.Schema.Columns[i].TypePrecision, m.Schema.Columns[i].TypeScale = &c.Precision, &c.Scale
 		}

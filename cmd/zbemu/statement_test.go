@@ -129,6 +129,9 @@ var (
 	dateRE      = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 	integerRE   = regexp.MustCompile(`^-?\d+$`)
 	decimalRE   = regexp.MustCompile(`^-?\d+(\.\d+)?$`)
+	// Databricks renders intervals as Hive does.
+	dayTimeRE   = regexp.MustCompile(`^-?\d+ \d{2}:\d{2}:\d{2}\.\d{9}$`)
+	yearMonthRE = regexp.MustCompile(`^-?\d+-\d+$`)
 )
 
 // checkStatementConventions decodes a StatementResponse and checks the
@@ -209,6 +212,9 @@ func checkStatementConventions(t *testing.T, body []byte) web.StatementResponse 
 		if (c.TypeName == "DECIMAL") != (c.TypePrecision != nil && c.TypeScale != nil) {
 			t.Errorf("column %s of type %s has type_precision %v, type_scale %v (set for DECIMAL only)", c.Name, c.TypeText, c.TypePrecision, c.TypeScale)
 		}
+		if (c.TypeName == "INTERVAL") != (c.TypeIntervalType != "") || c.TypeIntervalType != "" && c.TypeText != "INTERVAL "+c.TypeIntervalType {
+			t.Errorf("column %s of type %s has type_interval_type %q (set for INTERVAL only, and in type_text)", c.Name, c.TypeText, c.TypeIntervalType)
+		}
 	}
 	for i, row := range res.DataArray {
 		if len(row) != m.Schema.ColumnCount {
@@ -228,6 +234,10 @@ func checkStatementConventions(t *testing.T, body []byte) web.StatementResponse 
 				re = ntzRE
 			case "DATE":
 				re = dateRE
+			case "INTERVAL DAY TO SECOND":
+				re = dayTimeRE
+			case "INTERVAL YEAR TO MONTH":
+				re = yearMonthRE
 			}
 			switch c.TypeName {
 			case "BYTE", "SHORT", "INT", "LONG":
@@ -667,6 +677,18 @@ func TestStatementAPI(t *testing.T) {
 			t.Errorf("columns %+v", c)
 		}
 		tr.check("decimal_precision")
+	})
+
+	t.Run("intervals", func(t *testing.T) {
+		tr := newTranscript(t, s)
+		r := tr.sql("SELECT INTERVAL 5 MINUTES AS i, TIMESTAMP'2026-01-02 03:00:00' - TIMESTAMP'2026-01-01 00:00:00' AS d, " +
+			"INTERVAL '1-2' YEAR TO MONTH AS ym")
+		c := r.Manifest.Schema.Columns
+		if got := rowsOf(r); c[0].TypeIntervalType != "DAY TO SECOND" || c[1].TypeIntervalType != "DAY TO SECOND" || c[2].TypeIntervalType != "YEAR TO MONTH" ||
+			strings.Join(got[0], ",") != "0 00:05:00.000000000,1 03:00:00.000000000,1-2" {
+			t.Errorf("columns %+v, rows %q", c, got)
+		}
+		tr.check("intervals")
 	})
 
 	t.Run("chunks", func(t *testing.T) {
