@@ -166,7 +166,7 @@ func (e *Engine) replayRows(ctx context.Context, tv *tableVersion, p decodedPayl
 		// CHECK constraints, which they passed then.
 		dec = &ruleDecoder{dec: dec, defaults: tv.defaults, json: proto == nil}
 	}
-	rows, _, _, err := decodeRows(len(tv.cols), p.records, dec)
+	rows, _, _, err := decodeRows(len(tv.cols), p.records, dec, nil)
 	if err != nil || rows != nil {
 		return rows, nil, err
 	}

@@ -44,7 +44,7 @@ func TestDecodeRowsShapes(t *testing.T) {
 			// Padded with blanks, so that rows are worth keeping.
 			rec := []byte(tc.rec[:1] + strings.Repeat(" ", 100) + tc.rec[1:])
 			recs := [][]byte{rec, rec, rec}
-			rows, size, _, err := decodeRows(40, recs, dec)
+			rows, size, _, err := decodeRows(40, recs, dec, nil)
 			if err != nil || len(rows) != len(recs) {
 				t.Fatalf("%d rows, %v; want %d", len(rows), err, len(recs))
 			}
@@ -93,10 +93,10 @@ func TestDecodeRowsMemoryFollowsRequest(t *testing.T) {
 			"{" + strings.Join(dense, ",") + "}", "{" + strings.Repeat(" ", 200) + `"c3":1}`} {
 			n := min(100_000, (8<<20)/len(rec))
 			recs := bytes.Split(bytes.Repeat([]byte(rec+"\n"), n)[:n*(len(rec)+1)-1], []byte("\n"))
-			decodeRows(ncols, recs[:1], dec) // the decoder's pooled state and the scratch row
+			decodeRows(ncols, recs[:1], dec, nil) // the decoder's pooled state and the scratch row
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
-			rows, _, _, err := decodeRows(ncols, recs, dec)
+			rows, _, _, err := decodeRows(ncols, recs, dec, nil)
 			runtime.ReadMemStats(&after)
 			if err != nil || (rows != nil && len(rows) != n) {
 				t.Fatalf("%d rows, %v", len(rows), err)
@@ -131,7 +131,7 @@ func TestDecodeRowsAllocations(t *testing.T) {
 			dec.Decode(r, row)
 		}
 	})
-	got := testing.AllocsPerRun(20, func() { decodeRows(len(cols), recs, dec) })
+	got := testing.AllocsPerRun(20, func() { decodeRows(len(cols), recs, dec, nil) })
 	if got > decoder+2 {
 		t.Errorf("decodeRows of 100 records: %v allocations, want ≤ %v (the decoder's %v + 2)", got, decoder+2, decoder)
 	}
@@ -163,10 +163,10 @@ func TestDecodeRowsGivesUpDenseTinyValues(t *testing.T) {
 	for i := range recs {
 		recs[i] = rec
 	}
-	decodeRows(ncols, recs[:1], dec)
+	decodeRows(ncols, recs[:1], dec, nil)
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	rows, size, _, err := decodeRows(ncols, recs, dec)
+	rows, size, _, err := decodeRows(ncols, recs, dec, nil)
 	runtime.ReadMemStats(&after)
 	if err != nil || rows != nil || size != int64(n*len(rec)) {
 		t.Fatalf("%d rows of %d bytes, %v; want none kept of %d bytes", len(rows), size, err, n*len(rec))
@@ -175,7 +175,7 @@ func TestDecodeRowsGivesUpDenseTinyValues(t *testing.T) {
 		t.Errorf("decoding %d bytes allocated %d; want ≤ %d (%d×)", n*len(rec), got, limit, keepFactor)
 	}
 	recs[n-1] = []byte{0xff}
-	if _, _, i, err := decodeRows(ncols, recs, dec); err == nil || i != n-1 {
+	if _, _, i, err := decodeRows(ncols, recs, dec, nil); err == nil || i != n-1 {
 		t.Errorf("bad last record: index %d, %v; want %d and an error", i, err, n-1)
 	}
 }
