@@ -70,7 +70,7 @@ type CommitEvent struct {
 
 type nopSink struct{}
 
-func (nopSink) StreamEvent(StreamEvent)       {}
-func (nopSink) CommitEvent(CommitEvent)       {}
+func (nopSink) StreamEvent(StreamEvent)           {}
+func (nopSink) CommitEvent(CommitEvent)           {}
 func (nopSink) RejectedRecord(RejectedRecord)     {}
 func (nopSink) TimestampWarning(TimestampWarning) {}

@@ -78,7 +78,7 @@ func TestTimestampWarningsCountedOnce(t *testing.T) {
 		}
 		return out
 	}
-	tiny := records(500, `{"ts":%d}`)                                               // lazy: rows would cost more than 4× the bytes
+	tiny := records(500, `{"ts":%d}`)                                            // lazy: rows would cost more than 4× the bytes
 	wide := records(300, `{"ts":%d,"n":1,"pad":"`+strings.Repeat("x", 200)+`"}`) // rows kept
 	s, err := e.OpenStream(ctx, admin, StreamSpec{Table: "main.default.w", Format: FormatJSON, Protocol: "GRPC"})
 	if err != nil {
