@@ -9,6 +9,7 @@ import (
 
 	"github.com/zbemu/zbemu/engine/dialect"
 	"github.com/zbemu/zbemu/engine/rowcheck"
+	"github.com/zbemu/zbemu/schema"
 )
 
 // Delta CHECK constraints (https://docs.databricks.com/aws/en/tables/constraints).
@@ -216,8 +217,11 @@ type ruleDecoder struct {
 	json     bool
 }
 
-func (d *ruleDecoder) Decode(rec []byte, row []any) error {
-	if err := d.dec.Decode(rec, row); err != nil {
+func (d *ruleDecoder) Decode(rec []byte, row []any) error { return d.DecodeWarn(rec, row, nil) }
+
+// DecodeWarn is Decode that collects implausible timestamps in *warn.
+func (d *ruleDecoder) DecodeWarn(rec []byte, row []any, warn *[]schema.TimeWarning) error {
+	if err := d.dec.DecodeWarn(rec, row, warn); err != nil {
 		return err
 	}
 	applyDefaults(d.defaults, d.json, rec, row)

@@ -76,6 +76,10 @@ type Options struct {
 	// real service makes rows queryable seconds after the ack. Durability,
 	// acks and their order are unaffected; Close applies everything.
 	VisibilityDelay func() time.Duration
+	// StrictTimestamps refuses records with an integer timestamp that looks
+	// like seconds or milliseconds (schema.ClassifyMicros) instead of
+	// accepting them with a warning, as the real service accepts them.
+	StrictTimestamps bool
 	// NoSync skips fsync of the ingest log. Acks then no longer mean durable;
 	// only for benchmarks that measure everything but the disk.
 	NoSync bool

@@ -14,6 +14,9 @@ type EventSink interface {
 	// RejectedRecord records a record that failed validation, so learners
 	// can see why data did not arrive (system.zbemu.rejected_records).
 	RejectedRecord(ev RejectedRecord)
+	// TimestampWarning records records accepted with timestamps that look
+	// like seconds or milliseconds (system.zbemu.warnings, sampled).
+	TimestampWarning(ev TimestampWarning)
 }
 
 // RejectedRecord is one record that was refused.
@@ -67,6 +70,7 @@ type CommitEvent struct {
 
 type nopSink struct{}
 
-func (nopSink) StreamEvent(StreamEvent)       {}
-func (nopSink) CommitEvent(CommitEvent)       {}
-func (nopSink) RejectedRecord(RejectedRecord) {}
+func (nopSink) StreamEvent(StreamEvent)           {}
+func (nopSink) CommitEvent(CommitEvent)           {}
+func (nopSink) RejectedRecord(RejectedRecord)     {}
+func (nopSink) TimestampWarning(TimestampWarning) {}

@@ -34,6 +34,10 @@ type StreamObserver interface {
 	// Rejected reports records refused by validation (one per rejected
 	// record, as in system.zbemu.rejected_records).
 	Rejected(records int)
+	// TimestampWarnings reports records accepted with a timestamp column
+	// that looks like unit ("seconds" or "milliseconds"), once per request
+	// and column (zbemu_timestamp_warnings_total).
+	TimestampWarnings(unit string, records int)
 	// Closed reports the end of the stream.
 	Closed()
 }
@@ -56,4 +60,5 @@ func (nopObserver) Backlog(int64, int64)                   {}
 func (nopObserver) Throttled(time.Duration)                {}
 func (nopObserver) Acked(int, int, time.Duration)          {}
 func (nopObserver) Rejected(int)                           {}
+func (nopObserver) TimestampWarnings(string, int)          {}
 func (nopObserver) Closed()                                {}

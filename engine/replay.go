@@ -201,7 +201,7 @@ func (e *Engine) replayRows(ctx context.Context, tv *tableVersion, p decodedPayl
 	if lazy {
 		return nil, dec, nil
 	}
-	rows, _, _, _, err := decodeRows(len(tv.cols), p.records, dec)
+	rows, _, _, _, err := decodeRows(len(tv.cols), p.records, dec, nil)
 	if err != nil || rows != nil {
 		return rows, nil, err
 	}

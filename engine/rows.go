@@ -3,6 +3,8 @@ package engine
 import (
 	"database/sql/driver"
 	"sync"
+
+	"github.com/zbemu/zbemu/schema"
 )
 
 // Decoded rows wait in memory from validation until the materialiser
@@ -35,9 +37,11 @@ type sparseCell struct {
 
 // rowDecoder fills a row of one slot per column from a record:
 // *schema.JSONDecoder and *schema.ProtoDecoder. An interface rather than a
-// method value, which would cost an allocation per request.
+// method value, which would cost an allocation per request. DecodeWarn
+// also collects the record's implausible timestamps (timewarnings.go).
 type rowDecoder interface {
 	Decode(rec []byte, row []any) error
+	DecodeWarn(rec []byte, row []any, warn *[]schema.TimeWarning) error
 }
 
 // decodeRows decodes records into compact rows (see above) with dec. On
@@ -50,14 +54,15 @@ type rowDecoder interface {
 // request's bytes: past that (tiny records, or values of a byte or two
 // each) it validates the rest and returns nil rows, and the caller keeps
 // the request's log payload instead (lazy). chunks are the chunks of slots
-// the rows point into.
-func decodeRows(ncols int, records [][]byte, dec rowDecoder) (rows, chunks [][]any, size int64, bad int, err error) {
+// the rows point into. Every record is decoded once, with its warnings
+// noted in tw (nil: none).
+func decodeRows(ncols int, records [][]byte, dec rowDecoder, tw *timeWarnings) (rows, chunks [][]any, size int64, bad int, err error) {
 	var total int64
 	for _, r := range records {
 		total += int64(len(r))
 	}
 	if int64(len(records))*lazyRowBytes > keepFactor*total {
-		i, err := validateRows(ncols, records, dec)
+		i, err := validateRows(ncols, records, 0, dec, tw)
 		return nil, nil, total, i, err
 	}
 	rows = rowsPool.get(len(records))[:len(records)]
@@ -75,7 +80,7 @@ func decodeRows(ncols int, records [][]byte, dec rowDecoder) (rows, chunks [][]a
 		rows, chunks = nil, nil
 	}
 	for i, r := range records {
-		if err := dec.Decode(r, row); err != nil {
+		if err := tw.decode(dec, i, r, row); err != nil {
 			giveUp()
 			return nil, nil, 0, i, err
 		}
@@ -100,7 +105,7 @@ func decodeRows(ncols int, records [][]byte, dec rowDecoder) (rows, chunks [][]a
 				n := min(int64(ncols)*int64(len(records)-i), int64(last)+predict)
 				if n > budget {
 					giveUp()
-					return validateRest(ncols, records, i, dec, total)
+					return validateRest(ncols, records, i, dec, tw, total)
 				}
 				chunks = append(chunks, cells)
 				cells = cellsPool.get(int(n))
@@ -114,7 +119,7 @@ func decodeRows(ncols int, records [][]byte, dec rowDecoder) (rows, chunks [][]a
 			// sparseRow 40 more: 2 slots per value and 3.
 			if budget -= int64(2*set + 3); budget < 0 {
 				giveUp()
-				return validateRest(ncols, records, i, dec, total)
+				return validateRest(ncols, records, i, dec, tw, total)
 			}
 			sp := make(sparseRow, 0, set)
 			for c, v := range row {
@@ -131,10 +136,10 @@ func decodeRows(ncols int, records [][]byte, dec rowDecoder) (rows, chunks [][]a
 
 // validateRest gives up the rows of decodeRows once they exceed its
 // budget: records up to i are valid, the rest are validated.
-func validateRest(ncols int, records [][]byte, i int, dec rowDecoder, total int64) ([][]any, [][]any, int64, int, error) {
-	j, err := validateRows(ncols, records[i+1:], dec)
+func validateRest(ncols int, records [][]byte, i int, dec rowDecoder, tw *timeWarnings, total int64) ([][]any, [][]any, int64, int, error) {
+	j, err := validateRows(ncols, records, i+1, dec, tw)
 	if err != nil {
-		return nil, nil, 0, i + 1 + j, err
+		return nil, nil, 0, j, err
 	}
 	return nil, nil, total, 0, nil
 }
@@ -221,15 +226,15 @@ func expandRow(args []driver.Value, row []any) {
 // header and up to sparseSlack NULL slots.
 const lazyRowBytes = rowHeaderBytes + 16*sparseSlack
 
-// validateRows decodes records with dec into one reused row of ncols
-// slots and keeps nothing; on error it returns the index of the first
-// bad record.
-func validateRows(ncols int, records [][]byte, dec rowDecoder) (int, error) {
+// validateRows decodes records from index from on with dec into one
+// reused row of ncols slots and keeps nothing but their warnings (tw); on
+// error it returns the index of the first bad record.
+func validateRows(ncols int, records [][]byte, from int, dec rowDecoder, tw *timeWarnings) (int, error) {
 	scratch := scratchRow(ncols)
 	defer releaseRow(scratch)
 	row := *scratch
-	for i, r := range records {
-		if err := dec.Decode(r, row); err != nil {
+	for i := from; i < len(records); i++ {
+		if err := tw.decode(dec, i, records[i], row); err != nil {
 			return i, err
 		}
 		clear(row)

@@ -44,7 +44,7 @@ func TestDecodeRowsShapes(t *testing.T) {
 			// Padded with blanks, so that rows are worth keeping.
 			rec := []byte(tc.rec[:1] + strings.Repeat(" ", 100) + tc.rec[1:])
 			recs := [][]byte{rec, rec, rec}
-			rows, _, size, _, err := decodeRows(40, recs, dec)
+			rows, _, size, _, err := decodeRows(40, recs, dec, nil)
 			if err != nil || len(rows) != len(recs) {
 				t.Fatalf("%d rows, %v; want %d", len(rows), err, len(recs))
 			}
@@ -93,10 +93,10 @@ func TestDecodeRowsMemoryFollowsRequest(t *testing.T) {
 			"{" + strings.Join(dense, ",") + "}", "{" + strings.Repeat(" ", 200) + `"c3":1}`} {
 			n := min(100_000, (8<<20)/len(rec))
 			recs := bytes.Split(bytes.Repeat([]byte(rec+"\n"), n)[:n*(len(rec)+1)-1], []byte("\n"))
-			decodeRows(ncols, recs[:1], dec) // the decoder's pooled state and the scratch row
+			decodeRows(ncols, recs[:1], dec, nil) // the decoder's pooled state and the scratch row
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
-			rows, _, _, _, err := decodeRows(ncols, recs, dec)
+			rows, _, _, _, err := decodeRows(ncols, recs, dec, nil)
 			runtime.ReadMemStats(&after)
 			if err != nil || (rows != nil && len(rows) != n) {
 				t.Fatalf("%d rows, %v", len(rows), err)
@@ -132,7 +132,7 @@ func TestDecodeRowsAllocations(t *testing.T) {
 		}
 	})
 	got := testing.AllocsPerRun(20, func() {
-		rows, chunks, _, _, _ := decodeRows(len(cols), recs, dec)
+		rows, chunks, _, _, _ := decodeRows(len(cols), recs, dec, nil)
 		releaseRows(rows, chunks)
 	})
 	if got > decoder+1 {
@@ -166,10 +166,10 @@ func TestDecodeRowsGivesUpDenseTinyValues(t *testing.T) {
 	for i := range recs {
 		recs[i] = rec
 	}
-	decodeRows(ncols, recs[:1], dec)
+	decodeRows(ncols, recs[:1], dec, nil)
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	rows, _, size, _, err := decodeRows(ncols, recs, dec)
+	rows, _, size, _, err := decodeRows(ncols, recs, dec, nil)
 	runtime.ReadMemStats(&after)
 	if err != nil || rows != nil || size != int64(n*len(rec)) {
 		t.Fatalf("%d rows of %d bytes, %v; want none kept of %d bytes", len(rows), size, err, n*len(rec))
@@ -178,7 +178,7 @@ func TestDecodeRowsGivesUpDenseTinyValues(t *testing.T) {
 		t.Errorf("decoding %d bytes allocated %d; want ≤ %d (%d×)", n*len(rec), got, limit, keepFactor)
 	}
 	recs[n-1] = []byte{0xff}
-	if _, _, _, i, err := decodeRows(ncols, recs, dec); err == nil || i != n-1 {
+	if _, _, _, i, err := decodeRows(ncols, recs, dec, nil); err == nil || i != n-1 {
 		t.Errorf("bad last record: index %d, %v; want %d and an error", i, err, n-1)
 	}
 }

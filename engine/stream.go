@@ -69,9 +69,14 @@ type Stream struct {
 	pending sync.WaitGroup
 	failErr atomic.Pointer[error]
 
-	mu     sync.Mutex // guards errors
-	errors []StreamError
-	closed atomic.Bool
+	// tw collects the warnings of the request being validated; receive
+	// goroutine only.
+	tw timeWarnings
+
+	mu       sync.Mutex // guards errors and warnings
+	errors   []StreamError
+	warnings []WarningSummary
+	closed   atomic.Bool
 }
 
 // OpenStream checks the identity's access and the table, compiles the
@@ -95,7 +100,7 @@ func (e *Engine) OpenStream(ctx context.Context, id *Identity, spec StreamSpec) 
 		return nil, fmt.Errorf("%w: %s is a view; Zerobus ingests into tables only", ErrInvalidArgument, spec.Table)
 	}
 	s := &Stream{e: e, id: uuid.NewString(), table: t, tv: tv, format: spec.Format, protocol: spec.Protocol,
-		opened: time.Now(), ackCh: make(chan struct{}, 1)}
+		opened: time.Now(), ackCh: make(chan struct{}, 1), tw: timeWarnings{strict: e.opts.StrictTimestamps}}
 	s.acked.Store(-1)
 	switch spec.Format {
 	case FormatJSON:
@@ -137,6 +142,7 @@ type decoded struct {
 	chunks   [][]any // the slots rows point into (decodeRows)
 	size     int64
 	redecode rowDecoder
+	warnings []WarningSummary // of the accepted request
 }
 
 // decode validates records against the stream's schema. offset is -1 for REST.
@@ -162,6 +168,7 @@ func (s *Stream) decode(offset int64, records [][]byte) (decoded, error) {
 		s.reject(rerr, records[i])
 		return decoded{}, rerr
 	}
+	d.warnings = s.warned(offset, records)
 	return d, nil
 }
 
@@ -228,7 +235,8 @@ func (s *Stream) decodeWith(tv *tableVersion, records [][]byte) (decoded, int, e
 	if err != nil {
 		return decoded{}, 0, err
 	}
-	rows, chunks, size, i, err := decodeRows(len(tv.cols), records, dec)
+	s.tw.reset() // a request decoded again (automatic merge) counts once
+	rows, chunks, size, i, err := decodeRows(len(tv.cols), records, dec, &s.tw)
 	if rows == nil {
 		return decoded{size: size, redecode: dec}, i, err
 	}
@@ -375,9 +383,17 @@ func (s *Stream) Close() {
 // together and written all-or-nothing; Insert returns once they are
 // durable. Each request counts as a stream of protocol HTTP.
 func (e *Engine) Insert(ctx context.Context, id *Identity, table string, records [][]byte) error {
+	_, err := e.InsertWarn(ctx, id, table, records)
+	return err
+}
+
+// InsertWarn is Insert that also returns the request's plausibility
+// warnings (timestamps that look like seconds or milliseconds), for the
+// REST response; they are nil when the request failed.
+func (e *Engine) InsertWarn(ctx context.Context, id *Identity, table string, records [][]byte) ([]WarningSummary, error) {
 	s, err := e.OpenStream(ctx, id, StreamSpec{Table: table, Format: FormatJSON, Protocol: "HTTP"})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer s.Close()
 	// REST sees the table as it is now (no long-lived stream).
@@ -385,9 +401,12 @@ func (e *Engine) Insert(ctx context.Context, id *Identity, table string, records
 	d, err := s.decode(-1, records)
 	if err != nil {
 		s.recordError(err)
-		return err
+		return nil, err
 	}
-	return e.logAndWait(ctx, s, d, records, received)
+	if err := e.logAndWait(ctx, s, d, records, received); err != nil {
+		return nil, err
+	}
+	return d.warnings, nil
 }
 
 // logAndWait writes one validated REST request to the ingest log and waits

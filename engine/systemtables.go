@@ -79,6 +79,10 @@ var systemTableDefs = []SystemTableDef{
 		"time", "TIMESTAMP", "table_name", "STRING", "stream_id", "STRING", "protocol", "STRING",
 		"offset_id", "BIGINT", "record_index", "BIGINT", "column_name", "STRING", "reason", "STRING",
 		"hint", "STRING", "message", "STRING", "raw", "STRING")},
+	{Schema: "zbemu", Name: "warnings", Columns: cols(
+		"time", "TIMESTAMP", "table_name", "STRING", "stream_id", "STRING", "protocol", "STRING",
+		"offset_id", "BIGINT", "record_index", "BIGINT", "column_name", "STRING", "unit", "STRING",
+		"value", "BIGINT", "records", "BIGINT", "unsampled", "BIGINT", "hint", "STRING", "raw", "STRING")},
 	{Schema: "zbemu", Name: "alert_events", Columns: cols(
 		"event_time", "TIMESTAMP", "alert_name", "STRING", "state", "STRING", "row_count", "BIGINT",
 		"result_sample", "STRING", "message", "STRING", "query", "STRING", "webhook_url", "STRING",

@@ -97,6 +97,8 @@ type tableState struct {
 	// resolve table names: adding many columns runs one DuckDB ALTER per
 	// column and takes seconds.
 	alterMu sync.Mutex
+	// samples bounds this table's rows of system.zbemu.warnings.
+	samples warnSampler
 }
 
 func newTableState(m *tableMeta, alias string) (*tableState, error) {

@@ -249,6 +249,7 @@ func (c *descChecker) field(fd *descriptorpb.FieldDescriptorProto, f Field, scop
 		}
 		var vok bool
 		pf.v, vok = c.value(fd, t.Elem, scope, fpath, "column "+shortTypeText(t)+" expects repeated ")
+		pf.v.path = fpath + "[]"
 		ok = ok && vok
 	case Map:
 		pf.isMap, pf.valNullable = true, t.ValueNullable
@@ -331,13 +332,14 @@ func (c *descChecker) mapField(fd *descriptorpb.FieldDescriptorProto, t *Type, s
 	var kok, vok bool
 	pf.key, kok = c.value(keyFd, t.Key, epath, fpath+".key", "map key "+shortTypeText(t.Key)+" expects ")
 	pf.v, vok = c.value(valFd, t.Value, epath, fpath+".value", "map value "+shortTypeText(t.Value)+" expects ")
+	pf.v.path = fpath + "[]" // as JSONDecoder names it
 	return ok && kok && vok
 }
 
 // value checks the type of one field (or element, key or value) against t.
 // want starts the mismatch clause, e.g. "column DOUBLE expects ".
 func (c *descChecker) value(fd *descriptorpb.FieldDescriptorProto, t *Type, scope, fpath, want string) (pdValue, bool) {
-	v := pdValue{kind: t.Kind, t: t}
+	v := pdValue{kind: t.Kind, t: t, path: fpath}
 	if t.Kind == Struct {
 		v.wt, v.expected = protowire.BytesType, shortTypeText(t)+" (nested message)"
 		if fd.GetType() != descriptorpb.FieldDescriptorProto_TYPE_MESSAGE {

@@ -47,6 +47,8 @@ type jdState struct {
 	anys []any
 	ents []MapEntry
 	box  boxes
+
+	warn *[]TimeWarning // where DecodeWarn collects warnings; nil for Decode
 }
 
 // jdRescue is one entry of the rescue column's object.
@@ -60,6 +62,7 @@ type jdNode struct {
 	t        *Type
 	kind     Kind
 	expected string // the type as errors describe it
+	path     string // where the type is in the row, for TimeWarning.Path
 	elem     *jdNode
 	key, val *jdNode
 	obj      *jdObject
@@ -91,7 +94,7 @@ func NewJSONDecoder(cols []Column) *JSONDecoder {
 			d.rescue = i
 		}
 	}
-	d.top = compileJSONObject(fields)
+	d.top = compileJSONObject(fields, "")
 	d.states.New = func() any { return new(jdState) }
 	return d
 }
@@ -99,11 +102,13 @@ func NewJSONDecoder(cols []Column) *JSONDecoder {
 // Columns returns the columns the decoder was built for.
 func (d *JSONDecoder) Columns() []Column { return d.cols }
 
-func compileJSONObject(fields []Field) *jdObject {
+// compileJSONObject compiles the fields of the row (prefix "") or of the
+// STRUCT at prefix.
+func compileJSONObject(fields []Field, prefix string) *jdObject {
 	ob := &jdObject{fields: make([]jdField, len(fields)), index: make(map[string]int, len(fields))}
 	names := make([]string, len(fields))
 	for i, f := range fields {
-		ob.fields[i] = jdField{name: f.Name, node: compileJSONNode(f.Type), nullable: f.Nullable}
+		ob.fields[i] = jdField{name: f.Name, node: compileJSONNode(f.Type, joinPath(prefix, f.Name)), nullable: f.Nullable}
 		ob.index[f.Name] = i
 		names[i] = f.Name
 	}
@@ -111,18 +116,18 @@ func compileJSONObject(fields []Field) *jdObject {
 	return ob
 }
 
-func compileJSONNode(t *Type) *jdNode {
+func compileJSONNode(t *Type, path string) *jdNode {
 	if t == nil {
-		return &jdNode{t: t, expected: "a supported type (the column has none)"}
+		return &jdNode{t: t, expected: "a supported type (the column has none)", path: path}
 	}
-	n := &jdNode{t: t, kind: t.Kind, expected: jsonExpected(t)}
+	n := &jdNode{t: t, kind: t.Kind, expected: jsonExpected(t), path: path}
 	switch t.Kind {
 	case Array:
-		n.elem, n.nullable = compileJSONNode(t.Elem), t.ElemNullable
+		n.elem, n.nullable = compileJSONNode(t.Elem, path+"[]"), t.ElemNullable
 	case Map:
-		n.key, n.val, n.nullable = compileJSONNode(t.Key), compileJSONNode(t.Value), t.ValueNullable
+		n.key, n.val, n.nullable = compileJSONNode(t.Key, path+"[]"), compileJSONNode(t.Value, path+"[]"), t.ValueNullable
 	case Struct:
-		n.obj = compileJSONObject(t.Fields)
+		n.obj = compileJSONObject(t.Fields, path)
 	}
 	return n
 }
@@ -173,15 +178,23 @@ func jsonExpected(t *Type) string {
 // VARIANT string (compact JSON text). ProtoDecoder produces the same types.
 //
 // On error row is cleared and the error is a *RecordError.
-func (d *JSONDecoder) Decode(rec []byte, row []any) error {
+func (d *JSONDecoder) Decode(rec []byte, row []any) error { return d.DecodeWarn(rec, row, nil) }
+
+// DecodeWarn is Decode that also appends to *warn (when warn is not nil)
+// a TimeWarning for each integer timestamp of the record that looks like
+// seconds, milliseconds or nanoseconds (ClassifyMicros). The record is
+// accepted all the same, as Zerobus accepts it.
+func (d *JSONDecoder) DecodeWarn(rec []byte, row []any, warn *[]TimeWarning) error {
 	if len(row) != len(d.cols) {
 		panic("schema: JSONDecoder.Decode: row has " + strconv.Itoa(len(row)) + " slots for " + strconv.Itoa(len(d.cols)) + " columns")
 	}
 	clear(row)
 	st := d.states.Get().(*jdState)
+	st.warn = warn
 	e := d.decode(st, rec, row)
 	clear(st.rescued) // drop references to this record's values
 	st.rescued = st.rescued[:0]
+	st.warn = nil
 	d.states.Put(st)
 	if e != nil {
 		clear(row)
@@ -415,10 +428,7 @@ func (d *JSONDecoder) decodeInteger(st *jdState, n *jdNode, v *fastjson.Value) (
 	}
 	st.num = v.MarshalTo(st.num[:0])
 	if i, ok := plainInt(st.num); ok {
-		if x, ok := st.box.integer(n.kind, i); ok {
-			return x, nil
-		}
-		return nil, outOfRange(n.kind, n.expected, describeJSON(v))
+		return st.integer(n, i, v)
 	}
 	if !jsonNumberOK(st.num) {
 		return nil, badNumber(st.num)
@@ -435,9 +445,18 @@ func (d *JSONDecoder) decodeInteger(st *jdState, n *jdNode, v *fastjson.Value) (
 	case intOverflow:
 		return nil, outOfRange(n.kind, n.expected, describeJSON(v))
 	}
+	return st.integer(n, i, v)
+}
+
+// integer boxes i, received as v, as a value of n's kind, and classifies
+// it when n is a timestamp.
+func (st *jdState) integer(n *jdNode, i int64, v *fastjson.Value) (any, *RecordError) {
 	x, ok := st.box.integer(n.kind, i)
 	if !ok {
-		return nil, outOfRange(n.kind, n.expected, describeJSON(v))
+		return nil, intOutOfRange(n.kind, n.expected, describeJSON(v), i)
+	}
+	if st.warn != nil && (n.kind == Timestamp || n.kind == TimestampNTZ) {
+		noteTime(st.warn, n.path, i)
 	}
 	return x, nil
 }

@@ -60,6 +60,7 @@ type pdValue struct {
 	wt       protowire.Type
 	msg      *pdMsg // Struct
 	expected string
+	path     string // where the value is in the row, for TimeWarning.Path
 }
 
 // maxDenseNumber bounds the field-number lookup table. Generators number
@@ -112,12 +113,16 @@ func (d *ProtoDecoder) Columns() []Column { return d.cols }
 // slot per column. Columns absent from the descriptor are NULL; an ARRAY or
 // MAP field with no elements on the wire is empty, as protobuf cannot tell
 // empty from unset. On error row is cleared and the error is a *RecordError.
-func (d *ProtoDecoder) Decode(rec []byte, row []any) error {
+func (d *ProtoDecoder) Decode(rec []byte, row []any) error { return d.DecodeWarn(rec, row, nil) }
+
+// DecodeWarn is Decode that also collects the record's implausible
+// timestamps in *warn, as JSONDecoder.DecodeWarn does.
+func (d *ProtoDecoder) DecodeWarn(rec []byte, row []any, warn *[]TimeWarning) error {
 	if len(row) != len(d.cols) {
 		panic("schema: ProtoDecoder.Decode: row has " + strconv.Itoa(len(row)) + " slots for " + strconv.Itoa(len(d.cols)) + " columns")
 	}
 	clear(row)
-	if e := decodeMessage(d.top, rec, row); e != nil {
+	if e := decodeMessage(d.top, rec, row, warn); e != nil {
 		clear(row)
 		return e
 	}
@@ -127,7 +132,7 @@ func (d *ProtoDecoder) Decode(rec []byte, row []any) error {
 // decodeMessage reads the fields of one message into vals, one slot per
 // column or STRUCT field. A non-repeated field sent twice keeps the last
 // value (a message is merged), as protobuf parsers do.
-func decodeMessage(m *pdMsg, b []byte, vals []any) *RecordError {
+func decodeMessage(m *pdMsg, b []byte, vals []any, warn *[]TimeWarning) *RecordError {
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
 		if n < 0 {
@@ -144,12 +149,12 @@ func decodeMessage(m *pdMsg, b []byte, vals []any) *RecordError {
 		var e *RecordError
 		switch {
 		case f.isMap:
-			n, e = decodeMapEntry(f, typ, b, vals)
+			n, e = decodeMapEntry(f, typ, b, vals, warn)
 		case f.repeated:
-			n, e = decodeRepeated(f, typ, b, vals)
+			n, e = decodeRepeated(f, typ, b, vals, warn)
 		default:
 			var x any
-			if x, n, e = decodeSingle(&f.v, typ, b, vals[f.slot]); e == nil {
+			if x, n, e = decodeSingle(&f.v, typ, b, vals[f.slot], warn); e == nil {
 				vals[f.slot] = x
 			}
 		}
@@ -187,8 +192,9 @@ func decodeMessage(m *pdMsg, b []byte, vals []any) *RecordError {
 
 // decodeSingle reads one value of v from b, which starts after the tag, and
 // returns it with the number of bytes used. prev is the field's earlier
-// value, which a nested message merges into.
-func decodeSingle(v *pdValue, typ protowire.Type, b []byte, prev any) (any, int, *RecordError) {
+// value, which a nested message merges into. Implausible timestamps are
+// collected in *warn (nil: not checked).
+func decodeSingle(v *pdValue, typ protowire.Type, b []byte, prev any, warn *[]TimeWarning) (any, int, *RecordError) {
 	if typ != v.wt {
 		return nil, 0, &RecordError{Reason: ReasonTypeMismatch, Expected: v.expected,
 			Received: "wire type " + wireTypeText(typ),
@@ -200,21 +206,21 @@ func decodeSingle(v *pdValue, typ protowire.Type, b []byte, prev any) (any, int,
 		if n < 0 {
 			return nil, 0, invalidProto(n)
 		}
-		x, e := scalarFromBits(v, u)
+		x, e := scalarFromBits(v, u, warn)
 		return x, n, e
 	case protowire.Fixed32Type:
 		u, n := protowire.ConsumeFixed32(b)
 		if n < 0 {
 			return nil, 0, invalidProto(n)
 		}
-		x, e := scalarFromBits(v, uint64(u))
+		x, e := scalarFromBits(v, uint64(u), warn)
 		return x, n, e
 	case protowire.Fixed64Type:
 		u, n := protowire.ConsumeFixed64(b)
 		if n < 0 {
 			return nil, 0, invalidProto(n)
 		}
-		x, e := scalarFromBits(v, u)
+		x, e := scalarFromBits(v, u, warn)
 		return x, n, e
 	}
 	bs, n := protowire.ConsumeBytes(b)
@@ -224,7 +230,7 @@ func decodeSingle(v *pdValue, typ protowire.Type, b []byte, prev any) (any, int,
 	var x any
 	var e *RecordError
 	if v.kind == Struct {
-		x, e = decodeStruct(v.msg, bs, prev)
+		x, e = decodeStruct(v.msg, bs, prev, warn)
 	} else {
 		x, e = scalarFromBytes(v, bs)
 	}
@@ -234,10 +240,10 @@ func decodeSingle(v *pdValue, typ protowire.Type, b []byte, prev any) (any, int,
 // decodeRepeated appends one occurrence of an ARRAY field: a single element,
 // or a packed run of scalars. Both encodings are accepted whatever the
 // descriptor's packed option says, as protobuf parsers must.
-func decodeRepeated(f *pdField, typ protowire.Type, b []byte, vals []any) (int, *RecordError) {
+func decodeRepeated(f *pdField, typ protowire.Type, b []byte, vals []any, warn *[]TimeWarning) (int, *RecordError) {
 	list := listAt(vals, f.slot)
 	if typ != protowire.BytesType || f.v.wt == protowire.BytesType {
-		x, n, e := decodeSingle(&f.v, typ, b, nil)
+		x, n, e := decodeSingle(&f.v, typ, b, nil, warn)
 		if e != nil {
 			return 0, e.under("[" + strconv.Itoa(len(*list)) + "]")
 		}
@@ -264,7 +270,7 @@ func decodeRepeated(f *pdField, typ protowire.Type, b []byte, vals []any) (int, 
 		if m < 0 {
 			return 0, invalidProto(m)
 		}
-		x, e := scalarFromBits(&f.v, u)
+		x, e := scalarFromBits(&f.v, u, warn)
 		if e != nil {
 			return 0, e.under("[" + strconv.Itoa(len(*list)) + "]")
 		}
@@ -294,7 +300,7 @@ func listAt(vals []any, slot int) *[]any {
 // decodeMapEntry reads one map entry message and adds it to the MAP column.
 // A missing key or value takes the protobuf default, except that a missing
 // value of a map whose values may be null is NULL.
-func decodeMapEntry(f *pdField, typ protowire.Type, b []byte, vals []any) (int, *RecordError) {
+func decodeMapEntry(f *pdField, typ protowire.Type, b []byte, vals []any, warn *[]TimeWarning) (int, *RecordError) {
 	if typ != protowire.BytesType {
 		return 0, &RecordError{Reason: ReasonTypeMismatch, Expected: f.expected, Received: "wire type " + wireTypeText(typ)}
 	}
@@ -317,7 +323,7 @@ func decodeMapEntry(f *pdField, typ protowire.Type, b []byte, vals []any) (int, 
 		var e *RecordError
 		switch num {
 		case f.keyNum:
-			key, m, e = decodeSingle(&f.key, t, bs, nil)
+			key, m, e = decodeSingle(&f.key, t, bs, nil, nil)
 			haveKey = true
 		case f.valNum:
 			valTyp, valRaw = t, bs
@@ -341,7 +347,7 @@ func decodeMapEntry(f *pdField, typ protowire.Type, b []byte, vals []any) (int, 
 	}
 	switch {
 	case valRaw != nil:
-		val, _, e = decodeSingle(&f.v, valTyp, valRaw, nil)
+		val, _, e = decodeSingle(&f.v, valTyp, valRaw, nil, warn)
 	case !f.valNullable:
 		val, e = zeroValue(&f.v)
 	}
@@ -362,11 +368,11 @@ func decodeMapEntry(f *pdField, typ protowire.Type, b []byte, vals []any) (int, 
 func zeroValue(v *pdValue) (any, *RecordError) {
 	switch {
 	case v.kind == Struct:
-		return decodeStruct(v.msg, nil, nil)
+		return decodeStruct(v.msg, nil, nil, nil)
 	case v.wt == protowire.BytesType:
 		return scalarFromBytes(v, nil)
 	}
-	return scalarFromBits(v, 0)
+	return scalarFromBits(v, 0, nil)
 }
 
 // dedupeEntries keeps the last value of each key at the key's first
@@ -391,19 +397,20 @@ func dedupeEntries(es []MapEntry) []MapEntry {
 // decodeStruct decodes a nested message into a STRUCT value with every field
 // present. prev, a STRUCT value from an earlier occurrence of the same
 // field, is merged into.
-func decodeStruct(m *pdMsg, b []byte, prev any) (any, *RecordError) {
+func decodeStruct(m *pdMsg, b []byte, prev any, warn *[]TimeWarning) (any, *RecordError) {
 	vals := make(StructValue, len(m.names))
 	if pv, ok := prev.(StructValue); ok {
 		copy(vals, pv)
 	}
-	if e := decodeMessage(m, b, vals); e != nil {
+	if e := decodeMessage(m, b, vals, warn); e != nil {
 		return nil, e
 	}
 	return vals, nil
 }
 
-// scalarFromBits converts a varint or fixed-width value.
-func scalarFromBits(v *pdValue, u uint64) (any, *RecordError) {
+// scalarFromBits converts a varint or fixed-width value; an implausible
+// timestamp is noted in *warn (nil: not checked).
+func scalarFromBits(v *pdValue, u uint64, warn *[]TimeWarning) (any, *RecordError) {
 	var i int64
 	switch v.ps {
 	case pdInt32:
@@ -425,7 +432,10 @@ func scalarFromBits(v *pdValue, u uint64) (any, *RecordError) {
 	}
 	x, ok := intOfKind(v.kind, i)
 	if !ok {
-		return nil, outOfRange(v.kind, v.expected, v.ps.String()+" "+strconv.FormatInt(i, 10))
+		return nil, intOutOfRange(v.kind, v.expected, v.ps.String()+" "+strconv.FormatInt(i, 10), i)
+	}
+	if warn != nil && (v.kind == Timestamp || v.kind == TimestampNTZ) {
+		noteTime(warn, v.path, i)
 	}
 	return x, nil
 }

@@ -383,6 +383,18 @@ func outOfRange(k Kind, expected, received string) *RecordError {
 	return e
 }
 
+// intOutOfRange is outOfRange for integer i: a timestamp that looks like
+// nanoseconds (always past 9999 as microseconds) gets that hint first.
+func intOutOfRange(k Kind, expected, received string, i int64) *RecordError {
+	e := outOfRange(k, expected, received)
+	if k == Timestamp || k == TimestampNTZ {
+		if u := ClassifyMicros(i); u != Micros {
+			e.Hint = u.Hint() + "; " + e.Hint
+		}
+	}
+	return e
+}
+
 // intOfKind converts an integer to the Go value of kind k, reporting whether
 // it is in range.
 func intOfKind(k Kind, i int64) (any, bool) {

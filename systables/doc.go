@@ -8,6 +8,8 @@
 //	                                 closed_time set)
 //	system.lakeflow.zerobus_ingest   one row per commit per stream
 //	system.zbemu.rejected_records    records refused by validation (newest 100,000)
+//	system.zbemu.warnings            records accepted with timestamps that look like
+//	                                 seconds or milliseconds (sampled, newest 100,000)
 //	system.zbemu.alert_events        alert state changes (Store is package
 //	                                 sqlalert's EventSink)
 //

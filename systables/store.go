@@ -46,7 +46,8 @@ type Options struct {
 	// QueueSize bounds the events waiting to be written; beyond it events
 	// are dropped (and the drops logged) rather than slowing ingest.
 	QueueSize int
-	// MaxRejected is how many rejected_records rows are kept (the newest).
+	// MaxRejected is how many rows rejected_records and warnings each keep
+	// (the newest).
 	MaxRejected int
 	// Logger receives operational logs; nil discards them.
 	Logger *slog.Logger
@@ -203,6 +204,9 @@ func (s *Store) CommitEvent(ev engine.CommitEvent) { s.enqueue(ev) }
 // RejectedRecord implements engine.EventSink.
 func (s *Store) RejectedRecord(ev engine.RejectedRecord) { s.enqueue(ev) }
 
+// TimestampWarning implements engine.EventSink.
+func (s *Store) TimestampWarning(ev engine.TimestampWarning) { s.enqueue(ev) }
+
 func (s *Store) enqueue(ev any) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -293,7 +297,7 @@ func (s *Store) write(batch []any) error {
 	}
 	defer tx.Rollback()
 	stmts := map[*tableSpec]*sql.Stmt{}
-	rejected := false
+	capped := map[string]bool{} // tables written to that keep MaxRejected rows
 	for _, ev := range batch {
 		r := s.toRow(ev)
 		st, ok := stmts[r.spec]
@@ -306,11 +310,13 @@ func (s *Store) write(batch []any) error {
 		if _, err := st.ExecContext(ctx, r.vals...); err != nil {
 			return fmt.Errorf("insert into %s: %w", r.spec.sqlName, err)
 		}
-		rejected = rejected || r.spec.sqlName == "rejected_records"
+		if n := r.spec.sqlName; n == "rejected_records" || n == "warnings" {
+			capped[n] = true
+		}
 	}
-	if rejected {
+	for n := range capped {
 		// Keep the newest MaxRejected rows: ids only grow.
-		if _, err := tx.ExecContext(ctx, "DELETE FROM rejected_records WHERE id <= (SELECT max(id) FROM rejected_records) - ?", s.opts.MaxRejected); err != nil {
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("DELETE FROM %[1]s WHERE id <= (SELECT max(id) FROM %[1]s) - ?", n), s.opts.MaxRejected); err != nil {
 			return err
 		}
 	}

@@ -38,7 +38,7 @@ type tableSpec struct {
 // specs are the stored tables, keyed by engine.SystemTableDef.Key.
 var specs = func() map[string]*tableSpec {
 	timeCols := map[string]string{"zerobus_stream": "event_time", "zerobus_ingest": "commit_time",
-		"rejected_records": "time", "alert_events": "event_time"}
+		"rejected_records": "time", "warnings": "time", "alert_events": "event_time"}
 	out := map[string]*tableSpec{}
 	for _, d := range engine.SystemTableDefs() {
 		names := make([]string, len(d.Columns))
@@ -145,6 +145,9 @@ func (s *Store) toRow(ev any) row {
 	case engine.RejectedRecord:
 		return row{specs["zbemu.rejected_records"], []any{formatTime(e.Time), e.TableName, e.StreamID, e.Protocol, e.Offset,
 			int64(e.Index), nullable(e.Column), nullable(e.Reason), nullable(e.Hint), e.Message, rawText(e.Raw)}}
+	case engine.TimestampWarning:
+		return row{specs["zbemu.warnings"], []any{formatTime(e.Time), e.TableName, e.StreamID, e.Protocol, e.Offset,
+			int64(e.Index), e.Column, e.Unit, e.Value, e.Records, e.Unsampled, e.Hint, rawText(e.Raw)}}
 	case sqlalert.Event:
 		return row{specs["zbemu.alert_events"], []any{formatTime(e.Time), e.Alert, e.State, e.RowCount, nullable(e.Sample),
 			nullable(e.Message), e.Query, nullable(e.WebhookURL), nullable(e.WebhookStatus)}}

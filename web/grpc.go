@@ -105,6 +105,13 @@ func (z *zerobusService) ephemeralStream(gs zerobuspb.Zerobus_EphemeralStreamSer
 		return err
 	}
 	defer st.Close()
+	// The trailer goes out with the final status, whatever it is: records
+	// acknowledged before a failure were accepted with their warnings.
+	defer func() {
+		if md := warningTrailer(st); md != nil {
+			gs.SetTrailer(md)
+		}
+	}()
 	at.streamID = st.ID()
 	if err := gs.Send(&zerobuspb.EphemeralStreamResponse{Payload: &zerobuspb.EphemeralStreamResponse_CreateStreamResponse{
 		CreateStreamResponse: &zerobuspb.CreateIngestStreamResponse{StreamId: proto.String(st.ID())}}}); err != nil {

@@ -53,10 +53,12 @@ func (s *Server) insert(w http.ResponseWriter, r *http.Request, id *engine.Ident
 	if h := s.faults.Check(table, "", fault.RateLimit, fault.Unavailable); h != nil {
 		return faultError(h, table, "")
 	}
-	if err := s.e.Insert(r.Context(), id, table, records); err != nil {
+	warnings, err := s.e.InsertWarn(r.Context(), id, table, records)
+	if err != nil {
 		return err // the body goes to the GC: the error may still point into it
 	}
 	putBody(buf)
+	setWarningHeader(w, warnings)
 	sleepCtx(r.Context(), s.ackDelay(table, ""))
 	writeJSON(w, http.StatusOK, struct{}{})
 	return nil

@@ -29,6 +29,7 @@ type Metrics struct {
 	ackLatency  *prometheus.HistogramVec // table, protocol
 	openStreams *prometheus.GaugeVec     // table, protocol
 	rejected    *prometheus.CounterVec   // table
+	tsWarnings  *prometheus.CounterVec   // table, unit
 	commitTime  *prometheus.HistogramVec // table
 	commitRows  *prometheus.HistogramVec // table
 	errors      *prometheus.CounterVec   // code, protocol
@@ -79,6 +80,8 @@ func NewMetrics() *Metrics {
 			Help: "Open ingest streams (a REST request is a stream while it runs), by table and protocol."}, []string{"table", "protocol"}),
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "zbemu_rejected_records_total",
 			Help: "Records refused by validation (as in system.zbemu.rejected_records), by table."}, []string{"table"}),
+		tsWarnings: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "zbemu_timestamp_warnings_total",
+			Help: "Records accepted with a TIMESTAMP that looks like seconds or milliseconds rather than microseconds (as in system.zbemu.warnings), by table and unit; counted per column."}, []string{"table", "unit"}),
 		commitTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "zbemu_commit_duration_seconds",
 			Help:    "DuckDB transaction time of each materialiser commit, observed for every table it covers.",
 			Buckets: commitBuckets}, []string{"table"}),
@@ -98,7 +101,7 @@ func NewMetrics() *Metrics {
 		pipelines: newPipelineMetrics(),
 	}
 	m.reg.MustRegister(m.pipelines.collectors()...)
-	m.reg.MustRegister(m.records, m.bytes, m.ackLatency, m.openStreams, m.rejected, m.commitTime, m.commitRows, m.errors,
+	m.reg.MustRegister(m.records, m.bytes, m.ackLatency, m.openStreams, m.rejected, m.tsWarnings, m.commitTime, m.commitRows, m.errors,
 		m.backlogRecordsG, m.backlogBytesG, m.throttledC,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -261,6 +264,12 @@ func (so *streamObserver) Rejected(records int) {
 	so.s.tab.rejected.Add(float64(records))
 	so.s.tab.rejectedN.Add(int64(records))
 	so.rejected.Add(int64(records))
+}
+
+// TimestampWarnings implements engine.StreamObserver. It is called once
+// per request with warnings, so the label lookup is off the common path.
+func (so *streamObserver) TimestampWarnings(unit string, records int) {
+	so.m.tsWarnings.WithLabelValues(so.info.Table, unit).Add(float64(records))
 }
 
 // Closed implements engine.StreamObserver.

@@ -54,6 +54,9 @@ type Config struct {
 	// Latency is "instant" or "realistic" (ack and visibility delays of
 	// the real service, see realisticLatency).
 	Latency string
+	// StrictTimestamps refuses integer timestamps that look like seconds
+	// or milliseconds (engine.Options.StrictTimestamps).
+	StrictTimestamps bool
 }
 
 // DefaultConfig is what a learner gets with no flags.
@@ -177,6 +180,9 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 		return c, err
 	}
 	c.Latency = envString(getenv, "ZBEMU_LATENCY", c.Latency)
+	if c.StrictTimestamps, err = envBool(getenv, "ZBEMU_STRICT_TIMESTAMPS", c.StrictTimestamps); err != nil {
+		return c, err
+	}
 	c.AccountID = envString(getenv, "ZBEMU_ACCOUNT_ID", c.AccountID)
 	c.WorkspaceID = envString(getenv, "ZBEMU_WORKSPACE_ID", c.WorkspaceID)
 	fs := flag.NewFlagSet("zbemu serve", flag.ContinueOnError)
@@ -208,6 +214,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.Float64Var(&c.QuotaLimits.RESTPerSecond, "quota-rest-per-sec", c.QuotaLimits.RESTPerSecond, "with --quotas: REST insert requests per second")
 	fs.IntVar(&c.QuotaLimits.MessageBytes, "quota-message-bytes", c.QuotaLimits.MessageBytes, "with --quotas: largest gRPC message or REST body, at most 10 MB")
 	fs.StringVar(&c.Latency, "latency", c.Latency, "instant, or realistic: acks after ~150 ms and rows queryable after ~5 s, as the real service (env ZBEMU_LATENCY)")
+	fs.BoolVar(&c.StrictTimestamps, "strict-timestamps", c.StrictTimestamps, "refuse integer timestamps that look like seconds or milliseconds instead of accepting them with a warning, as the real service does (env ZBEMU_STRICT_TIMESTAMPS)")
 	if err := fs.Parse(args); err != nil {
 		return c, usageError{err}
 	}

@@ -30,7 +30,7 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	devices := fs.Int("devices", 0, "devices (iot) or hosts (applogs); default 100")
 	users := fs.Int("users", 0, "users (clickstream); default 100")
 	fs.Float64Var(&g.AnomalyRate, "anomaly-rate", 0.01, "share of unusual but valid records: spikes, faults, missing fields, out-of-order timestamps")
-	fs.Float64Var(&g.BadRate, "bad-rate", 0, "share of records a real client gets wrong (ISO or seconds timestamps, numbers with units, misspelt fields); the server rejects them")
+	fs.Float64Var(&g.BadRate, "bad-rate", 0, "share of records a real client gets wrong (ISO or seconds timestamps, numbers with units, misspelt fields: the server rejects them; millisecond timestamps: accepted with a warning)")
 	fs.StringVar(&o.Via, "via", "grpc", "rest or grpc (the Zerobus protocol, as the SDK speaks it)")
 	fs.IntVar(&o.Batch, "batch", 100, "records per request, at most")
 	seed := fs.Uint64("seed", 0, "seed of the data: the same seed makes the same records (default: a random one, printed)")

@@ -15,7 +15,8 @@ import (
 )
 
 // zbemu gen against the real binary: rows arrive, --count is exact, bad
-// records land in system.zbemu.rejected_records with their hints, --seed
+// records land in system.zbemu.rejected_records with their hints (those in
+// milliseconds are accepted and reported as warnings), --seed
 // repeats the data, progress and summary are printed. Rate accuracy is
 // counted in fixtures/gen (TestPacingByCount) and measured by zbemu bench,
 // never timed here.
@@ -94,6 +95,15 @@ func TestGenIntoLiveServer(t *testing.T) {
 			}
 			if len(seen) != len(hints) {
 				t.Errorf("hints seen %v, want all of %q", seen, hints)
+			}
+			// Millisecond timestamps are accepted; the summary reports the
+			// server's warnings for each of them.
+			millis := regexp.MustCompile(`millis-timestamp (\d+)`).FindStringSubmatch(out)
+			if millis == nil || millis[1] == "0" {
+				t.Fatalf("no millis-timestamp records in the summary:\n%s", out)
+			}
+			if w := summaryCount(t, out, "warnings"); strconv.Itoa(w) != millis[1] || !strings.Contains(out, "like milliseconds since the epoch") || !strings.Contains(out, "system.zbemu.warnings") {
+				t.Errorf("warnings %d for %s millisecond records:\n%s", w, millis[1], out)
 			}
 			if !strings.Contains(out, "first rejection: ") || !strings.Contains(out, "system.zbemu.rejected_records") {
 				t.Errorf("summary does not point to the rejections:\n%s", out)
