@@ -2,11 +2,10 @@ package main
 
 import (
 	"encoding/json"
-	"os"
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/zbemu/zbemu/engine"
 	"github.com/zbemu/zbemu/web"
@@ -15,17 +14,11 @@ import (
 // runCLI runs the zbemu binary against s and returns stdout, failing on error.
 func runCLI(t *testing.T, s *server, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(binPath, args...)
-	cmd.Env = append(os.Environ(), "ZBEMU_URL="+s.url, "ZBEMU_TOKEN="+devToken)
-	out, err := cmd.Output()
-	if err != nil {
-		var stderr string
-		if ee, ok := err.(*exec.ExitError); ok {
-			stderr = string(ee.Stderr)
-		}
-		t.Fatalf("zbemu %v: %v\n%s", args, err, stderr)
+	out, stderr, code := execCLI(t, 3*time.Minute, []string{"ZBEMU_URL=" + s.url, "ZBEMU_TOKEN=" + devToken}, "", args...)
+	if code != 0 {
+		t.Fatalf("zbemu %v: exit %d\n%s", args, code, stderr)
 	}
-	return string(out)
+	return out
 }
 
 func TestPrincipalAndTokenCLI(t *testing.T) {

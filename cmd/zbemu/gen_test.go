@@ -1,12 +1,7 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"errors"
 	"fmt"
-	"os"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -25,25 +20,7 @@ import (
 // returns its output and exit code.
 func runGenCLI(t *testing.T, s *server, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binPath, append([]string{"gen"}, args...)...)
-	cmd.Env = append(os.Environ(), "ZBEMU_URL="+s.url, "ZBEMU_TOKEN="+devToken)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee):
-		code = ee.ExitCode()
-	default:
-		t.Fatalf("zbemu gen %q: %v", args, err)
-	}
-	if ctx.Err() != nil {
-		t.Fatalf("zbemu gen %q did not finish in 3 minutes; stderr:\n%s", args, errb.String())
-	}
-	return out.String(), errb.String(), code
+	return execCLI(t, 3*time.Minute, []string{"ZBEMU_URL=" + s.url, "ZBEMU_TOKEN=" + devToken}, "", append([]string{"gen"}, args...)...)
 }
 
 // summaryCount reads a count such as "rejected  12" from the summary.

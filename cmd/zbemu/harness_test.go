@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -294,4 +295,39 @@ func runSDK(t testing.TB, scenario map[string]any, env ...string) sdkResult {
 // scenario builds the common part of a driver scenario for s.
 func (s *server) scenario(streams ...map[string]any) map[string]any {
 	return map[string]any{"endpoint": s.url, "workspaceUrl": s.url, "clientId": devID, "clientSecret": devSecret, "streams": streams, "timeoutMs": 60000}
+}
+
+// execCLI runs the zbemu binary with args as a client command: in a fresh
+// working directory, with stdin, and with env in place of any ZBEMU_*
+// variable of the test's own environment. It returns stdout, stderr and
+// the exit code, and fails the test if the command cannot run or outlasts
+// timeout.
+func execCLI(t *testing.T, timeout time.Duration, env []string, stdin string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binPath, args...)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "ZBEMU_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, env...)
+	cmd.Dir = t.TempDir()
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		code = ee.ExitCode()
+	default:
+		t.Fatalf("zbemu %q: %v", args, err)
+	}
+	if ctx.Err() != nil {
+		t.Fatalf("zbemu %q did not finish in %v; stderr:\n%s", args, timeout, errb.String())
+	}
+	return out.String(), errb.String(), code
 }

@@ -2,26 +2,18 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // labCLI runs `zbemu lab ...` against s with token and returns its
 // combined output and exit code.
 func labCLI(t *testing.T, s *server, token string, args ...string) (string, int) {
 	t.Helper()
-	cmd := exec.Command(binPath, append([]string{"lab"}, args...)...)
-	cmd.Env = append(os.Environ(), "ZBEMU_URL="+s.url, "ZBEMU_TOKEN="+token)
-	cmd.Dir = t.TempDir()
-	out, err := cmd.CombinedOutput()
-	if ee, ok := err.(*exec.ExitError); ok {
-		return string(out), ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return string(out), 0
+	out, errOut, code := execCLI(t, 3*time.Minute, []string{"ZBEMU_URL=" + s.url, "ZBEMU_TOKEN=" + token}, "", append([]string{"lab"}, args...)...)
+	return out + errOut, code
 }
 
 func TestLabCLI(t *testing.T) {

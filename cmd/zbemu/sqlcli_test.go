@@ -1,12 +1,7 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -23,30 +18,7 @@ import (
 // that only the flags count.
 func runSQLCLI(t *testing.T, stdin string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binPath, append([]string{"sql"}, args...)...)
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "ZBEMU_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Stdin = strings.NewReader(stdin)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee):
-		code = ee.ExitCode()
-	default:
-		t.Fatalf("zbemu sql %q: %v", args, err)
-	}
-	if ctx.Err() != nil {
-		t.Fatalf("zbemu sql %q did not finish in 60s; stderr:\n%s", args, errb.String())
-	}
-	return out.String(), errb.String(), code
+	return execCLI(t, 60*time.Second, nil, stdin, append([]string{"sql"}, args...)...)
 }
 
 func TestSQLCLI(t *testing.T) {
