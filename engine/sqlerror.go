@@ -33,6 +33,7 @@ var classStates = map[string]string{
 	"DIVIDE_BY_ZERO":                       "22012",
 	"INVALID_ARRAY_INDEX":                  "22003",
 	"INVALID_ARRAY_INDEX_IN_ELEMENT_AT":    "22003",
+	"INVALID_INDEX_OF_ZERO":                "22003",
 	"DATATYPE_MISMATCH":                    "42K09",
 	"MISSING_AGGREGATION":                  "42803",
 	"UNBOUND_SQL_PARAMETER":                "42P02",
@@ -43,6 +44,7 @@ var classStates = map[string]string{
 var classTexts = map[string]string{
 	"DIVIDE_BY_ZERO": "Division by zero. Use `try_divide` to tolerate divisor being 0 and return NULL instead. " +
 		"If necessary set \"ansi_mode\" to \"false\" to bypass this error.",
+	"INVALID_INDEX_OF_ZERO": "The index 0 is invalid. An index shall be either < 0 or > 0 (the first element has index 1).",
 }
 
 // duckTypeNames are the Databricks names of DuckDB's internal type names

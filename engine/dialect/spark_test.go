@@ -26,6 +26,7 @@ var sparkCases = []struct {
 	{"zero-based subscripts", "SELECT arr[0], arr[i], arr[i - 1], m['key'], split(s, ',')[1], arr[0].field FROM t"},
 	{"lists and slices kept", "SELECT ARRAY[1, 2], l[1:2], x::INT[] FROM t"},
 	{"element_at and get", "SELECT element_at(arr, 1), element_at(m, 'k'), get(arr, 0) FROM t"},
+	{"try_element_at", "SELECT try_element_at(arr, i) FROM t"},
 	{"array functions", "SELECT array_join(a, ','), sort_array(a), sort_array(a, false), array_max(a), array_min(a), array_position(a, 3), array_contains(a, 3) FROM t"},
 	{"higher-order functions", "SELECT transform(a, x -> x + 1), filter(a, x -> x > 0), sequence(1, 5) FROM t"},
 	{"map functions", "SELECT map_from_arrays(k, v), map_contains_key(m, 'a'), map_keys(m) FROM t"},

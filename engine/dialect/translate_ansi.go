@@ -13,7 +13,9 @@ import (
 //     as || does in both;
 //   - substring counts a start of 0 as 1 (DuckDB: a position before the
 //     first character);
-//   - range(n) in FROM yields a column named id (DuckDB: range).
+//   - range(n) in FROM yields a column named id (DuckDB: range);
+//   - element_at of an array raises INVALID_ARRAY_INDEX_IN_ELEMENT_AT out
+//     of bounds and INVALID_INDEX_OF_ZERO for index 0 (DuckDB: NULL).
 // Integer overflow (ARITHMETIC_OVERFLOW) and malformed casts
 // (CAST_INVALID_INPUT) already fail in DuckDB; the engine names them.
 
@@ -116,6 +118,7 @@ var ansiRewrites = map[string]rewriteFunc{
 	"substring":  substring,
 	"substr":     substring,
 	"range":      rangeTable,
+	"element_at": elementAt(true),
 }
 
 // concatNulls is concat(a, b, ...) with Spark's NULL rule: a || b || ...
@@ -188,4 +191,41 @@ func inFromList(toks []token, i int) bool {
 		}
 	}
 	return false
+}
+
+// Some Spark functions answer differently for an array and a map, or for a
+// DECIMAL and a string, and which one an argument is only DuckDB knows.
+// The translations below ask typeof(x), which DuckDB decides when it binds
+// the statement, and bind the argument once in a lambda (as nonZero does).
+// Every branch of their CASE must bind whatever the type, so the branch
+// of one type reaches the value only through functions that take any
+// type (to_json, CAST to VARCHAR, TRY_CAST).
+
+// elementAt is element_at(x, i) and, with strict false, try_element_at.
+// For an array, index 0 raises INVALID_INDEX_OF_ZERO and, when strict, an
+// index whose absolute value exceeds the length raises
+// INVALID_ARRAY_INDEX_IN_ELEMENT_AT; a negative index counts from the end
+// (DuckDB's too). For a map, a missing key gives NULL
+// (https://docs.databricks.com/sql/language-manual/functions/element_at.html,
+// https://docs.databricks.com/sql/language-manual/functions/try_element_at.html).
+func elementAt(strict bool) rewriteFunc {
+	return func(c *call) (string, error) {
+		if err := c.arity(2); err != nil {
+			return "", err
+		}
+		const (
+			x    = "zb_e.zb_c"
+			i    = "zb_e.zb_i"
+			n    = "TRY_CAST(" + i + " AS BIGINT)"
+			size = "json_array_length(to_json(" + x + "))"
+		)
+		bounds := ""
+		if strict {
+			bounds = " WHEN abs(" + n + ") > " + size + " THEN error('[INVALID_ARRAY_INDEX_IN_ELEMENT_AT] The index ' || " + i +
+				" || ' is out of bounds. The array has ' || " + size + " || ' elements. Use `try_element_at` to tolerate accessing element at invalid index and return NULL instead. " +
+				"If necessary set \"ansi_mode\" to \"false\" to bypass this error.')"
+		}
+		return "list_transform([struct_pack(zb_c := " + c.args[0] + ", zb_i := " + c.args[1] + ")], lambda zb_e: CASE WHEN typeof(" + x + ") NOT LIKE '%]' THEN " + x + "[" + i + "]" +
+			" WHEN " + n + " = 0 THEN error('[INVALID_INDEX_OF_ZERO]')" + bounds + " ELSE " + x + "[" + i + "] END)[1]", nil
+	}
 }

@@ -432,7 +432,6 @@ var generalRewrites = map[string]rewriteFunc{
 	"sort_array":       sortArray,
 	"array_max":        tmpl("list_max({0})", 1),
 	"array_min":        tmpl("list_min({0})", 1),
-	"element_at":       tmpl("({0})[{1}]", 2),
 	"get":              tmpl("({0})[({1}) + 1]", 2),
 	"array_position":   tmpl("coalesce(list_position({0}, {1}), 0)", 2),
 	"map_from_arrays":  tmpl("map({0}, {1})", 2),
