@@ -113,6 +113,10 @@ var duckTranslations = []struct {
 		return "CAST_OVERFLOW", fmt.Sprintf("The value %s of the type \"%s\" cannot be cast to \"%s\" due to an overflow. Use `try_cast` to tolerate overflow and return NULL instead.",
 			m[2], sparkTypeName(m[1]), sparkTypeName(m[3]))
 	}},
+	{regexp.MustCompile(`^Failed to cast decimal value (\S+) to type (\w+)`), func(m []string) (string, string) {
+		return "CAST_OVERFLOW", fmt.Sprintf("The value %s of the type \"DECIMAL\" cannot be cast to \"%s\" due to an overflow. Use `try_cast` to tolerate overflow and return NULL instead.",
+			m[1], sparkTypeName(m[2]))
+	}},
 	{regexp.MustCompile(`^Overflow in (addition|subtraction|multiplication) of (\w+)`), func(m []string) (string, string) {
 		kind := "integer"
 		if m[2] == "INT64" || m[2] == "INT128" {

@@ -266,7 +266,6 @@ func (tr *translator) operator(o *output, toks []token, i int) (int, error) {
 			}
 		}
 	case "::":
-		o.write("::")
 		return tr.castType(o, toks, i)
 	case "/", "%":
 		if isValueEnd(toks, prevSig(toks, i)) {

@@ -15,7 +15,9 @@ import (
 //     first character);
 //   - range(n) in FROM yields a column named id (DuckDB: range);
 //   - element_at of an array raises INVALID_ARRAY_INDEX_IN_ELEMENT_AT out
-//     of bounds and INVALID_INDEX_OF_ZERO for index 0 (DuckDB: NULL).
+//     of bounds and INVALID_INDEX_OF_ZERO for index 0 (DuckDB: NULL);
+//   - a cast of a DECIMAL, DOUBLE or FLOAT to an integral type truncates
+//     toward zero (DuckDB rounds).
 // Integer overflow (ARITHMETIC_OVERFLOW) and malformed casts
 // (CAST_INVALID_INPUT) already fail in DuckDB; the engine names them.
 
@@ -228,4 +230,44 @@ func elementAt(strict bool) rewriteFunc {
 		return "list_transform([struct_pack(zb_c := " + c.args[0] + ", zb_i := " + c.args[1] + ")], lambda zb_e: CASE WHEN typeof(" + x + ") NOT LIKE '%]' THEN " + x + "[" + i + "]" +
 			" WHEN " + n + " = 0 THEN error('[INVALID_INDEX_OF_ZERO]')" + bounds + " ELSE " + x + "[" + i + "] END)[1]", nil
 	}
+}
+
+// integralTypes are the DuckDB spellings of Spark's integral types.
+var integralTypes = map[string]bool{"TINYINT": true, "SMALLINT": true, "INT": true, "INTEGER": true, "BIGINT": true}
+
+// integralCast is CAST(x AS t) (fn CAST or TRY_CAST) for an integral t:
+// Spark truncates a DECIMAL, DOUBLE or FLOAT toward zero where DuckDB
+// rounds to the nearest (https://spark.apache.org/docs/latest/sql-ref-ansi-compliance.html#cast).
+// A DOUBLE or FLOAT goes through its shortest text, which DuckDB reads
+// back exactly, and trunc; a DECIMAL's text loses its fraction and is
+// read back as a DECIMAL(38,0), so an overflow still fails as
+// CAST_OVERFLOW of a DECIMAL. Other types cast as typed. ok is false
+// when t is not integral or x is a literal DuckDB casts as Spark does (an
+// integer or a string), so the cast stays as typed.
+func integralCast(fn, x string, raw []token, typ string) (text string, ok bool) {
+	if !integralTypes[strings.ToUpper(typ)] {
+		return "", false
+	}
+	if integralLiteral(raw) {
+		return "", false
+	}
+	const z = "zb_n"
+	return "list_transform([" + x + "], lambda " + z + ": CASE WHEN typeof(" + z + ") IN ('DOUBLE', 'FLOAT') THEN " +
+		fn + "(trunc(CAST(CAST(" + z + " AS VARCHAR) AS DOUBLE)) AS " + typ + ")" +
+		" WHEN typeof(" + z + ") LIKE 'DECIMAL(%' THEN " + fn + "(CAST(regexp_replace(CAST(" + z + " AS VARCHAR), '\\.[0-9]*$', '') AS DECIMAL(38,0)) AS " + typ + ")" +
+		" ELSE " + fn + "(" + z + " AS " + typ + ") END)[1]", true
+}
+
+// integralLiteral reports whether raw is a string or a signed integer
+// literal.
+func integralLiteral(raw []token) bool {
+	sig := trimTrivia(raw)
+	if len(sig) == 2 && (sig[0].isOp("-") || sig[0].isOp("+")) {
+		sig = sig[1:]
+	}
+	if len(sig) != 1 {
+		return false
+	}
+	t := sig[0]
+	return t.kind == tokString || t.kind == tokNumber && !strings.ContainsAny(t.val, ".eE") && (t.suffix == "" || t.suffix == "L" || t.suffix == "S" || t.suffix == "Y")
 }
