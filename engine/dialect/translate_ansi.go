@@ -17,7 +17,8 @@ import (
 //   - element_at of an array raises INVALID_ARRAY_INDEX_IN_ELEMENT_AT out
 //     of bounds and INVALID_INDEX_OF_ZERO for index 0 (DuckDB: NULL);
 //   - a cast of a DECIMAL, DOUBLE or FLOAT to an integral type truncates
-//     toward zero (DuckDB rounds).
+//     toward zero (DuckDB rounds);
+//   - ^ is bitwise exclusive or (DuckDB: power).
 // Integer overflow (ARITHMETIC_OVERFLOW) and malformed casts
 // (CAST_INVALID_INPUT) already fail in DuckDB; the engine names them.
 
@@ -270,4 +271,48 @@ func integralLiteral(raw []token) bool {
 	}
 	t := sig[0]
 	return t.kind == tokString || t.kind == tokNumber && !strings.ContainsAny(t.val, ".eE") && (t.suffix == "" || t.suffix == "L" || t.suffix == "S" || t.suffix == "Y")
+}
+
+// tighterThanXor are the operators that bind more tightly than ^, as the
+// translated text spells them (DIV is //).
+var tighterThanXor = []string{"||", "<<", ">>", "*", "/", "%", "+", "-", "&", "~"}
+
+// xor renders a ^ b, Spark's bitwise exclusive or (DuckDB's ^ is power),
+// as xor(a, b); toks[i] is the ^. In Spark, ^ binds less tightly than
+// arithmetic, & and the shifts, and more tightly than | and comparisons
+// (https://spark.apache.org/docs/latest/sql-ref-operators.html). The
+// translator knows the operand written last and delimits the one after
+// the ^ (operandEnd); when an operator that binds more tightly is next to
+// either, the operands it would need are wider than that, and the
+// statement is refused rather than computed wrong.
+func (tr *translator) xor(o *output, toks []token, i int) (int, error) {
+	refuse := &UnsupportedError{Kind: "syntax", Construct: "^ next to an arithmetic, & or shift operator", Hint: "parenthesise the operands of ^"}
+	j := nextSig(toks, i)
+	end := operandEnd(&tr.steps, toks, j)
+	if o.operand < 0 || end < 0 {
+		return i, refuse
+	}
+	before := strings.TrimRight(string(o.buf[:o.operand]), " \t\r\n")
+	for _, op := range tighterThanXor {
+		if strings.HasSuffix(before, op) {
+			return i, refuse
+		}
+	}
+	if n := nextSig(toks, end); n < len(toks) {
+		next := toks[n]
+		pair := n+1 < len(toks) && toks[n+1].kind == tokOp && toks[n+1].start == next.end
+		switch {
+		case next.kind == tokOp && strings.Contains("*/%+-&", next.val),
+			next.isOp("|") && pair && toks[n+1].isOp("|"),
+			(next.isOp("<") || next.isOp(">")) && pair && toks[n+1].val == next.val,
+			next.isKw("DIV"):
+			return i, refuse
+		}
+	}
+	right, err := tr.render(toks[j : end+1])
+	if err != nil {
+		return i, err
+	}
+	o.writeOperand("xor(" + o.cutOperand() + ", " + strings.TrimSpace(right) + ")")
+	return end, nil
 }
