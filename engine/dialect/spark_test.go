@@ -27,8 +27,6 @@ var sparkCases = []struct {
 	{"lists and slices kept", "SELECT ARRAY[1, 2], l[1:2], x::INT[] FROM t"},
 	{"element_at and get", "SELECT element_at(arr, 1), element_at(m, 'k'), get(arr, 0) FROM t"},
 	{"try_element_at", "SELECT try_element_at(arr, i) FROM t"},
-	{"try_element_at", "SELECT try_element_at(arr, i) FROM t"},
-	{"try_element_at", "SELECT try_element_at(arr, i) FROM t"},
 	{"array functions", "SELECT array_join(a, ','), sort_array(a), sort_array(a, false), array_max(a), array_min(a), array_position(a, 3), array_contains(a, 3) FROM t"},
 	{"higher-order functions", "SELECT transform(a, x -> x + 1), filter(a, x -> x > 0), sequence(1, 5) FROM t"},
 	{"map functions", "SELECT map_from_arrays(k, v), map_contains_key(m, 'a'), map_keys(m) FROM t"},
@@ -75,7 +73,7 @@ var sparkCases = []struct {
 	{"complex casts", "SELECT CAST(a AS ARRAY<STRING>), CAST(m AS MAP<STRING, ARRAY<INT>>), CAST(s AS STRUCT<a: INT, `b c` STRING NOT NULL COMMENT 'x'>), CAST(s AS STRUCT<>) FROM t"},
 	{"double-colon casts", "SELECT x::string, x::timestamp, x :: long, x::array<struct<a:int>>, x::interval day to second FROM t"},
 	{"integral casts truncate", "SELECT CAST(x AS INT), TRY_CAST(1.9 AS BIGINT), x::long, tinyint(x) FROM t"},
-	{"integral casts truncate", "SELECT CAST(x AS INT), TRY_CAST(1.9 AS BIGINT), x::long, tinyint(x) FROM t"},
+	{"typeof", "SELECT typeof(x), typeof(1) FROM t"},
 	{"cast functions", "SELECT string(1), int('5'), bigint(x), double(x), boolean(x), date(s), timestamp(s), binary(s) FROM t"},
 
 	// Conditionals and aggregates.

@@ -18,7 +18,8 @@ import (
 //     of bounds and INVALID_INDEX_OF_ZERO for index 0 (DuckDB: NULL);
 //   - a cast of a DECIMAL, DOUBLE or FLOAT to an integral type truncates
 //     toward zero (DuckDB rounds);
-//   - ^ is bitwise exclusive or (DuckDB: power).
+//   - ^ is bitwise exclusive or (DuckDB: power);
+//   - typeof answers Spark's type names (DuckDB: its own).
 // Integer overflow (ARITHMETIC_OVERFLOW) and malformed casts
 // (CAST_INVALID_INPUT) already fail in DuckDB; the engine names them.
 
@@ -122,6 +123,7 @@ var ansiRewrites = map[string]rewriteFunc{
 	"substr":     substring,
 	"range":      rangeTable,
 	"element_at": elementAt(true),
+	"typeof":     typeOf,
 }
 
 // concatNulls is concat(a, b, ...) with Spark's NULL rule: a || b || ...
@@ -315,4 +317,18 @@ func (tr *translator) xor(o *output, toks []token, i int) (int, error) {
 	}
 	o.writeOperand("xor(" + o.cutOperand() + ", " + strings.TrimSpace(right) + ")")
 	return end, nil
+}
+
+// SparkTypeFunc is the DuckDB scalar function the engine registers for
+// typeof: given DuckDB's type name of a value and, for an INTERVAL, the
+// value as text, it returns Spark's type name.
+const SparkTypeFunc = "__zbemu_spark_type"
+
+// typeOf is typeof(x) with Spark's type names.
+func typeOf(c *call) (string, error) {
+	if err := c.arity(1); err != nil {
+		return "", err
+	}
+	return "list_transform([" + c.args[0] + "], lambda zb_t: " + SparkTypeFunc +
+		"(typeof(zb_t), CASE WHEN typeof(zb_t) = 'INTERVAL' THEN CAST(zb_t AS VARCHAR) END))[1]", nil
 }
