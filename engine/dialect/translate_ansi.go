@@ -210,7 +210,8 @@ func inFromList(toks []token, i int) bool {
 // For an array, index 0 raises INVALID_INDEX_OF_ZERO and, when strict, an
 // index whose absolute value exceeds the length raises
 // INVALID_ARRAY_INDEX_IN_ELEMENT_AT; a negative index counts from the end
-// (DuckDB's too). For a map, a missing key gives NULL
+// (DuckDB's too). The length, which only to_json gives for either type,
+// is computed only when the element read is NULL. For a map, a missing key gives NULL
 // (https://docs.databricks.com/sql/language-manual/functions/element_at.html,
 // https://docs.databricks.com/sql/language-manual/functions/try_element_at.html).
 func elementAt(strict bool) rewriteFunc {
@@ -231,7 +232,7 @@ func elementAt(strict bool) rewriteFunc {
 				"If necessary set \"ansi_mode\" to \"false\" to bypass this error.')"
 		}
 		return "list_transform([struct_pack(zb_c := " + c.args[0] + ", zb_i := " + c.args[1] + ")], lambda zb_e: CASE WHEN typeof(" + x + ") NOT LIKE '%]' THEN " + x + "[" + i + "]" +
-			" WHEN " + n + " = 0 THEN error('[INVALID_INDEX_OF_ZERO]')" + bounds + " ELSE " + x + "[" + i + "] END)[1]", nil
+			" WHEN " + n + " = 0 THEN error('[INVALID_INDEX_OF_ZERO]') WHEN " + x + "[" + i + "] IS NOT NULL THEN " + x + "[" + i + "]" + bounds + " END)[1]", nil
 	}
 }
 
@@ -241,10 +242,15 @@ var integralTypes = map[string]bool{"TINYINT": true, "SMALLINT": true, "INT": tr
 // integralCast is CAST(x AS t) (fn CAST or TRY_CAST) for an integral t:
 // Spark truncates a DECIMAL, DOUBLE or FLOAT toward zero where DuckDB
 // rounds to the nearest (https://spark.apache.org/docs/latest/sql-ref-ansi-compliance.html#cast).
-// A DOUBLE or FLOAT goes through its shortest text, which DuckDB reads
-// back exactly, and trunc; a DECIMAL's text loses its fraction and is
-// read back as a DECIMAL(38,0), so an overflow still fails as
-// CAST_OVERFLOW of a DECIMAL. Other types cast as typed. ok is false
+// A DOUBLE or FLOAT is truncated as a DOUBLE, and so is a DECIMAL of
+// precision up to 15: a DOUBLE's rounding error on it is below a tenth of
+// its last digit, so no value crosses an integer, and the DOUBLE path is
+// as fast as DuckDB's own cast. A wider DECIMAL is truncated as a
+// DECIMAL(38,18), exact for scales up to 18 below 10^20, beyond every
+// BIGINT, but some 20 times slower; a larger one, which no integral type
+// holds, goes through DOUBLE so that it still fails as CAST_OVERFLOW.
+// Other types cast as typed. TRY_CAST reaches the value in the branches of
+// other types: it binds for every type and converts no text. ok is false
 // when t is not integral or x is a literal DuckDB casts as Spark does (an
 // integer or a string), so the cast stays as typed.
 func integralCast(fn, x string, raw []token, typ string) (text string, ok bool) {
@@ -254,11 +260,19 @@ func integralCast(fn, x string, raw []token, typ string) (text string, ok bool) 
 	if integralLiteral(raw) {
 		return "", false
 	}
-	const z = "zb_n"
-	return "list_transform([" + x + "], lambda " + z + ": CASE WHEN typeof(" + z + ") IN ('DOUBLE', 'FLOAT') THEN " +
-		fn + "(trunc(CAST(CAST(" + z + " AS VARCHAR) AS DOUBLE)) AS " + typ + ")" +
-		" WHEN typeof(" + z + ") LIKE 'DECIMAL(%' THEN " + fn + "(CAST(regexp_replace(CAST(" + z + " AS VARCHAR), '\\.[0-9]*$', '') AS DECIMAL(38,0)) AS " + typ + ")" +
-		" ELSE " + fn + "(" + z + " AS " + typ + ") END)[1]", true
+	const (
+		z         = "zb_n"
+		double    = "TRY_CAST(" + z + " AS DOUBLE)"
+		dec       = "TRY_CAST(" + z + " AS DECIMAL(38,18))"
+		decimal   = "typeof(" + z + ") LIKE 'DECIMAL(%'"
+		precision = "TRY_CAST(substr(split_part(typeof(" + z + "), ',', 1), 9) AS INT)" // DECIMAL(p,s)
+	)
+	as := " AS " + typ + ")"
+	return "list_transform([" + x + "], lambda " + z + ": CASE WHEN typeof(" + z + ") IN ('DOUBLE', 'FLOAT') OR " + decimal + " AND " + precision + " <= 15" +
+		" THEN " + fn + "(trunc(" + double + ")" + as +
+		" WHEN NOT " + decimal + " THEN " + fn + "(" + z + as +
+		" WHEN " + dec + " IS NULL THEN " + fn + "(" + double + as +
+		" ELSE " + fn + "(trunc(" + dec + ")" + as + " END)[1]", true
 }
 
 // integralLiteral reports whether raw is a string or a signed integer
