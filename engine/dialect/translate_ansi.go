@@ -211,8 +211,8 @@ func inFromList(toks []token, i int) bool {
 // index whose absolute value exceeds the length raises
 // INVALID_ARRAY_INDEX_IN_ELEMENT_AT; a negative index counts from the end
 // (DuckDB's too). The length, which only to_json gives for either type,
-// is computed only when the element read is NULL. For a map, a missing key gives NULL
-// (https://docs.databricks.com/sql/language-manual/functions/element_at.html,
+// is computed only when the element read is NULL. For a map, a missing
+// key gives NULL (https://docs.databricks.com/sql/language-manual/functions/element_at.html,
 // https://docs.databricks.com/sql/language-manual/functions/try_element_at.html).
 func elementAt(strict bool) rewriteFunc {
 	return func(c *call) (string, error) {
