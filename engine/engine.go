@@ -274,6 +274,9 @@ func (e *Engine) openStores(ctx context.Context) error {
 	if err := e.openSystemTables(ctx); err != nil {
 		return err
 	}
+	if err := e.registerSparkType(ctx); err != nil {
+		return err
+	}
 	return e.loadCatalogs(ctx)
 }
 

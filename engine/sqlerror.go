@@ -33,6 +33,7 @@ var classStates = map[string]string{
 	"DIVIDE_BY_ZERO":                       "22012",
 	"INVALID_ARRAY_INDEX":                  "22003",
 	"INVALID_ARRAY_INDEX_IN_ELEMENT_AT":    "22003",
+	"INVALID_INDEX_OF_ZERO":                "22003",
 	"DATATYPE_MISMATCH":                    "42K09",
 	"MISSING_AGGREGATION":                  "42803",
 	"UNBOUND_SQL_PARAMETER":                "42P02",
@@ -43,6 +44,7 @@ var classStates = map[string]string{
 var classTexts = map[string]string{
 	"DIVIDE_BY_ZERO": "Division by zero. Use `try_divide` to tolerate divisor being 0 and return NULL instead. " +
 		"If necessary set \"ansi_mode\" to \"false\" to bypass this error.",
+	"INVALID_INDEX_OF_ZERO": "The index 0 is invalid. An index shall be either < 0 or > 0 (the first element has index 1).",
 }
 
 // duckTypeNames are the Databricks names of DuckDB's internal type names
@@ -110,6 +112,10 @@ var duckTranslations = []struct {
 	{regexp.MustCompile(`^Type (\w+(?: WITH TIME ZONE)?) with value (.*?) can't be cast because the value is out of range for the destination type (\w+)`), func(m []string) (string, string) {
 		return "CAST_OVERFLOW", fmt.Sprintf("The value %s of the type \"%s\" cannot be cast to \"%s\" due to an overflow. Use `try_cast` to tolerate overflow and return NULL instead.",
 			m[2], sparkTypeName(m[1]), sparkTypeName(m[3]))
+	}},
+	{regexp.MustCompile(`^Failed to cast decimal value (\S+) to type (\w+)`), func(m []string) (string, string) {
+		return "CAST_OVERFLOW", fmt.Sprintf("The value %s of the type \"DECIMAL\" cannot be cast to \"%s\" due to an overflow. Use `try_cast` to tolerate overflow and return NULL instead.",
+			m[1], sparkTypeName(m[2]))
 	}},
 	{regexp.MustCompile(`^Overflow in (addition|subtraction|multiplication) of (\w+)`), func(m []string) (string, string) {
 		kind := "integer"

@@ -19,6 +19,7 @@ func TestTranslateDuckMessage(t *testing.T) {
 		{`Parser Error: syntax error at or near "FROM"`, "PARSE_SYNTAX_ERROR", "Syntax error at or near 'FROM'."},
 		{"Conversion Error: Could not convert string 'abc' to INT32", "CAST_INVALID_INPUT", `The value 'abc' of the type "STRING" cannot be cast to "INT"`},
 		{"Conversion Error: Type INT32 with value 300 can't be cast because the value is out of range for the destination type INT8", "CAST_OVERFLOW", `cast to "TINYINT" due to an overflow`},
+		{"Conversion Error: Failed to cast decimal value 128 to type INT8", "CAST_OVERFLOW", `The value 128 of the type "DECIMAL" cannot be cast to "TINYINT" due to an overflow`},
 		{"Out of Range Error: Overflow in multiplication of INT64 (9223372036854775807 * 2)!", "ARITHMETIC_OVERFLOW", "long overflow. Use 'try_multiply'"},
 		{"Invalid Input Error: [DIVIDE_BY_ZERO]", "DIVIDE_BY_ZERO", "Division by zero. Use `try_divide`"},
 		{`Binder Error: column "x" must appear in the GROUP BY clause or must be part of an aggregate function.`, "MISSING_AGGREGATION", "The non-aggregating expression `x`"},

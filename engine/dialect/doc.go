@@ -40,8 +40,10 @@
 // VIEW EXPLODE as a lateral join, INTERVAL forms DuckDB does not read,
 // typed literals and cast types with zbemu's type mapping (TIMESTAMP is
 // TIMESTAMPTZ, VARIANT is JSON, ARRAY<T> is T[]), VARIANT paths v:a.b[0]
-// as json_extract, 0-based array subscripts as 1-based, <=>, DIV and
-// RLIKE. Without types, two guesses are made and documented where they
+// as json_extract, 0-based array subscripts as 1-based, <=>, ^, DIV and
+// RLIKE. Where Spark's answer depends on a type only DuckDB knows
+// (element_at of an array or a map, a cast of a DECIMAL or a string to
+// INT, typeof), the translation asks DuckDB's typeof (translate_ansi.go). Without types, two guesses are made and documented where they
 // are: SIZE of anything not built by a map function is an array's, and a
 // subscript that is not a string literal is an array index. A Spark
 // function zbemu cannot express fails with an ErrUnsupported error naming

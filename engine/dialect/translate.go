@@ -266,8 +266,11 @@ func (tr *translator) operator(o *output, toks []token, i int) (int, error) {
 			}
 		}
 	case "::":
-		o.write("::")
 		return tr.castType(o, toks, i)
+	case "^":
+		if isValueEnd(toks, prevSig(toks, i)) {
+			return tr.xor(o, toks, i)
+		}
 	case "/", "%":
 		if isValueEnd(toks, prevSig(toks, i)) {
 			if last, ok, err := tr.divisor(o, toks, i, t.val); ok || err != nil {

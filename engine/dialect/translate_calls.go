@@ -144,7 +144,12 @@ func (tr *translator) cast(o *output, toks []token, i, open int) (int, bool, err
 	if err != nil {
 		return i, false, err
 	}
-	o.writeOperand(toks[i].val + "(" + strings.TrimSpace(expr) + " AS " + typ + ")")
+	expr = strings.TrimSpace(expr)
+	if text, ok := integralCast(toks[i].val, expr, inner[:as], typ); ok {
+		o.writeOperand(text)
+		return close, true, nil
+	}
+	o.writeOperand(toks[i].val + "(" + expr + " AS " + typ + ")")
 	return close, true, nil
 }
 
@@ -354,7 +359,17 @@ func tmpl(format string, counts ...int) rewriteFunc {
 func rename(name string) rewriteFunc { return tmpl(name + "({*})") }
 
 // castTo is Spark's cast function form, string(x), int(x), ...
-func castTo(duckType string) rewriteFunc { return tmpl("CAST({0} AS "+duckType+")", 1) }
+func castTo(duckType string) rewriteFunc {
+	return func(c *call) (string, error) {
+		if err := c.arity(1); err != nil {
+			return "", err
+		}
+		if text, ok := integralCast("CAST", c.args[0], c.raw[0], duckType); ok {
+			return text, nil
+		}
+		return c.fill("CAST({0} AS " + duckType + ")"), nil
+	}
+}
 
 // byArity picks a rewrite by the number of arguments.
 func byArity(forms map[int]rewriteFunc) rewriteFunc {
@@ -432,7 +447,6 @@ var generalRewrites = map[string]rewriteFunc{
 	"sort_array":       sortArray,
 	"array_max":        tmpl("list_max({0})", 1),
 	"array_min":        tmpl("list_min({0})", 1),
-	"element_at":       tmpl("({0})[{1}]", 2),
 	"get":              tmpl("({0})[({1}) + 1]", 2),
 	"array_position":   tmpl("coalesce(list_position({0}, {1}), 0)", 2),
 	"map_from_arrays":  tmpl("map({0}, {1})", 2),

@@ -63,7 +63,7 @@ var moreRewrites = map[string]rewriteFunc{
 	"array_prepend":  tmpl("list_prepend({1}, {0})", 2),
 	"array_sort":     tmpl("list_sort({0}, 'ASC', 'NULLS LAST')", 1),
 	"arrays_overlap": rename("list_has_any"),
-	"try_element_at": tmpl("({0})[{1}]", 2),
+	"try_element_at": elementAt(false),
 	"slice":          tmpl("list_slice({0}, {1}, ({1}) + ({2}) - 1)", 3),
 	"exists":         withArgs(2, tmpl("list_aggregate(list_transform({0}, {1}), 'bool_or')")), // EXISTS (subquery) stays
 	"forall":         tmpl("list_aggregate(list_transform({0}, {1}), 'bool_and')", 2),

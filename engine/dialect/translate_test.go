@@ -65,7 +65,8 @@ func TestTranslate(t *testing.T) {
 		{"named parameters", "SELECT * FROM t WHERE a = :a AND b BETWEEN :start AND :end", "SELECT * FROM t WHERE a = $a AND b BETWEEN $start AND $end"},
 		{"parameter without spaces", "SELECT * FROM t WHERE a=:a LIMIT :n", "SELECT * FROM t WHERE a=$a LIMIT $n"},
 		{"parameters in list", "SELECT :x, f(:y) WHERE z IN (:p,:q)", "SELECT $x, f($y) WHERE z IN ($p,$q)"},
-		{"casts", "SELECT a::INT, :p::STRING, CAST(:q AS INT)", "SELECT a::INT, $p::VARCHAR, CAST($q AS INT)"},
+		{"casts", "SELECT a::DOUBLE, :p::STRING, CAST(:q AS DOUBLE)", "SELECT a::DOUBLE, $p::VARCHAR, CAST($q AS DOUBLE)"},
+		{"integral casts of literals kept", "SELECT 7::INT, CAST('5' AS BIGINT), int(-3), CASE WHEN a THEN 1 END::INT", "SELECT 7::INT, CAST('5' AS BIGINT), CAST(-3 AS INTEGER), CASE WHEN a THEN 1 END::INT"},
 		{"json path", "SELECT raw:customer.name FROM t", "SELECT json_extract(raw, '$.customer.name') FROM t"},
 		{"struct type", "SELECT CAST(x AS STRUCT<a:INT>)", `SELECT CAST(x AS STRUCT("a" INT))`},
 

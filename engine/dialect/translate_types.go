@@ -16,8 +16,21 @@ func (tr *translator) castType(o *output, toks []token, i int) (int, error) {
 	j := nextSig(toks, i)
 	text, last, ok := sparkType(tr.src, toks, j, 0)
 	if !ok {
+		o.write("::")
 		return i, nil
 	}
+	// The operand of :: is the last one written, unless it ends with a
+	// keyword (CASE ... END), whose start the output does not track.
+	if p := prevSig(toks, i); o.operand >= 0 && p >= 0 && !toks[p].isKw("END") {
+		if x := strings.TrimSpace(string(o.buf[o.operand:])); x != "" {
+			if cast, ok := integralCast("CAST", x, toks[p:p+1], text); ok {
+				o.cutOperand()
+				o.writeOperand(cast)
+				return last, nil
+			}
+		}
+	}
+	o.write("::")
 	for k := i + 1; k < j; k++ {
 		if toks[k].kind == tokSpace {
 			o.write(tr.src[toks[k].start:toks[k].end])
