@@ -220,6 +220,36 @@ func TestUIBrowser(t *testing.T) {
 		if got := text(t, ctx, "#object-list"); !strings.Contains(got, "lakeflow") || !strings.Contains(got, "zbemu") {
 			t.Errorf("schemas of system: %q", got)
 		}
+		// A system table's page reads it from UC REST, like any table:
+		// the same columns, type and comments as GET .../tables/{name}.
+		const sysTable = "system.lakeflow.zerobus_stream"
+		var uc struct {
+			TableType string `json:"table_type"`
+			Columns   []struct {
+				Name, Comment string
+			} `json:"columns"`
+		}
+		code, body := s.call("GET", "/api/2.1/unity-catalog/tables/"+sysTable, devToken, nil)
+		if err := json.Unmarshal(body, &uc); code != 200 || err != nil || len(uc.Columns) == 0 {
+			t.Fatalf("UC REST %s: %d %s", sysTable, code, body)
+		}
+		open(t, ctx, s, "/explore/data/system/lakeflow/zerobus_stream")
+		waitJS(t, ctx, `!!document.querySelector("#columns") && !!document.querySelector("#sample .grid, #sample .error-box")`)
+		shown := eval[[]string](t, ctx, `[...document.querySelectorAll("#columns tbody tr")].map(r => r.cells[1].textContent + "|" + r.cells[4].textContent)`)
+		var want []string
+		for _, c := range uc.Columns {
+			want = append(want, c.Name+"|"+c.Comment)
+		}
+		if strings.Join(shown, ",") != strings.Join(want, ",") {
+			t.Errorf("%s columns on the page %v, UC REST %v", sysTable, shown, want)
+		}
+		if got := text(t, ctx, "#table-name + .badge"); got != uc.TableType {
+			t.Errorf("%s type %q, UC REST %q", sysTable, got, uc.TableType)
+		}
+		if !eval[bool](t, ctx, `performance.getEntriesByType("resource").some(e => e.name.endsWith("/api/2.1/unity-catalog/tables/`+sysTable+`"))`) {
+			t.Errorf("the page did not read %s from UC REST", sysTable)
+		}
+		screenshot(t, ctx, "explorer-system-table")
 	})
 
 	t.Run("sql editor", func(t *testing.T) {
