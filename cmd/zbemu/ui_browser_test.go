@@ -35,7 +35,7 @@ func chromiumPath() string {
 
 // newBrowser starts headless Chromium with a 1280×800 window. Without
 // Chromium the test is skipped, except under CI=true, where it fails.
-func newBrowser(t *testing.T) context.Context {
+func newBrowser(t testing.TB) context.Context {
 	t.Helper()
 	path := chromiumPath()
 	if path == "" {
@@ -242,6 +242,9 @@ func TestUIBrowser(t *testing.T) {
 		}
 		if strings.Join(shown, ",") != strings.Join(want, ",") {
 			t.Errorf("%s columns on the page %v, UC REST %v", sysTable, shown, want)
+		}
+		if tags := eval[string](t, ctx, `[...document.querySelectorAll("#columns tbody tr")].map(r => r.cells[5].textContent).join("")`); tags != "" {
+			t.Errorf("%s shows column tags (or errors) %q; system tables have none", sysTable, tags)
 		}
 		if got := text(t, ctx, "#table-name + .badge"); got != uc.TableType {
 			t.Errorf("%s type %q, UC REST %q", sysTable, got, uc.TableType)

@@ -81,7 +81,8 @@ async function tablePage(main, catalog, schema, table) {
       h("dl.kv", h("dt", "Owner"), h("dd#table-owner", t.owner || "—"), h("dt", "Created"), h("dd", t.created_at ? new Date(t.created_at).toISOString() : "—"),
         h("dt", "Version"), h("dd", (t.properties || {})["delta.lastUpdateVersion"] || "0"))),
     h("section.panel", h("h2", `Columns (${(t.columns || []).length})`),
-      simpleTable(["#", "Name", "Type", "Nullable", "Comment", "Tags"], (t.columns || []).map((c, i) => [i + 1, c.name, c.type_text, c.nullable ? "yes" : "NOT NULL", c.comment || "", columnTags(full, c.name)]), { attrs: { id: "columns" } })),
+      simpleTable(["#", "Name", "Type", "Nullable", "Comment", "Tags"], (t.columns || []).map((c, i) => [i + 1, c.name, c.type_text, c.nullable ? "yes" : "NOT NULL", c.comment || "",
+        catalog === "system" ? "" : columnTags(full, c.name)]), { attrs: { id: "columns" } })),
   );
   const ingest = h("section.panel#ingestion", h("h2", "Ingestion"), h("p.muted", "Loading…"));
   const sample = h("section.panel#sample", h("h2", "Sample rows"), h("p.muted", "Loading…"));
@@ -99,7 +100,8 @@ async function tablePage(main, catalog, schema, table) {
 }
 
 // columnTags fills in a column's Unity Catalog tags (ALTER TABLE ... ALTER
-// COLUMN ... SET TAGS) from the entity tag assignments API.
+// COLUMN ... SET TAGS) from the entity tag assignments API. System tables
+// are read-only and have none, so their pages do not ask.
 function columnTags(full, column) {
   const cell = h("span.tags", { dataset: { column } });
   api("GET", `/api/2.1/unity-catalog/entity-tag-assignments/columns/${encodeURIComponent(full + "." + column)}/tags`)
