@@ -37,6 +37,13 @@ func chromiumPath() string {
 // Chromium the test is skipped, except under CI=true, where it fails.
 func newBrowser(t testing.TB) context.Context {
 	t.Helper()
+	// Generous: only there to end a hung test, never a measure of speed.
+	return newBrowserFor(t, 5*time.Minute)
+}
+
+// newBrowserFor is newBrowser whose context ends after timeout.
+func newBrowserFor(t testing.TB, timeout time.Duration) context.Context {
+	t.Helper()
 	path := chromiumPath()
 	if path == "" {
 		if os.Getenv("CI") != "" {
@@ -48,8 +55,7 @@ func newBrowser(t testing.TB) context.Context {
 		chromedp.NoSandbox, chromedp.Flag("disable-dev-shm-usage", true), chromedp.UserDataDir(t.TempDir()))
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
-	// Generous: only there to end a hung test, never a measure of speed.
-	ctx, cancelTimeout := context.WithTimeout(ctx, 5*time.Minute)
+	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
 	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800)); err != nil {
 		t.Fatalf("start Chromium %s: %v", path, err)
