@@ -4,7 +4,8 @@
 // the Grants API and the system catalog), the workspace endpoints the
 // Databricks SDKs call first (OAuth discovery, SCIM Me, SQL warehouses,
 // token list/delete: workspace.go),
-// Prometheus metrics (/metrics), the stats API and its live event stream,
+// Prometheus metrics (/metrics), the stats API and its live event stream
+// (package web/metrics measures; this package serves and authorizes),
 // the Lakeview dashboards API (with zbemu's widget query endpoint; package
 // engine/lakeview keeps the dashboards), the Pipelines API (package
 // engine/pipeline runs them), the Alerts API v2, saved queries and
@@ -22,6 +23,6 @@
 // before reading anything (the official SDK waits for them) and acks only
 // what the engine reports durable, cumulatively and never ahead of what it
 // received. web holds no data of its own except the short-lived state of
-// SQL statements for polling, the in-memory counters of metrics.go and the
-// last 15 minutes of per-second stats points the UI charts (statshub.go).
+// SQL statements for polling; the ingest counters and the live stats
+// history belong to package web/metrics.
 package web

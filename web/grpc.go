@@ -38,7 +38,7 @@ func (z *zerobusService) EphemeralStream(gs zerobuspb.Zerobus_EphemeralStreamSer
 	err := z.ephemeralStream(gs, &at)
 	if err != nil {
 		if gs.Context().Err() == nil {
-			z.s.metrics.countError(errorCode(err), "GRPC")
+			z.s.metrics.CountError(errorCode(err), "GRPC")
 		}
 		z.s.logFailure(gs.Context(), "stream failed", err, "stream_id", at.streamID, "table", at.table, "offset", at.offset, "principal", at.principal)
 	}

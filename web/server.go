@@ -27,6 +27,7 @@ import (
 	"github.com/zbemu/zbemu/engine/fault"
 	"github.com/zbemu/zbemu/engine/lakeview"
 	"github.com/zbemu/zbemu/engine/sqlalert"
+	"github.com/zbemu/zbemu/web/metrics"
 	"github.com/zbemu/zbemu/web/zerobuspb"
 )
 
@@ -50,7 +51,7 @@ type Options struct {
 	Dashboards *lakeview.Manager
 	// Metrics backs /metrics and /zbemu/v1/stats; pass the one given to
 	// the engine as its Observer. Nil creates one that sees only web errors.
-	Metrics *Metrics
+	Metrics *metrics.Metrics
 	// Timeouts bound how long a client may hold a connection without
 	// making progress; zero fields take the defaults of DefaultTimeouts.
 	Timeouts Timeouts
@@ -110,8 +111,8 @@ type Server struct {
 	grpc    *grpc.Server
 	h2c     *chanListener // plaintext connections that start with the HTTP/2 preface
 	stmts   *statementStore
-	metrics *Metrics
-	hub     *statsHub // live stats for the UI
+	metrics *metrics.Metrics
+	hub     *metrics.Hub // live stats for the UI
 	faults  *fault.Set
 	// restQuota is the REST requests/s quota; nil without quotas.
 	restQuota *bucket
@@ -125,14 +126,14 @@ func New(e *engine.Engine, opts Options) *Server {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.Metrics == nil {
-		opts.Metrics = NewMetrics()
+		opts.Metrics = metrics.New()
 	}
 	if opts.Faults == nil {
 		opts.Faults = fault.NewSet()
 	}
 	opts.Timeouts = opts.Timeouts.withDefaults()
 	s := &Server{e: e, opts: opts, log: opts.Logger, stmts: newStatementStore(), metrics: opts.Metrics,
-		hub: newStatsHub(opts.Metrics, opts.UI.MaxStatsStreams), faults: opts.Faults}
+		hub: metrics.NewHub(opts.Metrics, opts.UI.StatsInterval, opts.UI.MaxStatsStreams), faults: opts.Faults}
 	if opts.Quotas != nil {
 		s.restQuota = newBucket(opts.Quotas.RESTPerSecond)
 	}
@@ -186,7 +187,7 @@ func (s *Server) Addr() string { return s.ln.Addr().String() }
 // connections are sorted by their first bytes (the SDK speaks HTTP/2 with
 // prior knowledge, its OAuth client HTTP/1.1); TLS connections by ALPN.
 func (s *Server) Serve() error {
-	s.hub.start()
+	s.hub.Start()
 	if s.opts.TLSConfig != nil {
 		cfg := s.opts.TLSConfig.Clone()
 		cfg.NextProtos = []string{"h2", "http/1.1"}
@@ -252,7 +253,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if s.ln != nil {
 		s.ln.Close()
 	}
-	s.hub.close() // ends the live stats streams, which would hold http.Shutdown
+	s.hub.Close() // ends the live stats streams, which would hold http.Shutdown
 	done := make(chan struct{})
 	go func() { s.grpc.GracefulStop(); close(done) }()
 	select {

@@ -10,6 +10,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/zbemu/zbemu/engine"
+	"github.com/zbemu/zbemu/web/metrics"
 	"github.com/zbemu/zbemu/web/ui"
 )
 
@@ -29,6 +30,9 @@ type UIOptions struct {
 	// MaxStatsStreams bounds concurrent GET /zbemu/v1/stats/stream clients;
 	// 0 means 32.
 	MaxStatsStreams int
+	// StatsInterval is the time between live stats events; 0 means a
+	// second. Tests shorten it to replay minutes of updates quickly.
+	StatsInterval time.Duration
 }
 
 func (s *Server) uiRoutes(r *mux.Router) {
@@ -105,7 +109,7 @@ func (s *Server) uiSession(w http.ResponseWriter, r *http.Request) error {
 // (the hub shares it): a non-admin sees the tables and streams of the
 // tables it may read (SELECT); the workspace totals (rates, latency,
 // errors by code, backlog) name no table and are left whole.
-func visibleStats(z *engine.Authorizer, st Stats) Stats {
+func visibleStats(z *engine.Authorizer, st metrics.Stats) metrics.Stats {
 	if z.Admin() {
 		return st
 	}
@@ -118,7 +122,7 @@ func visibleStats(z *engine.Authorizer, st Stats) Stats {
 		}
 		return ok
 	}
-	tables, streams := []TableStats{}, []StreamStats{}
+	tables, streams := []metrics.TableStats{}, []metrics.StreamStats{}
 	for _, t := range st.Tables {
 		if canRead(t.Table) {
 			tables = append(tables, t)
@@ -129,7 +133,7 @@ func visibleStats(z *engine.Authorizer, st Stats) Stats {
 			streams = append(streams, t)
 		}
 	}
-	pipelines := []DatasetStats{}
+	pipelines := []metrics.DatasetStats{}
 	for _, d := range st.Pipelines {
 		if canRead(d.Dataset) {
 			pipelines = append(pipelines, d)
@@ -140,11 +144,11 @@ func visibleStats(z *engine.Authorizer, st Stats) Stats {
 }
 
 // visiblePoint drops the tables z may not read from a history point.
-func visiblePoint(z *engine.Authorizer, p StatsPoint) StatsPoint {
+func visiblePoint(z *engine.Authorizer, p metrics.StatsPoint) metrics.StatsPoint {
 	if z.Admin() {
 		return p
 	}
-	tables := make(map[string]TablePoint, len(p.Tables))
+	tables := make(map[string]metrics.TablePoint, len(p.Tables))
 	for name, tp := range p.Tables {
 		if z.Require("TABLE", name, "SELECT") == nil {
 			tables[name] = tp
@@ -176,11 +180,11 @@ const statsWriteTimeout = 10 * time.Second
 // authenticated and authorized again for every event, so a revoked token
 // or grant takes effect within a second.
 func (s *Server) statsStream(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {
-	if !s.hub.join() {
+	if !s.hub.Join() {
 		return &httpError{http.StatusTooManyRequests, "RESOURCE_EXHAUSTED",
-			fmt.Sprintf("too many live stats clients (at most %d); close another monitor or poll GET /zbemu/v1/stats", cap(s.hub.clients))}
+			fmt.Sprintf("too many live stats clients (at most %d); close another monitor or poll GET /zbemu/v1/stats", s.hub.MaxClients())}
 	}
-	defer s.hub.leave()
+	defer s.hub.Leave()
 	z, err := s.e.Authorizer(r.Context(), id)
 	if err != nil {
 		return err
@@ -191,7 +195,7 @@ func (s *Server) statsStream(w http.ResponseWriter, r *http.Request, id *engine.
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-	points := s.hub.history()
+	points := s.hub.History()
 	for i := range points {
 		points[i] = visiblePoint(z, points[i])
 	}
@@ -210,18 +214,18 @@ func (s *Server) statsStream(w http.ResponseWriter, r *http.Request, id *engine.
 	if !send("history", map[string]any{"points": points}) {
 		return nil
 	}
-	_, _, tick := s.hub.current()
+	_, _, tick := s.hub.Current()
 	for {
 		select {
 		case <-r.Context().Done():
 			return nil
-		case <-s.hub.stop:
+		case <-s.hub.Stopped():
 			return nil
 		case <-tick:
 		}
-		var st Stats
-		var p StatsPoint
-		st, p, tick = s.hub.current()
+		var st metrics.Stats
+		var p metrics.StatsPoint
+		st, p, tick = s.hub.Current()
 		if id, err = s.e.Authenticate(r.Context(), bearer(r)); err == nil {
 			z, err = s.e.Authorizer(r.Context(), id)
 		}

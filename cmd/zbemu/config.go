@@ -14,6 +14,7 @@ import (
 	"github.com/zbemu/zbemu/engine/sqlalert"
 	"github.com/zbemu/zbemu/systables"
 	"github.com/zbemu/zbemu/web"
+	"github.com/zbemu/zbemu/web/metrics"
 )
 
 // Config is everything zbemu serve can be told. Precedence: flags, then
@@ -57,6 +58,9 @@ type Config struct {
 	// StrictTimestamps refuses integer timestamps that look like seconds
 	// or milliseconds (engine.Options.StrictTimestamps).
 	StrictTimestamps bool
+	// StatsInterval is the time between the UI's live stats updates
+	// (web.UIOptions.StatsInterval).
+	StatsInterval time.Duration
 }
 
 // DefaultConfig is what a learner gets with no flags.
@@ -66,7 +70,8 @@ func DefaultConfig() Config {
 		AlertInterval: sqlalert.DefaultInterval, AccountID: systables.DefaultAccountID, WorkspaceID: systables.DefaultWorkspaceID,
 		BodyTimeout: web.DefaultTimeouts.Body, IdleTimeout: web.DefaultTimeouts.Idle,
 		MaxBacklogBytes: engine.DefaultMaxBacklogBytes, MaxBacklogRecords: engine.DefaultMaxBacklogRecords,
-		DuckDBMemory: engine.DefaultMemoryLimit, DuckDBThreads: engine.DefaultThreads(), QuotaLimits: web.DefaultQuotas, Latency: latencyInstant}
+		DuckDBMemory: engine.DefaultMemoryLimit, DuckDBThreads: engine.DefaultThreads(), QuotaLimits: web.DefaultQuotas, Latency: latencyInstant,
+		StatsInterval: metrics.DefaultInterval}
 }
 
 // usageError marks errors in how zbemu was called (exit code 2).
@@ -158,6 +163,9 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	if c.FlushInterval, err = envDuration(getenv, "ZBEMU_FLUSH_INTERVAL", c.FlushInterval); err != nil {
 		return c, err
 	}
+	if c.StatsInterval, err = envDuration(getenv, "ZBEMU_STATS_INTERVAL", c.StatsInterval); err != nil {
+		return c, err
+	}
 	if c.BodyTimeout, err = envDuration(getenv, "ZBEMU_BODY_TIMEOUT", c.BodyTimeout); err != nil {
 		return c, err
 	}
@@ -204,6 +212,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.StringVar(&c.DuckDBMemory, "duckdb-memory", c.DuckDBMemory, "DuckDB's memory_limit, e.g. 256MB or 1GB; DuckDB spills to the data directory beyond it (env ZBEMU_DUCKDB_MEMORY)")
 	fs.IntVar(&c.DuckDBThreads, "duckdb-threads", c.DuckDBThreads, "DuckDB's worker threads; the default is one per core but one, at least 1 and at most 4 (env ZBEMU_DUCKDB_THREADS)")
 	fs.DurationVar(&c.AlertInterval, "alert-interval", c.AlertInterval, "how often alerts without their own --every are evaluated (env ZBEMU_ALERT_INTERVAL)")
+	fs.DurationVar(&c.StatsInterval, "stats-interval", c.StatsInterval, "time between the live stats updates the UI's monitor receives; at least 10ms (env ZBEMU_STATS_INTERVAL)")
 	fs.DurationVar(&c.BodyTimeout, "body-timeout", c.BodyTimeout, "how long a REST request body may take to arrive after its headers (env ZBEMU_BODY_TIMEOUT)")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "how long an HTTP keep-alive connection without a request, or a gRPC connection without a stream, stays open (env ZBEMU_IDLE_TIMEOUT)")
 	fs.StringVar(&c.AccountID, "account-id", c.AccountID, "account_id written into the system tables (env ZBEMU_ACCOUNT_ID)")
@@ -225,6 +234,10 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	return c, c.Validate()
 }
 
+// minStatsInterval keeps the stats sampler, which summarises every table
+// and stream each time, from taking a core of its own.
+const minStatsInterval = 10 * time.Millisecond
+
 // duckdbSize is a memory size as DuckDB's memory_limit takes it
 // (https://duckdb.org/docs/stable/configuration/overview).
 var duckdbSize = regexp.MustCompile(`(?i)^[0-9]+(\.[0-9]+)?\s*(b|bytes|kb|mb|gb|tb|kib|mib|gib|tib)$`)
@@ -242,6 +255,9 @@ func (c Config) Validate() error {
 	}
 	if c.BodyTimeout <= 0 {
 		return &ConfigError{Field: "body-timeout", Value: c.BodyTimeout.String(), Err: errors.New("must be positive")}
+	}
+	if c.StatsInterval < minStatsInterval {
+		return &ConfigError{Field: "stats-interval", Value: c.StatsInterval.String(), Err: fmt.Errorf("must be at least %v", minStatsInterval)}
 	}
 	if c.IdleTimeout <= 0 {
 		return &ConfigError{Field: "idle-timeout", Value: c.IdleTimeout.String(), Err: errors.New("must be positive")}

@@ -140,6 +140,15 @@ func TestLakeviewImportEveryWidget(t *testing.T) {
 		{"table", "details", "rows", nil, readings},
 		{"table with both filters", "details", "rows", []map[string]any{{"widget": "device_filter", "values": []string{"d2"}},
 			{"page": "overview", "widget": "status_filter", "value": "FAULT"}}, readings + " WHERE device_id = 'd2' AND status = 'FAULT'"},
+		// A global filter (the PAGE_TYPE_GLOBAL_FILTERS page) sets the
+		// parameter or field of every dataset it binds, on any page.
+		{"global filter choices", "global_filters", "global_device", nil, "SELECT 'All' UNION SELECT DISTINCT device_id FROM main.default.lv_readings"},
+		{"counter with the global device parameter", "overview", "count", []map[string]any{{"page": "global_filters", "widget": "global_device", "value": "d2"}},
+			"SELECT count(*) FROM main.default.lv_readings WHERE device_id = 'd2'"},
+		{"area with the global device parameter", "overview", "per_hour", []map[string]any{{"page": "global_filters", "widget": "global_device", "value": "d1"}},
+			"SELECT date_trunc('hour', ts), count(*), device_id FROM main.default.lv_readings WHERE device_id = 'd1' AND ts BETWEEN TIMESTAMP '2026-01-01 00:00:00' AND TIMESTAMP '2026-01-01 10:30:00' GROUP BY 1, 3"},
+		{"table with the global status field filter", "details", "rows", []map[string]any{{"page": "global_filters", "widget": "global_status", "values": []string{"FAULT"}}},
+			readings + " WHERE status = 'FAULT'"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

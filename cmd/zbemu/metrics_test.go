@@ -14,7 +14,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/zbemu/zbemu/fixtures/zbclient"
-	"github.com/zbemu/zbemu/web"
+	"github.com/zbemu/zbemu/web/metrics"
 	"github.com/zbemu/zbemu/web/zerobuspb"
 )
 
@@ -57,13 +57,13 @@ func (s *server) scrape() map[string]float64 {
 }
 
 // stats reads GET /zbemu/v1/stats with the dev token.
-func (s *server) stats() web.Stats {
+func (s *server) stats() metrics.Stats {
 	s.t.Helper()
 	code, body := s.call("GET", "/zbemu/v1/stats", devToken, nil)
 	if code != 200 {
 		s.t.Fatalf("GET /zbemu/v1/stats: HTTP %d %s", code, body)
 	}
-	var st web.Stats
+	var st metrics.Stats
 	if err := json.Unmarshal(body, &st); err != nil {
 		s.t.Fatalf("stats body %s: %v", body, err)
 	}
@@ -213,7 +213,7 @@ func TestMetricsAndStats(t *testing.T) {
 	if w := "[main.default.bad 20/1 main.default.live 5/0 main.default.rest 300/1 main.default.sdk 500/0]"; fmt.Sprint(tables) != w {
 		t.Errorf("tables %v, want %s", tables, w)
 	}
-	wantErrs := []web.ErrorStats{{Code: "INVALID_PARAMETER_VALUE", Protocol: "GRPC", Total: 1, LastMinute: 1},
+	wantErrs := []metrics.ErrorStats{{Code: "INVALID_PARAMETER_VALUE", Protocol: "GRPC", Total: 1, LastMinute: 1},
 		{Code: "INVALID_PARAMETER_VALUE", Protocol: "HTTP", Total: 1, LastMinute: 1}}
 	if fmt.Sprint(st.Errors) != fmt.Sprint(wantErrs) {
 		t.Errorf("errors %+v, want %+v", st.Errors, wantErrs)

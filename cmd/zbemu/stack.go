@@ -14,6 +14,7 @@ import (
 	"github.com/zbemu/zbemu/fixtures"
 	"github.com/zbemu/zbemu/systables"
 	"github.com/zbemu/zbemu/web"
+	"github.com/zbemu/zbemu/web/metrics"
 )
 
 // stack is one zbemu as Config describes it: metrics, system tables and
@@ -22,7 +23,7 @@ import (
 // stopped; zbemu bench measures it, so the benchmark pays for what a
 // learner's server does.
 type stack struct {
-	metrics *web.Metrics
+	metrics *metrics.Metrics
 	sys     *systables.Store // nil without system tables
 	e       *engine.Engine
 	pipes   *pipeline.Manager
@@ -39,7 +40,7 @@ type stack struct {
 // openStack opens everything cfg asks for and binds the listening address;
 // the caller starts serving (srv.Serve) and calls close.
 func openStack(ctx context.Context, cfg Config, log *slog.Logger) (_ *stack, err error) {
-	s := &stack{metrics: web.NewMetrics()}
+	s := &stack{metrics: metrics.New()}
 	defer func() {
 		if err != nil {
 			s.closeAll(context.Background())
@@ -104,7 +105,8 @@ func openStack(ctx context.Context, cfg Config, log *slog.Logger) (_ *stack, err
 			return nil, err
 		}
 	}
-	wopts.UI = web.UIOptions{DevClientID: cfg.ClientID, DevClientSecret: cfg.ClientSecret, DevToken: cfg.DevToken, CAFile: s.caPath}
+	wopts.UI = web.UIOptions{DevClientID: cfg.ClientID, DevClientSecret: cfg.ClientSecret, DevToken: cfg.DevToken, CAFile: s.caPath,
+		StatsInterval: cfg.StatsInterval}
 	s.srv = web.New(s.e, wopts)
 	if err := s.srv.Listen(); err != nil {
 		return nil, err

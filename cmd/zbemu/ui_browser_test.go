@@ -35,7 +35,14 @@ func chromiumPath() string {
 
 // newBrowser starts headless Chromium with a 1280×800 window. Without
 // Chromium the test is skipped, except under CI=true, where it fails.
-func newBrowser(t *testing.T) context.Context {
+func newBrowser(t testing.TB) context.Context {
+	t.Helper()
+	// Generous: only there to end a hung test, never a measure of speed.
+	return newBrowserFor(t, 5*time.Minute)
+}
+
+// newBrowserFor is newBrowser whose context ends after timeout.
+func newBrowserFor(t testing.TB, timeout time.Duration) context.Context {
 	t.Helper()
 	path := chromiumPath()
 	if path == "" {
@@ -48,8 +55,7 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.NoSandbox, chromedp.Flag("disable-dev-shm-usage", true), chromedp.UserDataDir(t.TempDir()))
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
-	// Generous: only there to end a hung test, never a measure of speed.
-	ctx, cancelTimeout := context.WithTimeout(ctx, 5*time.Minute)
+	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
 	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800)); err != nil {
 		t.Fatalf("start Chromium %s: %v", path, err)
@@ -220,6 +226,39 @@ func TestUIBrowser(t *testing.T) {
 		if got := text(t, ctx, "#object-list"); !strings.Contains(got, "lakeflow") || !strings.Contains(got, "zbemu") {
 			t.Errorf("schemas of system: %q", got)
 		}
+		// A system table's page reads it from UC REST, like any table:
+		// the same columns, type and comments as GET .../tables/{name}.
+		const sysTable = "system.lakeflow.zerobus_stream"
+		var uc struct {
+			TableType string `json:"table_type"`
+			Columns   []struct {
+				Name, Comment string
+			} `json:"columns"`
+		}
+		code, body := s.call("GET", "/api/2.1/unity-catalog/tables/"+sysTable, devToken, nil)
+		if err := json.Unmarshal(body, &uc); code != 200 || err != nil || len(uc.Columns) == 0 {
+			t.Fatalf("UC REST %s: %d %s", sysTable, code, body)
+		}
+		open(t, ctx, s, "/explore/data/system/lakeflow/zerobus_stream")
+		waitJS(t, ctx, `!!document.querySelector("#columns") && !!document.querySelector("#sample .grid, #sample .error-box")`)
+		shown := eval[[]string](t, ctx, `[...document.querySelectorAll("#columns tbody tr")].map(r => r.cells[1].textContent + "|" + r.cells[4].textContent)`)
+		var want []string
+		for _, c := range uc.Columns {
+			want = append(want, c.Name+"|"+c.Comment)
+		}
+		if strings.Join(shown, ",") != strings.Join(want, ",") {
+			t.Errorf("%s columns on the page %v, UC REST %v", sysTable, shown, want)
+		}
+		if tags := eval[string](t, ctx, `[...document.querySelectorAll("#columns tbody tr")].map(r => r.cells[5].textContent).join("")`); tags != "" {
+			t.Errorf("%s shows column tags (or errors) %q; system tables have none", sysTable, tags)
+		}
+		if got := text(t, ctx, "#table-name + .badge"); got != uc.TableType {
+			t.Errorf("%s type %q, UC REST %q", sysTable, got, uc.TableType)
+		}
+		if !eval[bool](t, ctx, `performance.getEntriesByType("resource").some(e => e.name.endsWith("/api/2.1/unity-catalog/tables/`+sysTable+`"))`) {
+			t.Errorf("the page did not read %s from UC REST", sysTable)
+		}
+		screenshot(t, ctx, "explorer-system-table")
 	})
 
 	t.Run("sql editor", func(t *testing.T) {

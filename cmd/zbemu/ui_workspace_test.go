@@ -92,6 +92,40 @@ func TestUIDashboards(t *testing.T) {
 	waitJS(t, ctx, fmt.Sprintf(`document.querySelector('[data-widget="rows"] .lv-body').dataset.rows === %q`, want))
 	screenshot(t, ctx, "dashboard-details")
 
+	// Global filters (the file's PAGE_TYPE_GLOBAL_FILTERS page) show above
+	// every page and re-query the widgets of any page whose datasets they
+	// bind: a device parameter on two datasets, a status field on two.
+	eval[bool](t, ctx, `(() => { const s = document.querySelector('[data-widget="device_filter"] select'); for (const o of s.options) o.selected = false;
+		s.dispatchEvent(new Event("change")); return true })()`)
+	waitJS(t, ctx, `!!document.querySelector('#global-filters [data-widget="global_device"] select') && !!document.querySelector('#global-filters [data-widget="global_status"] select')`)
+	if got := eval[string](t, ctx, `[...document.querySelectorAll('#global-filters [data-widget="global_device"] option')].map(o => o.value).sort().join(",")`); got != "All,d1,d2,d3" {
+		t.Errorf("global device filter choices %q", got)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll('#dashboard-pages button').length`); n != 2 {
+		t.Errorf("%d page tabs, want 2 (the global filters page is not a tab)", n)
+	}
+	rowsIs := func(where string) {
+		t.Helper()
+		want := *s.sql("SELECT count(*) FROM main.default.lv_readings WHERE " + where)[0][0]
+		waitJS(t, ctx, fmt.Sprintf(`document.querySelector('[data-widget="rows"] .lv-body').dataset.rows === %q`, want))
+	}
+	rowsIs("true")
+	eval[bool](t, ctx, `(() => { const s = document.querySelector('#global-filters [data-widget="global_device"] select'); s.value = "d2"; s.dispatchEvent(new Event("change")); return true })()`)
+	rowsIs("device_id = 'd2'")
+	eval[bool](t, ctx, `(() => { const s = document.querySelector('#global-filters [data-widget="global_status"] select'); for (const o of s.options) o.selected = o.value === "FAULT";
+		s.dispatchEvent(new Event("change")); return true })()`)
+	rowsIs("device_id = 'd2' AND status = 'FAULT'")
+	screenshot(t, ctx, "dashboard-global-filters")
+	// Back on the overview the global selection still applies (with the
+	// page's own status filter, still FAULT), and the area chart draws d2 only.
+	click(t, ctx, `#dashboard-pages button[data-page="overview"]`)
+	want = *s.sql("SELECT count(*) FROM main.default.lv_readings WHERE status = 'FAULT' AND device_id = 'd2'")[0][0]
+	waitJS(t, ctx, fmt.Sprintf(`document.querySelector('[data-widget="count"] .counter') && document.querySelector('[data-widget="count"] .counter').textContent === %q`, want))
+	waitJS(t, ctx, `document.querySelector('[data-widget="per_hour"] .lv-body') && document.querySelector('[data-widget="per_hour"] .lv-body').dataset.series === "1"`)
+	if got := eval[string](t, ctx, `document.querySelector('#global-filters [data-widget="global_device"] select').value`); got != "d2" {
+		t.Errorf("the global device filter shows %q after changing pages, want d2", got)
+	}
+
 	// A widget whose query fails shows its error and SQL; the others render.
 	broken := strings.Replace(mustRead(t, good), "FROM main.default.lv_readings\\n", "FROM main.default.no_such_table\\n", 1)
 	d := s.importDashboard(devToken, "Broken", broken)

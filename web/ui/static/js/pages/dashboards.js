@@ -54,6 +54,12 @@ async function list(root) {
   }
 }
 
+// GLOBAL_FILTERS is the pageType (as exported files spell it) of the page
+// whose filter widgets apply to every page: Lakeview shows them beside the
+// canvas, not as a tab, and each binds the fields and parameters of every
+// dataset its queries name, on whichever page that dataset is drawn.
+const GLOBAL_FILTERS = "PAGE_TYPE_GLOBAL_FILTERS";
+
 async function dashboard(root, id) {
   const head = h("div.page-head", h("h1", "Dashboard"), h("span.sub", id));
   root.append(head);
@@ -65,7 +71,8 @@ async function dashboard(root, id) {
     root.append(errorBox(e));
     return;
   }
-  const pages = (file.pages || []).filter((p) => p.pageType !== "PAGE_TYPE_GLOBAL_FILTERS");
+  const pages = (file.pages || []).filter((p) => p.pageType !== GLOBAL_FILTERS);
+  const globalPage = (file.pages || []).find((p) => p.pageType === GLOBAL_FILTERS && (p.layout || []).length);
   const tabs = h("div.tabs#dashboard-pages");
   const canvas = h("div#dashboard-canvas");
   const every = h("select#refresh-every", { "aria-label": "Refresh every" },
@@ -73,7 +80,14 @@ async function dashboard(root, id) {
   const refreshBtn = h("button#refresh", { type: "button" }, "Refresh");
   head.replaceChildren(h("h1", d.display_name), h("span.sub", d.path || ""), h("span.spacer"),
     h("label", "Auto refresh", every), refreshBtn);
-  root.append(tabs, canvas);
+  // board is what the pages of one dashboard share: the filter selections
+  // (page-qualified, so a page's own filters stay on that page) and the
+  // rendered views, which re-query when a filter they see changes.
+  const board = { id, file, global: globalPage ? globalPage.name : null, selections: new Map(), views: new Set() };
+  const bar = globalPage ? h("section.lv-global#global-filters", { "aria-label": "Filters on every page" },
+    h("div.lv-global-title", globalPage.displayName || "Filters")) : null;
+  root.append(tabs, ...(bar ? [bar] : []), canvas);
+  const globals = globalPage ? renderPage(bar, board, globalPage, true) : null;
 
   let current = null; // the rendered page: {refresh(), dispose()}
   let timer = null;
@@ -81,27 +95,37 @@ async function dashboard(root, id) {
     if (current) current.dispose();
     tabs.replaceChildren(...pages.map((p, j) => h("button", { type: "button", class: i === j ? "active" : null, dataset: { page: p.name },
       on: { click: () => show(j) } }, p.displayName || p.name)));
-    current = renderPage(canvas, id, file, pages[i]);
+    current = renderPage(canvas, board, pages[i], false);
   };
-  refreshBtn.addEventListener("click", () => current && current.refresh());
+  const refreshAll = () => { if (globals) globals.refresh(); if (current) current.refresh(); };
+  refreshBtn.addEventListener("click", refreshAll);
   every.addEventListener("change", () => {
     clearInterval(timer);
     const s = Number(every.value);
-    if (s) timer = setInterval(() => current && current.refresh(), s * 1000);
+    if (s) timer = setInterval(refreshAll, s * 1000);
   });
   if (pages.length) show(0);
   else canvas.append(h("p.muted", "This dashboard has no pages."));
-  return () => { clearInterval(timer); if (current) current.dispose(); };
+  return () => { clearInterval(timer); if (current) current.dispose(); if (globals) globals.dispose(); };
 }
 
-// renderPage lays out one page on the 6-column grid and runs its widgets.
-// Filter selections live here: changing one re-queries the page.
-function renderPage(canvas, id, file, page) {
-  const layout = page.layout || [];
-  const rows = layout.reduce((n, it) => Math.max(n, (it.position.y || 0) + (it.position.height || 1)), 0);
-  const gridEl = h("div.lv-grid", { dataset: { page: page.name }, style: `grid-template-rows:repeat(${rows}, ${ROW_PX}px)` });
-  canvas.replaceChildren(gridEl);
-  const selections = new Map(); // filter widget name → {value}|{values}|{min,max}
+// renderPage lays out one page on the 6-column grid and runs its widgets;
+// the global filters page (bar) is laid out as a row of filters instead.
+// A filter's change re-queries every rendered widget that sees it: the
+// page's own filters reach that page, the global filters every page.
+function renderPage(canvas, board, page, bar) {
+  const { id, file, selections } = board;
+  const layout = [...(page.layout || [])];
+  let gridEl;
+  if (bar) {
+    layout.sort((a, b) => (a.position.y - b.position.y) || (a.position.x - b.position.x));
+    gridEl = h("div.lv-bar", { dataset: { page: page.name } });
+    canvas.append(gridEl);
+  } else {
+    const rows = layout.reduce((n, it) => Math.max(n, (it.position.y || 0) + (it.position.height || 1)), 0);
+    gridEl = h("div.lv-grid", { dataset: { page: page.name }, style: `grid-template-rows:repeat(${rows}, ${ROW_PX}px)` });
+    canvas.replaceChildren(gridEl);
+  }
   const widgets = layout.map((it) => {
     const w = it.widget || {};
     const p = it.position || {};
@@ -110,14 +134,19 @@ function renderPage(canvas, id, file, page) {
     const frame = spec.frame || {};
     const body = h("div.lv-body");
     const box = h("div.lv-widget", { dataset: { widget: w.name, type },
-      style: `grid-column:${p.x + 1} / span ${p.width}; grid-row:${p.y + 1} / span ${p.height}` },
+      style: bar ? null : `grid-column:${p.x + 1} / span ${p.width}; grid-row:${p.y + 1} / span ${p.height}` },
       frame.showTitle && frame.title ? h("div.lv-title", { title: frame.title }, frame.title) : null, body);
     gridEl.append(box);
-    return { w, spec, type, box, body, chart: null, seq: 0 };
+    return { w, spec, type, box, body, chart: null, seq: 0, key: page.name + "\u0000" + w.name };
   });
   let gone = false;
+  const view = { page: page.name, reload(except) { for (const o of widgets) if (o.key !== except) load(o); } };
+  board.views.add(view);
 
-  const filtersFor = (except) => [...selections].filter(([name]) => name !== except).map(([widget, sel]) => Object.assign({ widget }, sel));
+  // filtersFor is what the server applies to a widget of this page: the
+  // selections of this page and of the global filters, but for except's.
+  const filtersFor = (except) => [...selections].filter(([k, f]) => k !== except && (f.page === page.name || f.page === board.global))
+    .map(([, f]) => Object.assign({ page: f.page, widget: f.widget }, f.sel));
 
   async function load(x) {
     if (x.type === "text" || x.type === "filter-date-range-picker" || x.type === "filter-date-picker" || x.type === "filter-text-entry") return;
@@ -126,7 +155,7 @@ function renderPage(canvas, id, file, page) {
     let res;
     try {
       const r = await api("POST", `/zbemu/v1/lakeview/dashboards/${encodeURIComponent(id)}/query`,
-        { page: page.name, widget: x.w.name, filters: filtersFor(x.type.startsWith("filter-") ? x.w.name : null) });
+        { page: page.name, widget: x.w.name, filters: filtersFor(x.type.startsWith("filter-") ? x.key : null) });
       res = r.results || [];
     } catch (e) {
       res = [{ status: { state: "FAILED", error: { error_code: e.code, message: e.message } } }];
@@ -153,16 +182,16 @@ function renderPage(canvas, id, file, page) {
   }
 
   function changed(x, sel) {
-    if (sel) selections.set(x.w.name, sel);
-    else selections.delete(x.w.name);
-    for (const o of widgets) if (o !== x) load(o);
+    if (sel) selections.set(x.key, { page: page.name, widget: x.w.name, sel });
+    else selections.delete(x.key);
+    for (const v of board.views) if (page.name === board.global || v.page === page.name) v.reload(x.key);
   }
 
   function renderChoices(x, result) {
     const field = ((x.spec.encodings || {}).fields || []).find((f) => f.fieldName);
     const i = Math.max(0, result.columns.findIndex((c) => field && c.name === field.fieldName));
     const choices = [...new Set(result.rows.map((r) => r[i]).filter((v) => v != null))];
-    const cur = selections.get(x.w.name);
+    const cur = (selections.get(x.key) || {}).sel;
     if (x.type === "filter-multi-select") {
       const chosen = new Set((cur && cur.values) || []);
       const s = h("select.lv-filter", { multiple: true, size: Math.min(4, Math.max(2, choices.length)) },
@@ -187,10 +216,11 @@ function renderPage(canvas, id, file, page) {
   }
 
   function renderRange(x) {
-    const def = paramDefault(file, x.w, (p) => p.defaultSelection && p.defaultSelection.range) || {};
+    const def = (selections.get(x.key) || {}).sel || paramDefault(file, x.w, (p) => p.defaultSelection && p.defaultSelection.range) || {};
     const input = (v) => h("input.lv-date", { type: "datetime-local", step: 1, value: v ? v.replace(/Z$/, "").replace(/\.\d+$/, "").slice(0, 19) : "" });
-    const from = input(def.min && def.min.value);
-    const to = input(def.max && def.max.value);
+    const bound = (b) => (b && typeof b === "object" ? b.value : b); // a default is {value}, a selection the value
+    const from = input(bound(def.min));
+    const to = input(bound(def.max));
     const onChange = () => {
       const iso = (el) => (el.value ? (el.value.length === 16 ? el.value + ":00" : el.value) + "Z" : undefined);
       const sel = { min: iso(from), max: iso(to) };
@@ -206,7 +236,8 @@ function renderPage(canvas, id, file, page) {
   function renderEntry(x) {
     const def = paramDefault(file, x.w, (p) => p.defaultSelection && p.defaultSelection.values && p.defaultSelection.values.values);
     const date = x.type === "filter-date-picker";
-    const start = def && def[0] ? String(def[0].value) : "";
+    const cur = (selections.get(x.key) || {}).sel;
+    const start = cur ? cur.value : def && def[0] ? String(def[0].value) : "";
     const input = h("input.lv-entry", { type: date ? "date" : "search", value: date ? start.slice(0, 10) : start,
       placeholder: date ? null : "type a value", "aria-label": (x.spec.frame || {}).title || x.w.name });
     input.addEventListener("change", () => changed(x, input.value ? { value: input.value } : null));
@@ -222,7 +253,7 @@ function renderPage(canvas, id, file, page) {
   refresh();
   return {
     refresh,
-    dispose() { gone = true; for (const x of widgets) if (x.chart) x.chart.dispose(); },
+    dispose() { gone = true; board.views.delete(view); for (const x of widgets) if (x.chart) x.chart.dispose(); },
   };
 }
 

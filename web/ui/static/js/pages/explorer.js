@@ -1,11 +1,12 @@
 import { api, sql, download, quoteName, param } from "../api.js";
 import { h, simpleTable, errorBox, fmt, navigate } from "../dom.js";
 import { grid } from "../grid.js";
-import { showCatalogs, showSchemas, showTables, describeTable } from "./tables.js";
+import { listCatalogs, listSchemas, listTables, getTable } from "./tables.js";
 
 // Catalog explorer at /explore/data/{catalog}/{schema}/{table}: a tree of
-// what the caller may see (Unity Catalog REST) and a page per object.
-// Table pages read history, grants and sample rows with SQL.
+// what the caller may see and a page per object, from the Unity Catalog
+// REST API for every catalog, the system catalog included. Table pages
+// read history, grants and sample rows with SQL.
 
 const link = (...parts) => "/explore/data/" + parts.map(encodeURIComponent).join("/");
 
@@ -17,9 +18,9 @@ export default async function explorer(root, [catalog, schema, table]) {
   const treeDone = renderTree(tree, catalog, schema, table);
   try {
     if (table) await tablePage(main, catalog, schema, table);
-    else if (schema) await listPage(main, [catalog, schema], "Tables", await showTables(catalog, schema));
-    else if (catalog) await listPage(main, [catalog], "Schemas", await showSchemas(catalog));
-    else await listPage(main, [], "Catalogs", await showCatalogs());
+    else if (schema) await listPage(main, [catalog, schema], "Tables", await listTables(catalog, schema));
+    else if (catalog) await listPage(main, [catalog], "Schemas", await listSchemas(catalog));
+    else await listPage(main, [], "Catalogs", await listCatalogs());
   } catch (e) {
     main.append(errorBox(e));
   }
@@ -30,20 +31,20 @@ async function renderTree(tree, catalog, schema, table) {
   const ul = h("ul");
   tree.append(ul);
   let cats;
-  try { cats = await showCatalogs(); } catch (e) { tree.append(errorBox(e)); return; }
+  try { cats = (await listCatalogs()).map((x) => x.name); } catch (e) { tree.append(errorBox(e)); return; }
   for (const c of cats) {
     const li = h("li", h("a", { href: link(c), "data-nav": true, class: c === catalog && !schema ? "active" : null }, h("span.kind", "▸"), c));
     ul.append(li);
     if (c !== catalog) continue;
     const sul = h("ul");
     li.append(sul);
-    for (const s of await showSchemas(c).catch(() => [])) {
+    for (const s of (await listSchemas(c).catch(() => [])).map((x) => x.name)) {
       const sli = h("li", h("a", { href: link(c, s), "data-nav": true, class: s === schema && !table ? "active" : null }, h("span.kind", "▸"), s));
       sul.append(sli);
       if (s !== schema) continue;
       const tul = h("ul");
       sli.append(tul);
-      for (const t of await showTables(c, s).catch(() => [])) {
+      for (const t of (await listTables(c, s).catch(() => [])).map((x) => x.name)) {
         tul.append(h("li", h("a", { href: link(c, s, t), "data-nav": true, class: t === table ? "active" : null }, h("span.kind", "▦"), t)));
       }
     }
@@ -56,14 +57,19 @@ function crumbs(parts) {
   return h("div.muted", out);
 }
 
-async function listPage(main, parts, title, names) {
-  main.append(h("section.panel", crumbs(parts), h("h2", title + " (" + names.length + ")"),
-    simpleTable(["Name"], names.map((n) => [n]), { attrs: { id: "object-list" }, onRow: (i) => navigate(link(...parts, names[i])) })));
+// listPage lists catalogs, schemas or tables (UC objects) with their
+// owner and comment; a table also shows its type.
+async function listPage(main, parts, title, items) {
+  const tables = parts.length === 2;
+  const head = ["Name", ...(tables ? ["Type"] : []), "Owner", "Comment"];
+  const rows = items.map((o) => [o.name, ...(tables ? [o.table_type || ""] : []), o.owner || "", o.comment || ""]);
+  main.append(h("section.panel", crumbs(parts), h("h2", title + " (" + items.length + ")"),
+    simpleTable(head, rows, { attrs: { id: "object-list" }, onRow: (i) => navigate(link(...parts, items[i].name)) })));
 }
 
 async function tablePage(main, catalog, schema, table) {
   const full = [catalog, schema, table].join(".");
-  const t = await describeTable(catalog, schema, table);
+  const t = await getTable(full);
   const props = Object.entries(t.properties || {}).sort();
   main.append(
     h("section.panel", crumbs([catalog, schema, table]),
@@ -75,7 +81,8 @@ async function tablePage(main, catalog, schema, table) {
       h("dl.kv", h("dt", "Owner"), h("dd#table-owner", t.owner || "—"), h("dt", "Created"), h("dd", t.created_at ? new Date(t.created_at).toISOString() : "—"),
         h("dt", "Version"), h("dd", (t.properties || {})["delta.lastUpdateVersion"] || "0"))),
     h("section.panel", h("h2", `Columns (${(t.columns || []).length})`),
-      simpleTable(["#", "Name", "Type", "Nullable", "Comment", "Tags"], (t.columns || []).map((c, i) => [i + 1, c.name, c.type_text, c.nullable ? "yes" : "NOT NULL", c.comment || "", columnTags(full, c.name)]), { attrs: { id: "columns" } })),
+      simpleTable(["#", "Name", "Type", "Nullable", "Comment", "Tags"], (t.columns || []).map((c, i) => [i + 1, c.name, c.type_text, c.nullable ? "yes" : "NOT NULL", c.comment || "",
+        catalog === "system" ? "" : columnTags(full, c.name)]), { attrs: { id: "columns" } })),
   );
   const ingest = h("section.panel#ingestion", h("h2", "Ingestion"), h("p.muted", "Loading…"));
   const sample = h("section.panel#sample", h("h2", "Sample rows"), h("p.muted", "Loading…"));
@@ -93,7 +100,8 @@ async function tablePage(main, catalog, schema, table) {
 }
 
 // columnTags fills in a column's Unity Catalog tags (ALTER TABLE ... ALTER
-// COLUMN ... SET TAGS) from the entity tag assignments API.
+// COLUMN ... SET TAGS) from the entity tag assignments API. System tables
+// are read-only and have none, so their pages do not ask.
 function columnTags(full, column) {
   const cell = h("span.tags", { dataset: { column } });
   api("GET", `/api/2.1/unity-catalog/entity-tag-assignments/columns/${encodeURIComponent(full + "." + column)}/tags`)

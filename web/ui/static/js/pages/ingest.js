@@ -8,6 +8,10 @@ import { mount } from "../chart.js";
 // Every box has a fixed size so nothing moves while the figures change.
 
 const WINDOW_MS = 15 * 60 * 1000;
+// MAX_POINTS is the server's history length (web/metrics.HistoryLen): with
+// a shorter --stats-interval the points come faster than one per second,
+// and the page keeps as many as the server would send it on connect.
+const MAX_POINTS = 15 * 60;
 
 export default function ingest(root) {
   const params = new URLSearchParams(location.search);
@@ -77,16 +81,18 @@ export default function ingest(root) {
 
   liveStats((name, data) => {
     if (name === "history") {
-      points = data.points || [];
+      points = (data.points || []).slice(-MAX_POINTS);
       conn.textContent = "live";
       conn.className = "ok";
     } else if (name === "stats") {
       points.push(data.point);
       const cut = Date.now() - WINDOW_MS;
       while (points.length && Date.parse(points[0].time) < cut) points.shift();
+      if (points.length > MAX_POINTS) points.splice(0, points.length - MAX_POINTS);
       show(data.stats);
       draw();
       document.body.dataset.statsEvents = String(Number(document.body.dataset.statsEvents || 0) + 1);
+      document.body.dataset.statsPoints = String(points.length);
     } else if (name === "error") {
       conn.textContent = data.error_code + ": " + data.message;
       conn.className = "bad";
@@ -98,6 +104,7 @@ export default function ingest(root) {
     thrChart.dispose();
     latChart.dispose();
     delete document.body.dataset.statsEvents;
+    delete document.body.dataset.statsPoints;
   };
 }
 

@@ -1,28 +1,8 @@
-import { api, sql, quoteName } from "../api.js";
+import { api } from "../api.js";
 
-// Shared look-ups of the Unity Catalog REST API, and of SQL's SHOW
-// statements, which also list the system catalog (UC REST does not).
-
-export async function showCatalogs() {
-  return (await sql("SHOW CATALOGS")).rows.map((r) => r[0]);
-}
-
-export async function showSchemas(catalog) {
-  return (await sql("SHOW SCHEMAS IN " + quoteName(catalog))).rows.map((r) => r[0]);
-}
-
-export async function showTables(catalog, schema) {
-  return (await sql("SHOW TABLES IN " + quoteName(catalog, schema))).rows.map((r) => r[1]);
-}
-
-// describeTable is a table's metadata in the UC shape: from UC REST, or
-// for system tables (which UC REST does not serve) from DESCRIBE TABLE.
-export async function describeTable(catalog, schema, table) {
-  if (catalog !== "system") return getTable([catalog, schema, table].join("."));
-  const r = await sql("DESCRIBE TABLE " + quoteName(catalog, schema, table));
-  return { full_name: [catalog, schema, table].join("."), table_type: "SYSTEM", owner: "System user", comment: "A system table: read-only, kept by zbemu.",
-    columns: r.rows.filter((x) => x[0] && !x[0].startsWith("#")).map((x) => ({ name: x[0], type_text: x[1], nullable: true, comment: x[2] })) };
-}
+// Shared look-ups of the Unity Catalog REST API, which serves the system
+// catalog like any other (system.lakeflow.*, system.zbemu.*): the pages
+// read catalogs, schemas and tables only through it, as a script would.
 
 export async function listCatalogs() {
   return (await api("GET", "/api/2.1/unity-catalog/catalogs")).catalogs || [];

@@ -1,4 +1,4 @@
-package web
+package metrics
 
 import (
 	"net/http"
@@ -10,16 +10,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/zbemu/zbemu/engine"
 )
 
 // Metrics measures ingest for GET /metrics (Prometheus text format, on a
 // registry of its own) and GET /zbemu/v1/stats. It implements
-// engine.Observer; the web layer adds the errors it returns to ingest
-// clients. Hot-path cost is one lookup of cached metric children per
+// engine.Observer; package web adds the errors it returns to ingest
+// clients (CountError). Hot-path cost is one lookup of cached metric children per
 // stream and a few atomic adds plus one short lock per request.
 type Metrics struct {
 	reg *prometheus.Registry
@@ -64,9 +62,9 @@ var (
 	rowsBuckets   = prometheus.ExponentialBuckets(1, 4, 10) // 1 … 262,144
 )
 
-// NewMetrics creates the metrics on a fresh registry with the Go runtime
+// New creates the metrics on a fresh registry with the Go runtime
 // and process collectors.
-func NewMetrics() *Metrics {
+func New() *Metrics {
 	m := &Metrics{
 		reg: prometheus.NewRegistry(),
 		records: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "zbemu_ingest_records_total",
@@ -291,8 +289,9 @@ type errorCount struct {
 	win   *window // records counts errors
 }
 
-// countError counts one error returned to an ingest client.
-func (m *Metrics) countError(code, protocol string) {
+// CountError counts one error returned to an ingest client, by its
+// Databricks error_code and the protocol (GRPC or HTTP) it went over.
+func (m *Metrics) CountError(code, protocol string) {
 	m.errors.WithLabelValues(code, protocol).Inc()
 	now := time.Now()
 	k := errorKey{code, protocol}
@@ -305,42 +304,4 @@ func (m *Metrics) countError(code, protocol string) {
 	}
 	e.total++
 	e.win.add(now, 1, 0, 0)
-}
-
-// grpcCodeNames names the gRPC statuses that the web layer makes itself
-// (protocol errors, transport failures) with the matching error_code.
-// Engine errors never get here: they are named by classify.
-var grpcCodeNames = map[codes.Code]string{
-	codes.InvalidArgument:   "INVALID_PARAMETER_VALUE",
-	codes.ResourceExhausted: "RESOURCE_EXHAUSTED",
-	codes.NotFound:          "RESOURCE_DOES_NOT_EXIST",
-	codes.Unauthenticated:   "UNAUTHENTICATED",
-	codes.PermissionDenied:  "PERMISSION_DENIED",
-	codes.Unavailable:       "TEMPORARILY_UNAVAILABLE",
-	codes.Canceled:          "CANCELLED",
-	codes.DeadlineExceeded:  "CANCELLED",
-}
-
-// errorCode is the error_code a client receives for err.
-func errorCode(err error) string {
-	if st, ok := status.FromError(err); ok {
-		if c, ok := grpcCodeNames[st.Code()]; ok {
-			return c
-		}
-		return "INTERNAL_ERROR"
-	}
-	_, code, _ := classify(err)
-	return code
-}
-
-// countErrors counts the errors an ingest handler returns. A request the
-// client abandoned is not counted: nobody received that error.
-func (s *Server) countErrors(protocol string, h handlerFunc) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		err := h(w, r)
-		if err != nil && r.Context().Err() == nil {
-			s.metrics.countError(errorCode(err), protocol)
-		}
-		return err
-	}
 }

@@ -1,34 +1,36 @@
-package web
+package metrics
 
 import (
 	"sync"
 	"time"
 )
 
-// statsHub takes one Snapshot of the metrics per second, whoever watches:
-// the live UI's server-sent events (GET /zbemu/v1/stats/stream) read the
+// Hub takes one Snapshot of the metrics per interval (a second by
+// default), whoever watches: the live UI's server-sent events read the
 // hub's latest sample instead of the metrics, so the ingest path does the
 // same work with no browser or with the maximum number of them. It keeps
-// historyLen points of throughput and ack latency for the monitor's charts.
+// HistoryLen points of throughput and ack latency for the monitor's charts.
 
 const (
-	// historyLen is 15 minutes of one point per second.
-	historyLen = 15 * 60
-	// defaultMaxStatsStreams bounds concurrent SSE clients; each costs a
-	// goroutine, a connection and one authorization check per second.
-	defaultMaxStatsStreams = 32
+	// HistoryLen is 15 minutes of one point per second.
+	HistoryLen = 15 * 60
+	// DefaultMaxClients bounds concurrent live clients; each costs a
+	// goroutine, a connection and one authorization check per sample.
+	DefaultMaxClients = 32
+	// DefaultInterval is the time between samples.
+	DefaultInterval = time.Second
 )
 
-// StatsPoint is one second of the monitor's history. Records per second
-// count the acks of that second (difference of the totals); latencies are
-// the ack latency percentiles over the stats window (WindowSeconds) ending
-// then, 0 without acks.
+// StatsPoint is one sample of the monitor's history. Records per second
+// count the acks since the previous sample (difference of the totals) per
+// second; latencies are the ack latency percentiles over the stats window
+// (WindowSeconds) ending then, 0 without acks.
 type StatsPoint struct {
 	Time             time.Time             `json:"time"`
 	RecordsPerSecond float64               `json:"records_per_second"`
 	P50              float64               `json:"ack_p50_ms"`
 	P99              float64               `json:"ack_p99_ms"`
-	Errors           int64                 `json:"errors"` // ingest errors returned in that second
+	Errors           int64                 `json:"errors"` // ingest errors returned since the previous sample
 	Tables           map[string]TablePoint `json:"tables"`
 }
 
@@ -39,9 +41,11 @@ type TablePoint struct {
 	P99              float64 `json:"ack_p99_ms"`
 }
 
-type statsHub struct {
-	m       *Metrics
-	clients chan struct{} // a slot per connected SSE client
+// Hub samples a Metrics for live clients; see NewHub.
+type Hub struct {
+	m        *Metrics
+	interval time.Duration
+	clients  chan struct{} // a slot per connected live client
 
 	mu      sync.Mutex
 	latest  Stats
@@ -57,17 +61,24 @@ type statsHub struct {
 	stop, done      chan struct{}
 }
 
-func newStatsHub(m *Metrics, maxClients int) *statsHub {
+// NewHub makes a hub that samples m every interval (0 means
+// DefaultInterval) once started, for at most maxClients live clients at a
+// time (0 means DefaultMaxClients). A shorter interval lets a test replay
+// minutes of updates in seconds; the points are still per-second rates.
+func NewHub(m *Metrics, interval time.Duration, maxClients int) *Hub {
 	if maxClients <= 0 {
-		maxClients = defaultMaxStatsStreams
+		maxClients = DefaultMaxClients
 	}
-	return &statsHub{m: m, clients: make(chan struct{}, maxClients), tick: make(chan struct{}),
+	if interval <= 0 {
+		interval = DefaultInterval
+	}
+	return &Hub{m: m, interval: interval, clients: make(chan struct{}, maxClients), tick: make(chan struct{}),
 		stop: make(chan struct{}), done: make(chan struct{})}
 }
 
-// start begins sampling (once); close stops it and ends every SSE stream.
-// A hub closed before it started never starts.
-func (h *statsHub) start() {
+// Start begins sampling (once); Close stops it and closes Stopped, which
+// ends every live client. A hub closed before it started never starts.
+func (h *Hub) Start() {
 	h.once.Do(func() {
 		h.started = true
 		h.sample(time.Now())
@@ -75,7 +86,7 @@ func (h *statsHub) start() {
 	})
 }
 
-func (h *statsHub) close() {
+func (h *Hub) Close() {
 	h.closeOnce.Do(func() {
 		close(h.stop)
 		h.once.Do(func() {})
@@ -85,9 +96,9 @@ func (h *statsHub) close() {
 	})
 }
 
-func (h *statsHub) run() {
+func (h *Hub) run() {
 	defer close(h.done)
-	t := time.NewTicker(time.Second)
+	t := time.NewTicker(h.interval)
 	defer t.Stop()
 	for {
 		select {
@@ -100,7 +111,7 @@ func (h *statsHub) run() {
 }
 
 // sample takes a snapshot, appends its point and wakes the clients.
-func (h *statsHub) sample(now time.Time) {
+func (h *Hub) sample(now time.Time) {
 	st := h.m.Snapshot(now)
 	p := StatsPoint{Time: st.Time, Tables: make(map[string]TablePoint, len(st.Tables))}
 	p.P50, p.P99 = latencyMs(st.AckLatencyMs)
@@ -128,9 +139,9 @@ func (h *statsHub) sample(now time.Time) {
 	}
 	h.prev, h.prevAll, h.prevErr, h.prevAt = next, all, errs, now
 	h.latest = st
-	if len(h.points) == historyLen {
+	if len(h.points) == HistoryLen {
 		copy(h.points, h.points[1:])
-		h.points = h.points[:historyLen-1]
+		h.points = h.points[:HistoryLen-1]
 	}
 	h.points = append(h.points, p)
 	close(h.tick)
@@ -144,10 +155,10 @@ func latencyMs(l *Latency) (p50, p99 float64) {
 	return l.P50, l.P99
 }
 
-// current returns the latest sample, its point and the channel closed at
+// Current returns the latest sample, its point and the channel closed at
 // the next sample. The Stats and points are shared: callers must not
 // modify them.
-func (h *statsHub) current() (Stats, StatsPoint, <-chan struct{}) {
+func (h *Hub) Current() (Stats, StatsPoint, <-chan struct{}) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	var p StatsPoint
@@ -157,15 +168,15 @@ func (h *statsHub) current() (Stats, StatsPoint, <-chan struct{}) {
 	return h.latest, p, h.tick
 }
 
-// history returns a copy of the points, oldest first.
-func (h *statsHub) history() []StatsPoint {
+// History returns a copy of the points, oldest first.
+func (h *Hub) History() []StatsPoint {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return append([]StatsPoint(nil), h.points...)
 }
 
-// join takes a client slot; false when every slot is taken.
-func (h *statsHub) join() bool {
+// Join takes a client slot; false when every slot is taken.
+func (h *Hub) Join() bool {
 	select {
 	case h.clients <- struct{}{}:
 		return true
@@ -174,4 +185,11 @@ func (h *statsHub) join() bool {
 	}
 }
 
-func (h *statsHub) leave() { <-h.clients }
+// Leave frees the slot Join took.
+func (h *Hub) Leave() { <-h.clients }
+
+// MaxClients is how many clients may join at once.
+func (h *Hub) MaxClients() int { return cap(h.clients) }
+
+// Stopped is closed when the hub closes.
+func (h *Hub) Stopped() <-chan struct{} { return h.stop }

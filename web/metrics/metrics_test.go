@@ -1,22 +1,18 @@
-package web
+package metrics
 
 import (
-	"errors"
 	"fmt"
-	"net/http"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/zbemu/zbemu/engine"
 )
 
 func TestMetricsObserver(t *testing.T) {
-	m := NewMetrics()
+	m := New()
 	opened := time.Now()
 	grpcA := m.StreamOpened(engine.StreamInfo{ID: "s1", Table: "main.default.a", Protocol: "GRPC", DataFormat: "JSON", Opened: opened})
 	for range 3 {
@@ -30,9 +26,9 @@ func TestMetricsObserver(t *testing.T) {
 	grpcB := m.StreamOpened(engine.StreamInfo{ID: "s2", Table: "main.default.b", Protocol: "GRPC", DataFormat: "PROTOBUF", Opened: opened})
 	grpcB.Acked(7, 70, time.Millisecond)
 	m.Commit("main.default.a", 310, 4*time.Millisecond)
-	m.countError("INVALID_PARAMETER_VALUE", "GRPC")
-	m.countError("INVALID_PARAMETER_VALUE", "GRPC")
-	m.countError("UNAUTHENTICATED", "HTTP")
+	m.CountError("INVALID_PARAMETER_VALUE", "GRPC")
+	m.CountError("INVALID_PARAMETER_VALUE", "GRPC")
+	m.CountError("UNAUTHENTICATED", "HTTP")
 	m.Backlog(5000, 64000)
 	m.Backlog(1200, 15000) // the latest report wins
 	m.Throttled(1500 * time.Millisecond)
@@ -121,34 +117,10 @@ func TestMetricsObserver(t *testing.T) {
 	}
 }
 
-func TestErrorCode(t *testing.T) {
-	tests := []struct {
-		name string
-		err  error
-		want string
-	}{
-		{"engine error", fmt.Errorf("%w: Table x cannot be found", engine.ErrTableNotFound), "TABLE_DOES_NOT_EXIST"},
-		{"invalid record", &engine.RecordError{Offset: 3, Err: errors.New("bad")}, "INVALID_PARAMETER_VALUE"},
-		{"web protocol error", &httpError{http.StatusUnsupportedMediaType, "INVALID_PARAMETER_VALUE", "no"}, "INVALID_PARAMETER_VALUE"},
-		{"gRPC protocol error", status.Error(codes.InvalidArgument, "first message must be create_stream"), "INVALID_PARAMETER_VALUE"},
-		{"gRPC message too large", status.Error(codes.ResourceExhausted, "too big"), "RESOURCE_EXHAUSTED"},
-		{"gRPC transport", status.Error(codes.Unavailable, "gone"), "TEMPORARILY_UNAVAILABLE"},
-		{"unknown gRPC status", status.Error(codes.DataLoss, "?"), "INTERNAL_ERROR"},
-		{"plain error", errors.New("boom"), "INTERNAL_ERROR"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := errorCode(tc.err); got != tc.want {
-				t.Errorf("errorCode(%v) = %s, want %s", tc.err, got, tc.want)
-			}
-		})
-	}
-}
-
 // BenchmarkStreamObserverAcked is the metrics' cost per acknowledged
 // request (one per batch, not per record) on the ack path.
 func BenchmarkStreamObserverAcked(b *testing.B) {
-	m := NewMetrics()
+	m := New()
 	so := m.StreamOpened(engine.StreamInfo{ID: "s", Table: "main.default.t", Protocol: "GRPC", DataFormat: "JSON", Opened: time.Now()})
 	b.ReportAllocs()
 	for b.Loop() {
@@ -159,7 +131,7 @@ func BenchmarkStreamObserverAcked(b *testing.B) {
 // BenchmarkRESTRequestObserved is the metrics' cost of one REST request:
 // open, ack and close of its stream.
 func BenchmarkRESTRequestObserved(b *testing.B) {
-	m := NewMetrics()
+	m := New()
 	info := engine.StreamInfo{ID: "r", Table: "main.default.t", Protocol: "HTTP", DataFormat: "JSON", Opened: time.Now()}
 	b.ReportAllocs()
 	for b.Loop() {
