@@ -66,7 +66,7 @@ const (
 
 // ErrDeltaOff reports a Delta operation while the mirror is switched off
 // (zbemu serve --delta=false, or an in-memory engine).
-var ErrDeltaOff = fmt.Errorf("%w: the Delta Lake mirror is off (start zbemu with --delta=true and a data directory)", ErrUnavailable)
+var ErrDeltaOff = fmt.Errorf("%w: the Delta Lake mirror is off (start zbemu with --delta=true and a data directory)", ErrUnsupported)
 
 // deltaMirror is the Engine's Delta Lake writer (see the top of the file).
 type deltaMirror struct {
