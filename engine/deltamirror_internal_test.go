@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/zbemu/zbemu/engine/delta"
+	"github.com/zbemu/zbemu/engine/delta/deltatest"
 )
 
 func openDeltaEngine(t *testing.T, dir string) *Engine {
@@ -49,7 +50,7 @@ func sqlRows(t *testing.T, e *Engine, table string) []string {
 	}
 	out := make([]string, 0, len(r.Rows))
 	for _, row := range r.Rows {
-		out = append(out, canonicalSQLRow(row, kinds))
+		out = append(out, deltatest.CanonicalSQLRow(row, kinds))
 	}
 	sort.Strings(out)
 	return out
@@ -92,12 +93,12 @@ func (s *deltaSteps) step(qs ...string) []int64 {
 	return out
 }
 
-func (s *deltaSteps) verifyAll() *deltaSnapshot {
+func (s *deltaSteps) verifyAll() *deltatest.Snapshot {
 	s.t.Helper()
-	var snap *deltaSnapshot
+	var snap *deltatest.Snapshot
 	for v := int64(0); v <= s.last; v++ {
 		if want, ok := s.want[v]; ok {
-			snap = checkSnapshot(s.t, s.dir, v, want)
+			snap = deltatest.CheckSnapshot(s.t, s.dir, v, want)
 		}
 	}
 	return snap
@@ -137,17 +138,17 @@ func TestDeltaMirrorVersions(t *testing.T) {
 	for s.last < 12 {
 		s.step("INSERT INTO main.default.t (n, p) VALUES (100, 'p1')")
 	}
-	before := len(replayDelta(t, s.dir, s.last, -1).files)
+	before := len(deltatest.Replay(t, s.dir, s.last, -1).Files)
 	r := runSQL(t, e, "OPTIMIZE main.default.t")
 	s.step()
 	snap := s.verifyAll()
-	after := len(snap.files)
+	after := len(snap.Files)
 	if after >= before || !strings.Contains(*r.Rows[0][1], `"numFilesRemoved":`) {
 		t.Errorf("OPTIMIZE: %d live files before, %d after; metrics %s", before, after, *r.Rows[0][1])
 	}
 	wantOps := []string{"CREATE TABLE", "WRITE", "STREAMING UPDATE", "ADD COLUMNS", "WRITE", "UPDATE", "DELETE", "MERGE"}
-	if !slices.Equal(snap.ops[:len(wantOps)], wantOps) || snap.ops[len(snap.ops)-1] != "OPTIMIZE" {
-		t.Errorf("commitInfo operations %v, want %v ... OPTIMIZE", snap.ops, wantOps)
+	if !slices.Equal(snap.Ops[:len(wantOps)], wantOps) || snap.Ops[len(snap.Ops)-1] != "OPTIMIZE" {
+		t.Errorf("commitInfo operations %v, want %v ... OPTIMIZE", snap.Ops, wantOps)
 	}
 	// OPTIMIZE changes no data: its adds and removes say so.
 	for _, line := range strings.Split(strings.TrimSpace(readFile(t, delta.CommitPath(s.dir, s.last))), "\n") {
@@ -158,8 +159,8 @@ func TestDeltaMirrorVersions(t *testing.T) {
 		}
 	}
 	// Protocol: TIMESTAMP_NTZ needs the timestampNtz feature.
-	if snap.protocol["minReaderVersion"] != 3.0 || !slices.Contains(asList(snap.protocol["readerFeatures"]), any("timestampNtz")) {
-		t.Errorf("protocol %v", snap.protocol)
+	if snap.Protocol["minReaderVersion"] != 3.0 || !slices.Contains(snap.Protocol["readerFeatures"].([]any), any("timestampNtz")) {
+		t.Errorf("protocol %v", snap.Protocol)
 	}
 	// Checkpoint at version 10, and _last_checkpoint naming it; the
 	// snapshot from the checkpoint equals the one from the JSON log.
@@ -167,10 +168,10 @@ func TestDeltaMirrorVersions(t *testing.T) {
 	if err != nil || !strings.Contains(string(data), `"version":10`) {
 		t.Fatalf("_last_checkpoint: %s, %v", data, err)
 	}
-	fromJSON, fromCP := replayDelta(t, s.dir, 12, -1), replayDelta(t, s.dir, 12, 10)
-	if !slices.Equal(sortedKeys(fromJSON.files), sortedKeys(fromCP.files)) || !slices.Equal(fromJSON.rows(t, s.dir), fromCP.rows(t, s.dir)) ||
-		!reflectEqualTxn(fromJSON.txn, fromCP.txn) {
-		t.Errorf("snapshot at 12 from the checkpoint differs from the JSON log's:\n%v\n%v", fromJSON.rows(t, s.dir), fromCP.rows(t, s.dir))
+	fromJSON, fromCP := deltatest.Replay(t, s.dir, 12, -1), deltatest.Replay(t, s.dir, 12, 10)
+	if !slices.Equal(sortedKeys(fromJSON.Files), sortedKeys(fromCP.Files)) || !slices.Equal(fromJSON.Rows(t, s.dir), fromCP.Rows(t, s.dir)) ||
+		!reflectEqualTxn(fromJSON.Txn, fromCP.Txn) {
+		t.Errorf("snapshot at 12 from the checkpoint differs from the JSON log's:\n%v\n%v", fromJSON.Rows(t, s.dir), fromCP.Rows(t, s.dir))
 	}
 }
 

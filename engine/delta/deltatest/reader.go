@@ -1,4 +1,4 @@
-package engine
+package deltatest
 
 import (
 	"encoding/base64"
@@ -20,34 +20,27 @@ import (
 	"github.com/parquet-go/parquet-go"
 )
 
-// An independent reader of Delta tables for the tests, written from the
-// protocol (https://github.com/delta-io/delta/blob/master/PROTOCOL.md), not
-// from the mirror's code: it decodes commit files as plain JSON, reads
-// checkpoints and data files with parquet-go (not DuckDB), reconciles
-// actions into the snapshot of a version and renders rows as zbemu's
-// Statement API does, so they compare with what SQL returned.
-
-// deltaSnapshot is a table at one version as a reader sees it.
-type deltaSnapshot struct {
-	version    int64
-	schema     map[string]any // the parsed schemaString
-	partitions []string
-	config     map[string]any
-	protocol   map[string]any
-	files      map[string]map[string]any // live add actions by path
-	removed    map[string]map[string]any // remove actions by path
-	txn        map[string]int64
-	ops        []string // commitInfo operations of versions 0..version
+// Snapshot is a table at one version as a reader sees it.
+type Snapshot struct {
+	Version    int64
+	Schema     map[string]any // the parsed schemaString
+	Partitions []string
+	Config     map[string]any
+	Protocol   map[string]any
+	Files      map[string]map[string]any // live add actions by path
+	Removed    map[string]map[string]any // remove actions by path
+	Txn        map[string]int64
+	Ops        []string // commitInfo operations of versions 0..version
 }
 
-// replayDelta reconciles the table at dir up to version, from version 0's
+// Replay reconciles the table at dir up to version, from version 0's
 // JSON; with checkpoint, from the checkpoint at cp and the JSON after it.
-func replayDelta(t *testing.T, dir string, version, cp int64) *deltaSnapshot {
+func Replay(t testing.TB, dir string, version, cp int64) *Snapshot {
 	t.Helper()
-	s := &deltaSnapshot{version: version, files: map[string]map[string]any{}, removed: map[string]map[string]any{}, txn: map[string]int64{}}
+	s := &Snapshot{Version: version, Files: map[string]map[string]any{}, Removed: map[string]map[string]any{}, Txn: map[string]int64{}}
 	from := int64(0)
 	if cp >= 0 {
-		for _, row := range readParquetRows(t, filepath.Join(dir, "_delta_log", fmt.Sprintf("%020d.checkpoint.parquet", cp))) {
+		for _, row := range ReadParquetRows(t, filepath.Join(dir, "_delta_log", fmt.Sprintf("%020d.checkpoint.parquet", cp))) {
 			action := map[string]any{}
 			for k, v := range row {
 				if v != nil {
@@ -77,39 +70,39 @@ func replayDelta(t *testing.T, dir string, version, cp int64) *deltaSnapshot {
 			s.apply(t, action)
 		}
 	}
-	if s.schema == nil || s.protocol == nil {
+	if s.Schema == nil || s.Protocol == nil {
 		t.Fatalf("version %d: no metaData or protocol", version)
 	}
 	return s
 }
 
-func (s *deltaSnapshot) apply(t *testing.T, action map[string]any) {
+func (s *Snapshot) apply(t testing.TB, action map[string]any) {
 	for kind, body := range action {
 		a, _ := body.(map[string]any)
 		switch kind {
 		case "protocol":
-			s.protocol = a
+			s.Protocol = a
 		case "metaData":
-			if err := json.Unmarshal([]byte(a["schemaString"].(string)), &s.schema); err != nil {
+			if err := json.Unmarshal([]byte(a["schemaString"].(string)), &s.Schema); err != nil {
 				t.Fatal(err)
 			}
-			s.partitions = nil
+			s.Partitions = nil
 			for _, p := range asList(a["partitionColumns"]) {
-				s.partitions = append(s.partitions, p.(string))
+				s.Partitions = append(s.Partitions, p.(string))
 			}
-			s.config, _ = asMap(a["configuration"])
+			s.Config, _ = asMap(a["configuration"])
 		case "add":
 			p := a["path"].(string)
-			s.files[p] = a
-			delete(s.removed, p)
+			s.Files[p] = a
+			delete(s.Removed, p)
 		case "remove":
 			p := a["path"].(string)
-			delete(s.files, p)
-			s.removed[p] = a
+			delete(s.Files, p)
+			s.Removed[p] = a
 		case "txn":
-			s.txn[a["appId"].(string)] = toInt(a["version"])
+			s.Txn[a["appId"].(string)] = toInt(a["version"])
 		case "commitInfo":
-			s.ops = append(s.ops, a["operation"].(string))
+			s.Ops = append(s.Ops, a["operation"].(string))
 		}
 	}
 }
@@ -138,10 +131,10 @@ func toInt(v any) int64 {
 	return i
 }
 
-// readParquetRows reads a Parquet file's rows as maps. parquet-go turns
+// ReadParquetRows reads a Parquet file's rows as maps. parquet-go turns
 // DECIMAL values into floats, so top-level DECIMAL columns are read again
 // as their raw unscaled integers (rawDecimal values).
-func readParquetRows(t *testing.T, path string) []map[string]any {
+func ReadParquetRows(t testing.TB, path string) []map[string]any {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -220,14 +213,14 @@ type field struct {
 	variant    bool // a VARIANT stored as JSON text
 }
 
-func (s *deltaSnapshot) fields() []field {
+func (s *Snapshot) fields() []field {
 	var out []field
-	for _, f := range asList(s.schema["fields"]) {
+	for _, f := range asList(s.Schema["fields"]) {
 		m := f.(map[string]any)
 		fl := field{name: m["name"].(string), typ: m["type"]}
 		fl.phys = fl.name
 		if md, ok := asMap(m["metadata"]); ok {
-			if p, ok := md["delta.columnMapping.physicalName"].(string); ok && s.config["delta.columnMapping.mode"] == "name" {
+			if p, ok := md["delta.columnMapping.physicalName"].(string); ok && s.Config["delta.columnMapping.mode"] == "name" {
 				fl.phys = p
 			}
 			fl.variant = md["zbemu.type"] == "variant"
@@ -239,11 +232,11 @@ func (s *deltaSnapshot) fields() []field {
 
 // rows reads the snapshot's rows, rendered as the Statement API renders
 // them, one string per row with the column values joined by |, sorted.
-func (s *deltaSnapshot) rows(t *testing.T, dir string) []string {
+func (s *Snapshot) Rows(t testing.TB, dir string) []string {
 	t.Helper()
 	fields := s.fields()
 	var out []string
-	for p, add := range s.files {
+	for p, add := range s.Files {
 		rel, err := url.PathUnescape(p)
 		if err != nil {
 			t.Fatal(err)
@@ -251,12 +244,12 @@ func (s *deltaSnapshot) rows(t *testing.T, dir string) []string {
 		path := filepath.Join(dir, filepath.FromSlash(rel))
 		fi, err := os.Stat(path)
 		if err != nil {
-			t.Fatalf("version %d names a missing file: %v", s.version, err)
+			t.Fatalf("version %d names a missing file: %v", s.Version, err)
 		}
 		if toInt(add["size"]) != fi.Size() {
 			t.Errorf("add %s: size %v, file has %d bytes", p, add["size"], fi.Size())
 		}
-		rows := readParquetRows(t, path)
+		rows := ReadParquetRows(t, path)
 		var stats struct {
 			NumRecords int64 `json:"numRecords"`
 		}
@@ -268,7 +261,7 @@ func (s *deltaSnapshot) rows(t *testing.T, dir string) []string {
 			vals := make([]string, len(fields))
 			for i, f := range fields {
 				var v any
-				if containsFold(s.partitions, f.name) {
+				if slices.Contains(s.Partitions, f.name) {
 					switch sv := pv[f.phys].(type) {
 					case string:
 						v = sv
@@ -284,7 +277,7 @@ func (s *deltaSnapshot) rows(t *testing.T, dir string) []string {
 				}
 				vals[i] = renderValue(f.typ, row[f.phys], false)
 				if f.variant && vals[i] != "NULL" {
-					vals[i] = canonicalSQLRow([]*string{&vals[i]}, map[int]string{0: "nested"})
+					vals[i] = CanonicalSQLRow([]*string{&vals[i]}, map[int]string{0: "nested"})
 				}
 			}
 			out = append(out, strings.Join(vals, "|"))
@@ -343,11 +336,11 @@ func normalizeNested(v any) any {
 	return out
 }
 
-// canonicalSQLRow renders a Statement API row as renderValue does, with
+// CanonicalSQLRow renders a Statement API row as renderValue does, with
 // nested values (JSON text, kind "nested") decoded and encoded again for a
 // stable form and FLOAT and DOUBLE values (kinds "float", "double") in Go's
 // shortest form.
-func canonicalSQLRow(row []*string, kinds map[int]string) string {
+func CanonicalSQLRow(row []*string, kinds map[int]string) string {
 	vals := make([]string, len(row))
 	for i, c := range row {
 		switch {
@@ -379,12 +372,12 @@ func canonicalSQLRow(row []*string, kinds map[int]string) string {
 	return strings.Join(vals, "|")
 }
 
-// checkSnapshot compares the rows of version v with want (SQL's rows,
+// CheckSnapshot compares the rows of version v with want (SQL's rows,
 // canonical and sorted).
-func checkSnapshot(t *testing.T, dir string, v int64, want []string) *deltaSnapshot {
+func CheckSnapshot(t testing.TB, dir string, v int64, want []string) *Snapshot {
 	t.Helper()
-	s := replayDelta(t, dir, v, -1)
-	got := s.rows(t, dir)
+	s := Replay(t, dir, v, -1)
+	got := s.Rows(t, dir)
 	if !slices.Equal(got, want) {
 		t.Errorf("version %d: Delta rows\n%s\nSQL rows\n%s", v, strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
