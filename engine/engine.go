@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -80,6 +81,13 @@ type Options struct {
 	// like seconds or milliseconds (schema.ClassifyMicros) instead of
 	// accepting them with a warning, as the real service accepts them.
 	StrictTimestamps bool
+	// Delta keeps every table also as a Delta Lake table under
+	// <DataDir>/delta (deltamirror.go); ignored with Memory.
+	Delta bool
+	// DeltaInterval is how often the Delta mirror writes what changed
+	// (default DefaultDeltaInterval): the bound on how long a
+	// materialised row takes to reach the Delta table, plus its write.
+	DeltaInterval time.Duration
 	// NoSync skips fsync of the ingest log. Acks then no longer mean durable;
 	// only for benchmarks that measure everything but the disk.
 	NoSync bool
@@ -156,6 +164,9 @@ func (o *Options) setDefaults() {
 	if o.MemoryLimit == "" {
 		o.MemoryLimit = DefaultMemoryLimit
 	}
+	if o.DeltaInterval <= 0 {
+		o.DeltaInterval = DefaultDeltaInterval
+	}
 	if o.DevClientID == "" {
 		o.DevClientID = "zbemu-dev"
 	}
@@ -178,6 +189,8 @@ type Engine struct {
 
 	ilog *ingestLog
 	mat  *materializer
+	// delta is the Delta Lake mirror; nil when it is off.
+	delta *deltaMirror
 
 	// eventLog answers event_log(...) in SQL (SetEventLogSource).
 	eventLog eventLogHolder
@@ -234,6 +247,15 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		e.ilog.close()
 		e.closeStores()
 		return nil, fmt.Errorf("replay ingest log: %w", err)
+	}
+	if opts.Delta && !opts.Memory {
+		if e.delta, err = openDeltaMirror(ctx, e); err != nil {
+			e.ilog.close()
+			e.closeStores()
+			return nil, err
+		}
+		e.wg.Add(1)
+		go func() { defer e.wg.Done(); e.delta.run(e.ctx) }()
 	}
 	e.wg.Add(2)
 	go func() { defer e.wg.Done(); e.ilog.run(e.ctx) }()
@@ -311,8 +333,17 @@ func (e *Engine) duckSettings() []string {
 	}
 	if !e.opts.Memory {
 		catalogs, spill := e.duckDirs()
+		dirs := []string{catalogs, spill}
+		if e.opts.Delta {
+			// The Delta mirror's Parquet files and checkpoints.
+			dirs = append(dirs, filepath.Join(e.opts.DataDir, "delta"))
+		}
+		quoted := make([]string, len(dirs))
+		for i, d := range dirs {
+			quoted[i] = quoteString(d + string(filepath.Separator))
+		}
 		qs = append(qs, "SET temp_directory = "+quoteString(spill),
-			"SET allowed_directories = ["+quoteString(catalogs+string(filepath.Separator))+", "+quoteString(spill+string(filepath.Separator))+"]")
+			"SET allowed_directories = ["+strings.Join(quoted, ", ")+"]")
 	}
 	return append(qs,
 		"SET enable_external_access = false",
@@ -385,6 +416,9 @@ func (e *Engine) Close(ctx context.Context) error {
 		<-done
 	}
 	e.mat.closeFinal(context.WithoutCancel(ctx))
+	if e.delta != nil {
+		e.delta.close(context.WithoutCancel(ctx))
+	}
 	e.ilog.close()
 	e.closeStores()
 	return err

@@ -545,6 +545,13 @@ func (m *materializer) commit(ctx context.Context, alias string, ents []*logEntr
 		m.conn.ExecContext(ctx, "ROLLBACK")
 		return err
 	}
+	if m.e.delta != nil {
+		for _, ent := range ents {
+			if !ent.ackedAt.IsZero() {
+				ent.table.unmirrored.CompareAndSwap(0, ent.ackedAt.UnixNano())
+			}
+		}
+	}
 	now := time.Now()
 	for _, tb := range order {
 		m.e.opts.Observer.Commit(tb.tv.meta.fullName(), tb.rows, now.Sub(began))

@@ -107,7 +107,11 @@ func (e *Engine) execDML(ctx context.Context, conn *sql.Conn, kind string, targe
 		}
 	}
 	if (!dmlKinds[kind] || len(targets) == 0) && len(checked) == 0 {
-		return run(ctx, conn)
+		n, err := run(ctx, conn)
+		if err == nil {
+			e.noteDeltaOp(kind, targets, n)
+		}
+		return n, err
 	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
@@ -133,7 +137,19 @@ func (e *Engine) execDML(ctx context.Context, conn *sql.Conn, kind string, targe
 	if err := tx.Commit(); err != nil {
 		return 0, sqlError(err)
 	}
+	e.noteDeltaOp(kind, targets, n)
 	return n, nil
+}
+
+// noteDeltaOp tells the Delta mirror which statement wrote targets, for
+// the commitInfo of the version that mirrors it.
+func (e *Engine) noteDeltaOp(kind string, targets []*tableMeta, n int64) {
+	if e.delta == nil || n == 0 {
+		return
+	}
+	for _, m := range targets {
+		e.delta.noteOp(m.TableID, kind)
+	}
 }
 
 // execQuerier runs statements: a connection, or a transaction on one.

@@ -299,6 +299,8 @@ func (e *Engine) execOne(ctx context.Context, req *StatementRequest, st dialect.
 		return e.describe(ctx, qualify(req, s.Name), s.Extended)
 	case *dialect.DescribeHistory:
 		return e.describeHistory(ctx, qualify(req, s.Name), s.Limit)
+	case *dialect.Optimize:
+		return e.optimize(ctx, qualify(req, s.Name))
 	case *dialect.CreateView:
 		return e.createView(ctx, req, s, text)
 	case *dialect.AlterViewAs:

@@ -99,6 +99,9 @@ type tableState struct {
 	alterMu sync.Mutex
 	// samples bounds this table's rows of system.zbemu.warnings.
 	samples warnSampler
+	// unmirrored is when the oldest row not yet in the Delta table was
+	// acknowledged (unix ns; 0 when none), for the mirror's lag.
+	unmirrored atomic.Int64
 }
 
 func newTableState(m *tableMeta, alias string) (*tableState, error) {

@@ -455,6 +455,7 @@ func (s *Server) routes() http.Handler {
 	s.faultRoutes(r)
 	s.pipelineRoutes(r)
 	s.schemaRoutes(r)
+	s.deltaRoutes(r)
 	s.lakeviewRoutes(r)
 	s.workspaceRoutes(r)
 	s.grantRoutes(r)

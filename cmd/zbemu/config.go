@@ -61,6 +61,10 @@ type Config struct {
 	// StatsInterval is the time between the UI's live stats updates
 	// (web.UIOptions.StatsInterval).
 	StatsInterval time.Duration
+	// Delta keeps every table also as a Delta Lake table under
+	// <data>/delta, written every DeltaInterval (engine.Options.Delta).
+	Delta         bool
+	DeltaInterval time.Duration
 }
 
 // DefaultConfig is what a learner gets with no flags.
@@ -71,7 +75,7 @@ func DefaultConfig() Config {
 		BodyTimeout: web.DefaultTimeouts.Body, IdleTimeout: web.DefaultTimeouts.Idle,
 		MaxBacklogBytes: engine.DefaultMaxBacklogBytes, MaxBacklogRecords: engine.DefaultMaxBacklogRecords,
 		DuckDBMemory: engine.DefaultMemoryLimit, DuckDBThreads: engine.DefaultThreads(), QuotaLimits: web.DefaultQuotas, Latency: latencyInstant,
-		StatsInterval: metrics.DefaultInterval}
+		StatsInterval: metrics.DefaultInterval, Delta: true, DeltaInterval: engine.DefaultDeltaInterval}
 }
 
 // usageError marks errors in how zbemu was called (exit code 2).
@@ -191,6 +195,12 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	if c.StrictTimestamps, err = envBool(getenv, "ZBEMU_STRICT_TIMESTAMPS", c.StrictTimestamps); err != nil {
 		return c, err
 	}
+	if c.Delta, err = envBool(getenv, "ZBEMU_DELTA", c.Delta); err != nil {
+		return c, err
+	}
+	if c.DeltaInterval, err = envDuration(getenv, "ZBEMU_DELTA_INTERVAL", c.DeltaInterval); err != nil {
+		return c, err
+	}
 	c.AccountID = envString(getenv, "ZBEMU_ACCOUNT_ID", c.AccountID)
 	c.WorkspaceID = envString(getenv, "ZBEMU_WORKSPACE_ID", c.WorkspaceID)
 	fs := flag.NewFlagSet("zbemu serve", flag.ContinueOnError)
@@ -224,6 +234,8 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.IntVar(&c.QuotaLimits.MessageBytes, "quota-message-bytes", c.QuotaLimits.MessageBytes, "with --quotas: largest gRPC message or REST body, at most 10 MB")
 	fs.StringVar(&c.Latency, "latency", c.Latency, "instant, or realistic: acks after ~150 ms and rows queryable after ~5 s, as the real service (env ZBEMU_LATENCY)")
 	fs.BoolVar(&c.StrictTimestamps, "strict-timestamps", c.StrictTimestamps, "refuse integer timestamps that look like seconds or milliseconds instead of accepting them with a warning, as the real service does (env ZBEMU_STRICT_TIMESTAMPS)")
+	fs.BoolVar(&c.Delta, "delta", c.Delta, "keep every table also as a Delta Lake table under <data>/delta, readable by DuckDB, Spark and delta-rs while zbemu runs (env ZBEMU_DELTA)")
+	fs.DurationVar(&c.DeltaInterval, "delta-interval", c.DeltaInterval, "how often changed rows are written to the Delta tables, at most 5s (env ZBEMU_DELTA_INTERVAL)")
 	if err := fs.Parse(args); err != nil {
 		return c, usageError{err}
 	}
@@ -261,6 +273,11 @@ func (c Config) Validate() error {
 	}
 	if c.IdleTimeout <= 0 {
 		return &ConfigError{Field: "idle-timeout", Value: c.IdleTimeout.String(), Err: errors.New("must be positive")}
+	}
+	if c.DeltaInterval <= 0 || c.DeltaInterval > 5*time.Second {
+		// The real service makes rows queryable within ~5 s; the Delta
+		// tables promise the same bound.
+		return &ConfigError{Field: "delta-interval", Value: c.DeltaInterval.String(), Err: errors.New("must be positive and at most 5s")}
 	}
 	if c.MaxBacklogBytes <= 0 {
 		return &ConfigError{Field: "max-backlog-bytes", Value: strconv.FormatInt(c.MaxBacklogBytes, 10), Err: errors.New("must be positive")}

@@ -17,6 +17,7 @@ Usage:
   zbemu token list|revoke ID        list the caller's personal access tokens, revoke one by its token id
   zbemu schema proto C.S.T          print the .proto file of a table (proto2, as the SDK's generator emits it)
   zbemu schema jsonschema C.S.T     print the JSON Schema a JSON record of a table must satisfy
+  zbemu export C.S.T DIR            write a one-off Delta Lake table of a table's current rows into DIR
   zbemu alert create|list|delete    manage SQL alerts over the system tables on a running server
   zbemu fault add|list|clear        inject failures (429, 503, slow acks, stream close/timeout) on a running server
   zbemu pipeline run FILE.sql...    run a declarative pipeline (Lakeflow/DLT SQL) once; also create|start|stop|status|events|delete
@@ -51,6 +52,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runToken(ctx, args[1:], stdout, stderr)
 	case "schema":
 		return runSchema(ctx, args[1:], stdout, stderr)
+	case "export":
+		return runExport(ctx, args[1:], stdout, stderr)
 	case "alert":
 		return runAlert(ctx, args[1:], stdout, stderr)
 	case "fault":

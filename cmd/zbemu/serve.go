@@ -61,6 +61,9 @@ zbemu {{.Version}} — Databricks Zerobus Ingest emulator, ready in {{.Startup}}
   Workspace URL      {{.URL}}
   Zerobus endpoint   {{.URL}}
   Data directory     {{.Data}}
+{{- if .Delta}}
+  Delta Lake tables  {{.Delta}}/<catalog>/<schema>/<table>
+{{- end}}
   Client id / secret {{.ClientID}} / {{.ClientSecret}}
   Token (PAT)        {{.Token}}
   SQL warehouse id   {{.Warehouse}} (always running)
@@ -116,9 +119,13 @@ func printBanner(w io.Writer, cfg Config, addr, ca string, startup time.Duration
 		token = "<create one: zbemu token create>"
 	}
 	url := fmt.Sprintf("%s://%s", scheme, host)
+	deltaDir := ""
+	if cfg.Delta && !cfg.Memory {
+		deltaDir = filepath.Join(data, "delta")
+	}
 	bannerTmpl.Execute(w, map[string]any{"Version": version, "URL": url, "Data": data,
 		"ClientID": cfg.ClientID, "ClientSecret": cfg.ClientSecret, "Token": token, "CA": ca, "Warehouse": web.WarehouseID,
-		"Startup": startup.Round(time.Millisecond).String(), "Exports": clientExports(url, cfg.DevToken)})
+		"Startup": startup.Round(time.Millisecond).String(), "Delta": deltaDir, "Exports": clientExports(url, cfg.DevToken)})
 }
 
 // clientExports are the environment variables that point the client

@@ -233,6 +233,8 @@ func (p *parser) statement() (Statement, error) {
 		return p.grant(true)
 	case "MERGE":
 		return p.merge()
+	case "OPTIMIZE":
+		return p.optimize()
 	}
 	if queryKinds[kw] {
 		return p.query()
@@ -259,7 +261,7 @@ var queryKinds = map[string]bool{
 // refuses, keyed by leading keyword; the value names the construct when it
 // is more than the keyword.
 var unsupportedStatements = map[string]string{
-	"OPTIMIZE": "", "VACUUM": "", "COPY": "COPY INTO",
+	"VACUUM": "", "COPY": "COPY INTO",
 	"REFRESH": "", "MSCK": "MSCK REPAIR TABLE", "REPAIR": "REPAIR TABLE",
 	"SET": "", "RESET": "", "CACHE": "", "UNCACHE": "", "CLEAR": "CLEAR CACHE",
 	"ANALYZE": "ANALYZE TABLE", "RESTORE": "RESTORE TABLE", "FSCK": "FSCK REPAIR TABLE",

@@ -139,27 +139,11 @@ func (fc *flowContext) streamRange(ctx context.Context, t engine.TableInfo) (*st
 			"(only appended rows can be streamed). Run a full refresh of the pipeline to recompute its datasets from the current rows", flow, t.FullName)
 	}
 	sr.changes = changes
-	// A table that never had a non-append change has row ids 0..n-1, so
-	// the rows up to the last one read are last+1: counting them, a scan
-	// of a prefix that grows with the table, is only needed after one.
-	upTo := sr.last + 1
-	if changes != 0 {
-		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+t.DuckDB+" WHERE rowid <= ?", sr.last).Scan(&upTo); err != nil {
-			return nil, err
-		}
-	}
-	if upTo != sr.consumed {
-		// Renumbered: the first consumed rows are the ones read.
-		sr.last = -1
-		if sr.consumed > 0 {
-			if err := tx.QueryRowContext(ctx, "SELECT rowid FROM "+t.DuckDB+" ORDER BY rowid LIMIT 1 OFFSET ?", sr.consumed-1).Scan(&sr.last); err != nil {
-				return nil, fmt.Errorf("find the read position in %s again: %w", t.FullName, err)
-			}
-		}
-	}
-	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(rowid), ?), count(*) FROM "+t.DuckDB+" WHERE rowid > ?", sr.last, sr.last).Scan(&sr.hi, &sr.newRows); err != nil {
+	r, err := engine.AppendedRange(ctx, tx, t.DuckDB, sr.last, sr.consumed, changes != 0)
+	if err != nil {
 		return nil, err
 	}
+	sr.last, sr.hi, sr.newRows = r.From, r.To, r.NewRows
 	fc.sources[t.TableID] = sr
 	fc.order = append(fc.order, sr)
 	return sr, nil
