@@ -212,6 +212,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		{"start-up", func() error { return benchStartup(ctx, stdout, dir, cfg.startupRows) }},
 		{"pipeline", func() error { return benchPipeline(ctx, stdout, dir, cfg) }},
 		{"generator", func() error { return benchGen(ctx, stdout, dir, cfg.pairs, cfg.records) }},
+		{"otlp", func() error { return benchOTel(ctx, stdout, dir, cfg.pairs, cfg.records) }},
 	} {
 		if cfg.only == "" || strings.Contains(m.name, cfg.only) {
 			if err := m.run(); err != nil {

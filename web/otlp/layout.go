@@ -181,3 +181,11 @@ func CreateTablesDDL(prefix string) []string {
 	}
 	return out
 }
+
+// Columns are the names and types of the signal's v2 table, in order.
+func (s *Signal) Columns() (names []string, types []*schema.Type) {
+	for _, c := range s.layout.cols {
+		names = append(names, c.name)
+	}
+	return names, s.layout.types
+}
