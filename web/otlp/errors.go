@@ -10,7 +10,7 @@ var (
 	// ErrNoTable: the request lacks header x-databricks-zerobus-table-name.
 	ErrNoTable error = &invalid{"missing table header"}
 	// ErrTableLayout: the target table is not in the v2 layout.
-	ErrTableLayout error = &invalid{"table layout is not OpenTelemetry v2"}
+	ErrTableLayout error = &invalid{"wrong table layout"}
 	// ErrBadRequest: the body is not an OTLP export request.
 	ErrBadRequest error = &invalid{"malformed OTLP request"}
 )

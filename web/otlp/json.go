@@ -171,7 +171,7 @@ func (w *row) mapVal(m pcommon.Map, what string, depth int) {
 // key-value lists as arrays and objects, an empty value as null.
 func (w *row) value(v pcommon.Value, what string, depth int) {
 	if depth > maxDepth {
-		w.fail(fmt.Errorf("%s nest deeper than %d levels", what, maxDepth))
+		w.fail(fmt.Errorf("%s is nested deeper than %d levels", what, maxDepth))
 		w.b = append(w.b, "null"...)
 		return
 	}
