@@ -23,6 +23,7 @@ func TestDependencyDirection(t *testing.T) {
 		"systables":         {"web", "fixtures", "cmd"},
 		"fixtures":          {"web", "systables", "cmd"},
 		"web":               {"cmd", "systables", "fixtures"},
+		"web/otlp":          {"web", "cmd", "systables", "fixtures"},
 		"fixtures/zbclient": {"schema", "engine", "web", "systables", "fixtures", "cmd"},
 		"fixtures/gen":      {"schema", "engine", "web", "systables", "cmd"},
 	}
