@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -107,37 +106,17 @@ func (b *benchEnv) otelRun(ctx context.Context, n int) (benchFigures, error) {
 	defer cc.Close()
 	client := ptraceotlp.NewGRPCClient(cc)
 	octx := metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer dapi-bench", otlp.TableHeader, "main.default.bench_otel_spans")
-	var mu sync.Mutex
-	var lats []time.Duration
-	var firstErr error
-	var wg sync.WaitGroup
 	cpu0, start := cpuTime(), time.Now()
-	for c := 0; c < otelClients; c++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := c; i < len(reqs); i += otelClients {
-				t0 := time.Now()
-				resp, err := client.Export(octx, reqs[i])
-				if err == nil && resp.PartialSuccess().RejectedSpans() > 0 {
-					err = fmt.Errorf("rejected: %s", resp.PartialSuccess().ErrorMessage())
-				}
-				mu.Lock()
-				lats = append(lats, time.Since(t0))
-				if err != nil && firstErr == nil {
-					firstErr = err
-				}
-				mu.Unlock()
-				if err != nil {
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	lats, err := timedCalls(otelClients, func(c int) int { return (len(reqs) - c + otelClients - 1) / otelClients }, func(c, i int) error {
+		resp, err := client.Export(octx, reqs[c+i*otelClients])
+		if err == nil && resp.PartialSuccess().RejectedSpans() > 0 {
+			err = fmt.Errorf("rejected: %s", resp.PartialSuccess().ErrorMessage())
+		}
+		return err
+	})
 	f := benchFigures{recs: int64(n), bytes: int64(size), elapsed: time.Since(start), cpu: cpuTime() - cpu0, lats: lats}
-	if firstErr != nil {
-		return f, firstErr
+	if err != nil {
+		return f, err
 	}
 	res, err := b.e.Execute(ctx, engine.StatementRequest{SQL: "SELECT count(*) FROM main.default.bench_otel_spans", Identity: benchAdmin})
 	if err != nil {
@@ -180,28 +159,6 @@ func otelAppender(path string, n int) (float64, error) {
 			map[string]any{"attributes": `{"service.name":"bench"}`, "dropped_attributes_count": int32(0)}, "",
 			map[string]any{"name": "bench", "version": "", "attributes": `{}`, "dropped_attributes_count": int32(0)}, ""}
 	}
-	conn, err := db.Conn(context.Background())
-	if err != nil {
-		return 0, err
-	}
-	defer conn.Close()
-	t0 := time.Now()
-	err = conn.Raw(func(dc any) error {
-		a, err := duckdb.NewAppender(dc.(driver.Conn), "", "", "t")
-		if err != nil {
-			return err
-		}
-		for i, r := range rows {
-			if err := a.AppendRow(r...); err != nil {
-				return err
-			}
-			if (i+1)%otelBatch == 0 {
-				if err := a.Flush(); err != nil {
-					return err
-				}
-			}
-		}
-		return a.Close()
-	})
-	return float64(n) / time.Since(t0).Seconds(), err
+	rate, _, err := appendRows(db, "t", rows, otelBatch)
+	return rate, err
 }
