@@ -425,3 +425,18 @@ func TestOTelPartialSuccess(t *testing.T) {
 	equalLines(t, "logs", strs(s.sql("SELECT body::string, service_name, time > current_timestamp() - INTERVAL 1 HOUR FROM "+prefix+"_otel_logs")),
 		[]string{`"ok"|NULL|true`})
 }
+
+// TestOTelDurable: spans whose export was answered survive kill -9, once.
+func TestOTelDurable(t *testing.T) {
+	data := t.TempDir()
+	s := startServer(t, data)
+	s.otelTables(t, "main.default.d")
+	resp, err := ptraceotlp.NewGRPCClient(otlpConn(t, s)).Export(otlpCtx(devToken, "main.default.d_otel_spans"), otlpSpans(50))
+	if err != nil || resp.PartialSuccess().RejectedSpans() != 0 {
+		t.Fatalf("export: %v %v", err, resp.PartialSuccess().ErrorMessage())
+	}
+	s.kill9()
+	s = startServer(t, data)
+	equalLines(t, "spans after kill -9", strs(s.sql("SELECT count(*), count(DISTINCT span_id), count(DISTINCT record_id) FROM main.default.d_otel_spans")),
+		[]string{"50|50|50"})
+}
