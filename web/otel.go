@@ -180,7 +180,8 @@ func (s *Server) serveOTLPHTTP(w http.ResponseWriter, r *http.Request, sig *otlp
 func (s *Server) readOTLPBody(r *http.Request) ([]byte, error) {
 	limit := s.messageLimit()
 	var src io.Reader = io.LimitReader(r.Body, int64(limit)+1)
-	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
+	enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding")))
+	switch enc {
 	case "", "identity":
 	case "gzip":
 		zr, err := gzip.NewReader(src)
@@ -194,7 +195,7 @@ func (s *Server) readOTLPBody(r *http.Request) ([]byte, error) {
 	}
 	var buf bytes.Buffer
 	if _, err := buf.ReadFrom(src); err != nil {
-		if errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) || errors.Is(err, io.ErrUnexpectedEOF) {
+		if enc == "gzip" && (errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) || errors.Is(err, io.ErrUnexpectedEOF)) {
 			return nil, badRequest("the gzip body is corrupt: " + err.Error())
 		}
 		return nil, bodyReadError(err)
@@ -206,11 +207,14 @@ func (s *Server) readOTLPBody(r *http.Request) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// otlpResponse is the Export response of sig with its partial success.
-func otlpResponse(sig *otlp.Signal, res otlp.Result) interface {
+// otlpMessage is an OTLP Export response, in either encoding.
+type otlpMessage interface {
 	MarshalProto() ([]byte, error)
 	MarshalJSON() ([]byte, error)
-} {
+}
+
+// otlpResponse is the Export response of sig with its partial success.
+func otlpResponse(sig *otlp.Signal, res otlp.Result) otlpMessage {
 	switch sig {
 	case otlp.Traces:
 		resp := ptraceotlp.NewExportResponse()
@@ -247,10 +251,7 @@ func writeOTLP(w http.ResponseWriter, status int, msg any, isJSON bool) {
 		} else {
 			b, err = proto.Marshal(m)
 		}
-	case interface {
-		MarshalProto() ([]byte, error)
-		MarshalJSON() ([]byte, error)
-	}:
+	case otlpMessage:
 		if isJSON {
 			b, err = m.MarshalJSON()
 		} else {
