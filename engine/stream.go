@@ -41,6 +41,10 @@ type StreamSpec struct {
 	Format     Format
 	Descriptor []byte // serialized DescriptorProto, for FormatProto
 	Protocol   string // GRPC or HTTP
+	// DataFormat is the data_format the system tables and metrics report;
+	// empty reports Format's (JSON, PROTOBUF). OTLP sets the encoding its
+	// client sent, while the ingest log holds the JSON rows made from it.
+	DataFormat string
 }
 
 // Stream is one open ingest stream. Submit is called from one goroutine
@@ -55,6 +59,7 @@ type Stream struct {
 	proto    *schema.ProtoDecoder
 	descID   string
 	protocol string // GRPC or HTTP, for events
+	dataFmt  string // data_format, for events
 	opened   time.Time
 	obs      StreamObserver // measurements (metrics, stats)
 
@@ -100,8 +105,11 @@ func (e *Engine) OpenStream(ctx context.Context, id *Identity, spec StreamSpec) 
 		return nil, fmt.Errorf("%w: %s is a view; Zerobus ingests into tables only", ErrInvalidArgument, spec.Table)
 	}
 	s := &Stream{e: e, id: uuid.NewString(), table: t, tv: tv, format: spec.Format, protocol: spec.Protocol,
-		opened: time.Now(), ackCh: make(chan struct{}, 1), tw: timeWarnings{strict: e.opts.StrictTimestamps}}
+		dataFmt: spec.DataFormat, opened: time.Now(), ackCh: make(chan struct{}, 1), tw: timeWarnings{strict: e.opts.StrictTimestamps}}
 	s.acked.Store(-1)
+	if s.dataFmt == "" {
+		s.dataFmt = spec.Format.dataFormat()
+	}
 	switch spec.Format {
 	case FormatJSON:
 	case FormatProto:
@@ -122,9 +130,9 @@ func (e *Engine) OpenStream(ctx context.Context, id *Identity, spec StreamSpec) 
 		return nil, fmt.Errorf("%w: record_type must be JSON or PROTO", ErrInvalidArgument)
 	}
 	e.opts.Events.StreamEvent(StreamEvent{StreamID: s.id, Time: s.opened, OpenedTime: s.opened, TableID: tv.meta.TableID,
-		TableName: tv.meta.fullName(), Protocol: s.protocol, DataFormat: s.format.dataFormat()})
+		TableName: tv.meta.fullName(), Protocol: s.protocol, DataFormat: s.dataFmt})
 	s.obs = e.opts.Observer.StreamOpened(StreamInfo{ID: s.id, Table: tv.meta.fullName(), Protocol: s.protocol,
-		DataFormat: s.format.dataFormat(), Opened: s.opened})
+		DataFormat: s.dataFmt, Opened: s.opened})
 	return s, nil
 }
 
@@ -361,7 +369,7 @@ func (s *Stream) recordError(err error) {
 	s.errors = append(s.errors, se)
 	s.mu.Unlock()
 	s.e.opts.Events.StreamEvent(StreamEvent{StreamID: s.id, Time: now, OpenedTime: s.opened, TableID: s.tv.meta.TableID,
-		TableName: s.tv.meta.fullName(), Protocol: s.protocol, DataFormat: s.format.dataFormat(), Errors: []StreamError{se}})
+		TableName: s.tv.meta.fullName(), Protocol: s.protocol, DataFormat: s.dataFmt, Errors: []StreamError{se}})
 }
 
 // Close ends the stream and records its close event. It does not wait for
@@ -375,7 +383,7 @@ func (s *Stream) Close() {
 	errs := append([]StreamError(nil), s.errors...)
 	s.mu.Unlock()
 	s.e.opts.Events.StreamEvent(StreamEvent{StreamID: s.id, Time: now, OpenedTime: s.opened, ClosedTime: now, TableID: s.tv.meta.TableID,
-		TableName: s.tv.meta.fullName(), Protocol: s.protocol, DataFormat: s.format.dataFormat(), Errors: errs})
+		TableName: s.tv.meta.fullName(), Protocol: s.protocol, DataFormat: s.dataFmt, Errors: errs})
 	s.obs.Closed()
 }
 
@@ -396,17 +404,35 @@ func (e *Engine) InsertWarn(ctx context.Context, id *Identity, table string, rec
 		return nil, err
 	}
 	defer s.Close()
-	// REST sees the table as it is now (no long-lived stream).
+	return s.Write(ctx, records)
+}
+
+// Write is the single request of a stream that lives for one request
+// (REST, OTLP): the records are validated together against the table as
+// it is now and written all-or-nothing; Write returns once they are
+// durable, with the request's plausibility warnings.
+func (s *Stream) Write(ctx context.Context, records [][]byte) ([]WarningSummary, error) {
 	received := time.Now()
 	d, err := s.decode(-1, records)
 	if err != nil {
 		s.recordError(err)
 		return nil, err
 	}
-	if err := e.logAndWait(ctx, s, d, records, received); err != nil {
+	if err := s.e.logAndWait(ctx, s, d, records, received); err != nil {
 		return nil, err
 	}
 	return d.warnings, nil
+}
+
+// Columns are the table's columns as the stream opened it.
+func (s *Stream) Columns() []schema.Column { return s.tv.cols }
+
+// Refuse records err as the stream's error (system.lakeflow.zerobus_stream)
+// and returns it: for a request refused by a check outside the engine,
+// such as OTLP's table layout.
+func (s *Stream) Refuse(err error) error {
+	s.recordError(err)
+	return err
 }
 
 // logAndWait writes one validated REST request to the ingest log and waits

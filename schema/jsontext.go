@@ -213,6 +213,11 @@ func appendJSON(dst []byte, v *fastjson.Value, st *jdState) ([]byte, *RecordErro
 	return dst, nil
 }
 
+// AppendJSONString appends s as a JSON string literal, escaped as
+// appendJSONString does; for packages that build JSON records (web/otlp).
+// s must be valid UTF-8.
+func AppendJSONString(dst []byte, s string) []byte { return appendJSONString(dst, s) }
+
 // appendJSONString appends s as a JSON string literal with the escapes
 // encoding/json would use for control characters, quotes and backslashes.
 func appendJSONString(dst []byte, s string) []byte {

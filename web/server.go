@@ -28,6 +28,7 @@ import (
 	"github.com/zbemu/zbemu/engine/lakeview"
 	"github.com/zbemu/zbemu/engine/sqlalert"
 	"github.com/zbemu/zbemu/web/metrics"
+	"github.com/zbemu/zbemu/web/otlp"
 	"github.com/zbemu/zbemu/web/zerobuspb"
 )
 
@@ -113,6 +114,7 @@ type Server struct {
 	stmts   *statementStore
 	metrics *metrics.Metrics
 	hub     *metrics.Hub // live stats for the UI
+	otlp    *otlp.Exporter
 	faults  *fault.Set
 	// restQuota is the REST requests/s quota; nil without quotas.
 	restQuota *bucket
@@ -133,7 +135,7 @@ func New(e *engine.Engine, opts Options) *Server {
 	}
 	opts.Timeouts = opts.Timeouts.withDefaults()
 	s := &Server{e: e, opts: opts, log: opts.Logger, stmts: newStatementStore(), metrics: opts.Metrics,
-		hub: metrics.NewHub(opts.Metrics, opts.UI.StatsInterval, opts.UI.MaxStatsStreams), faults: opts.Faults}
+		hub: metrics.NewHub(opts.Metrics, opts.UI.StatsInterval, opts.UI.MaxStatsStreams), faults: opts.Faults, otlp: otlp.NewExporter(e)}
 	if opts.Quotas != nil {
 		s.restQuota = newBucket(opts.Quotas.RESTPerSecond)
 	}
@@ -147,6 +149,7 @@ func New(e *engine.Engine, opts Options) *Server {
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: grpcMinClientPing, PermitWithoutStream: true}),
 	)
 	zerobuspb.RegisterZerobusServer(s.grpc, &zerobusService{s: s})
+	s.registerOTLP(s.grpc)
 	// No ReadTimeout or WriteTimeout: over TLS gRPC streams are served by
 	// this server too, and those deadlines would end them. The body
 	// deadline is set per REST request in handle instead.
@@ -392,8 +395,10 @@ func bodyReadError(err error) error {
 }
 
 // bearer extracts the token of an Authorization: Bearer header.
-func bearer(r *http.Request) string {
-	h := r.Header.Get("Authorization")
+func bearer(r *http.Request) string { return bearerToken(r.Header.Get("Authorization")) }
+
+// bearerToken is the token of an Authorization value "Bearer <token>".
+func bearerToken(h string) string {
 	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
 		return strings.TrimSpace(h[7:])
 	}
@@ -444,6 +449,9 @@ func (s *Server) routes() http.Handler {
 	}).Methods(http.MethodPost).HandlerFunc(s.handle(s.token))
 	r.HandleFunc("/api/2.0/token/create", s.handle(s.authed(s.createPAT))).Methods(http.MethodPost)
 	r.HandleFunc("/zbemu/v1/principals", s.handle(s.authed(s.createPrincipal))).Methods(http.MethodPost)
+	for path, sig := range map[string]*otlp.Signal{"/v1/traces": otlp.Traces, "/v1/logs": otlp.Logs, "/v1/metrics": otlp.Metrics} {
+		r.HandleFunc(path, s.otlpHTTP(sig)).Methods(http.MethodPost)
+	}
 	r.HandleFunc("/zerobus/v1/tables/{table}/insert", s.handle(s.countErrors("HTTP", s.authed(s.insert)))).Methods(http.MethodPost)
 	// Unauthenticated, like most exporters: it holds counts and table names, no data.
 	r.Handle("/metrics", s.metrics.Handler()).Methods(http.MethodGet, http.MethodHead)

@@ -212,6 +212,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		{"start-up", func() error { return benchStartup(ctx, stdout, dir, cfg.startupRows) }},
 		{"pipeline", func() error { return benchPipeline(ctx, stdout, dir, cfg) }},
 		{"generator", func() error { return benchGen(ctx, stdout, dir, cfg.pairs, cfg.records) }},
+		{"otlp", func() error { return benchOTel(ctx, stdout, dir, cfg.pairs, cfg.records) }},
 	} {
 		if cfg.only == "" || strings.Contains(m.name, cfg.only) {
 			if err := m.run(); err != nil {
@@ -326,6 +327,12 @@ func baselineAppender(path string, n int) (rate, cpuPerRow float64, err error) {
 	for i := range rows {
 		_, _, rows[i] = benchRow(i)
 	}
+	return appendRows(db, "t", rows, 1000)
+}
+
+// appendRows appends rows to table with the raw DuckDB appender, flushing
+// every `every` rows, and returns rows/s and the process's CPU µs per row.
+func appendRows(db *sql.DB, table string, rows [][]driver.Value, every int) (rate, cpuPerRow float64, err error) {
 	conn, err := db.Conn(context.Background())
 	if err != nil {
 		return 0, 0, err
@@ -333,7 +340,7 @@ func baselineAppender(path string, n int) (rate, cpuPerRow float64, err error) {
 	defer conn.Close()
 	cpu0, start := cpuTime(), time.Now()
 	err = conn.Raw(func(dc any) error {
-		a, err := duckdb.NewAppender(dc.(driver.Conn), "", "", "t")
+		a, err := duckdb.NewAppender(dc.(driver.Conn), "", "", table)
 		if err != nil {
 			return err
 		}
@@ -341,7 +348,7 @@ func baselineAppender(path string, n int) (rate, cpuPerRow float64, err error) {
 			if err := a.AppendRow(r...); err != nil {
 				return err
 			}
-			if (i+1)%1000 == 0 {
+			if (i+1)%every == 0 {
 				if err := a.Flush(); err != nil {
 					return err
 				}
@@ -350,6 +357,7 @@ func baselineAppender(path string, n int) (rate, cpuPerRow float64, err error) {
 		return a.Close()
 	})
 	elapsed, cpu := time.Since(start), cpuTime()-cpu0
+	n := len(rows)
 	return float64(n) / elapsed.Seconds(), float64(cpu.Microseconds()) / float64(n), err
 }
 
@@ -526,17 +534,27 @@ func (b *benchEnv) restRun(ctx context.Context, clients, n, batch int) (benchFig
 	}
 	rc := &zbclient.REST{URL: "http://" + b.addr, Token: "dapi-bench", HTTP: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}}
 	cpu0, start := cpuTime(), time.Now()
+	lats, err := timedCalls(clients, func(c int) int { return len(bodies[c]) }, func(c, i int) error {
+		return rc.Insert(ctx, fmt.Sprintf("main.default.bench%d", c), bodies[c][i])
+	})
+	return benchFigures{recs: int64(per * clients), bytes: bytesTotal, elapsed: time.Since(start), cpu: cpuTime() - cpu0, lats: lats}, err
+}
+
+// timedCalls runs clients goroutines; client c makes calls(c) calls, one
+// after the other, call(c, 0), call(c, 1), ..., and stops at its first
+// error. It returns every call's latency and the first error.
+func timedCalls(clients int, calls func(c int) int, call func(c, i int) error) ([]time.Duration, error) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var lats []time.Duration
 	var firstErr error
 	for c := 0; c < clients; c++ {
 		wg.Add(1)
-		go func(c int) {
+		go func() {
 			defer wg.Done()
-			for _, body := range bodies[c] {
+			for i := 0; i < calls(c); i++ {
 				t0 := time.Now()
-				err := rc.Insert(ctx, fmt.Sprintf("main.default.bench%d", c), body)
+				err := call(c, i)
 				mu.Lock()
 				lats = append(lats, time.Since(t0))
 				if err != nil && firstErr == nil {
@@ -547,10 +565,10 @@ func (b *benchEnv) restRun(ctx context.Context, clients, n, batch int) (benchFig
 					return
 				}
 			}
-		}(c)
+		}()
 	}
 	wg.Wait()
-	return benchFigures{recs: int64(per * clients), bytes: bytesTotal, elapsed: time.Since(start), cpu: cpuTime() - cpu0, lats: lats}, firstErr
+	return lats, firstErr
 }
 
 // fixedLoad offers `rate` records/s in batches of 100 on one stream, open

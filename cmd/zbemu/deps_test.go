@@ -24,6 +24,7 @@ func TestDependencyDirection(t *testing.T) {
 		"fixtures":          {"web", "systables", "cmd"},
 		"web":               {"cmd", "systables", "fixtures"},
 		"web/metrics":       {"web", "systables", "fixtures", "cmd"},
+		"web/otlp":          {"web", "cmd", "systables", "fixtures"},
 		"fixtures/zbclient": {"schema", "engine", "web", "systables", "fixtures", "cmd"},
 		"fixtures/gen":      {"schema", "engine", "web", "systables", "cmd"},
 	}

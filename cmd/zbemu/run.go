@@ -24,6 +24,8 @@ Usage:
   zbemu gen iot|clickstream|applogs --table C.S.T [--create] [--rate N] [--count N | --duration D]
                                     stream workshop events into a table (zbemu gen -h for flags)
   zbemu lab list|open N|check N     the workshop labs: read them, check your progress on a running server
+  zbemu otel create-tables C.S.PREFIX
+                                    create the OpenTelemetry v2 tables <prefix>_otel_spans, _logs, _metrics (--print: DDL only)
   zbemu bench [flags]               measure ingest throughput and latency
   zbemu version
 `
@@ -64,6 +66,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runGen(ctx, args[1:], stdout, stderr)
 	case "lab":
 		return runLab(ctx, args[1:], stdout, stderr)
+	case "otel":
+		return runOtel(ctx, args[1:], stdout, stderr)
 	case "bench":
 		return runBench(ctx, args[1:], stdout, stderr)
 	case "version":

@@ -48,9 +48,9 @@ func TestUIMonitorHeap(t *testing.T) {
 	// The hub keeps 900 points; at 50 ms they are there within a minute
 	// (the deadline allows for a loaded machine dropping ticks). A few more
 	// updates then let the page's caches and the chart reach their size.
-	waitFor(t, ctx, 5*time.Minute, `Number(document.body.dataset.statsPoints || 0) >= 900`)
+	waitForJS(t, ctx, 5*time.Minute, `Number(document.body.dataset.statsPoints || 0) >= 900`)
 	warm := eval[int](t, ctx, `Number(document.body.dataset.statsEvents)`) + 100
-	waitFor(t, ctx, 5*time.Minute, fmt.Sprintf(`Number(document.body.dataset.statsEvents) >= %d`, warm))
+	waitForJS(t, ctx, 5*time.Minute, fmt.Sprintf(`Number(document.body.dataset.statsEvents) >= %d`, warm))
 	start := leastMemory(t, ctx)
 	events0 := eval[int](t, ctx, `Number(document.body.dataset.statsEvents)`)
 	rates := map[string]bool{}
@@ -141,8 +141,8 @@ func leastMemory(t *testing.T, ctx context.Context) pageMemory {
 	return out
 }
 
-// waitFor polls a JavaScript condition until it is true or d has passed.
-func waitFor(t *testing.T, ctx context.Context, d time.Duration, cond string) {
+// waitForJS polls a JavaScript condition until it is true or d has passed.
+func waitForJS(t *testing.T, ctx context.Context, d time.Duration, cond string) {
 	t.Helper()
 	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](cond, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(d))); err != nil {
 		t.Fatalf("wait for %s: %v", cond, err)
