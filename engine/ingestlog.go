@@ -90,7 +90,7 @@ type logEntry struct {
 	// materialiser appends them (arrow.go); rows is nil then.
 	arrow *arrowRows
 	count int // records still to apply: len(rows), or the lazy entry's records
-	bytes    int64
+	bytes int64
 	// mem is what the decoded rows take in memory (rowsMem), counted in
 	// the backlog with the payload; it stays as counted when forget drops
 	// the rows, until the entry is retired.

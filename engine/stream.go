@@ -56,21 +56,21 @@ type StreamSpec struct {
 // Stream is one open ingest stream. Submit is called from one goroutine
 // (the stream's receive loop); acknowledgements are read from another.
 type Stream struct {
-	e        *Engine
-	id       string
-	table    *tableState
-	tv       *tableVersion // the schema the stream opened with
-	merged   *tableVersion // the schema an automatic merge moved it to; receive goroutine only
-	format   Format
-	proto    *schema.ProtoDecoder
-	descID   string
+	e      *Engine
+	id     string
+	table  *tableState
+	tv     *tableVersion // the schema the stream opened with
+	merged *tableVersion // the schema an automatic merge moved it to; receive goroutine only
+	format Format
+	proto  *schema.ProtoDecoder
+	descID string
 	// arrow decodes the batches of an Arrow stream, whose schema message
 	// is arrowSchema.
 	arrow       *arrowRows
 	arrowSchema []byte
-	protocol string // GRPC or HTTP, for events
-	opened   time.Time
-	obs      StreamObserver // measurements (metrics, stats)
+	protocol    string // GRPC or HTTP, for events
+	opened      time.Time
+	obs         StreamObserver // measurements (metrics, stats)
 
 	nextOffset int64 // next expected wire offset; receive goroutine only
 	// rulesTV, rulesCur and rulesDec cache the decoder of CHECK
@@ -78,12 +78,12 @@ type Stream struct {
 	rulesTV, rulesCur *tableVersion
 	rulesDec          *ruleDecoder
 
-	acked   atomic.Int64 // highest durable offset, -1 before the first
+	acked atomic.Int64 // highest durable offset, -1 before the first
 	// ackedRecords counts the records (rows) of the durable requests.
 	ackedRecords atomic.Int64
-	ackCh   chan struct{}
-	pending sync.WaitGroup
-	failErr atomic.Pointer[error]
+	ackCh        chan struct{}
+	pending      sync.WaitGroup
+	failErr      atomic.Pointer[error]
 
 	// tw collects the warnings of the request being validated; receive
 	// goroutine only.
