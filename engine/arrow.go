@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
@@ -67,6 +68,13 @@ func (s *Stream) SubmitArrow(offset int64, rec arrow.RecordBatch, header, body [
 	n := int(rec.NumRows())
 	if err := s.admit(offset, n); err != nil {
 		return err
+	}
+	for i, col := range rec.Columns() {
+		// Buffers that do not hold what the IPC header claims would make
+		// the decoder read out of bounds.
+		if err := array.ValidateFull(col); err != nil {
+			return s.fail(fmt.Errorf("%w: Arrow batch at offset %d is malformed: field %q: %v", ErrInvalidArgument, offset, rec.ColumnName(i), err))
+		}
 	}
 	checks, err := s.arrowChecks()
 	if err != nil {

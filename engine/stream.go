@@ -342,8 +342,10 @@ func (s *Stream) enqueue(ent *logEntry, offset int64, received time.Time) error 
 			s.fail(err)
 			return
 		}
-		s.acked.Store(offset)
+		// Records first: a reader of Acked then AckedRecords sees at
+		// least the records of the offset it read.
 		s.ackedRecords.Add(int64(n))
+		s.acked.Store(offset)
 		s.obs.Acked(n, int(size), ent.ackedAt.Sub(received))
 		select {
 		case s.ackCh <- struct{}{}:

@@ -27,6 +27,7 @@ import (
 	"github.com/zbemu/zbemu/engine/fault"
 	"github.com/zbemu/zbemu/engine/lakeview"
 	"github.com/zbemu/zbemu/engine/sqlalert"
+	"github.com/zbemu/zbemu/web/flight"
 	"github.com/zbemu/zbemu/web/zerobuspb"
 )
 
@@ -146,6 +147,19 @@ func New(e *engine.Engine, opts Options) *Server {
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: grpcMinClientPing, PermitWithoutStream: true}),
 	)
 	zerobuspb.RegisterZerobusServer(s.grpc, &zerobusService{s: s})
+	flight.Register(s.grpc, flight.Options{Engine: e, Status: grpcStatus, MessageLimit: s.messageLimit,
+		Failed: func(ctx context.Context, err error, args ...any) {
+			if ctx.Err() == nil {
+				s.metrics.countError(errorCode(err), "GRPC")
+			}
+			s.logFailure(ctx, "arrow stream failed", err, args...)
+		},
+		Admit: func(table, stream string) error {
+			if h := s.faults.Check(table, stream, fault.RateLimit, fault.Unavailable); h != nil {
+				return faultError(h, table, stream)
+			}
+			return nil
+		}})
 	// No ReadTimeout or WriteTimeout: over TLS gRPC streams are served by
 	// this server too, and those deadlines would end them. The body
 	// deadline is set per REST request in handle instead.
