@@ -12,6 +12,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
 // Arrow streams driven by the official SDK's createArrowStream
@@ -262,5 +267,85 @@ func TestArrowSDKKill9(t *testing.T) {
 	n := acked.Acked * 500
 	if got := s.cells("SELECT count(*), count(DISTINCT device_id) FROM main.default.arrow_crash"); got != fmt.Sprintf("%d|%d", n, n) {
 		t.Errorf("after kill -9 and restart: count, distinct = %s, want %d acknowledged rows once each", got, n)
+	}
+}
+
+// TestArrowFlightNestedTypes sends the types the SDK's TypeScript binding
+// cannot declare (list, map, struct, decimal128, timestamp without zone)
+// with arrow-go's Flight client, in Zerobus' canonical Arrow layout.
+func TestArrowFlightNestedTypes(t *testing.T) {
+	s := startServer(t, "")
+	s.sql(`CREATE TABLE main.default.arrow_nested (id INT NOT NULL, tags ARRAY<BIGINT>, attrs MAP<STRING, INT>,
+		loc STRUCT<lat: DOUBLE, name: STRING>, amount DECIMAL(10,2), local TIMESTAMP_NTZ, doc VARIANT, nested ARRAY<STRUCT<k: STRING, v: ARRAY<INT>>>)`)
+	mem := memory.NewGoAllocator()
+	locType := arrow.StructOf(arrow.Field{Name: "lat", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+		arrow.Field{Name: "name", Type: arrow.BinaryTypes.LargeString, Nullable: true})
+	kvType := arrow.StructOf(arrow.Field{Name: "k", Type: arrow.BinaryTypes.LargeString, Nullable: true},
+		arrow.Field{Name: "v", Type: arrow.ListOf(arrow.PrimitiveTypes.Int32), Nullable: true})
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "id", Type: arrow.PrimitiveTypes.Int32},
+		{Name: "tags", Type: arrow.ListOf(arrow.PrimitiveTypes.Int64), Nullable: true},
+		{Name: "attrs", Type: arrow.MapOf(arrow.BinaryTypes.LargeString, arrow.PrimitiveTypes.Int32), Nullable: true},
+		{Name: "loc", Type: locType, Nullable: true},
+		{Name: "amount", Type: &arrow.Decimal128Type{Precision: 10, Scale: 2}, Nullable: true},
+		{Name: "local", Type: &arrow.TimestampType{Unit: arrow.Microsecond}, Nullable: true},
+		{Name: "doc", Type: arrow.BinaryTypes.LargeString, Nullable: true},
+		{Name: "nested", Type: arrow.ListOf(kvType), Nullable: true},
+	}, nil)
+	b := array.NewRecordBuilder(mem, schema)
+	defer b.Release()
+	id := b.Field(0).(*array.Int32Builder)
+	tags := b.Field(1).(*array.ListBuilder)
+	attrs := b.Field(2).(*array.MapBuilder)
+	loc := b.Field(3).(*array.StructBuilder)
+	amount := b.Field(4).(*array.Decimal128Builder)
+	local := b.Field(5).(*array.TimestampBuilder)
+	doc := b.Field(6).(*array.LargeStringBuilder)
+	nested := b.Field(7).(*array.ListBuilder)
+	// Row 1: every value set, with nulls inside.
+	id.Append(1)
+	tags.Append(true)
+	tags.ValueBuilder().(*array.Int64Builder).AppendValues([]int64{math.MaxInt64, -1}, nil)
+	tags.ValueBuilder().(*array.Int64Builder).AppendNull()
+	attrs.Append(true)
+	attrs.KeyBuilder().(*array.LargeStringBuilder).AppendValues([]string{"b", "a"}, nil)
+	attrs.ItemBuilder().(*array.Int32Builder).Append(2)
+	attrs.ItemBuilder().(*array.Int32Builder).AppendNull()
+	loc.Append(true)
+	loc.FieldBuilder(0).(*array.Float64Builder).Append(52.5)
+	loc.FieldBuilder(1).(*array.LargeStringBuilder).Append("Köln")
+	amount.Append(decimal128.FromI64(-99999999_99))
+	local.Append(arrow.Timestamp(1732451234123456))
+	doc.Append(`{"x":{"y":[true,1.5]}}`)
+	nested.Append(true)
+	kv := nested.ValueBuilder().(*array.StructBuilder)
+	kv.Append(true)
+	kv.FieldBuilder(0).(*array.LargeStringBuilder).Append("k1")
+	kl := kv.FieldBuilder(1).(*array.ListBuilder)
+	kl.Append(true)
+	kl.ValueBuilder().(*array.Int32Builder).AppendValues([]int32{1, 2}, nil)
+	// Row 2: empty collections and nulls.
+	id.Append(2)
+	tags.Append(true)
+	attrs.Append(true)
+	loc.AppendNull()
+	amount.Append(decimal128.FromI64(1))
+	local.AppendNull()
+	doc.AppendNull()
+	nested.AppendNull()
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	out := flightPut(t, s, devToken, "main.default.arrow_nested", flightMessages(t, schema, rec))
+	if !out.ready() || out.err != nil || out.last() != (flightAck{0, 2}) {
+		t.Fatalf("DoPut: acks %v, err %v", out.acks, out.err)
+	}
+	got := s.cells(`SELECT id, tags, attrs, loc, amount, local, doc::string, nested FROM main.default.arrow_nested ORDER BY id`)
+	want := "1|[9223372036854775807,-1,null]|{\"b\":2,\"a\":null}|{\"lat\":52.5,\"name\":\"Köln\"}|-99999999.99|2024-11-24T12:27:14.123|{\"x\":{\"y\":[true,1.5]}}|[{\"k\":\"k1\",\"v\":[1,2]}]\n" +
+		"2|[]|{}|NULL|0.01|NULL|NULL|NULL"
+	if got != want {
+		t.Errorf("rows:\n%s\nwant:\n%s", got, want)
+	}
+	if got := s.cells("SELECT unix_micros(CAST(local AS TIMESTAMP)) FROM main.default.arrow_nested WHERE id = 1"); got != "1732451234123456" {
+		t.Errorf("TIMESTAMP_NTZ micros = %s", got)
 	}
 }
