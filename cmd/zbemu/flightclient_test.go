@@ -1,18 +1,15 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"testing"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/flight"
-	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
@@ -25,32 +22,14 @@ import (
 // fields, so nested types and hand-made attacks go through this client.
 
 // flightMessages encodes a schema and batches as the FlightData the SDK
-// sends: the schema message first, then one message per batch.
+// sends (encodeFlight).
 func flightMessages(t testing.TB, schema *arrow.Schema, recs ...arrow.RecordBatch) []*flight.FlightData {
 	t.Helper()
-	var c flightCapture
-	w := flight.NewRecordWriter(&c, ipc.WithSchema(schema))
-	for i, r := range recs {
-		if err := w.WriteWithAppMetadata(r, fmt.Appendf(nil, `{"offset_id":%d}`, i)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
+	msgs, err := encodeFlight(schema, recs...)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return c.out
-}
-
-// flightCapture keeps the FlightData a writer sends, but for the end of
-// stream marker, which the SDK does not send either.
-type flightCapture struct{ out []*flight.FlightData }
-
-func (c *flightCapture) Send(fd *flight.FlightData) error {
-	if len(fd.DataHeader) > 0 {
-		c.out = append(c.out, &flight.FlightData{DataHeader: bytes.Clone(fd.DataHeader), DataBody: bytes.Clone(fd.DataBody),
-			AppMetadata: bytes.Clone(fd.AppMetadata)})
-	}
-	return nil
+	return msgs
 }
 
 // flightAck is a PutResult's app_metadata.
