@@ -137,6 +137,8 @@ func (b *benchEnv) arrowRun(ctx context.Context, n, batch, window int) (benchFig
 				if next < len(recs) {
 					err = fmt.Errorf("the call ended with %d of %d batches acknowledged", next, len(recs))
 				}
+				done <- err
+				return
 			}
 			if err != nil {
 				done <- err
