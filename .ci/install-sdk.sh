@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # install-sdk.sh installs the official Zerobus SDK (Node native core), the
-# official Databricks JS SDK and the OpenTelemetry JS SDK with its OTLP
-# exporters (pinned in
+# official Databricks JS SDK, the OpenTelemetry JS SDK with its OTLP
+# exporters, and apache-arrow, which the Arrow stream tests build record
+# batches with (pinned in
 # cmd/zbemu/testdata/sdk/package-lock.json) that the SDK integration tests
 # drive through cmd/zbemu/testdata/sdk/driver.js. Idempotent: does nothing
 # when the SDK is already installed. Needs node >= 20 and npm.
@@ -14,8 +15,9 @@ jssdk="$dir/node_modules/@databricks/sdk-experimental"
 # The OpenTelemetry JS SDK and OTLP exporters (otel.js); the last one
 # checked stands for the set installed with it.
 otel="$dir/node_modules/@opentelemetry/exporter-metrics-otlp-http"
+arrow="$dir/node_modules/apache-arrow"
 
-if [[ -f "$sdk/zerobus-ingest-sdk.linux-x64-gnu.node" && -f "$jssdk/package.json" && -f "$otel/package.json" ]]; then
+if [[ -f "$sdk/zerobus-ingest-sdk.linux-x64-gnu.node" && -f "$jssdk/package.json" && -f "$otel/package.json" && -f "$arrow/package.json" ]]; then
 	exit 0
 fi
 

@@ -86,8 +86,11 @@ type logEntry struct {
 	// materialiser appends them: requests of tiny records keep no rows
 	// (see decodeRows). rows is nil then.
 	redecode rowDecoder
-	count    int // records still to apply: len(rows), or the lazy entry's records
-	bytes    int64
+	// arrow, for an Arrow entry, decodes its rows from payload as the
+	// materialiser appends them (arrow.go); rows is nil then.
+	arrow *arrowRows
+	count int // records still to apply: len(rows), or the lazy entry's records
+	bytes int64
 	// mem is what the decoded rows take in memory (rowsMem), counted in
 	// the backlog with the payload; it stays as counted when forget drops
 	// the rows, until the entry is retired.

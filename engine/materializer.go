@@ -210,7 +210,7 @@ func (m *materializer) forget(match func(*logEntry) bool) {
 	for _, ent := range m.pending {
 		if match(ent) {
 			records += int64(ent.count)
-			ent.rows, ent.redecode, ent.count, ent.bad = nil, nil, 0, nil
+			ent.rows, ent.redecode, ent.arrow, ent.count, ent.bad = nil, nil, nil, 0, nil
 		}
 	}
 	m.growBacklogLocked(-records, 0)
@@ -509,7 +509,7 @@ func (m *materializer) commit(ctx context.Context, alias string, ents []*logEntr
 		// row's slice header, and grow, once per round. from marks rows
 		// decoded with another column layout (columnmapping.go).
 		from := otherLayout(ent.tv, tb.tv)
-		if ent.redecode != nil {
+		if ent.redecode != nil || ent.arrow != nil {
 			tb.parts = append(tb.parts, batchPart{lazy: ent, from: from})
 		} else {
 			tb.parts = append(tb.parts, batchPart{rows: ent.rows, from: from})
@@ -626,6 +626,9 @@ func appendRows(dc driver.Conn, tb *tableBatch) (err error) {
 // payload, one at a time into one reused row of the entry's table version
 // (columns added since are NULL, as for kept rows), and appends them.
 func appendLazy(ent *logEntry, appendRow func([]any) error) error {
+	if ent.arrow != nil {
+		return appendArrow(ent, appendRow)
+	}
 	scratch := scratchRow(len(ent.tv.cols))
 	defer releaseRow(scratch)
 	row := *scratch

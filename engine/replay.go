@@ -152,16 +152,20 @@ func (e *Engine) replayEntry(ctx context.Context, ent *logEntry, protoDecs map[s
 	if err != nil {
 		return fmt.Errorf("ingest log entry %d is damaged: %w", ent.index, err)
 	}
-	ent.rows, ent.redecode, ent.bad = e.replayRows(ctx, ent.tv, p, protoDecs, lazy)
-	ent.count = len(ent.rows)
-	if ent.redecode != nil {
-		ent.count = len(p.records)
+	if p.format == FormatArrow {
+		ent.bad = replayArrow(ent, p)
+	} else {
+		ent.rows, ent.redecode, ent.bad = e.replayRows(ctx, ent.tv, p, protoDecs, lazy)
+		ent.count = len(ent.rows)
+		if ent.redecode != nil {
+			ent.count = len(p.records)
+		}
 	}
 	if ent.bad != nil {
 		// Refused by today's validation (or its descriptor is gone):
 		// it goes to the quarantine rather than stop the start.
 		ent.bad = fmt.Errorf("cannot decode the logged records again: %w", ent.bad)
-		ent.rows, ent.redecode, ent.count = nil, nil, 0
+		ent.rows, ent.redecode, ent.arrow, ent.count = nil, nil, nil, 0
 	}
 	for _, r := range p.records {
 		ent.bytes += int64(len(r))

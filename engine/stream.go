@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/google/uuid"
 
 	"github.com/zbemu/zbemu/schema"
@@ -22,11 +23,16 @@ type Format uint8
 const (
 	FormatJSON  Format = 1
 	FormatProto Format = 2
+	// FormatArrow is Arrow IPC record batches (Arrow Flight DoPut).
+	FormatArrow Format = 3
 )
 
 func (f Format) dataFormat() string {
-	if f == FormatProto {
+	switch f {
+	case FormatProto:
 		return "PROTOBUF"
+	case FormatArrow:
+		return "ARROW"
 	}
 	return "JSON"
 }
@@ -45,23 +51,31 @@ type StreamSpec struct {
 	// empty reports Format's (JSON, PROTOBUF). OTLP sets the encoding its
 	// client sent, while the ingest log holds the JSON rows made from it.
 	DataFormat string
+	// ArrowSchema is the schema of the batches, for FormatArrow, and
+	// ArrowSchemaHeader its IPC message (flatbuffer) as the client sent it.
+	ArrowSchema       *arrow.Schema
+	ArrowSchemaHeader []byte
 }
 
 // Stream is one open ingest stream. Submit is called from one goroutine
 // (the stream's receive loop); acknowledgements are read from another.
 type Stream struct {
-	e        *Engine
-	id       string
-	table    *tableState
-	tv       *tableVersion // the schema the stream opened with
-	merged   *tableVersion // the schema an automatic merge moved it to; receive goroutine only
-	format   Format
-	proto    *schema.ProtoDecoder
-	descID   string
-	protocol string // GRPC or HTTP, for events
-	dataFmt  string // data_format, for events
-	opened   time.Time
-	obs      StreamObserver // measurements (metrics, stats)
+	e      *Engine
+	id     string
+	table  *tableState
+	tv     *tableVersion // the schema the stream opened with
+	merged *tableVersion // the schema an automatic merge moved it to; receive goroutine only
+	format Format
+	proto  *schema.ProtoDecoder
+	descID string
+	// arrow decodes the batches of an Arrow stream, whose schema message
+	// is arrowSchema.
+	arrow       *arrowRows
+	arrowSchema []byte
+	protocol    string // GRPC or HTTP, for events
+	dataFmt     string // data_format, for events
+	opened      time.Time
+	obs         StreamObserver // measurements (metrics, stats)
 
 	nextOffset int64 // next expected wire offset; receive goroutine only
 	// rulesTV, rulesCur and rulesDec cache the decoder of CHECK
@@ -69,10 +83,12 @@ type Stream struct {
 	rulesTV, rulesCur *tableVersion
 	rulesDec          *ruleDecoder
 
-	acked   atomic.Int64 // highest durable offset, -1 before the first
-	ackCh   chan struct{}
-	pending sync.WaitGroup
-	failErr atomic.Pointer[error]
+	acked atomic.Int64 // highest durable offset, -1 before the first
+	// ackedRecords counts the records (rows) of the durable requests.
+	ackedRecords atomic.Int64
+	ackCh        chan struct{}
+	pending      sync.WaitGroup
+	failErr      atomic.Pointer[error]
 
 	// tw collects the warnings of the request being validated; receive
 	// goroutine only.
@@ -126,6 +142,14 @@ func (e *Engine) OpenStream(ctx context.Context, id *Identity, spec StreamSpec) 
 		if err := e.ids.PutDescriptor(ctx, s.descID, spec.Descriptor); err != nil {
 			return nil, err
 		}
+	case FormatArrow:
+		if spec.ArrowSchema == nil || len(spec.ArrowSchemaHeader) == 0 {
+			return nil, fmt.Errorf("%w: an Arrow stream starts with its schema", ErrInvalidArgument)
+		}
+		if s.arrow, err = newArrowRows(tv, spec.ArrowSchema); err != nil {
+			return nil, err
+		}
+		s.arrowSchema = spec.ArrowSchemaHeader
 	default:
 		return nil, fmt.Errorf("%w: record_type must be JSON or PROTO", ErrInvalidArgument)
 	}
@@ -289,21 +313,36 @@ func (s *Stream) reject(err *RecordError, raw []byte) {
 // bytes of immutable strings).
 func (s *Stream) Submit(offset int64, records [][]byte) error {
 	received := time.Now()
-	if errp := s.failErr.Load(); errp != nil {
-		return *errp
-	}
-	if offset != s.nextOffset {
-		return s.fail(fmt.Errorf("%w: expected offset_id %d, received %d (offsets start at 0 on every stream and grow by 1 per request)", ErrBadOffset, s.nextOffset, offset))
-	}
-	if len(records) == 0 {
-		return s.fail(fmt.Errorf("%w: request at offset %d has no records", ErrInvalidArgument, offset))
+	if err := s.admit(offset, len(records)); err != nil {
+		return err
 	}
 	d, err := s.decode(offset, records)
 	if err != nil {
 		return s.fail(err)
 	}
 	s.nextOffset++
-	ent, n := s.newEntry(d, records), len(records)
+	return s.enqueue(s.newEntry(d, records), offset, received)
+}
+
+// admit checks that a request of n records may come next: the stream has
+// not failed and offset is the next one.
+func (s *Stream) admit(offset int64, n int) error {
+	if errp := s.failErr.Load(); errp != nil {
+		return *errp
+	}
+	if offset != s.nextOffset {
+		return s.fail(fmt.Errorf("%w: expected offset_id %d, received %d (offsets start at 0 on every stream and grow by 1 per request)", ErrBadOffset, s.nextOffset, offset))
+	}
+	if n == 0 {
+		return s.fail(fmt.Errorf("%w: request at offset %d has no records", ErrInvalidArgument, offset))
+	}
+	return nil
+}
+
+// enqueue hands the entry of the accepted request at offset to the ingest
+// log; its ack follows once it is durable.
+func (s *Stream) enqueue(ent *logEntry, offset int64, received time.Time) error {
+	n, size := ent.count, ent.bytes
 	s.pending.Add(1)
 	ent.done = func(err error) {
 		defer s.pending.Done()
@@ -311,8 +350,11 @@ func (s *Stream) Submit(offset int64, records [][]byte) error {
 			s.fail(err)
 			return
 		}
+		// Records first: a reader of Acked then AckedRecords sees at
+		// least the records of the offset it read.
+		s.ackedRecords.Add(int64(n))
 		s.acked.Store(offset)
-		s.obs.Acked(n, int(d.size), ent.ackedAt.Sub(received))
+		s.obs.Acked(n, int(size), ent.ackedAt.Sub(received))
 		select {
 		case s.ackCh <- struct{}{}:
 		default:
@@ -327,6 +369,10 @@ func (s *Stream) Submit(offset int64, records [][]byte) error {
 
 // Acked is the highest offset that is durable (-1 before the first).
 func (s *Stream) Acked() int64 { return s.acked.Load() }
+
+// AckedRecords is how many records the durable requests hold; Arrow Flight
+// acks count rows. It may run ahead of Acked by the request being acked.
+func (s *Stream) AckedRecords() int64 { return s.ackedRecords.Load() }
 
 // AckNotify signals (coalesced) that Acked may have grown.
 func (s *Stream) AckNotify() <-chan struct{} { return s.ackCh }

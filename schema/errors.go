@@ -40,6 +40,12 @@ var (
 	// ErrBadDescriptor reports descriptor bytes that cannot be parsed as a
 	// protobuf DescriptorProto, or that reference types they do not define.
 	ErrBadDescriptor = errors.New("bad descriptor")
+
+	// ErrArrowSchemaMismatch reports an Arrow schema that does not
+	// describe the table (fields that are no columns, out of the table's
+	// order, of incompatible types, or NOT NULL columns left out); the
+	// error is an *ArrowSchemaError listing each.
+	ErrArrowSchemaMismatch = errors.New("arrow schema does not match table")
 )
 
 // TypeTextError is the error Parse returns. It keeps the text and the byte

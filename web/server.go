@@ -29,6 +29,7 @@ import (
 	"github.com/zbemu/zbemu/engine/sqlalert"
 	"github.com/zbemu/zbemu/web/metrics"
 	"github.com/zbemu/zbemu/web/otlp"
+	"github.com/zbemu/zbemu/web/flight"
 	"github.com/zbemu/zbemu/web/zerobuspb"
 )
 
@@ -150,6 +151,19 @@ func New(e *engine.Engine, opts Options) *Server {
 	)
 	zerobuspb.RegisterZerobusServer(s.grpc, &zerobusService{s: s})
 	s.registerOTLP(s.grpc)
+	flight.Register(s.grpc, flight.Options{Engine: e, Status: grpcStatus, MessageLimit: s.messageLimit,
+		Failed: func(ctx context.Context, err error, args ...any) {
+			if ctx.Err() == nil {
+				s.metrics.CountError(errorCode(err), "GRPC")
+			}
+			s.logFailure(ctx, "arrow stream failed", err, args...)
+		},
+		Admit: func(table, stream string) error {
+			if h := s.faults.Check(table, stream, fault.RateLimit, fault.Unavailable); h != nil {
+				return faultError(h, table, stream)
+			}
+			return nil
+		}})
 	// No ReadTimeout or WriteTimeout: over TLS gRPC streams are served by
 	// this server too, and those deadlines would end them. The body
 	// deadline is set per REST request in handle instead.

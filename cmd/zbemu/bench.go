@@ -147,6 +147,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return b.grpcRun(ctx, 4, n, 100, true, 256)
 		}},
 		{"rest batch=1000, 4 clients", func(ctx context.Context, b *benchEnv, n int) (benchFigures, error) { return b.restRun(ctx, 4, n, 1000) }},
+		{"arrow flight batch=10000", func(ctx context.Context, b *benchEnv, n int) (benchFigures, error) {
+			return b.arrowRun(ctx, n, 10000, 16)
+		}},
 	}
 	for _, w := range workloads {
 		if cfg.only != "" && !strings.Contains(w.name, cfg.only) {

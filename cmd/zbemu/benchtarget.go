@@ -49,6 +49,7 @@ var benchTargets = []benchTarget{
 	{"grpc proto batch=100", figRatio, true, 1.4, "", "×"},
 	{"grpc proto 4 streams x 4 tables", figRatio, true, 1.8, "", "×"},
 	{"rest batch=1000, 4 clients", figRatio, true, 0.6, "", "×"},
+	{"arrow flight batch=10000", figRatio, true, 1.5, "", "×"},
 	{fixedLoadName, figAckP99, false, 5, "ack p99", " ms"},
 	{fixedLoadName, figAckMax, false, 20, "max", " ms"},
 	{fixedLoadName, figQueryP99, false, 100, "ack→queryable p99", " ms"},
