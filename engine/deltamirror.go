@@ -460,3 +460,18 @@ func (d *deltaMirror) checkpoint(ctx context.Context, mt *mirrorTable) error {
 		return err
 	})
 }
+
+// DeltaLags returns (and forgets) how long acknowledged rows waited until a
+// Delta version held them, one sample per mirrored version of appended
+// rows (the oldest row's wait).
+func (e *Engine) DeltaLags() []time.Duration {
+	if e.delta == nil {
+		return nil
+	}
+	d := e.delta
+	d.lagMu.Lock()
+	defer d.lagMu.Unlock()
+	out := d.lags
+	d.lags = nil
+	return out
+}

@@ -175,29 +175,24 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			median(cpus), ratio, median(bases), median(baseCPUs),
 			verdicts(w.name, map[string]float64{figRatio: median(ratios), figCPU: median(cpus)}))
 	}
-	for _, w := range workloads {
-		if name := "system tables on/off, " + w.name; (w.name == "grpc json batch=100" || strings.HasPrefix(w.name, "rest")) && (cfg.only == "" || strings.Contains(name, cfg.only)) {
-			// Alternating pairs, so drift of the machine hits both sides.
-			var on, off, ratios, cpuOn, cpuOff []float64
-			for p := 0; p < cfg.pairs; p++ {
-				var figs [2]benchFigures
-				for i, noSys := range []bool{true, false} {
-					f, _, err := withBenchEnvLag(ctx, dir, noSys, func(b *benchEnv) (benchFigures, error) { return w.run(ctx, b, cfg.records) })
-					if err != nil {
-						return fmt.Errorf("%s: %w", name, err)
-					}
-					figs[i] = f
+	toggles := []struct {
+		name string
+		off  func(*Config)
+	}{
+		{"system tables", noSysTables},
+		{"Delta mirror", func(c *Config) { c.Delta = false }},
+	}
+	for _, tg := range toggles {
+		for _, w := range workloads {
+			if name := tg.name + " on/off, " + w.name; (w.name == "grpc json batch=100" || strings.HasPrefix(w.name, "rest")) && (cfg.only == "" || strings.Contains(name, cfg.only)) {
+				if err := benchToggle(ctx, stdout, dir, name, tg.off, cfg.pairs, func(b *benchEnv) (benchFigures, error) { return w.run(ctx, b, cfg.records) }); err != nil {
+					return err
 				}
-				off, on, ratios = append(off, figs[0].rate()), append(on, figs[1].rate()), append(ratios, figs[1].rate()/figs[0].rate())
-				cpuOff, cpuOn = append(cpuOff, figs[0].cpuPerRecord()), append(cpuOn, figs[1].cpuPerRecord())
 			}
-			// CPU per record is the steadier figure when other work shares the machine.
-			fmt.Fprintf(stdout, "%s: %.0f records/s on, %.0f off, on/off %.3f [%.3f-%.3f]; CPU µs/rec on %.2f, off %.2f\n", name,
-				median(on), median(off), median(ratios), minOf(ratios), maxOf(ratios), median(cpuOn), median(cpuOff))
 		}
 	}
 	if cfg.only == "" || strings.Contains("fixed load", cfg.only) {
-		f, lag, err := withBenchEnvLag(ctx, dir, false, func(b *benchEnv) (benchFigures, error) { return b.fixedLoad(ctx, 50000, cfg.loadDur) })
+		f, lag, err := withBenchEnvLag(ctx, dir, nil, func(b *benchEnv) (benchFigures, error) { return b.fixedLoad(ctx, 50000, cfg.loadDur) })
 		if err != nil {
 			return fmt.Errorf("fixed load: %w", err)
 		}
@@ -375,13 +370,16 @@ var benchSeq int
 // benchAdmin is the dev admin the bench environment runs SQL and streams as.
 var benchAdmin = &engine.Identity{ClientID: DefaultConfig().ClientID, Admin: true}
 
-// openBenchEnv opens the stack serve runs, with its defaults (metrics and,
-// unless noSys, system tables and alerts), on loopback and a fresh data
+// openBenchEnv opens the stack serve runs, with its defaults (metrics,
+// system tables and alerts, the Delta mirror) changed by tweak, on loopback and a fresh data
 // directory, and creates the benchmark's tables.
-func openBenchEnv(ctx context.Context, root string, noSys bool) (*benchEnv, error) {
+func openBenchEnv(ctx context.Context, root string, tweak func(*Config)) (*benchEnv, error) {
 	benchSeq++
 	cfg := DefaultConfig()
-	cfg.Addr, cfg.DataDir, cfg.SysTables = "127.0.0.1:0", filepath.Join(root, fmt.Sprintf("run-%d", benchSeq)), !noSys
+	cfg.Addr, cfg.DataDir = "127.0.0.1:0", filepath.Join(root, fmt.Sprintf("run-%d", benchSeq))
+	if tweak != nil {
+		tweak(&cfg)
+	}
 	cfg.ClientSecret, cfg.DevToken = "bench", "dapi-bench"
 	st, err := openStack(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -403,13 +401,13 @@ func openBenchEnv(ctx context.Context, root string, noSys bool) (*benchEnv, erro
 }
 
 func withBenchEnv(ctx context.Context, root string, f func(*benchEnv) (benchFigures, error)) (benchFigures, error) {
-	fig, _, err := withBenchEnvLag(ctx, root, false, f)
+	fig, _, err := withBenchEnvLag(ctx, root, nil, f)
 	return fig, err
 }
 
 // withBenchEnvLag also returns the ack→queryable lags seen during f.
-func withBenchEnvLag(ctx context.Context, root string, noSys bool, f func(*benchEnv) (benchFigures, error)) (benchFigures, []time.Duration, error) {
-	b, err := openBenchEnv(ctx, root, noSys)
+func withBenchEnvLag(ctx context.Context, root string, tweak func(*Config), f func(*benchEnv) (benchFigures, error)) (benchFigures, []time.Duration, error) {
+	b, err := openBenchEnv(ctx, root, tweak)
 	if err != nil {
 		return benchFigures{}, nil, err
 	}
@@ -429,6 +427,45 @@ func withBenchEnvLag(ctx context.Context, root string, noSys bool, f func(*bench
 		return fig, nil, fmt.Errorf("acked %d records but the tables hold %s", fig.recs, got)
 	}
 	return fig, b.e.QueryableLags(), nil
+}
+
+func noSysTables(c *Config) { c.SysTables = false }
+
+// benchToggle runs f with a feature off and on in alternating pairs, so
+// drift of the machine hits both sides, and prints both rates, ack p99s
+// and (for the Delta mirror) how long acknowledged rows took to reach a
+// Delta version.
+func benchToggle(ctx context.Context, stdout io.Writer, dir, name string, off func(*Config), pairs int, f func(*benchEnv) (benchFigures, error)) error {
+	var on, offR, ratios, cpuOn, cpuOff, p99On, p99Off []float64
+	var mirrorLags []time.Duration
+	for p := 0; p < pairs; p++ {
+		var figs [2]benchFigures
+		for i, tweak := range []func(*Config){off, nil} {
+			fig, _, err := withBenchEnvLag(ctx, dir, tweak, func(b *benchEnv) (benchFigures, error) {
+				fig, err := f(b)
+				if err == nil && tweak == nil {
+					// The versions written during the run.
+					mirrorLags = append(mirrorLags, b.e.DeltaLags()...)
+				}
+				return fig, err
+			})
+			if err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			figs[i] = fig
+		}
+		offR, on, ratios = append(offR, figs[0].rate()), append(on, figs[1].rate()), append(ratios, figs[1].rate()/figs[0].rate())
+		cpuOff, cpuOn = append(cpuOff, figs[0].cpuPerRecord()), append(cpuOn, figs[1].cpuPerRecord())
+		p99Off, p99On = append(p99Off, msFloat(percentile(figs[0].lats, 0.99))), append(p99On, msFloat(percentile(figs[1].lats, 0.99)))
+	}
+	// CPU per record is the steadier figure when other work shares the machine.
+	fmt.Fprintf(stdout, "%s: %.0f records/s on, %.0f off, on/off %.3f [%.3f-%.3f]; CPU µs/rec on %.2f, off %.2f; ack p99 on %.2f, off %.2f ms",
+		name, median(on), median(offR), median(ratios), minOf(ratios), maxOf(ratios), median(cpuOn), median(cpuOff), median(p99On), median(p99Off))
+	if len(mirrorLags) > 0 {
+		fmt.Fprintf(stdout, "; ack→Delta version p50 %s p99 %s ms", ms(percentile(mirrorLags, 0.5)), ms(percentile(mirrorLags, 0.99)))
+	}
+	fmt.Fprintln(stdout)
+	return nil
 }
 
 // grpcRun sends n records per stream-set over `streams` streams (one table

@@ -30,7 +30,7 @@ func benchGen(ctx context.Context, w io.Writer, root string, pairs, n int) error
 		var pre benchFigures
 		var s gen.Summary
 		for _, onTheFly := range []bool{false, true} {
-			b, err := openBenchEnv(ctx, root, false)
+			b, err := openBenchEnv(ctx, root, nil)
 			if err != nil {
 				return err
 			}

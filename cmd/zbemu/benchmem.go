@@ -111,7 +111,7 @@ func selfRSS() (int64, error) {
 // benchRSS ingests n rows at full speed into a server as serve runs it and
 // prints the RSS once they are queryable.
 func benchRSS(ctx context.Context, w io.Writer, root string, n int) error {
-	b, err := openBenchEnv(ctx, root, false)
+	b, err := openBenchEnv(ctx, root, nil)
 	if err != nil {
 		return err
 	}
@@ -136,7 +136,7 @@ func benchRSS(ctx context.Context, w io.Writer, root string, n int) error {
 // third of the minutes against that of the middle third (the first third
 // is warm-up, while DuckDB's buffer pool fills).
 func benchSoak(ctx context.Context, w io.Writer, root string, rate int, dur time.Duration) error {
-	b, err := openBenchEnv(ctx, root, false)
+	b, err := openBenchEnv(ctx, root, nil)
 	if err != nil {
 		return err
 	}
@@ -202,7 +202,7 @@ func soakGrowth(samples []float64) float64 {
 // applied requests are reused, see engine/slicepool.go), so the figure is
 // the steady state's.
 func benchAllocs(ctx context.Context, w io.Writer, root string, n int) error {
-	b, err := openBenchEnv(ctx, root, false)
+	b, err := openBenchEnv(ctx, root, nil)
 	if err != nil {
 		return err
 	}

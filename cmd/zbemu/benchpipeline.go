@@ -67,7 +67,7 @@ func (b *benchEnv) waitUpdate(ctx context.Context, u pipeline.Update) (pipeline.
 func benchPipeline(ctx context.Context, w io.Writer, root string, cfg benchConfig) error {
 	var ratios, rates, raws []float64
 	for p := 0; p < cfg.pairs; p++ {
-		b, err := openBenchEnv(ctx, root, true)
+		b, err := openBenchEnv(ctx, root, noSysTables)
 		if err != nil {
 			return err
 		}
@@ -86,7 +86,7 @@ func benchPipeline(ctx context.Context, w io.Writer, root string, cfg benchConfi
 	for p := 0; p < cfg.pairs; p++ {
 		var p99 [2]float64
 		for i, withPipeline := range []bool{false, true} {
-			b, err := openBenchEnv(ctx, root, false)
+			b, err := openBenchEnv(ctx, root, nil)
 			if err != nil {
 				return err
 			}
