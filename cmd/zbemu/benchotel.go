@@ -44,7 +44,7 @@ func benchOTel(ctx context.Context, w io.Writer, root string, pairs, n int) erro
 		if err != nil {
 			return fmt.Errorf("baseline: %w", err)
 		}
-		b, err := openBenchEnv(ctx, root, false)
+		b, err := openBenchEnv(ctx, root, nil)
 		if err != nil {
 			return err
 		}
