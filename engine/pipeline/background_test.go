@@ -29,7 +29,7 @@ func TestUpdateRunsOnABackgroundThread(t *testing.T) {
 	}
 	base := lowpriotest.At(t, nice)
 	v := openEnv(t, t.TempDir())
-	waitAt(base + 1) // the materialiser
+	waitAt(base + 2) // the materialiser and the ingest log's zero-ahead
 	v.setUpLab()
 	p := v.create("cont", `CREATE OR REFRESH STREAMING TABLE kept AS SELECT * FROM STREAM(main.lab.raw)`, true)
 	u, err := v.m.StartUpdate(context.Background(), admin, p.ID, false)
@@ -37,11 +37,11 @@ func TestUpdateRunsOnABackgroundThread(t *testing.T) {
 		t.Fatal(err)
 	}
 	v.waitUpdate(p.ID, u.ID, func(u pipeline.Update) bool { return u.State == pipeline.UpdateRunning })
-	waitAt(base + 2)
+	waitAt(base + 3)
 	if err := v.m.Stop(context.Background(), admin, p.ID); err != nil {
 		t.Fatal(err)
 	}
-	waitAt(base + 1)
+	waitAt(base + 2)
 	v.close()
 	waitAt(base)
 }
