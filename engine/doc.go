@@ -61,5 +61,9 @@
 // metadata cache; table versions are immutable and swapped atomically, so
 // the ingest path reads them without locks. The materialiser is the only
 // writer of ingested rows; DDL that changes a table pauses it. Open starts
-// the log writer and the materialiser; Close drains and stops them.
+// the log writer and the materialiser; Close drains and stops them. The
+// materialiser (and the pipeline updates, through Engine.Background) runs
+// on an OS thread of lower CPU priority (Options.BackgroundNice, package
+// engine/lowprio): its DuckDB appends, commits and checkpoints run on that
+// thread, so the ack path wins the CPU when both want it.
 package engine

@@ -18,6 +18,7 @@ import (
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/zbemu/zbemu/engine/identity"
+	"github.com/zbemu/zbemu/engine/lowprio"
 )
 
 // Options configures an Engine. The zero value of each field means its
@@ -59,6 +60,14 @@ type Options struct {
 	// Threads is how many worker threads DuckDB runs (default
 	// DefaultThreads()).
 	Threads int
+	// BackgroundNice is the nice value (1..19) of the OS threads that run
+	// background work — the materialiser's DuckDB appends, commits and
+	// checkpoints, and whatever runs through Background (pipeline
+	// updates) — so that the ack path (request handlers, the ingest log
+	// writer) gets the CPU first and the background work the rest
+	// (package engine/lowprio). 0 means DefaultBackgroundNice; a negative
+	// value runs background work at the process's own priority.
+	BackgroundNice int
 	// LogGenerationBytes is the preallocated size of an ingest log segment;
 	// applied segments are deleted or reused whole (default 64 MiB).
 	LogGenerationBytes int64
@@ -121,6 +130,15 @@ const (
 	maxDefaultThreads          = 4
 )
 
+// DefaultBackgroundNice is Options.BackgroundNice's default. At nice 10 a
+// busy background thread gets about a tenth of a core that a busy ack
+// path thread wants as well (the kernel's weights for nice 0 and 10 are
+// 1024 and 110, https://docs.kernel.org/scheduler/sched-nice-design.html),
+// and all of any core the ack path leaves idle, so materialisation keeps
+// up at every rate the log writer takes (the backlog bound slows acks
+// before it could fall behind for good).
+const DefaultBackgroundNice = 10
+
 // DefaultThreads is the number of DuckDB threads when Options.Threads is
 // 0: one per core but one, at least 1 and at most 4. The core left over
 // belongs to the ack path (log writer, gRPC): while a worker runs a task,
@@ -151,6 +169,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.Threads <= 0 {
 		o.Threads = DefaultThreads()
+	}
+	if o.BackgroundNice == 0 {
+		o.BackgroundNice = DefaultBackgroundNice
 	}
 	if o.LogGenerationBytes <= 0 {
 		o.LogGenerationBytes = 64 << 20
@@ -259,7 +280,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	}
 	e.wg.Add(2)
 	go func() { defer e.wg.Done(); e.ilog.run(e.ctx) }()
-	go func() { defer e.wg.Done(); e.mat.run(e.ctx) }()
+	e.Background(func() { defer e.wg.Done(); e.mat.run(e.ctx) })
 	e.ready.Store(true)
 	return e, nil
 }
@@ -422,6 +443,16 @@ func (e *Engine) Close(ctx context.Context) error {
 	e.ilog.close()
 	e.closeStores()
 	return err
+}
+
+// Background runs f on a goroutine whose OS thread runs at
+// Options.BackgroundNice (package engine/lowprio); the thread ends with f.
+// DuckDB work f does runs on that thread. Work that a client waits for
+// with a deadline does not belong here.
+func (e *Engine) Background(f func()) {
+	lowprio.Go(min(max(e.opts.BackgroundNice, 0), lowprio.MaxNice), func(err error) {
+		e.log.Warn("background work runs at the ordinary priority", "err", err)
+	}, f)
 }
 
 // Options returns the options the engine runs with (defaults applied).

@@ -152,7 +152,10 @@ func openIngestLog(e *Engine) (*ingestLog, error) {
 		l.gens = append(l.gens, g)
 		next = g.lastGlobal() + 1
 	}
-	l.seg, err = ingestlog.Open(ingestlog.Options{Dir: l.dir, SegmentBytes: e.opts.LogGenerationBytes, NoSync: e.opts.NoSync, NextIndex: next})
+	// Zero-ahead is background work: its writes and syncs run at the
+	// materialiser's low priority, never on the ack path.
+	l.seg, err = ingestlog.Open(ingestlog.Options{Dir: l.dir, SegmentBytes: e.opts.LogGenerationBytes, NoSync: e.opts.NoSync, NextIndex: next,
+		Background: e.Background, Warn: func(err error) { e.log.Warn("ingest log zero-ahead", "err", err) }})
 	if err != nil {
 		l.close()
 		return nil, fmt.Errorf("open ingest log %s: %w", l.dir, err)

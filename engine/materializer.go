@@ -52,7 +52,11 @@ type materializer struct {
 	backlogRecords int64
 	backlogBytes   int64
 
-	wake    chan struct{}
+	wake chan struct{}
+	// waiters counts those blocked on the materialiser (sync and
+	// waitRoom): while there are any, rounds run at the ordinary CPU
+	// priority (see urgent).
+	waiters atomic.Int32
 	applied atomic.Uint64 // every entry up to here is in DuckDB (applied or quarantined)
 	// degraded holds why the last round could not apply everything (an
 	// ErrUnavailable error); nil while healthy.
@@ -152,6 +156,8 @@ func (m *materializer) waitRoom() (time.Duration, error) {
 		}
 		if began.IsZero() {
 			began = time.Now()
+			m.waiters.Add(1)
+			defer m.waiters.Add(-1)
 		}
 		m.poke()
 		<-ch
@@ -180,8 +186,33 @@ func (m *materializer) run(ctx context.Context) {
 		case <-m.wake:
 		case <-retry:
 		}
+		if m.urgent() {
+			// Priority inheritance: someone at the ordinary priority
+			// waits for this round, so it runs at that priority, on an
+			// ordinary goroutine's thread (DuckDB works on the calling
+			// thread).
+			done := make(chan struct{})
+			go func() { defer close(done); m.flush(ctx) }()
+			<-done
+			continue
+		}
 		m.flush(ctx)
 	}
+}
+
+// urgent reports whether the next round must not wait behind other work:
+// a query or the log writer waits for it, or the backlog is past a
+// quarter of its bound (acks would wait soon). Otherwise rounds run on the
+// materialiser's own thread, at Options.BackgroundNice: on a machine that
+// is busy with other processes that thread gets little CPU, and without
+// this the acknowledged backlog (and memory) would grow to its bound.
+func (m *materializer) urgent() bool {
+	if m.waiters.Load() > 0 {
+		return true
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return 4*m.backlogRecords >= m.e.opts.MaxBacklogRecords || 4*m.backlogBytes >= m.e.opts.MaxBacklogBytes
 }
 
 // pause blocks materialisation until the returned func is called.
@@ -220,6 +251,8 @@ func (m *materializer) forget(match func(*logEntry) bool) {
 // materialiser is degraded it fails at once with the reason rather than
 // answer without rows that were acknowledged.
 func (m *materializer) sync(ctx context.Context, target uint64) error {
+	m.waiters.Add(1)
+	defer m.waiters.Add(-1)
 	for {
 		m.appliedMu.Lock()
 		ch := m.appliedCh

@@ -15,3 +15,17 @@ func TestAttackDuckDBSettingsInjection(t *testing.T) {
 		{"negative threads", []string{"--duckdb-threads", "-4"}, nil, nil, "duckdb-threads"},
 	})
 }
+
+// TestAttackBackgroundNice checks that --background-nice takes only a nice
+// value zbemu can set without privileges (0 to 19): a negative one would
+// ask for a higher priority than the server's, above 19 there is none.
+func TestAttackBackgroundNice(t *testing.T) {
+	checkServeConfig(t, []serveConfigCase{
+		{"negative", []string{"--background-nice", "-5"}, nil, nil, "background-nice"},
+		{"above 19", []string{"--background-nice", "20"}, nil, nil, "background-nice"},
+		{"not a number via env", nil, map[string]string{"ZBEMU_BACKGROUND_NICE": "low"}, nil, "ZBEMU_BACKGROUND_NICE"},
+		{"default", nil, nil, func(c Config) bool { return c.BackgroundNice == 10 }, ""},
+		{"off", []string{"--background-nice", "0"}, nil, func(c Config) bool { return c.BackgroundNice == 0 && backgroundNice(0) < 0 }, ""},
+		{"via env", nil, map[string]string{"ZBEMU_BACKGROUND_NICE": "19"}, func(c Config) bool { return c.BackgroundNice == 19 }, ""},
+	})
+}

@@ -46,7 +46,7 @@ func benchStartup(ctx context.Context, w io.Writer, root string, n int) error {
 		srv.kill()
 		return err
 	}
-	if _, err := streamLoad(ctx, srv.addr, "dapi-bench", n, 0, 0, 0, nil); err != nil {
+	if _, err := streamLoad(ctx, srv.addr, "dapi-bench", n, 0, fullWindow, 0, 0, nil); err != nil {
 		srv.kill()
 		return err
 	}

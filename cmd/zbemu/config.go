@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/zbemu/zbemu/engine"
+	"github.com/zbemu/zbemu/engine/lowprio"
 	"github.com/zbemu/zbemu/engine/sqlalert"
 	"github.com/zbemu/zbemu/systables"
 	"github.com/zbemu/zbemu/web"
@@ -39,6 +40,9 @@ type Config struct {
 	// (engine.Options.MemoryLimit, Threads).
 	DuckDBMemory  string
 	DuckDBThreads int
+	// BackgroundNice is the nice value of the materialiser's and the
+	// pipelines' threads, 0 for none (engine.Options.BackgroundNice).
+	BackgroundNice int
 	// System tables (package systables) and alerts.
 	SysTables     bool
 	SysRetention  time.Duration
@@ -74,7 +78,7 @@ func DefaultConfig() Config {
 		AlertInterval: sqlalert.DefaultInterval, AccountID: systables.DefaultAccountID, WorkspaceID: systables.DefaultWorkspaceID,
 		BodyTimeout: web.DefaultTimeouts.Body, IdleTimeout: web.DefaultTimeouts.Idle,
 		MaxBacklogBytes: engine.DefaultMaxBacklogBytes, MaxBacklogRecords: engine.DefaultMaxBacklogRecords,
-		DuckDBMemory: engine.DefaultMemoryLimit, DuckDBThreads: engine.DefaultThreads(), QuotaLimits: web.DefaultQuotas, Latency: latencyInstant,
+		DuckDBMemory: engine.DefaultMemoryLimit, DuckDBThreads: engine.DefaultThreads(), BackgroundNice: engine.DefaultBackgroundNice, QuotaLimits: web.DefaultQuotas, Latency: latencyInstant,
 		StatsInterval: metrics.DefaultInterval, Delta: true, DeltaInterval: engine.DefaultDeltaInterval}
 }
 
@@ -188,6 +192,11 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 		return c, err
 	}
 	c.DuckDBThreads = int(threads)
+	nice, err := envInt(getenv, "ZBEMU_BACKGROUND_NICE", int64(c.BackgroundNice))
+	if err != nil {
+		return c, err
+	}
+	c.BackgroundNice = int(nice)
 	if c.Quotas, err = envBool(getenv, "ZBEMU_QUOTAS", c.Quotas); err != nil {
 		return c, err
 	}
@@ -220,6 +229,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.Int64Var(&c.MaxBacklogBytes, "max-backlog-bytes", c.MaxBacklogBytes, "memory (logged bytes and decoded rows) of acknowledged records not yet written into DuckDB at which acks slow down until it catches up (env ZBEMU_MAX_BACKLOG_BYTES)")
 	fs.Int64Var(&c.MaxBacklogRecords, "max-backlog-records", c.MaxBacklogRecords, "acknowledged records not yet written into DuckDB at which acks slow down until it catches up (env ZBEMU_MAX_BACKLOG_RECORDS)")
 	fs.StringVar(&c.DuckDBMemory, "duckdb-memory", c.DuckDBMemory, "DuckDB's memory_limit, e.g. 256MB or 1GB; DuckDB spills to the data directory beyond it (env ZBEMU_DUCKDB_MEMORY)")
+	fs.IntVar(&c.BackgroundNice, "background-nice", c.BackgroundNice, "nice value (1-19) of the threads that write acknowledged records into DuckDB and run pipelines, so that acks get the CPU first; 0 runs them at the server's priority (env ZBEMU_BACKGROUND_NICE)")
 	fs.IntVar(&c.DuckDBThreads, "duckdb-threads", c.DuckDBThreads, "DuckDB's worker threads; the default is one per core but one, at least 1 and at most 4 (env ZBEMU_DUCKDB_THREADS)")
 	fs.DurationVar(&c.AlertInterval, "alert-interval", c.AlertInterval, "how often alerts without their own --every are evaluated (env ZBEMU_ALERT_INTERVAL)")
 	fs.DurationVar(&c.StatsInterval, "stats-interval", c.StatsInterval, "time between the live stats updates the UI's monitor receives; at least 10ms (env ZBEMU_STATS_INTERVAL)")
@@ -287,6 +297,9 @@ func (c Config) Validate() error {
 	}
 	if c.DuckDBThreads <= 0 {
 		return &ConfigError{Field: "duckdb-threads", Value: strconv.Itoa(c.DuckDBThreads), Err: errors.New("must be positive")}
+	}
+	if !lowprio.Valid(c.BackgroundNice) {
+		return &ConfigError{Field: "background-nice", Value: strconv.Itoa(c.BackgroundNice), Err: fmt.Errorf("want a nice value from 0 (off) to %d", lowprio.MaxNice)}
 	}
 	if c.MaxBacklogRecords <= 0 {
 		return &ConfigError{Field: "max-backlog-records", Value: strconv.FormatInt(c.MaxBacklogRecords, 10), Err: errors.New("must be positive")}

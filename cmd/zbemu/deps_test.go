@@ -20,6 +20,7 @@ func TestDependencyDirection(t *testing.T) {
 		"engine":            {"web", "systables", "fixtures", "cmd"},
 		"engine/lakeview":   {"web", "systables", "fixtures", "cmd"},
 		"engine/fault":      {"web", "systables", "fixtures", "cmd"},
+		"engine/lowprio":    {"schema", "engine", "web", "systables", "fixtures", "cmd"},
 		"systables":         {"web", "fixtures", "cmd"},
 		"fixtures":          {"web", "systables", "cmd"},
 		"web":               {"cmd", "systables", "fixtures"},

@@ -54,7 +54,7 @@ func openStack(ctx context.Context, cfg Config, log *slog.Logger) (_ *stack, err
 	eopts := engine.Options{DataDir: cfg.DataDir, Memory: cfg.Memory, Logger: log, Observer: s.metrics,
 		DevClientID: cfg.ClientID, DevClientSecret: cfg.ClientSecret, DevToken: cfg.DevToken, FlushInterval: cfg.FlushInterval,
 		MaxBacklogBytes: cfg.MaxBacklogBytes, MaxBacklogRecords: cfg.MaxBacklogRecords, MemoryLimit: cfg.DuckDBMemory, Threads: cfg.DuckDBThreads,
-		StrictTimestamps: cfg.StrictTimestamps, Delta: cfg.Delta, DeltaInterval: cfg.DeltaInterval}
+		BackgroundNice: backgroundNice(cfg.BackgroundNice), StrictTimestamps: cfg.StrictTimestamps, Delta: cfg.Delta, DeltaInterval: cfg.DeltaInterval}
 	var ackDelay func() time.Duration
 	if cfg.Latency == latencyRealistic {
 		ackDelay, eopts.VisibilityDelay = realisticLatency()
@@ -193,4 +193,12 @@ func openAlerts(ctx context.Context, cfg Config, e *engine.Engine, sys *systable
 		return nil, err
 	}
 	return m, nil
+}
+
+// backgroundNice maps the flag's 0 (off) to the engine's off switch.
+func backgroundNice(nice int) int {
+	if nice == 0 {
+		return -1
+	}
+	return nice
 }

@@ -28,6 +28,13 @@ type Options struct {
 	// NextIndex is the index of the first entry when Dir holds no segment
 	// yet (default 1), e.g. to continue after the indexes of an older log.
 	NextIndex uint64
+	// Background starts the goroutine that writes zeros into fresh
+	// segments ahead of the writer (zeroer.go), e.g. on a thread of low
+	// CPU priority; nil disables zero-ahead.
+	Background func(func())
+	// Warn receives failures of zero-ahead, which cost only its benefit
+	// (may be nil).
+	Warn func(error)
 }
 
 // segment is one file; its entries are base..last (last = base-1 when
@@ -49,6 +56,7 @@ type Log struct {
 	spare string     // an applied segment file kept for reuse, or ""
 	iov   [][]byte   // the frames of a batch for writev, reused by every Append
 	err   error      // sticky write failure
+	z     *zeroer    // nil without Options.Background
 }
 
 const spareName = "recycled.tmp"
@@ -87,6 +95,7 @@ func Open(opts Options) (*Log, error) {
 		if err := l.startSegment(opts.NextIndex, 0); err != nil {
 			return nil, err
 		}
+		l.startZeroer(0)
 		return l, nil
 	}
 	clean := false
@@ -115,7 +124,26 @@ func Open(opts Options) (*Log, error) {
 		return nil, fmt.Errorf("repair ingest log tail %s: %w", s.path, err)
 	}
 	l.size = st.Size()
+	l.startZeroer(s.end)
 	return l, nil
+}
+
+// startZeroer starts zero-ahead (if configured) in the newest segment,
+// whose bytes below written need none.
+func (l *Log) startZeroer(written int64) {
+	if l.opts.Background == nil || l.opts.NoSync {
+		return // without fdatasync there is nothing to spare it
+	}
+	l.z = newZeroer(l.opts.Background, l.opts.Warn)
+	l.z.use(l.f, l.size, written)
+}
+
+// zeroFrom points zero-ahead at the newest segment, from written on; the
+// previous file may be closed once it returns.
+func (l *Log) zeroFrom(f *os.File, size, written int64) {
+	if l.z != nil {
+		l.z.use(f, size, written)
+	}
 }
 
 // cutTail truncates f after end, the end of its last whole batch, and
@@ -137,6 +165,7 @@ func (l *Log) startSegment(base uint64, size int64) error {
 	path := filepath.Join(l.opts.Dir, fmt.Sprintf("%020d.seg", base))
 	var f *os.File
 	var err error
+	recycled := l.spare != ""
 	if l.spare != "" {
 		if err = os.Rename(l.spare, path); err != nil {
 			return err
@@ -164,6 +193,11 @@ func (l *Log) startSegment(base uint64, size int64) error {
 		os.Remove(path)
 		return fmt.Errorf("start ingest log segment %s: %w", path, err)
 	}
+	written := int64(0)
+	if recycled {
+		written = st.Size() // a recycled file has no unwritten blocks to speak of
+	}
+	l.zeroFrom(f, max(size, st.Size()), written)
 	if l.f != nil {
 		l.f.Close()
 	}
@@ -236,6 +270,7 @@ func (l *Log) Append(frames [][]byte) (first uint64, err error) {
 			return 0, l.err
 		}
 		l.size = size
+		l.zeroFrom(l.f, size, s.end)
 	default:
 		if err := l.startSegment(s.last+1, max(l.opts.SegmentBytes, need)); err != nil {
 			l.err = err
@@ -244,6 +279,9 @@ func (l *Log) Append(frames [][]byte) (first uint64, err error) {
 		s = l.segs[len(l.segs)-1]
 	}
 	first = s.last + 1
+	if l.z != nil {
+		l.z.announce(s.end, s.end+need)
+	}
 	l.iov = frameBatch(l.iov[:0], first, frames)
 	_, err = writev(l.f, l.iov, s.end)
 	clear(l.iov)
@@ -302,6 +340,7 @@ func (l *Log) Recover() error {
 		f.Close()
 		return fmt.Errorf("recover ingest log %s: %w", s.path, err)
 	}
+	l.zeroFrom(f, l.size, s.end)
 	l.f.Close()
 	l.f, l.err = f, nil
 	return nil
@@ -358,6 +397,9 @@ func (l *Log) Close() error {
 	defer l.mu.Unlock()
 	if l.f == nil {
 		return nil
+	}
+	if l.z != nil {
+		l.z.stop()
 	}
 	err := l.f.Close()
 	l.f = nil

@@ -513,12 +513,14 @@ func (m *Manager) startLocked(pp *pipe, cause string, fullRefresh bool) Update {
 			map[string]any{"cause": cause, "full_refresh": fullRefresh, "config": map[string]any{"continuous": pp.p.Spec.Continuous}}),
 		m.progressEvent(pp.p, u.ID, UpdateQueued, nil))
 	m.wg.Add(1)
-	go func() {
+	// An update's DuckDB work runs on a low-priority thread, so that it
+	// never slows the acknowledgements of the ingest it reads.
+	m.eng.Background(func() {
 		defer m.wg.Done()
 		defer close(ar.done)
 		defer cancel()
 		r.run(ctx)
-	}()
+	})
 	return u
 }
 

@@ -53,7 +53,10 @@
 // exact is described in flow.go. A pipeline reads committed rows of
 // DuckDB only (after engine.Sync, so everything acknowledged before the
 // update's cycle began) and is never on the ingest acknowledgement path;
-// it takes no lock of the materialiser.
+// it takes no lock of the materialiser. An update runs on a thread of
+// lower CPU priority (engine.Background), so on a machine with few cores
+// its DuckDB work takes the CPU the ack path leaves idle rather than a
+// share of what the ack path needs.
 //
 // # Expectations
 //
