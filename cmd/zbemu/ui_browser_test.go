@@ -148,6 +148,7 @@ func atoi(t *testing.T, s string) int {
 }
 
 func TestUIBrowser(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t)
 	s := startServer(t, "", "--memory")
 	seedUI(t, s)
