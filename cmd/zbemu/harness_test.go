@@ -288,6 +288,8 @@ func (s *server) sqlResult(stmt string) web.StatementResponse {
 }
 
 // statement runs SQL with extra request fields (row_limit, byte_limit).
+// A statement still running after the 50 s wait (a loaded machine) is
+// polled until it ends, as a client would, unless fields set wait_timeout.
 func (s *server) statement(stmt string, fields map[string]any) web.StatementResponse {
 	s.t.Helper()
 	req := map[string]any{"statement": stmt, "warehouse_id": "w", "wait_timeout": "50s"}
@@ -295,14 +297,27 @@ func (s *server) statement(stmt string, fields map[string]any) web.StatementResp
 		req[k] = v
 	}
 	code, body := s.call("POST", "/api/2.0/sql/statements", devToken, req)
-	if code != 200 {
-		s.t.Fatalf("SQL %q: HTTP %d %s", stmt, code, body)
+	_, async := fields["wait_timeout"]
+	// Generous: only there to end a hung test, never a measure of speed.
+	deadline, pause := time.Now().Add(10*time.Minute), 20*time.Millisecond
+	for {
+		if code != 200 {
+			s.t.Fatalf("SQL %q: HTTP %d %s", stmt, code, body)
+		}
+		var r web.StatementResponse
+		if err := json.Unmarshal(body, &r); err != nil {
+			s.t.Fatal(err)
+		}
+		if async || (r.Status.State != "PENDING" && r.Status.State != "RUNNING") {
+			return r
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("SQL %q: still %s after 10 minutes", stmt, r.Status.State)
+		}
+		time.Sleep(pause)
+		pause = min(2*pause, time.Second)
+		code, body = s.call("GET", "/api/2.0/sql/statements/"+r.StatementID, devToken, nil)
 	}
-	var r web.StatementResponse
-	if err := json.Unmarshal(body, &r); err != nil {
-		s.t.Fatal(err)
-	}
-	return r
 }
 
 // count returns SELECT count(*) of a table.

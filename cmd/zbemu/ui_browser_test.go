@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -35,6 +36,7 @@ func chromiumPath() string {
 
 // newBrowser starts headless Chromium with a 1280×800 window. Without
 // Chromium the test is skipped, except under CI=true, where it fails.
+// Browser tests take turns (see browserTurn).
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
 	path := chromiumPath()
@@ -44,17 +46,50 @@ func newBrowser(t *testing.T) context.Context {
 		}
 		t.Skip("browser tests skipped: Chromium is not installed (apt-get install chromium, or set $CHROMIUM)")
 	}
+	browserTurn.take(t)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.WindowSize(1280, 800),
 		chromedp.NoSandbox, chromedp.Flag("disable-dev-shm-usage", true), chromedp.UserDataDir(t.TempDir()))
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	// Generous: only there to end a hung test, never a measure of speed.
-	ctx, cancelTimeout := context.WithTimeout(ctx, 5*time.Minute)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 10*time.Minute)
 	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800)); err != nil {
 		t.Fatalf("start Chromium %s: %v", path, err)
 	}
 	return ctx
+}
+
+// browserTurn lets one test at a time drive Chromium while the other
+// parallel tests go on: browsers side by side starve a two-core machine
+// until their pages time out. A test keeps its turn, for all the browsers
+// it starts, until it ends.
+var browserTurn = turn{sem: make(chan struct{}, 1)}
+
+type turn struct {
+	sem    chan struct{}
+	mu     sync.Mutex
+	holder string // the top-level test holding sem
+}
+
+func (u *turn) take(t *testing.T) {
+	root, _, _ := strings.Cut(t.Name(), "/")
+	u.mu.Lock()
+	held := u.holder == root
+	u.mu.Unlock()
+	if held {
+		return
+	}
+	u.sem <- struct{}{}
+	u.mu.Lock()
+	u.holder = root
+	u.mu.Unlock()
+	t.Cleanup(func() {
+		u.mu.Lock()
+		u.holder = ""
+		u.mu.Unlock()
+		<-u.sem
+	})
 }
 
 // run runs browser actions and fails the test with what it was doing.
