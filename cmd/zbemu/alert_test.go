@@ -25,6 +25,7 @@ HAVING count_if(len(errors) > 0) * 100.0 / nullif(count(*), 0) > 5`
 // TestAlertCLI manages an alert with zbemu alert against the binary and
 // checks that it fires into the log, the webhook and alert_events.
 func TestAlertCLI(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	var posts []map[string]any
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -111,6 +112,7 @@ func TestAlertCLI(t *testing.T) {
 
 // TestAlertsSurviveRestart: rules live in system.db.
 func TestAlertsSurviveRestart(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "")
 	runCLI(t, s, "alert", "create", "kept", "--sql", "SELECT 1 WHERE false")
 	s.stop()
@@ -134,6 +136,7 @@ func TestAlertsSurviveRestart(t *testing.T) {
 // (alert_rules) become alerts at the next start, keep firing, and the old
 // table is gone.
 func TestAlertRulesMigrate(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "")
 	s.stop()
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(s.data, "system.db"))
@@ -176,6 +179,7 @@ func TestAlertRulesMigrate(t *testing.T) {
 // threshold and sees the alert go TRIGGERED, while a loopback webhook
 // receives the change.
 func TestAlertsOfficialSDK(t *testing.T) {
+	t.Parallel()
 	env := sdkExperimental(t)
 	var mu sync.Mutex
 	var posts []map[string]any

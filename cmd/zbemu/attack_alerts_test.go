@@ -47,6 +47,7 @@ func (s *server) create(path, token string, body any) string {
 // else; a table-scoped token reaches nothing; an alert whose owner loses
 // SELECT goes ERROR instead of reading on.
 func TestAttackAlertsAuthorization(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	seedSecret(s)
 	alertID := s.create(alertsPath, devToken, secretAlert("admin's"))
@@ -138,6 +139,7 @@ func waitAlertState(t *testing.T, s *server, token, id, want string) string {
 // refused with 400 (413 when too large) naming the field, the expected
 // type or values and what was received, and store nothing.
 func TestAttackAlertsBadInput(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	seedSecret(s)
 	with := func(mut func(a map[string]any)) map[string]any {
@@ -226,6 +228,7 @@ func TestAttackAlertsBadInput(t *testing.T) {
 // without credentials and of bounded length, through the destinations API
 // and the zbemu alert API alike; reads never show a stored URL.
 func TestAttackAlertsWebhookURL(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	for _, u := range []string{"file:///etc/passwd", "gopher://127.0.0.1:70/", "javascript:alert(1)", "http://", "/relative/hook",
 		"http://user:pw@127.0.0.1/hook", "http://127.0.0.1/" + strings.Repeat("a", 3000), "http://[::1"} {

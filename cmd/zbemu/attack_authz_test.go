@@ -104,6 +104,7 @@ func grpcAs(table string) func(s *server, token string) (int, string, string) {
 }
 
 func TestAttackAuthorizationMatrix(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	for _, tbl := range []string{"t", "u", "drop_me", "uc_drop_me", "alter_me"} {
 		s.sql("CREATE TABLE main.default." + tbl + " " + eventsDDL)
@@ -220,6 +221,7 @@ func TestAttackAuthorizationMatrix(t *testing.T) {
 // grants and those on objects it owns; statements only to their owner;
 // stats only tables it may read.
 func TestAttackAuthorizationVisibility(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	for _, tbl := range []string{"t", "u"} {
 		s.sql("CREATE TABLE main.default." + tbl + " " + eventsDDL)
@@ -313,6 +315,7 @@ func TestAttackAuthorizationVisibility(t *testing.T) {
 
 // Token lifetimes are positive and capped; a JWT without exp is refused.
 func TestAttackTokenLimits(t *testing.T) {
+	t.Parallel()
 	data := t.TempDir()
 	s := startServer(t, data)
 	pid, psecret := s.newPrincipal("tokens")

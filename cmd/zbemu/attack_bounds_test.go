@@ -29,6 +29,7 @@ import (
 // body timeout instead of holding the connection for as long as the
 // client likes.
 func TestAttackSlowBody(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory", "--body-timeout", "1s")
 	s.sql("CREATE TABLE main.default.slow (id INT)")
 	c, err := net.Dial("tcp", s.addr)
@@ -54,6 +55,7 @@ func TestAttackSlowBody(t *testing.T) {
 // requests and a gRPC connection without streams are closed at the idle
 // timeout; a gRPC stream that stays open and quiet longer is not.
 func TestAttackIdleConnections(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory", "--idle-timeout", "1s")
 	s.sql("CREATE TABLE main.default.quiet (id INT)")
 
@@ -157,6 +159,7 @@ func (s *server) peak() int64 { return s.procStatus("VmHWM") }
 // does not grow with what the query would return), and a result past
 // the 25 MiB INLINE limit fails with a clear error instead of being held.
 func TestAttackHugeSQLResult(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	const huge = "SELECT * FROM range(10000000)"
 	before := s.rss()
@@ -239,6 +242,7 @@ func (s *server) pollCount(table string) int {
 // before), and 3 MB of them on a 2,001-column table, which needed 32 GB,
 // do not crash the server.
 func TestAttackOversizedDecode(t *testing.T) {
+	t.Parallel()
 	// On disk, DuckDB keeps at most its memory limit (256 MB) of the rows.
 	s := startServer(t, "")
 	s.sql(wideDDL("main.default.w30", 30))
@@ -299,6 +303,7 @@ const oversizedFactor = 40
 // does not hold up ingest into other tables: inserts into another table
 // keep being acknowledged while it runs (counted, not timed).
 func TestAttackAutoMergeColumns(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	s.sql("CREATE TABLE main.default.wide (id BIGINT) TBLPROPERTIES ('zbemu.autoMerge' = 'true')")
 	s.sql("CREATE TABLE main.default.other (id BIGINT)")
@@ -358,6 +363,7 @@ func TestAttackAutoMergeColumns(t *testing.T) {
 }
 
 func TestServeConfigTimeouts(t *testing.T) {
+	t.Parallel()
 	timeouts := func(body, idle time.Duration) func(Config) bool {
 		return func(c Config) bool { return c.BodyTimeout == body && c.IdleTimeout == idle }
 	}

@@ -18,6 +18,7 @@ import (
 // every ALTER TABLE, so a principal with SELECT and MODIFY, or a token
 // scoped to the table, changes none of them.
 func TestAttackConstraintPrivileges(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	s.sql("CREATE TABLE main.default.t (device_id STRING NOT NULL, temp DOUBLE, flag BOOLEAN) TBLPROPERTIES " +
 		"('delta.feature.allowColumnDefaults' = 'supported', 'delta.columnMapping.mode' = 'name')")
@@ -60,6 +61,7 @@ func TestAttackConstraintPrivileges(t *testing.T) {
 // expression subset, read other tables or zbemu's metadata, or smuggle
 // SQL through a literal into the DuckDB check.
 func TestAttackConstraintExpressions(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	s.sql("CREATE TABLE main.default.t (id INT, status STRING)")
 	s.sql("CREATE TABLE main.default.other (id INT)")
@@ -102,6 +104,7 @@ func TestAttackConstraintExpressions(t *testing.T) {
 // many is refused whole on every protocol: none of its records is
 // acknowledged or stored, and what was accepted before is intact.
 func TestAttackConstraintBatch(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "")
 	s.sql("CREATE TABLE main.default.t (id BIGINT NOT NULL, temp DOUBLE)")
 	s.sql("ALTER TABLE main.default.t ADD CONSTRAINT temp_range CHECK (temp BETWEEN -50 AND 150)")

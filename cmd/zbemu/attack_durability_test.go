@@ -54,6 +54,7 @@ func pbBytes(b []byte, num protowire.Number, v []byte) []byte {
 }
 
 func TestAttackOutOfRangeTemporalValues(t *testing.T) {
+	t.Parallel()
 	data := t.TempDir()
 	s := startServer(t, data)
 	s.sql("CREATE TABLE main.default.victim (id BIGINT)")
@@ -174,6 +175,7 @@ func fillDisk(path string) {
 // cause and /readyz is not ready; once space is freed the same process
 // recovers, and every acknowledged record is queryable exactly once.
 func TestAttackDiskFull(t *testing.T) {
+	t.Parallel()
 	// Room for the ingest log's first segment (64 MiB, preallocated by the
 	// first insert) and the stores; the filler takes the rest.
 	disk := mountTmpfs(t, "128m")

@@ -42,6 +42,7 @@ func logLine(t *testing.T, log string, want ...string) string {
 // record are logged at INFO with their statement id, or stream id, table,
 // offset and principal.
 func TestAttackErrorsLogged(t *testing.T) {
+	t.Parallel()
 	data := filepath.Join(t.TempDir(), "data")
 	s := startServer(t, data)
 	s.sql("CREATE TABLE main.default.iot " + iotDDL)

@@ -12,6 +12,7 @@ import (
 // principal and one with every privilege on a table are refused, and
 // their attempts change nothing.
 func TestAttackFaultsAuthorization(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	s.sql("CREATE TABLE main.default.t " + eventsDDL)
 	noneID, noneSecret := s.newPrincipal("fault-none")
@@ -59,6 +60,7 @@ func TestAttackFaultsAuthorization(t *testing.T) {
 // error that names the field, what it expects and what it received, and
 // adds nothing.
 func TestAttackFaultsBadInput(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	tests := []struct {
 		name       string

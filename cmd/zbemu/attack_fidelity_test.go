@@ -70,6 +70,7 @@ func (f *fidelityFixture) grantsOnTable(t *testing.T) string {
 }
 
 func TestAttackFidelityAuthorization(t *testing.T) {
+	t.Parallel()
 	f := newFidelityFixture(t)
 	s := f.s
 	before := f.grantsOnTable(t)
@@ -191,6 +192,7 @@ func rowStrings(rows [][]*string) []string {
 }
 
 func TestAttackFidelityBadInput(t *testing.T) {
+	t.Parallel()
 	f := newFidelityFixture(t)
 	s := f.s
 	before := f.grantsOnTable(t)

@@ -88,6 +88,7 @@ func TestAttackFilesPrivate(t *testing.T) {
 // TestAttackFilesTightenedOnUpgrade: a data directory written by an older
 // release (0755 directories, 0644 files) is made private at start.
 func TestAttackFilesTightenedOnUpgrade(t *testing.T) {
+	t.Parallel()
 	data := filepath.Join(t.TempDir(), "data")
 	s := startServer(t, data)
 	s.sql("CREATE TABLE main.default.events (id BIGINT)")

@@ -11,6 +11,7 @@ import (
 // flags or a refused stream end it with a non-zero exit and a message
 // naming the cause.
 func TestAttackGenRefused(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	s.sql("CREATE SCHEMA main.iot")
 	s.sql("CREATE TABLE main.iot.readings (device_id STRING NOT NULL, ts TIMESTAMP NOT NULL)")

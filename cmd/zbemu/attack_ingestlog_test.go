@@ -16,6 +16,7 @@ import (
 // must refuse to start and say why, and leave the log as it is, instead of
 // cutting the log there and silently losing acknowledged records.
 func TestAttackDamagedIngestLogRefusesStart(t *testing.T) {
+	t.Parallel()
 	data := t.TempDir()
 	s := startServer(t, data, "--flush-interval", "1h")
 	s.sql("CREATE TABLE main.default.t (id BIGINT NOT NULL)")

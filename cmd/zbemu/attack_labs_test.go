@@ -10,6 +10,7 @@ import (
 // principal without grants sees why its checks fail and never a pass for
 // what it may not read; bad arguments get errors that say what is wanted.
 func TestAttackLabCheck(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	s.sql("CREATE SCHEMA main.workshop")
 	s.sql("CREATE TABLE main.workshop.first_events (device_id STRING NOT NULL, ts TIMESTAMP NOT NULL, message STRING)")

@@ -49,6 +49,7 @@ func seedSecret(s *server) {
 // with the same file — sees no row it could not SELECT. A token scoped to
 // tables reaches no dashboard.
 func TestAttackLakeviewAuthorization(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	seedSecret(s)
 	admin := s.importDashboard(devToken, "Secret", secretDashboard)
@@ -149,6 +150,7 @@ func TestAttackLakeviewAuthorization(t *testing.T) {
 // API opens to the level granted and no further, and its widgets still run
 // as the viewer: sharing a dashboard never shares the owner's data.
 func TestAttackLakeviewSharing(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	seedSecret(s)
 	d := s.importDashboard(devToken, "Shared", secretDashboard)
@@ -237,6 +239,7 @@ func TestAttackLakeviewSharing(t *testing.T) {
 // before it is stored (413 naming the limit), whether the body itself is
 // over the API's bound or only the file is.
 func TestAttackLakeviewBounds(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	for _, size := range []int{10 << 20, 5 << 20} {
 		file := `{"pages": [], "uiSettings": {"pad": "` + strings.Repeat("a", size) + `"}}`
@@ -262,6 +265,7 @@ func TestAttackLakeviewBounds(t *testing.T) {
 // TestAttackLakeviewMalformed: a malformed file is refused on create and
 // update with the JSON path of the problem, and nothing is stored.
 func TestAttackLakeviewMalformed(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	tests := []struct{ name, file, want string }{
 		{"truncated", `{"datasets": [`, "serialized_dashboard is not valid JSON"},
@@ -306,6 +310,7 @@ func TestAttackLakeviewMalformed(t *testing.T) {
 // as values: they match no row, leave the tables alone and never appear in
 // the statement; requests cannot name SQL of their own.
 func TestAttackLakeviewInjection(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	seedSecret(s)
 	d := s.importDashboard(devToken, "Injection", secretDashboard)

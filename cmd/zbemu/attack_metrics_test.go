@@ -10,6 +10,7 @@ import (
 // so they must carry no secret and no row: not the client secret, not a
 // token (configured, issued or merely presented), not an ingested value.
 func TestAttackMetricsNoSecrets(t *testing.T) {
+	t.Parallel()
 	const secret, token, rowValue, bogus = "cl1ent-S3CRET-x9", "dapi-c0nfigured-t0ken", "PRIVATE-ROW-VALUE-42", "dapi-presented-but-b0gus"
 	s := startServer(t, "", "--memory", "--client-secret", secret, "--token", token)
 	if code, body := s.call("POST", "/api/2.0/sql/statements", token, map[string]any{"statement": "CREATE TABLE main.default.events (id BIGINT, v STRING)", "wait_timeout": "30s"}); code != 200 || !strings.Contains(string(body), "SUCCEEDED") {

@@ -7,6 +7,7 @@ import "testing"
 // takes nothing but a size: SQL smuggled into it is refused as a bad
 // value naming the flag, before anything is opened.
 func TestAttackDuckDBSettingsInjection(t *testing.T) {
+	t.Parallel()
 	checkServeConfig(t, []serveConfigCase{
 		{"quote and statement", []string{"--duckdb-memory", "1GB'; SET lock_configuration = false; --"}, nil, nil, "duckdb-memory"},
 		{"unlimited via env", nil, map[string]string{"ZBEMU_DUCKDB_MEMORY": "-1"}, nil, "duckdb-memory"},

@@ -15,6 +15,7 @@ import (
 // pipeline, server files as sources, bad and oversized input.
 
 func TestAttackPipelines(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	s.sql("CREATE SCHEMA main.iot")
 	s.sql(landingDDL)

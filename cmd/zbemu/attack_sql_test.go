@@ -39,6 +39,7 @@ func (s *server) sqlAs(token, stmt string) (state, code, msg string) {
 // message that names the construct; nothing is written; the server then
 // restarts and ordinary SQL works.
 func TestAttackSQLSealed(t *testing.T) {
+	t.Parallel()
 	data := t.TempDir()
 	s := startServer(t, data)
 	s.sql("CREATE TABLE main.default.t (id BIGINT, name STRING, tags ARRAY<STRING>)")

@@ -18,6 +18,7 @@ import (
 // read itself, and whether a view keeps working once its owner loses
 // access.
 func TestAttackSQLDDL(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	for _, tbl := range []string{"t", "u"} {
 		s.sql("CREATE TABLE main.default." + tbl + " " + eventsDDL)

@@ -17,6 +17,7 @@ import (
 // and the learner's own names; none shows DuckDB's error types, the DuckDB
 // names of zbemu's catalogs, its hidden schema or DuckDB's catalog tables.
 func TestAttackSQLErrorsShowNoDuckDB(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	s.sql("CREATE TABLE main.default.t (id BIGINT, name STRING)")
 	pid, secret := s.newPrincipal("learner")

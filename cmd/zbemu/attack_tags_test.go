@@ -10,6 +10,7 @@ import (
 // are read with the table's visibility, and malformed names are refused
 // naming what was expected.
 func TestAttackTagAssignments(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	seedSecret(s)
 	s.sql("ALTER TABLE main.default.secret ALTER COLUMN note SET TAGS ('pii' = 'high')")

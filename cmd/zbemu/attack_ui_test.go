@@ -45,6 +45,7 @@ func uiSession(t *testing.T, base, host string, hdr map[string]string) (int, str
 }
 
 func TestAttackUISessionLoopbackOnly(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	_, port, _ := net.SplitHostPort(s.addr)
 	own := map[string]string{"X-Zbemu-UI": "1"}
@@ -188,6 +189,7 @@ func (c *sse) next(t *testing.T, name string, v any) {
 }
 
 func TestAttackUIStatsStreamAuthAndBound(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	for _, tok := range []string{"", "dapi-not-a-token"} {
 		if _, code, body := openSSE(t, s, tok); code != 401 || !strings.Contains(body, "UNAUTHENTICATED") {
@@ -239,6 +241,7 @@ type statsEvent struct {
 }
 
 func TestAttackUIGrantlessPrincipal(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	seedUI(t, s)
 	st := wireStream(t, s, "main.default.events")
@@ -311,6 +314,7 @@ func TestAttackUIGrantlessPrincipal(t *testing.T) {
 // TestAttackUIAsksForAToken: without a dev token the UI opens the sign-in
 // dialog and then carries the token it was given.
 func TestAttackUIAsksForAToken(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory", "--token", "")
 	admin := s.workspaceToken(devID, devSecret)
 	ctx := newBrowser(t)

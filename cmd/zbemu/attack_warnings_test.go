@@ -15,6 +15,7 @@ import (
 // one ASCII line, huge records are truncated in the table, and
 // the server keeps serving.
 func TestAttackWarnings(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	s.sql("CREATE TABLE main.default.w (ts TIMESTAMP, ev STRUCT<at: TIMESTAMP_NTZ>, pad STRING)")
 	hdr := map[string]string{"Authorization": "Bearer " + devToken, "Content-Type": "application/json"}

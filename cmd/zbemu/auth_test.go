@@ -66,6 +66,7 @@ func (s *server) restInsert(token, table string, records any) (int, string, stri
 }
 
 func TestOAuthTokenEndpoint(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	s.sql("CREATE TABLE main.default.t " + eventsDDL)
 	pid, psecret := s.newPrincipal("oauth-no-grants")
@@ -146,6 +147,7 @@ func TestOAuthTokenEndpoint(t *testing.T) {
 // Granting step by step: the token endpoint names the next missing
 // privilege until the principal has what the SDK asks for.
 func TestOAuthGrantsForAScopedToken(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	s.sql("CREATE TABLE main.default.t " + eventsDDL)
 	pid, psecret := s.newPrincipal("oauth-grants")
@@ -183,6 +185,7 @@ func TestOAuthGrantsForAScopedToken(t *testing.T) {
 // Each kind of token against each API: a token scoped by
 // authorization_details, a workspace-level OAuth token and a PAT.
 func TestAuthTokensAcrossAPIs(t *testing.T) {
+	t.Parallel()
 	data := t.TempDir()
 	s := startServer(t, data)
 	for _, tbl := range []string{"t", "u", "v"} {
@@ -351,6 +354,7 @@ func signedToken(t *testing.T, data, sub string, iat, exp time.Time) string {
 // carries authorization_details for the stream's table, so a table without
 // grants fails at the token endpoint with 403, once, without retries.
 func TestAuthSDKWithAGrantedPrincipal(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "")
 	s.sql("CREATE TABLE main.default.granted " + eventsDDL)
 	s.sql("CREATE TABLE main.default.other " + eventsDDL)

@@ -11,6 +11,7 @@ import (
 // materialiser (backpressure), and what is acknowledged but not yet
 // queryable shows in /metrics and /zbemu/v1/stats until a query syncs.
 func TestMetricsBacklog(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--flush-interval", "1h", "--max-backlog-records", "100")
 	s.sql("CREATE TABLE main.default.bl " + iotDDL)
 	for i := range 3 {
@@ -43,6 +44,7 @@ func TestMetricsBacklog(t *testing.T) {
 }
 
 func TestServeConfigBacklog(t *testing.T) {
+	t.Parallel()
 	backlog := func(bytes, records int64) func(Config) bool {
 		return func(c Config) bool { return c.MaxBacklogBytes == bytes && c.MaxBacklogRecords == records }
 	}
@@ -59,6 +61,7 @@ func TestServeConfigBacklog(t *testing.T) {
 }
 
 func TestServeConfigDuckDB(t *testing.T) {
+	t.Parallel()
 	duck := func(mem string, threads int) func(Config) bool {
 		return func(c Config) bool { return c.DuckDBMemory == mem && c.DuckDBThreads == threads }
 	}

@@ -9,6 +9,7 @@ import (
 // TestBannerExports checks that the banner tells the client commands
 // where the server is when it is not where they look by default.
 func TestBannerExports(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		addr      string // --addr

@@ -15,6 +15,7 @@ import (
 // --load-duration 1s: previous.txt from the build before the targets
 // (without the appender µs/row and the verdicts), current.txt from this one.
 func TestBenchCompareParse(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		file string
 		want map[string]map[string]float64 // a sample of the figures
@@ -62,6 +63,7 @@ func TestBenchCompareParse(t *testing.T) {
 }
 
 func TestBenchComparePairRatios(t *testing.T) {
+	t.Parallel()
 	r := func(rate float64) benchRun { return benchRun{"w": {figRate: rate}} }
 	for _, tc := range []struct {
 		name       string
@@ -89,6 +91,7 @@ func TestBenchComparePairRatios(t *testing.T) {
 }
 
 func TestBenchMedian(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in   []float64
 		want float64
@@ -106,6 +109,7 @@ func TestBenchMedian(t *testing.T) {
 }
 
 func TestBenchVerdicts(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		workload string
 		figs     map[string]float64
@@ -127,6 +131,7 @@ func TestBenchVerdicts(t *testing.T) {
 }
 
 func TestBenchCompareRefusesANonBenchBinary(t *testing.T) {
+	t.Parallel()
 	var stdout, stderr bytes.Buffer
 	err := Run(t.Context(), []string{"bench", "--compare", "/bin/true", "--short", "--pairs", "1"}, nil, &stdout, &stderr)
 	if err == nil || !strings.Contains(err.Error(), "/bin/true is not a zbemu binary whose bench subcommand has -pairs") {
@@ -138,6 +143,7 @@ func TestBenchCompareRefusesANonBenchBinary(t *testing.T) {
 // one fast workload, so it exercises the processes, the flags an older build
 // has, and reading the figures back. --pairs 1 must win over --short's 3.
 func TestBenchCompareItself(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("runs two bench processes")
 	}

@@ -9,6 +9,7 @@ import (
 // The walking skeleton: DDL by SQL, read back by UC REST and DESCRIBE,
 // survive a restart on the same data directory.
 func TestCatalogRoundTripSurvivesRestart(t *testing.T) {
+	t.Parallel()
 	data := t.TempDir()
 	s := startServer(t, data)
 	s.sql("CREATE CATALOG IF NOT EXISTS lab")
@@ -82,6 +83,7 @@ func TestCatalogRoundTripSurvivesRestart(t *testing.T) {
 }
 
 func TestUnityCatalogErrors(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	tests := []struct {
 		name, method, path, token string
@@ -113,6 +115,7 @@ func TestUnityCatalogErrors(t *testing.T) {
 }
 
 func TestStatementErrors(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	tests := []struct {
 		name, stmt, code, contains string
@@ -137,6 +140,7 @@ func TestStatementErrors(t *testing.T) {
 
 // The system catalog is listed and browsable like in a workspace.
 func TestSystemCatalogIsBrowsable(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	flat := func(rows [][]*string, col int) string {
 		var out []string

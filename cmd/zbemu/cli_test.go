@@ -22,6 +22,7 @@ func runCLI(t *testing.T, s *server, args ...string) string {
 }
 
 func TestPrincipalAndTokenCLI(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	s.sql("CREATE TABLE main.default.t (id INT)")
 	out := runCLI(t, s, "principal", "create", "app")
@@ -67,6 +68,7 @@ func TestPrincipalAndTokenCLI(t *testing.T) {
 }
 
 func TestHealthAndReadiness(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "")
 	for _, path := range []string{"/healthz", "/readyz"} {
 		code, body := s.call("GET", path, "", nil)

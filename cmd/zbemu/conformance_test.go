@@ -43,6 +43,7 @@ func (s sdkStep) has(fragments ...string) string {
 // expectation here, and a step without one fails the test, so the two
 // files stay in step.
 func TestConformanceOfficialSDK(t *testing.T) {
+	t.Parallel()
 	env := sdkExperimental(t)
 	s := startServer(t, "", "--memory")
 	other, otherSecret := s.newPrincipal("conformance-other")

@@ -24,6 +24,7 @@ const readingsDDL = `CREATE TABLE main.default.readings (device_id STRING NOT NU
 	TBLPROPERTIES ('delta.feature.allowColumnDefaults' = 'supported', 'delta.columnMapping.mode' = 'name')`
 
 func TestCheckConstraintsAcrossProtocols(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "")
 	s.sql(readingsDDL)
 	s.sql("ALTER TABLE main.default.readings ADD CONSTRAINT temp_range CHECK (temp BETWEEN -50 AND 150)")

@@ -167,6 +167,7 @@ func poisonUntilDead(addr, url, table string, next func() int64, refused *ackLog
 // acknowledged record is in the table exactly once, that no poisoned
 // request was acknowledged or stored, and that every restart succeeds.
 func TestAckedRecordsSurviveKill9(t *testing.T) {
+	t.Parallel()
 	data := t.TempDir()
 	acks := &ackLog{seqs: map[int64]bool{}}
 	var seqMu sync.Mutex
@@ -256,6 +257,7 @@ func TestAckedRecordsSurviveKill9(t *testing.T) {
 // must come back at restart, widened (the replay cannot decode them under
 // the new column type with the stream's descriptor).
 func TestWidenedProtoRecordsSurviveKill9(t *testing.T) {
+	t.Parallel()
 	data := t.TempDir()
 	// Nothing is written into DuckDB unless a query waits for it.
 	s := startServer(t, data, "--flush-interval", "1h")

@@ -133,6 +133,7 @@ var numericTypes = map[string]bool{
 // succeed and return what the seeded traffic implies; the result columns
 // are in testdata/dashboard/columns.golden.
 func TestDashboardQueries(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "")
 	const restTable, sdkTable = "main.default.dash_rest", "main.default.dash_sdk"
 	s.sql("CREATE TABLE " + restTable + " " + iotDDL)
@@ -275,6 +276,7 @@ func TestDashboardQueries(t *testing.T) {
 // TestDashboardOriginals runs Databricks' own dashboard queries when a copy
 // of them is provided (see above): each must succeed and return rows.
 func TestDashboardOriginals(t *testing.T) {
+	t.Parallel()
 	dir := os.Getenv("ZBEMU_DASHBOARD_SQL")
 	if dir == "" {
 		dir = filepath.Join("..", "..", "..", "shared", "zerobus-dashboard")
@@ -312,6 +314,7 @@ func TestDashboardOriginals(t *testing.T) {
 // dialect are checked against the engine's own results (types, time zone,
 // result rendering) and not only as text.
 func TestSparkSQLResults(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "")
 	s.sql(`CREATE TABLE main.default.spark (id INT, arr ARRAY<INT>, m MAP<STRING, INT>, v VARIANT, ts TIMESTAMP,
 		errs ARRAY<STRUCT<code: STRING, n: INT>>)`)

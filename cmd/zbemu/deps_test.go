@@ -13,6 +13,7 @@ import (
 // the wire, so they import none of the server's packages, only its
 // generated wire types (web/zerobuspb).
 func TestDependencyDirection(t *testing.T) {
+	t.Parallel()
 	const mod = "github.com/zbemu/zbemu/"
 	forbidden := map[string][]string{
 		"schema":            {"engine", "web", "systables", "fixtures", "cmd"},

@@ -12,6 +12,7 @@ import (
 // stopped, a catalog file opens read-only in DuckDB (as the shell opens it)
 // with the catalog's schema and table names; catalog main is main_db.
 func TestFilesOpenInDuckDB(t *testing.T) {
+	t.Parallel()
 	data := t.TempDir()
 	s := startServer(t, data)
 	s.sql("CREATE TABLE main.default.events (id BIGINT NOT NULL, v VARIANT)")

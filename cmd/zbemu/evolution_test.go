@@ -116,6 +116,7 @@ func (s *server) sqlError(stmt string) string {
 }
 
 func TestEvolutionAddColumnMidStream(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "")
 	s.sql("CREATE TABLE main.default.ev (device_id STRING NOT NULL, temp DOUBLE)")
 	old := wireStream(t, s, "main.default.ev")
@@ -155,6 +156,7 @@ func TestEvolutionAddColumnMidStream(t *testing.T) {
 }
 
 func TestEvolutionRescueColumn(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "")
 	s.sql("CREATE TABLE main.default.r (device_name STRING NOT NULL, temp INT, humidity BIGINT, rescue VARIANT)")
 	s.sql("ALTER TABLE main.default.r ALTER COLUMN rescue SET TAGS ('zerobus-rescue')")
@@ -201,6 +203,7 @@ func TestEvolutionRescueColumn(t *testing.T) {
 }
 
 func TestEvolutionAutoMerge(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "")
 	s.sql("CREATE TABLE main.default.am (device_id STRING NOT NULL, temp DOUBLE) TBLPROPERTIES ('zbemu.autoMerge' = 'true')")
 	// An open stream merges new fields of its records into the table.
@@ -237,6 +240,7 @@ func TestEvolutionAutoMerge(t *testing.T) {
 }
 
 func TestEvolutionTypeWidening(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "")
 	s.sql("CREATE TABLE main.default.w (id INT NOT NULL, reading INT, price DECIMAL(5,2), day DATE)")
 	if msg := s.sqlError("ALTER TABLE main.default.w ALTER COLUMN reading TYPE BIGINT"); !strings.Contains(msg, "'delta.enableTypeWidening' = 'true'") {

@@ -65,6 +65,7 @@ func (s *server) streamsOf(table string) int {
 }
 
 func TestSDKRecoversFromFaults(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "")
 	const n = 2000
 	tests := []struct {
@@ -108,6 +109,7 @@ func TestSDKRecoversFromFaults(t *testing.T) {
 }
 
 func TestRESTFaults(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "")
 	s.sql("CREATE TABLE main.default.r " + iotDDL)
 	s.sql("CREATE TABLE main.default.other " + iotDDL)
@@ -157,6 +159,7 @@ func TestRESTFaults(t *testing.T) {
 // that a request either fits a fresh allowance or can never fit, so the
 // outcome does not depend on timing.
 func TestQuotas(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--quotas", "--quota-records-per-sec", "100", "--quota-bytes-per-sec", "10000",
 		"--quota-rest-per-sec", "0.001", "--quota-message-bytes", "20000")
 	s.sql("CREATE TABLE main.default.q " + iotDDL)
@@ -225,6 +228,7 @@ func TestQuotas(t *testing.T) {
 // misses it unless the machine stalled that long; the test looks for the
 // order over several records rather than timing one.
 func TestRealisticLatency(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--latency", "realistic")
 	s.sql("CREATE TABLE main.default.lat " + iotDDL)
 	acked, seen := 0, false
@@ -252,6 +256,7 @@ func TestRealisticLatency(t *testing.T) {
 // TestCreateConnectionExplainsZerobus: learners coming from Kafka try
 // CREATE CONNECTION; the error shows what Zerobus needs instead.
 func TestCreateConnectionExplainsZerobus(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	msg := s.sqlError("CREATE CONNECTION kafka TYPE kafka OPTIONS (host 'b:9092')")
 	for _, w := range []string{"CREATE CONNECTION", "service principal", "zbemu principal create", "GRANT SELECT, MODIFY ON TABLE"} {

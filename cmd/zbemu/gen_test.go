@@ -35,6 +35,7 @@ func summaryCount(t *testing.T, out, name string) int {
 }
 
 func TestGenIntoLiveServer(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	// Hints per bad column: the mistakes of fixtures/gen.
 	hints := []string{"send microseconds since epoch", "looks like seconds since epoch", "send a JSON number", "did you mean"}
@@ -96,6 +97,7 @@ func TestGenIntoLiveServer(t *testing.T) {
 // The same seed writes the same rows (timestamps aside, and the
 // temperature, whose daily cycle follows them).
 func TestGenSeedReproducible(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	for _, tbl := range []string{"a", "b", "c"} {
 		seed := map[string]string{"a": "5", "b": "5", "c": "6"}[tbl]
@@ -132,6 +134,7 @@ func TestGenSeedReproducible(t *testing.T) {
 // a few seconds so that a close fault's signal arrives while records are
 // still to be sent; the counts, not the time, are asserted.
 func TestGenGRPCRecoversFromFaults(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	const n = 6000
 	tests := []struct {

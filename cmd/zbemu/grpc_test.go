@@ -18,6 +18,7 @@ import (
 
 // Wire-level checks of EphemeralStream that the SDK cannot provoke.
 func TestEphemeralStreamProtocolErrors(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	s.sql("CREATE TABLE main.default.iot " + iotDDL)
 	cc, err := zbclient.Dial(s.addr)
@@ -99,6 +100,7 @@ func TestEphemeralStreamProtocolErrors(t *testing.T) {
 }
 
 func TestEphemeralStreamRejectsBadTokens(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	s.sql("CREATE TABLE main.default.iot " + iotDDL)
 	cc, err := zbclient.Dial(s.addr)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -12,6 +13,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -21,8 +24,10 @@ import (
 	"github.com/zbemu/zbemu/web"
 )
 
-// Integration tests start the real binary (built once in TestMain) on a
-// loopback port with a data directory in t.TempDir().
+// Integration tests start the real binary on a loopback port with a data
+// directory in t.TempDir(). The binary is this test binary itself, under a
+// second name, zbemu: TestMain runs main() when started under that name,
+// so a package run links the DuckDB-sized binary once, not twice.
 
 var (
 	binPath   string
@@ -33,20 +38,65 @@ var (
 	devSecret = DefaultConfig().ClientSecret
 )
 
+// binName is the name a test starts the binary under; TestMain runs
+// main() instead of the tests when its own name is binName.
+const binName = "zbemu"
+
+// defaultParallel is how many tests marked t.Parallel run at once when
+// -parallel is not given: most of an integration test's time is spent
+// waiting on a server, a Node driver or Chromium, not on this process,
+// so more than GOMAXPROCS of them fit on a small machine.
+const defaultParallel = 6
+
 func TestMain(m *testing.M) {
+	if filepath.Base(os.Args[0]) == binName {
+		main()
+		os.Exit(0)
+	}
+	flag.Parse()
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set {
+		flag.Set("test.parallel", strconv.Itoa(max(defaultParallel, runtime.GOMAXPROCS(0))))
+	}
+	self, err := os.Executable()
+	if err != nil {
+		panic(err)
+	}
 	dir, err := os.MkdirTemp("", "zbemu-bin")
 	if err != nil {
 		panic(err)
 	}
-	binPath = filepath.Join(dir, "zbemu")
-	out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "build zbemu: %v\n%s", err, out)
-		os.Exit(1)
+	binPath = filepath.Join(dir, binName)
+	// A hard link or a copy, not a symbolic link: os.Executable, which
+	// zbemu bench uses to start itself again, resolves symbolic links.
+	if err := os.Link(self, binPath); err != nil {
+		if err := copyFile(self, binPath); err != nil {
+			fmt.Fprintf(os.Stderr, "copy the test binary to %s: %v\n", binPath, err)
+			os.Exit(1)
+		}
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// copyFile copies the executable src to dst.
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o755)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
 
 // server is a running zbemu process.
@@ -70,45 +120,76 @@ func freePort(t testing.TB) string {
 	return l.Addr().String()
 }
 
-// startServer runs `zbemu serve` with extra args on a fresh port; data is
-// the data directory ("" for a new temp dir).
+// startServer runs `zbemu serve` with extra args on a port of its own;
+// data is the data directory ("" for a new temp dir).
 func startServer(t testing.TB, data string, extra ...string) *server {
 	t.Helper()
 	if data == "" {
 		data = t.TempDir()
 	}
-	addr := freePort(t)
-	s := &server{t: t, addr: addr, url: "http://" + addr, data: data, log: &bytes.Buffer{}, stdout: &bytes.Buffer{}, waited: make(chan struct{})}
-	args := append([]string{"serve", "--addr", addr, "--data", data}, extra...)
+	s := &server{t: t, data: data, log: &bytes.Buffer{}, stdout: &bytes.Buffer{}, waited: make(chan struct{})}
+	// Port 0: the server binds a port nobody else holds and prints it. A
+	// port picked here and closed again could be taken by a test running
+	// beside this one before the server binds it.
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data}, extra...)
 	s.cmd = exec.Command(binPath, args...)
-	s.cmd.Stdout = s.stdout
+	ready := &bannerWatch{w: s.stdout, url: make(chan string, 1)}
+	s.cmd.Stdout = ready
 	s.cmd.Stderr = s.log
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	go func() { s.cmd.Wait(); close(s.waited) }()
 	t.Cleanup(func() { s.stop() })
-	for _, a := range extra {
-		if a == "--tls" {
-			s.url = "https://" + addr
-		}
+	// Generous: only there to end a hung start, never a measure of speed.
+	timeout := time.NewTimer(2 * time.Minute)
+	defer timeout.Stop()
+	select {
+	case s.url = <-ready.url:
+		s.addr = s.url[strings.Index(s.url, "://")+3:]
+		return s
+	case <-s.waited:
+		t.Fatalf("zbemu exited early: %s\n%s", s.stdout, s.log)
+	case <-timeout.C:
+		t.Fatalf("zbemu printed no banner ending in %q: %s\n%s", bannerEnd, s.stdout, s.log)
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case <-s.waited:
-			t.Fatalf("zbemu exited early: %s\n%s", s.stdout, s.log)
-		default:
-		}
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-			return s
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("zbemu did not start: %s", s.log)
 	return nil
+}
+
+// bannerWatch passes the server's stdout on to w and, once the start-up
+// banner (printed after the port is bound) is complete, sends the URL of
+// its "Web UI" line on url. Tests read the banner as soon as startServer
+// returns, so the watch waits for the banner's last line, bannerEnd.
+type bannerWatch struct {
+	w     io.Writer
+	url   chan string
+	found string
+	line  []byte
+	done  bool
+}
+
+const bannerEnd = "If you use an HTTP proxy:"
+
+func (b *bannerWatch) Write(p []byte) (int, error) {
+	for rest := p; !b.done && len(rest) > 0; {
+		i := bytes.IndexByte(rest, '\n')
+		if i < 0 {
+			b.line = append(b.line, rest...)
+			break
+		}
+		b.line = append(b.line, rest[:i]...)
+		rest = rest[i+1:]
+		line := string(b.line)
+		b.line = b.line[:0]
+		if f := strings.Fields(line); len(f) == 3 && f[0] == "Web" && f[1] == "UI" {
+			b.found = strings.TrimSuffix(f[2], "/")
+		}
+		if strings.HasPrefix(line, bannerEnd) && b.found != "" {
+			b.url <- b.found
+			b.done = true
+		}
+	}
+	return b.w.Write(p)
 }
 
 // stop sends SIGTERM and waits for a clean exit.
@@ -207,6 +288,8 @@ func (s *server) sqlResult(stmt string) web.StatementResponse {
 }
 
 // statement runs SQL with extra request fields (row_limit, byte_limit).
+// A statement still running after the 50 s wait (a loaded machine) is
+// polled until it ends, as a client would, unless fields set wait_timeout.
 func (s *server) statement(stmt string, fields map[string]any) web.StatementResponse {
 	s.t.Helper()
 	req := map[string]any{"statement": stmt, "warehouse_id": "w", "wait_timeout": "50s"}
@@ -214,14 +297,27 @@ func (s *server) statement(stmt string, fields map[string]any) web.StatementResp
 		req[k] = v
 	}
 	code, body := s.call("POST", "/api/2.0/sql/statements", devToken, req)
-	if code != 200 {
-		s.t.Fatalf("SQL %q: HTTP %d %s", stmt, code, body)
+	_, async := fields["wait_timeout"]
+	// Generous: only there to end a hung test, never a measure of speed.
+	deadline, pause := time.Now().Add(10*time.Minute), 20*time.Millisecond
+	for {
+		if code != 200 {
+			s.t.Fatalf("SQL %q: HTTP %d %s", stmt, code, body)
+		}
+		var r web.StatementResponse
+		if err := json.Unmarshal(body, &r); err != nil {
+			s.t.Fatal(err)
+		}
+		if async || (r.Status.State != "PENDING" && r.Status.State != "RUNNING") {
+			return r
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("SQL %q: still %s after 10 minutes", stmt, r.Status.State)
+		}
+		time.Sleep(pause)
+		pause = min(2*pause, time.Second)
+		code, body = s.call("GET", "/api/2.0/sql/statements/"+r.StatementID, devToken, nil)
 	}
-	var r web.StatementResponse
-	if err := json.Unmarshal(body, &r); err != nil {
-		s.t.Fatal(err)
-	}
-	return r
 }
 
 // count returns SELECT count(*) of a table.

@@ -17,6 +17,7 @@ func labCLI(t *testing.T, s *server, token string, args ...string) (string, int)
 }
 
 func TestLabCLI(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	out, code := labCLI(t, s, devToken, "list")
 	if code != 0 || strings.Count(out, "Lab ") != 6 || !strings.Contains(out, "6  Lab 6 — End to end") {

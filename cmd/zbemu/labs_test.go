@@ -18,6 +18,7 @@ import (
 // and a failure in CI unless ZBEMU_LABS_ALLOW_PENDING=1 (see package
 // labs' doc).
 func TestLabs(t *testing.T) {
+	t.Parallel()
 	all, err := labs.All()
 	if err != nil {
 		t.Fatal(err)

@@ -92,6 +92,7 @@ var dashboardIDRE = regexp.MustCompile(`^[0-9a-f]{32}$`)
 // the API, runs each widget's queries through the query endpoint with and
 // without filter selections, and compares the rows with hand-written SQL.
 func TestLakeviewImportEveryWidget(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	s.sql("CREATE TABLE main.default.lv_readings " + iotDDL)
 	s.sql(`INSERT INTO main.default.lv_readings VALUES
@@ -240,6 +241,7 @@ func TestLakeviewImportEveryWidget(t *testing.T) {
 // create (also without a file), get, list with paging, PATCH with and
 // without a stale etag, publish, trash.
 func TestLakeviewAPI(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	// The two built-in dashboards come first.
 	code, body := s.call("GET", dashboardsPath, devToken, nil)
@@ -336,6 +338,7 @@ func TestLakeviewAPI(t *testing.T) {
 // tables that do not exist fail one by one with the table's name while
 // the others succeed. A restart does not install them twice.
 func TestLakeviewBuiltinDashboards(t *testing.T) {
+	t.Parallel()
 	data := t.TempDir()
 	s := startServer(t, data)
 	s.sql("CREATE SCHEMA main.iot")
@@ -408,6 +411,7 @@ func TestLakeviewBuiltinDashboards(t *testing.T) {
 // ZBEMU_JSSDK_NODE_MODULES.
 func sdkExperimental(t *testing.T) (env []string) {
 	t.Helper()
+	ensureSDK(t) // an install another test started must be over first
 	if _, err := os.Stat(filepath.Join("testdata", "sdk", "node_modules", "@databricks", "sdk-experimental", "package.json")); err == nil {
 		return nil
 	}
@@ -422,6 +426,7 @@ func sdkExperimental(t *testing.T) (env []string) {
 // SDK for JavaScript: every call must parse zbemu's answers into the SDK's
 // model, and the errors must be the SDK's typed errors.
 func TestLakeviewOfficialSDK(t *testing.T) {
+	t.Parallel()
 	env := sdkExperimental(t)
 	s := startServer(t, "", "--memory")
 	file, err := os.ReadFile(filepath.Join("testdata", "lakeview", "every-widget.lvdash.json"))

@@ -88,6 +88,7 @@ func jsonRecords(t *testing.T, recs []any) ([]string, int) {
 // TestMetricsAndStats ingests over REST and with the official SDK, with one
 // failure on each protocol, then checks /metrics and /zbemu/v1/stats.
 func TestMetricsAndStats(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "")
 	for _, tbl := range []string{"rest", "sdk", "bad", "live"} {
 		s.sql("CREATE TABLE main.default." + tbl + " " + iotDDL)

@@ -126,6 +126,7 @@ func pipelineIDOf(t *testing.T, out string) string {
 }
 
 func TestPipelineIoTLabTriggered(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "")
 	s.sql("CREATE SCHEMA main.iot")
 	s.sql(landingDDL)
@@ -204,6 +205,7 @@ func TestPipelineIoTLabTriggered(t *testing.T) {
 }
 
 func TestPipelineFailUpdate(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "")
 	s.sql("CREATE SCHEMA main.iot")
 	s.sql(landingDDL)
@@ -248,6 +250,7 @@ func TestPipelineFailUpdate(t *testing.T) {
 // official Zerobus SDK streams readings, restarts the server in the middle
 // (kill -9), and checks that every reading reached silver exactly once.
 func TestPipelineContinuousWithSDK(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "")
 	s.sql("CREATE SCHEMA main.iot")
 	s.sql(landingDDL)
@@ -302,6 +305,7 @@ func TestPipelineContinuousWithSDK(t *testing.T) {
 // TestPipelinesWithDatabricksSDK drives the Pipelines API with the official
 // Databricks JS SDK, unmodified.
 func TestPipelinesWithDatabricksSDK(t *testing.T) {
+	t.Parallel()
 	ensureSDK(t)
 	s := startServer(t, "")
 	s.sql("CREATE SCHEMA main.iot")
@@ -374,6 +378,7 @@ func TestPipelinesWithDatabricksSDK(t *testing.T) {
 // command, checks its runs in /metrics and the stats, and lets an alert
 // over the event log fire on a failed update.
 func TestPipelineCLILifecycle(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "")
 	s.sql("CREATE SCHEMA main.iot")
 	s.sql(landingDDL)

@@ -47,6 +47,7 @@ func throttlingProxy(t *testing.T, s *server) (string, *atomic.Int64) {
 // The Python generators of fixtures/labs/generators post to a live
 // server, through a proxy that throttles: every record arrives once.
 func TestPythonGenerators(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("python3"); err != nil {
 		t.Skip("python3 is not installed: the Python generators are not tested")
 	}
@@ -90,6 +91,7 @@ func TestPythonGenerators(t *testing.T) {
 // zbemu gen --via rest retries 429 and 503 and still delivers every
 // record exactly once.
 func TestGenRetriesThrottledREST(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	proxy, refused := throttlingProxy(t, s)
 	cmd := exec.Command(binPath, "gen", "applogs", "--table", "main.retry.logs", "--create", "--via", "rest", "--count", "3000", "--rate", "0",

@@ -187,6 +187,7 @@ func sizedRecord(n int) []byte {
 }
 
 func TestRESTInsert(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	s.sql("CREATE TABLE main.default.events " + eventsDDL)
 	noGrants, noGrantsSecret := s.newPrincipal("rest-no-grants")
@@ -361,6 +362,7 @@ func TestRESTInsert(t *testing.T) {
 // REST has no long-lived stream: a column added by ALTER TABLE is accepted
 // by the very next request.
 func TestRESTPicksUpAddColumns(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	s.sql("CREATE TABLE main.default.evolve " + eventsDDL)
 	path := insertPath("main.default.evolve")

@@ -13,6 +13,7 @@ import (
 )
 
 func TestSchemaCLI(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	s.sql("CREATE TABLE main.default.iot " + iotDDL)
 	t.Run("proto", func(t *testing.T) {

@@ -47,6 +47,7 @@ func errText(p *string) string {
 }
 
 func TestSDKIngest(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "")
 	for _, tbl := range []string{"single", "batch", "proto", "c1", "c2", "again"} {
 		s.sql("CREATE TABLE main.default." + tbl + " " + iotDDL)
@@ -103,6 +104,7 @@ func TestSDKIngest(t *testing.T) {
 }
 
 func TestSDKErrors(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "")
 	s.sql("CREATE TABLE main.default.iot " + iotDDL)
 	noRetry := map[string]any{"recovery": false}

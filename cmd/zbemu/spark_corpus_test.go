@@ -130,6 +130,7 @@ func corpusOutcome(r web.StatementResponse, want string) string {
 type familyStats struct{ total, pass int }
 
 func TestSparkCorpus(t *testing.T) {
+	t.Parallel()
 	examples := loadCorpus(t)
 	if len(examples) < 300 {
 		t.Fatalf("the corpus has %d examples; it should keep at least 300", len(examples))

@@ -22,6 +22,7 @@ func runSQLCLI(t *testing.T, stdin string, args ...string) (stdout, stderr strin
 }
 
 func TestSQLCLI(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	s.sql("CREATE TABLE main.default.readings (device_id STRING NOT NULL, temp DOUBLE, tags ARRAY<STRING>)")
 	s.sql("INSERT INTO main.default.readings VALUES ('d1', 21.5, ['a', 'b']), ('sensor-22', NULL, NULL)")

@@ -10,6 +10,7 @@ import (
 // the table metadata statements (testdata/statements/sqlddl_*.json; rewrite
 // with go test ./cmd/zbemu -run TestStatementAPISQLDDL -update).
 func TestStatementAPISQLDDL(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	s.sql("CREATE SCHEMA main.lab")
 	s.sql("CREATE TABLE main.lab.readings (device_id STRING NOT NULL COMMENT 'who sent it', temp DOUBLE, day DATE) " +

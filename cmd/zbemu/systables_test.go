@@ -44,6 +44,7 @@ var isoTimeRE = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z`)
 // summed per stream, because how many commits a stream's rows take depends
 // on the materialiser's timing).
 func TestSystemTablesGolden(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "")
 	s.sql("CREATE TABLE main.default.rest " + iotDDL)
 	s.sql("CREATE TABLE main.default.sdk " + iotDDL)
@@ -119,6 +120,7 @@ func TestSystemTablesGolden(t *testing.T) {
 // TestSystemDBReadableWhileServing reads <data>/system.db read-only, as
 // the sqlite3 shell does, while the server records REST requests.
 func TestSystemDBReadableWhileServing(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "")
 	s.sql("CREATE TABLE main.default.iot " + iotDDL)
 	path := filepath.Join(s.data, "system.db")
@@ -160,6 +162,7 @@ func TestSystemDBReadableWhileServing(t *testing.T) {
 // TestNoSystables: --no-systables records nothing and queries say why;
 // alerts still work, only their events are not recorded.
 func TestNoSystables(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--no-systables")
 	s.sql("CREATE TABLE main.default.iot " + iotDDL)
 	if code, body := s.call("POST", insertPath("main.default.iot"), devToken, iotRecords(0, 2)); code != 200 {
@@ -178,6 +181,7 @@ func TestNoSystables(t *testing.T) {
 }
 
 func TestServeConfigSystables(t *testing.T) {
+	t.Parallel()
 	checkServeConfig(t, []serveConfigCase{
 		{"defaults", nil, nil, func(c Config) bool {
 			return c.SysTables && c.SysRetention == 365*24*time.Hour && c.AlertInterval == 30*time.Second &&

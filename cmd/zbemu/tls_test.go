@@ -8,7 +8,9 @@ import (
 	"testing"
 )
 
-// useTLSClient makes the test's HTTP helpers trust zbemu's local CA.
+// useTLSClient makes the test's HTTP helpers trust zbemu's local CA. It
+// swaps the helpers' one client, so a test calling it must not call
+// t.Parallel: it then runs before any parallel test starts.
 func useTLSClient(t *testing.T, caPath string) {
 	pem, err := os.ReadFile(caPath)
 	if err != nil {

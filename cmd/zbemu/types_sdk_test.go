@@ -336,6 +336,7 @@ func protoEmpty(col string) (string, bool) {
 }
 
 func TestSDKEveryType(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	cols := allTypesParsed(t)
 	s.sql(everyTypeDDL("main.default.types_json"))

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -35,10 +36,11 @@ func chromiumPath() string {
 
 // newBrowser starts headless Chromium with a 1280×800 window. Without
 // Chromium the test is skipped, except under CI=true, where it fails.
+// Browser tests take turns (see browserTurn).
 func newBrowser(t testing.TB) context.Context {
 	t.Helper()
 	// Generous: only there to end a hung test, never a measure of speed.
-	return newBrowserFor(t, 5*time.Minute)
+	return newBrowserFor(t, 10*time.Minute)
 }
 
 // newBrowserFor is newBrowser whose context ends after timeout.
@@ -51,6 +53,7 @@ func newBrowserFor(t testing.TB, timeout time.Duration) context.Context {
 		}
 		t.Skip("browser tests skipped: Chromium is not installed (apt-get install chromium, or set $CHROMIUM)")
 	}
+	browserTurn.take(t)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.WindowSize(1280, 800),
 		chromedp.NoSandbox, chromedp.Flag("disable-dev-shm-usage", true), chromedp.UserDataDir(t.TempDir()))
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
@@ -61,6 +64,38 @@ func newBrowserFor(t testing.TB, timeout time.Duration) context.Context {
 		t.Fatalf("start Chromium %s: %v", path, err)
 	}
 	return ctx
+}
+
+// browserTurn lets one test at a time drive Chromium while the other
+// parallel tests go on: browsers side by side starve a two-core machine
+// until their pages time out. A test keeps its turn, for all the browsers
+// it starts, until it ends.
+var browserTurn = turn{sem: make(chan struct{}, 1)}
+
+type turn struct {
+	sem    chan struct{}
+	mu     sync.Mutex
+	holder string // the top-level test holding sem
+}
+
+func (u *turn) take(t testing.TB) {
+	root, _, _ := strings.Cut(t.Name(), "/")
+	u.mu.Lock()
+	held := u.holder == root
+	u.mu.Unlock()
+	if held {
+		return
+	}
+	u.sem <- struct{}{}
+	u.mu.Lock()
+	u.holder = root
+	u.mu.Unlock()
+	t.Cleanup(func() {
+		u.mu.Lock()
+		u.holder = ""
+		u.mu.Unlock()
+		<-u.sem
+	})
 }
 
 // run runs browser actions and fails the test with what it was doing.
@@ -154,6 +189,7 @@ func atoi(t *testing.T, s string) int {
 }
 
 func TestUIBrowser(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t)
 	s := startServer(t, "", "--memory")
 	seedUI(t, s)

@@ -20,6 +20,7 @@ import (
 // selects a filter, shows a failing widget's error and SQL, and shows the
 // JSON path of a malformed file.
 func TestUIDashboards(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t)
 	s := startServer(t, "", "--memory")
 	s.sql("CREATE TABLE main.default.lv_readings " + iotDDL)
@@ -217,6 +218,7 @@ type uiUpdate struct {
 // its page: the dataset graph, rows and expectation bars equal to the
 // update's, the event log, and a full refresh started from the page.
 func TestUIPipelines(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t)
 	s := startServer(t, "", "--memory")
 	s.sql("CREATE SCHEMA main.iot")
@@ -317,6 +319,7 @@ func TestUIPipelines(t *testing.T) {
 // page (condition, notifications, history), its history in the SQL editor,
 // and deletes it; a principal without grants sees none of it.
 func TestUIAlerts(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t)
 	s := startServer(t, "", "--memory")
 	s.sql("CREATE TABLE main.default.readings (device STRING, temp DOUBLE)")
@@ -418,6 +421,7 @@ const entryDashboard = `{"datasets": [{"name": "r", "displayName": "Readings",
 // TestUIDashboardEntryFilters: a text-entry and a date-picker filter start
 // from their parameters' defaults and re-query the page when changed.
 func TestUIDashboardEntryFilters(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t)
 	s := startServer(t, "", "--memory")
 	s.sql("CREATE TABLE main.default.lv_entry (device_id STRING, day DATE)")

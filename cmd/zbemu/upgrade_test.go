@@ -18,6 +18,7 @@ import (
 // the old indexes, delete the old generation once applied, and keep all of
 // it across a further kill -9.
 func TestUpgradeFromTidwallLog(t *testing.T) {
+	t.Parallel()
 	data := t.TempDir()
 	if err := os.CopyFS(data, os.DirFS("testdata/upgrade-tidwall")); err != nil {
 		t.Fatal(err)

@@ -51,6 +51,7 @@ func sendJSONStream(t *testing.T, s *server, table string, batches ...[]string) 
 }
 
 func TestPlausibilityWarnings(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	s.sql("CREATE TABLE main.default.w (ts TIMESTAMP, n BIGINT)")
 
@@ -114,6 +115,7 @@ func TestPlausibilityWarnings(t *testing.T) {
 // column, the expected unit, the value and the fix, on both protocols,
 // and records them in system.zbemu.rejected_records.
 func TestStrictTimestamps(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory", "--strict-timestamps")
 	s.sql("CREATE TABLE main.default.w (ts TIMESTAMP, n BIGINT)")
 	says := func(where, msg string, parts ...string) {
