@@ -101,6 +101,7 @@ var arrowTypesFields = []arrowField{{"i8", "Int8", nil}, {"i16", "Int16", nil}, 
 	{"ts", "TimestampMicros", nil}, {"v", "LargeUtf8", nil}}
 
 func TestArrowSDKTypes(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "")
 	s.sql(arrowTypesDDL)
 	rows := []map[string]any{
@@ -154,6 +155,7 @@ func arrowIoTRows(from, n int) []map[string]any {
 }
 
 func TestArrowSDKStreams(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "")
 	tests := []struct {
 		name    string
@@ -188,6 +190,7 @@ func TestArrowSDKStreams(t *testing.T) {
 }
 
 func TestArrowSDKRefusals(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "")
 	s.sql("CREATE TABLE main.default.arrow_ref (id BIGINT NOT NULL, amount DECIMAL(6,2), note STRING)")
 	f := func(name, typ string) arrowField { return arrowField{name, typ, nil} }
@@ -232,6 +235,7 @@ func TestArrowSDKRefusals(t *testing.T) {
 // TestArrowSDKKill9 kills the server after the SDK saw acks: every
 // acknowledged batch is in the table exactly once after the restart.
 func TestArrowSDKKill9(t *testing.T) {
+	t.Parallel()
 	data := t.TempDir()
 	s := startServer(t, data)
 	s.sql("CREATE TABLE main.default.arrow_crash " + arrowIoTDDL)
@@ -274,6 +278,7 @@ func TestArrowSDKKill9(t *testing.T) {
 // cannot declare (list, map, struct, decimal128, timestamp without zone)
 // with arrow-go's Flight client, in Zerobus' canonical Arrow layout.
 func TestArrowFlightNestedTypes(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "")
 	s.sql(`CREATE TABLE main.default.arrow_nested (id INT NOT NULL, tags ARRAY<BIGINT>, attrs MAP<STRING, INT>,
 		loc STRUCT<lat: DOUBLE, name: STRING>, amount DECIMAL(10,2), local TIMESTAMP_NTZ, doc VARIANT, nested ARRAY<STRUCT<k: STRING, v: ARRAY<INT>>>)`)

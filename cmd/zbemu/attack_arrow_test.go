@@ -35,6 +35,7 @@ var attackSchema = arrow.NewSchema([]arrow.Field{{Name: "id", Type: arrow.Primit
 	{Name: "note", Type: arrow.BinaryTypes.LargeString, Nullable: true}}, nil)
 
 func TestAttackArrow(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "")
 	for _, tbl := range []string{"t", "u"} {
 		s.sql("CREATE TABLE main.default.arrow_" + tbl + " (id BIGINT NOT NULL, note STRING)")
@@ -119,6 +120,7 @@ func TestAttackArrow(t *testing.T) {
 // TestAttackArrowSchema: a schema that does not match is refused at
 // creation, naming every mismatch, with Zerobus' ErrorInfo.
 func TestAttackArrowSchema(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	s.sql("CREATE TABLE main.default.arrow_s (id BIGINT NOT NULL, ts TIMESTAMP, tags ARRAY<INT>, note STRING)")
 	schema := arrow.NewSchema([]arrow.Field{

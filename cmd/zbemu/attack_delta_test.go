@@ -12,6 +12,7 @@ import (
 // bad and oversized names are refused naming what was expected; nothing
 // of the refused tables leaks.
 func TestAttackDeltaExportOptimize(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "")
 	seedSecret(s)
 	s.sql("CREATE TABLE main.default.other (id INT, note STRING)")

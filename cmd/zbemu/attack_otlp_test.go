@@ -51,6 +51,7 @@ func gzipped(b []byte) []byte {
 }
 
 func TestAttackOTLP(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	s.otelTables(t, "main.default.app")
 	s.otelTables(t, "main.default.other")

@@ -21,6 +21,7 @@ func TestAttackDuckDBSettingsInjection(t *testing.T) {
 // value zbemu can set without privileges (0 to 19): a negative one would
 // ask for a higher priority than the server's, above 19 there is none.
 func TestAttackBackgroundNice(t *testing.T) {
+	t.Parallel()
 	checkServeConfig(t, []serveConfigCase{
 		{"negative", []string{"--background-nice", "-5"}, nil, nil, "background-nice"},
 		{"above 19", []string{"--background-nice", "20"}, nil, nil, "background-nice"},

@@ -22,6 +22,7 @@ import (
 // after a restart the latest version holds exactly the table's rows: none
 // lost, none twice, no data file that no version names.
 func TestDeltaMirrorSurvivesKill9(t *testing.T) {
+	t.Parallel()
 	data := t.TempDir()
 	s := startServer(t, data, "--delta-interval", "100ms")
 	s.sql("CREATE TABLE main.default.ev (id BIGINT, name STRING)")

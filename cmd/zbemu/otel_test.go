@@ -108,6 +108,7 @@ func equalLines(t *testing.T, what string, got, want []string) {
 }
 
 func TestOTelJSExporters(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	const prefix = "main.default.app"
 	s.otelTables(t, prefix)
@@ -203,6 +204,7 @@ ORDER BY p95_duration_ms DESC`,
 // another layout; nothing is written. Over gRPC the exporter reports the
 // status message, over HTTP only the status text.
 func TestOTelJSRefused(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	s.otelTables(t, "main.default.app")
 	tests := []struct {
@@ -240,6 +242,7 @@ func TestOTelJSRefused(t *testing.T) {
 // TestOTelGoExporters sends with the Go SDK's OTLP exporters, gRPC and
 // HTTP (protobuf), and reads the rows back.
 func TestOTelGoExporters(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	const prefix = "main.default.goapp"
 	s.otelTables(t, prefix)
@@ -344,6 +347,7 @@ func otlpCtx(token, table string) context.Context {
 // in the partial success with a message naming them, the others written;
 // and a summary, the one metric type the SDKs do not make, is stored.
 func TestOTelPartialSuccess(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	const prefix = "main.default.ps"
 	s.otelTables(t, prefix)
@@ -428,6 +432,7 @@ func TestOTelPartialSuccess(t *testing.T) {
 
 // TestOTelDurable: spans whose export was answered survive kill -9, once.
 func TestOTelDurable(t *testing.T) {
+	t.Parallel()
 	data := t.TempDir()
 	s := startServer(t, data)
 	s.otelTables(t, "main.default.d")

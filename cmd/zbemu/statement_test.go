@@ -28,6 +28,7 @@ const allTypesInsert = `INSERT INTO main.types.all_types VALUES
   (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`
 
 func TestStatementAPI(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "", "--memory")
 	s.sql("CREATE SCHEMA main.types")
 	s.sql(allTypesDDL)
