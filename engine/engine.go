@@ -309,7 +309,8 @@ func (e *Engine) duckSettings() []string {
 	if !e.opts.Memory {
 		catalogs, spill := e.duckDirs()
 		qs = append(qs, "SET temp_directory = "+quoteString(spill),
-			"SET allowed_directories = ["+quoteString(catalogs+string(filepath.Separator))+", "+quoteString(spill+string(filepath.Separator))+"]")
+			"SET allowed_directories = ["+quoteString(catalogs+string(filepath.Separator))+", "+quoteString(spill+string(filepath.Separator))+
+				", "+quoteString(e.deltaRoot()+string(filepath.Separator))+"]")
 	}
 	return append(qs,
 		"SET enable_external_access = false",

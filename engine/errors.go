@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
+	"github.com/zbemu/zbemu/engine/delta"
 	"github.com/zbemu/zbemu/engine/identity"
 )
 
@@ -157,6 +158,13 @@ var Categories = []Category{
 	{ErrStatementNotFound, "RESOURCE_DOES_NOT_EXIST", "42704", "NOT_FOUND", ""}, // undefined object
 	{ErrAlreadyExists, "RESOURCE_ALREADY_EXISTS", "42P07", "BAD_REQUEST", "TABLE_OR_VIEW_ALREADY_EXISTS"},
 	{ErrNotEmpty, "INVALID_STATE", "2BP01", "BAD_REQUEST", "SCHEMA_NOT_EMPTY"},
+	// Reading Delta logs (time travel, RESTORE, import); the classes are
+	// Delta's (delta-error-classes.json in github.com/delta-io/delta).
+	{delta.ErrVersionNotFound, "INVALID_PARAMETER_VALUE", "22003", "BAD_REQUEST", "DELTA_VERSION_NOT_FOUND"},
+	{delta.ErrTimestampOutOfRange, "INVALID_PARAMETER_VALUE", "42816", "BAD_REQUEST", "DELTA_TIMESTAMP_GREATER_THAN_COMMIT"},
+	{delta.ErrUnsupportedFeature, "NOT_IMPLEMENTED", "56038", "BAD_REQUEST", "DELTA_UNSUPPORTED_FEATURES_FOR_READ"},
+	{delta.ErrNotTable, "INVALID_PARAMETER_VALUE", "42K03", "BAD_REQUEST", "DELTA_PATH_DOES_NOT_EXIST"},
+	{delta.ErrCorruptLog, "INVALID_STATE", "55000", "BAD_REQUEST", ""},        // object not in prerequisite state
 	{ErrInvalidRecord, "INVALID_PARAMETER_VALUE", "22000", "BAD_REQUEST", ""}, // data exception
 	{ErrBadOffset, "INVALID_PARAMETER_VALUE", "22023", "BAD_REQUEST", ""},     // invalid parameter value
 	{ErrInvalidArgument, "INVALID_PARAMETER_VALUE", "22023", "BAD_REQUEST", ""},

@@ -42,6 +42,9 @@ type StatementRequest struct {
 	catalogGiven, schemaGiven bool
 	// text is the statement being run, as typed.
 	text string
+	// timeTravels counts the time travel references of the statement
+	// being run that the engine replaced by reads of Delta data files.
+	timeTravels int
 }
 
 // Param is a named parameter (:name in the statement). A nil Value is NULL.
@@ -111,6 +114,8 @@ func (e *Engine) Execute(ctx context.Context, req StatementRequest) (*Result, er
 	var res *Result
 	for _, text := range stmts {
 		opts := e.TranslateOptions(ctx, req.Identity)
+		req.timeTravels = 0
+		opts.TimeTravel = e.timeTravelHook(ctx, &req)
 		opts.Session = &dialect.Session{Catalog: req.Catalog, Schema: req.Schema, User: req.Identity.ClientID,
 			Metastore: Metastore, Version: SQLVersion}
 		st, err := dialect.ParseWith(text, opts)
@@ -517,7 +522,7 @@ func (e *Engine) query(ctx context.Context, req *StatementRequest, q *dialect.Qu
 		return nil, err
 	}
 	defer conn.Close()
-	if err := e.checkSealed(ctx, conn, q, translated, args); err != nil {
+	if err := e.checkSealed(ctx, conn, q, translated, args, req.timeTravels > 0); err != nil {
 		return nil, err
 	}
 	if _, ok := dmlKinds[q.Kind]; ok {

@@ -8,10 +8,13 @@ import (
 // TimeTravelRef is a table reference with a time travel clause
 // (https://docs.databricks.com/aws/en/sql/language-manual/sql-ref-names#table-name):
 // name VERSION AS OF n, name TIMESTAMP AS OF expr, name@v<n> or
-// name@yyyyMMddHHmmssSSS. Exactly one of Version and Timestamp is set,
-// unless the reference specifies both (which Databricks refuses).
+// name@yyyyMMddHHmmssSSS. One of Version and Timestamp is set.
 type TimeTravelRef struct {
 	Table QName
+	// Multiple is set when the reference has more than one clause
+	// (t@v1 VERSION AS OF 2), which Databricks refuses; the last one
+	// is in Version or Timestamp.
+	Multiple bool
 	// Version is the version literal as written (digits, or a string).
 	Version string
 	// Timestamp is the timestamp expression translated to DuckDB SQL.
@@ -60,6 +63,7 @@ func (tr *translator) timeTravel(o *output, toks []token, i int) (int, bool, err
 		if !found {
 			break
 		}
+		ref.Multiple = end >= 0
 		end, k = next, nextSig(toks, next)
 	}
 	if end < 0 {
@@ -94,11 +98,11 @@ func (tr *translator) timeTravelClause(toks []token, i, k int, ref *TimeTravelRe
 		n := nextSig(toks, k)
 		if n < len(toks) {
 			if m := atVersion.FindStringSubmatch(toks[n].val); m != nil && toks[n].kind == tokIdent {
-				ref.Version = m[1]
+				ref.Version, ref.Timestamp = m[1], ""
 				return n, true, nil
 			}
 			if m := atTimestamp.FindStringSubmatch(toks[n].val); m != nil && toks[n].kind == tokNumber {
-				ref.Timestamp = "TIMESTAMPTZ '" + m[1] + "-" + m[2] + "-" + m[3] + " " + m[4] + ":" + m[5] + ":" + m[6] + "." + m[7] + "'"
+				ref.Version, ref.Timestamp = "", "TIMESTAMPTZ '"+m[1]+"-"+m[2]+"-"+m[3]+" "+m[4]+":"+m[5]+":"+m[6]+"."+m[7]+"'"
 				return n, true, nil
 			}
 		}
@@ -118,7 +122,7 @@ func (tr *translator) timeTravelClause(toks []token, i, k int, ref *TimeTravelRe
 		if start >= len(toks) || toks[start].kind != tokNumber && toks[start].kind != tokString {
 			return k, false, tr.errAt(toks, start, "a version number after VERSION AS OF")
 		}
-		ref.Version = toks[start].val
+		ref.Version, ref.Timestamp = toks[start].val, ""
 		return start, true, nil
 	}
 	end := timestampEnd(toks, start)
@@ -137,7 +141,7 @@ func (tr *translator) timeTravelClause(toks []token, i, k int, ref *TimeTravelRe
 		return k, false, err
 	}
 	calls, _, _ := references(sigTokens(expr))
-	ref.Timestamp, ref.Calls = strings.TrimSpace(text), append(ref.Calls, calls...)
+	ref.Version, ref.Timestamp, ref.Calls = "", strings.TrimSpace(text), append(ref.Calls, calls...)
 	return end, true, nil
 }
 

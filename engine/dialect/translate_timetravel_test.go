@@ -24,8 +24,8 @@ func TestTranslateTimeTravel(t *testing.T) {
 			`SELECT a.x, b.x FROM (REL0) a JOIN (REL1) b ON a.id = b.id`, []string{"t|1|", "t|2|"}},
 		{"SELECT * FROM t WHERE id IN (SELECT id FROM `s`.`u` VERSION AS OF 0)",
 			`SELECT * FROM t WHERE id IN (SELECT id FROM (REL0) AS "u")`, []string{"s.u|0|"}},
-		{"SELECT * FROM t@v1 VERSION AS OF 2", `SELECT * FROM (REL0) AS "t"`, []string{"t|2|"}},
-		{"SELECT * FROM t@v1 TIMESTAMP AS OF '2024-01-01'", `SELECT * FROM (REL0) AS "t"`, []string{"t|1|'2024-01-01'"}},
+		{"SELECT * FROM t@v1 VERSION AS OF 2", `SELECT * FROM (REL0) AS "t"`, []string{"t|2||multiple"}},
+		{"SELECT * FROM t@v1 TIMESTAMP AS OF '2024-01-01'", `SELECT * FROM (REL0) AS "t"`, []string{"t||'2024-01-01'|multiple"}},
 		// Not time travel: a column aliased version, a cast.
 		{"SELECT a version FROM t", `SELECT a version FROM t`, nil},
 		{"SELECT CAST(a AS TIMESTAMP) AS ts FROM t", `SELECT CAST(a AS TIMESTAMPTZ) AS ts FROM t`, nil},
@@ -33,7 +33,11 @@ func TestTranslateTimeTravel(t *testing.T) {
 	for _, c := range cases {
 		var refs []string
 		opts := TranslateOptions{TimeTravel: func(r TimeTravelRef) (string, error) {
-			refs = append(refs, strings.Join(r.Table.Parts, ".")+"|"+r.Version+"|"+r.Timestamp)
+			ref := strings.Join(r.Table.Parts, ".") + "|" + r.Version + "|" + r.Timestamp
+			if r.Multiple {
+				ref += "|multiple"
+			}
+			refs = append(refs, ref)
 			return "(REL" + string(rune('0'+len(refs)-1)) + ")", nil
 		}}
 		got, err := Translate(c.in, opts)
