@@ -135,6 +135,9 @@ func (e *Engine) authorizeStatement(z *Authorizer, req *StatementRequest, st dia
 		return ifExists(z.RequireVisible(identity.TypeTable, qualify(req, s.Name)))
 	case *dialect.DescribeHistory:
 		return ifExists(z.Require(identity.TypeTable, qualify(req, s.Name), "SELECT"))
+	case *dialect.RestoreTable:
+		// RESTORE replaces the table's rows: MODIFY, as Databricks asks.
+		return ifExists(z.Require(identity.TypeTable, qualify(req, s.Name), "MODIFY"))
 	case *dialect.CreateTable:
 		full := qualify(req, s.Name)
 		if s.OrReplace {

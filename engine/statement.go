@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/zbemu/zbemu/engine/delta"
 	"github.com/zbemu/zbemu/engine/dialect"
 	"github.com/zbemu/zbemu/engine/identity"
 )
@@ -304,6 +305,8 @@ func (e *Engine) execOne(ctx context.Context, req *StatementRequest, st dialect.
 		return e.describe(ctx, qualify(req, s.Name), s.Extended)
 	case *dialect.DescribeHistory:
 		return e.describeHistory(ctx, qualify(req, s.Name), s.Limit)
+	case *dialect.RestoreTable:
+		return e.restoreTable(ctx, req, s)
 	case *dialect.CreateView:
 		return e.createView(ctx, req, s, text)
 	case *dialect.AlterViewAs:
@@ -463,6 +466,17 @@ func (e *Engine) describe(ctx context.Context, full string, extended bool) (*Res
 }
 
 func (e *Engine) describeHistory(ctx context.Context, full string, limit int) (*Result, error) {
+	// A table with a Delta log answers from it, so versions agree with
+	// time travel's (restore.go).
+	if info, err := e.GetTable(ctx, full); err == nil && info.TableType != "VIEW" {
+		dir, err := e.deltaTable(ctx, info)
+		if err == nil {
+			return deltaHistory(dir, limit)
+		}
+		if !errors.Is(err, delta.ErrNotTable) {
+			return nil, err
+		}
+	}
 	hs, err := e.History(ctx, full)
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/zbemu/zbemu/engine/delta"
 	"github.com/zbemu/zbemu/engine/dialect"
@@ -135,10 +136,10 @@ func (e *Engine) resolveVersion(ctx context.Context, dir, version, timestamp str
 	if restore && errors.As(err, &te) {
 		if te.After {
 			return 0, withCondition(fmt.Errorf("%w: Cannot restore table to timestamp (%s) as it is after the latest version available. Please use a timestamp before (%s)",
-				delta.ErrTimestampOutOfRange, formatMillis(te.Requested), formatMillis(te.Latest)), "DELTA_CANNOT_RESTORE_TIMESTAMP_GREATER", "22003")
+				delta.ErrTimestampOutOfRange, formatTimestamp(time.UnixMilli(te.Requested), true), formatTimestamp(time.UnixMilli(te.Latest), true)), "DELTA_CANNOT_RESTORE_TIMESTAMP_GREATER", "22003")
 		}
 		return 0, withCondition(fmt.Errorf("%w: Cannot restore table to timestamp (%s) as it is before the earliest version available. Please use a timestamp after (%s).",
-			delta.ErrTimestampOutOfRange, formatMillis(te.Requested), formatMillis(te.Earliest)), "DELTA_CANNOT_RESTORE_TIMESTAMP_EARLIER", "22003")
+			delta.ErrTimestampOutOfRange, formatTimestamp(time.UnixMilli(te.Requested), true), formatTimestamp(time.UnixMilli(te.Earliest), true)), "DELTA_CANNOT_RESTORE_TIMESTAMP_EARLIER", "22003")
 	}
 	if err != nil {
 		return 0, deltaError(err, "")

@@ -110,3 +110,55 @@ func TestTimeTravelAuthorization(t *testing.T) {
 		t.Errorf("with SELECT: %v", err)
 	}
 }
+
+func TestDescribeHistoryAndRestore(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	e := openEngine(t, "disk", dir)
+	plantHistory(t, e, dir)
+	exec(t, e, "INSERT INTO t VALUES (5, 'now', 'b')")
+	h := exec(t, e, "DESCRIBE HISTORY t")
+	if len(h.Columns) != 15 || h.Columns[0].Name != "version" || h.Columns[5].Name != "operationParameters" || h.Columns[14].Name != "engineInfo" {
+		t.Fatalf("history columns = %+v", h.Columns)
+	}
+	var ops []string
+	for _, r := range h.Rows {
+		ops = append(ops, *r[0]+" "+*r[1]+" "+*r[4])
+	}
+	want := "2 1970-01-01T00:00:03.000Z DELETE;1 1970-01-01T00:00:02.000Z WRITE;0 1970-01-01T00:00:01.000Z CREATE TABLE"
+	if strings.Join(ops, ";") != want || *h.Rows[0][5] != `{"mode":"Append"}` || h.Rows[0][2] != nil || *h.Rows[0][14] != "deltatest" {
+		t.Errorf("DESCRIBE HISTORY = %q / %v, want %q", ops, rowsText(h), want)
+	}
+	if got := exec(t, e, "DESCRIBE HISTORY t LIMIT 1"); len(got.Rows) != 1 {
+		t.Errorf("LIMIT 1: %d rows", len(got.Rows))
+	}
+
+	r := exec(t, e, "RESTORE TABLE t TO VERSION AS OF 1")
+	if colsText(r) != "table_size_after_restore BIGINT, num_of_files_after_restore BIGINT, num_removed_files BIGINT, num_restored_files BIGINT, removed_files_size BIGINT, restored_files_size BIGINT" {
+		t.Errorf("RESTORE columns = %s", colsText(r))
+	}
+	if m := rowsText(r)[0]; !strings.HasPrefix(strings.SplitN(m, "|", 2)[1], "2|1|2|") {
+		t.Errorf("RESTORE metrics = %s, want 2 files after, 1 removed, 2 restored", m)
+	}
+	if got := strings.Join(rowsText(exec(t, e, "SELECT id, name, p FROM t ORDER BY id")), ";"); got != "1|x|a;2|NULL|NULL" {
+		t.Errorf("rows after RESTORE = %q", got)
+	}
+	exec(t, e, "RESTORE t TO TIMESTAMP AS OF '1970-01-01 00:00:01.5'")
+	if got := count(t, e, "t"); got != "0" {
+		t.Errorf("rows after RESTORE to version 0 = %s", got)
+	}
+	for sql, class := range map[string]string{
+		"RESTORE TABLE t TO VERSION AS OF 9":              "DELTA_CANNOT_RESTORE_TABLE_VERSION",
+		"RESTORE TABLE t TO TIMESTAMP AS OF '2100-01-01'": "DELTA_CANNOT_RESTORE_TIMESTAMP_GREATER",
+		"RESTORE TABLE t TO TIMESTAMP AS OF '1960-01-01'": "DELTA_CANNOT_RESTORE_TIMESTAMP_EARLIER",
+		"RESTORE TABLE t": "PARSE_SYNTAX_ERROR",
+		"RESTORE TABLE t TO VERSION AS OF 1 WHERE x":         "PARSE_SYNTAX_ERROR",
+		"RESTORE TABLE nope TO VERSION AS OF 1":              "TABLE_OR_VIEW_NOT_FOUND",
+		"RESTORE TABLE t TO TIMESTAMP AS OF read_text('/x')": "INSUFFICIENT_PERMISSIONS",
+	} {
+		_, err := e.Execute(ctx, engine.StatementRequest{SQL: sql, Identity: admin})
+		if err == nil || engine.ErrorClass(err) != class {
+			t.Errorf("%s: %v (class %s), want %s", sql, err, engine.ErrorClass(err), class)
+		}
+	}
+}

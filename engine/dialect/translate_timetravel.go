@@ -90,6 +90,9 @@ func (tr *translator) timeTravel(o *output, toks []token, i int) (int, bool, err
 // timeTravelClause reads one time travel clause at toks[k] into ref and
 // returns its last token. The name starts at toks[i].
 func (tr *translator) timeTravelClause(toks []token, i, k int, ref *TimeTravelRef) (int, bool, error) {
+	if k >= len(toks) {
+		return k, false, nil
+	}
 	if toks[k].isOp("@") {
 		p := prevSig(toks, i)
 		if p < 0 || !(toks[p].isKw("FROM") || toks[p].isKw("JOIN") || toks[p].isOp(",") || toks[p].isKw("TABLE")) {

@@ -70,3 +70,27 @@ func TestTranslateTimeTravelRefuses(t *testing.T) {
 		}
 	}
 }
+
+func TestParseRestore(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"RESTORE TABLE main.s.t TO VERSION AS OF 3", "main.s.t|3|"},
+		{"restore t version as of 0;", "t|0|"},
+		{"RESTORE TABLE t TO TIMESTAMP AS OF '2024-01-01'", "t||'2024-01-01'"},
+	}
+	for _, c := range cases {
+		st, err := Parse(c.in)
+		r, ok := st.(*RestoreTable)
+		if err != nil || !ok {
+			t.Errorf("Parse(%q) = %#v, %v", c.in, st, err)
+			continue
+		}
+		if got := strings.Join(r.Name.Parts, ".") + "|" + r.To.Version + "|" + r.To.Timestamp; got != c.want {
+			t.Errorf("Parse(%q) = %s, want %s", c.in, got, c.want)
+		}
+	}
+	for _, bad := range []string{"RESTORE", "RESTORE TABLE", "RESTORE TABLE t", "RESTORE t TO", "RESTORE t TO VERSION AS OF", "RESTORE t TO VERSION AS OF 1 2", "RESTORE t TO t@v1"} {
+		if _, err := Parse(bad); !errors.Is(err, ErrSyntax) {
+			t.Errorf("Parse(%q) = %v, want a syntax error", bad, err)
+		}
+	}
+}
