@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -80,6 +81,11 @@ type Options struct {
 	// like seconds or milliseconds (schema.ClassifyMicros) instead of
 	// accepting them with a warning, as the real service accepts them.
 	StrictTimestamps bool
+	// ImportDirs are the directories whose Delta tables ImportDelta may
+	// read (zbemu serve --import-dir); none disables import. They are
+	// resolved to absolute paths without symbolic links at Open and added
+	// to DuckDB's allowed directories, which are fixed from then on.
+	ImportDirs []string
 	// NoSync skips fsync of the ingest log. Acks then no longer mean durable;
 	// only for benchmarks that measure everything but the disk.
 	NoSync bool
@@ -206,6 +212,13 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		}
 		opts.DataDir = abs
 	}
+	for i, d := range opts.ImportDirs {
+		abs, err := resolveDir(d)
+		if err != nil {
+			return nil, fmt.Errorf("import directory %s: %w", d, err)
+		}
+		opts.ImportDirs[i] = abs
+	}
 	e := &Engine{opts: opts, log: opts.Logger, catalogs: map[string]*catalogState{}}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	if !opts.Memory {
@@ -306,11 +319,17 @@ func (e *Engine) duckSettings() []string {
 		"SET autoinstall_known_extensions = false",
 		"SET autoload_known_extensions = false",
 	}
+	var dirs []string
 	if !e.opts.Memory {
 		catalogs, spill := e.duckDirs()
-		qs = append(qs, "SET temp_directory = "+quoteString(spill),
-			"SET allowed_directories = ["+quoteString(catalogs+string(filepath.Separator))+", "+quoteString(spill+string(filepath.Separator))+
-				", "+quoteString(e.deltaRoot()+string(filepath.Separator))+"]")
+		qs = append(qs, "SET temp_directory = "+quoteString(spill))
+		dirs = append(dirs, catalogs, spill, e.deltaRoot())
+	}
+	if dirs = append(dirs, e.opts.ImportDirs...); len(dirs) > 0 {
+		for i, d := range dirs {
+			dirs[i] = quoteString(d + string(filepath.Separator))
+		}
+		qs = append(qs, "SET allowed_directories = ["+strings.Join(dirs, ", ")+"]")
 	}
 	return append(qs,
 		"SET enable_external_access = false",
