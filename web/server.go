@@ -457,6 +457,7 @@ func (s *Server) routes() http.Handler {
 	s.lakeviewRoutes(r)
 	s.workspaceRoutes(r)
 	s.grantRoutes(r)
+	s.deltaRoutes(r)
 	s.uiRoutes(r)
 	r.NotFoundHandler = s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return &httpError{http.StatusNotFound, "ENDPOINT_NOT_FOUND", fmt.Sprintf("no API at %s %s in zbemu", r.Method, r.URL.Path)}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -57,6 +58,9 @@ type Config struct {
 	// StrictTimestamps refuses integer timestamps that look like seconds
 	// or milliseconds (engine.Options.StrictTimestamps).
 	StrictTimestamps bool
+	// ImportDirs are the directories zbemu import may read Delta tables
+	// from (engine.Options.ImportDirs).
+	ImportDirs []string
 }
 
 // DefaultConfig is what a learner gets with no flags.
@@ -183,6 +187,9 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	if c.StrictTimestamps, err = envBool(getenv, "ZBEMU_STRICT_TIMESTAMPS", c.StrictTimestamps); err != nil {
 		return c, err
 	}
+	if v := getenv("ZBEMU_IMPORT_DIRS"); v != "" {
+		c.ImportDirs = filepath.SplitList(v)
+	}
 	c.AccountID = envString(getenv, "ZBEMU_ACCOUNT_ID", c.AccountID)
 	c.WorkspaceID = envString(getenv, "ZBEMU_WORKSPACE_ID", c.WorkspaceID)
 	fs := flag.NewFlagSet("zbemu serve", flag.ContinueOnError)
@@ -215,6 +222,14 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.IntVar(&c.QuotaLimits.MessageBytes, "quota-message-bytes", c.QuotaLimits.MessageBytes, "with --quotas: largest gRPC message or REST body, at most 10 MB")
 	fs.StringVar(&c.Latency, "latency", c.Latency, "instant, or realistic: acks after ~150 ms and rows queryable after ~5 s, as the real service (env ZBEMU_LATENCY)")
 	fs.BoolVar(&c.StrictTimestamps, "strict-timestamps", c.StrictTimestamps, "refuse integer timestamps that look like seconds or milliseconds instead of accepting them with a warning, as the real service does (env ZBEMU_STRICT_TIMESTAMPS)")
+	fromEnv := true
+	fs.Func("import-dir", "a directory whose Delta tables zbemu import may load; repeat for several (env ZBEMU_IMPORT_DIRS, "+string(filepath.ListSeparator)+"-separated)", func(d string) error {
+		if fromEnv {
+			c.ImportDirs, fromEnv = nil, false
+		}
+		c.ImportDirs = append(c.ImportDirs, d)
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return c, usageError{err}
 	}

@@ -24,6 +24,7 @@ Usage:
                                     stream workshop events into a table (zbemu gen -h for flags)
   zbemu lab list|open N|check N     the workshop labs: read them, check your progress on a running server
   zbemu bench [flags]               measure ingest throughput and latency
+  zbemu import DIR C.S.T            load a Delta table (Databricks, Spark, delta-rs) into a table; the server must allow DIR (--import-dir)
   zbemu version
 `
 
@@ -63,6 +64,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runLab(ctx, args[1:], stdout, stderr)
 	case "bench":
 		return runBench(ctx, args[1:], stdout, stderr)
+	case "import":
+		return runImport(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "zbemu", version)
 		return nil

@@ -53,7 +53,7 @@ func openStack(ctx context.Context, cfg Config, log *slog.Logger) (_ *stack, err
 	eopts := engine.Options{DataDir: cfg.DataDir, Memory: cfg.Memory, Logger: log, Observer: s.metrics,
 		DevClientID: cfg.ClientID, DevClientSecret: cfg.ClientSecret, DevToken: cfg.DevToken, FlushInterval: cfg.FlushInterval,
 		MaxBacklogBytes: cfg.MaxBacklogBytes, MaxBacklogRecords: cfg.MaxBacklogRecords, MemoryLimit: cfg.DuckDBMemory, Threads: cfg.DuckDBThreads,
-		StrictTimestamps: cfg.StrictTimestamps}
+		StrictTimestamps: cfg.StrictTimestamps, ImportDirs: cfg.ImportDirs}
 	var ackDelay func() time.Duration
 	if cfg.Latency == latencyRealistic {
 		ackDelay, eopts.VisibilityDelay = realisticLatency()
