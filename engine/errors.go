@@ -61,6 +61,15 @@ var (
 	// request; clients retry it later with backoff (429, RESOURCE_EXHAUSTED).
 	ErrRateLimited = errors.New("request limit exceeded")
 	ErrSQL         = errors.New("SQL execution failed")
+
+	// Errors of reading a Delta log (package delta), re-exported: a
+	// version or time outside the log, a reader feature zbemu lacks, a
+	// folder that is not a Delta table, a log that breaks the protocol.
+	ErrDeltaVersionNotFound = delta.ErrVersionNotFound
+	ErrDeltaTimestamp       = delta.ErrTimestampOutOfRange
+	ErrDeltaFeature         = delta.ErrUnsupportedFeature
+	ErrNotDeltaTable        = delta.ErrNotTable
+	ErrDeltaLog             = delta.ErrCorruptLog
 )
 
 // RecordError reports a rejected record with its position in the request.
@@ -160,11 +169,11 @@ var Categories = []Category{
 	{ErrNotEmpty, "INVALID_STATE", "2BP01", "BAD_REQUEST", "SCHEMA_NOT_EMPTY"},
 	// Reading Delta logs (time travel, RESTORE, import); the classes are
 	// Delta's (delta-error-classes.json in github.com/delta-io/delta).
-	{delta.ErrVersionNotFound, "INVALID_PARAMETER_VALUE", "22003", "BAD_REQUEST", "DELTA_VERSION_NOT_FOUND"},
-	{delta.ErrTimestampOutOfRange, "INVALID_PARAMETER_VALUE", "42816", "BAD_REQUEST", "DELTA_TIMESTAMP_GREATER_THAN_COMMIT"},
-	{delta.ErrUnsupportedFeature, "NOT_IMPLEMENTED", "56038", "BAD_REQUEST", "DELTA_UNSUPPORTED_FEATURES_FOR_READ"},
-	{delta.ErrNotTable, "INVALID_PARAMETER_VALUE", "42K03", "BAD_REQUEST", "DELTA_PATH_DOES_NOT_EXIST"},
-	{delta.ErrCorruptLog, "INVALID_STATE", "55000", "BAD_REQUEST", ""},        // object not in prerequisite state
+	{ErrDeltaVersionNotFound, "INVALID_PARAMETER_VALUE", "22003", "BAD_REQUEST", "DELTA_VERSION_NOT_FOUND"},
+	{ErrDeltaTimestamp, "INVALID_PARAMETER_VALUE", "42816", "BAD_REQUEST", "DELTA_TIMESTAMP_GREATER_THAN_COMMIT"},
+	{ErrDeltaFeature, "NOT_IMPLEMENTED", "56038", "BAD_REQUEST", "DELTA_UNSUPPORTED_FEATURES_FOR_READ"},
+	{ErrNotDeltaTable, "INVALID_PARAMETER_VALUE", "42K03", "BAD_REQUEST", "DELTA_PATH_DOES_NOT_EXIST"},
+	{ErrDeltaLog, "INVALID_STATE", "55000", "BAD_REQUEST", ""},                // object not in prerequisite state
 	{ErrInvalidRecord, "INVALID_PARAMETER_VALUE", "22000", "BAD_REQUEST", ""}, // data exception
 	{ErrBadOffset, "INVALID_PARAMETER_VALUE", "22023", "BAD_REQUEST", ""},     // invalid parameter value
 	{ErrInvalidArgument, "INVALID_PARAMETER_VALUE", "22023", "BAD_REQUEST", ""},

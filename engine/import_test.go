@@ -8,41 +8,24 @@ import (
 	"testing"
 
 	"github.com/zbemu/zbemu/engine"
+	"github.com/zbemu/zbemu/engine/delta/deltatest"
 )
-
-// copyDir copies the test table src (under engine/delta/testdata) to dst.
-func copyDir(t *testing.T, src, dst string) {
-	t.Helper()
-	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
 
 func TestImportDelta(t *testing.T) {
 	ctx := context.Background()
 	imports := t.TempDir()
 	for _, name := range []string{"simple_table_with_checkpoint", "delta-0.8.0-partitioned", "table_with_column_mapping", "table-with-dv-small"} {
-		copyDir(t, filepath.Join("delta", "testdata", name), filepath.Join(imports, name))
+		if err := deltatest.CopyDir(filepath.Join("delta", "testdata", name), filepath.Join(imports, name)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := os.WriteFile(filepath.Join(imports, "file.txt"), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	outside := t.TempDir()
-	copyDir(t, filepath.Join("delta", "testdata", "simple_table"), filepath.Join(outside, "simple_table"))
+	if err := deltatest.CopyDir(filepath.Join("delta", "testdata", "simple_table"), filepath.Join(outside, "simple_table")); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.Symlink(filepath.Join(outside, "simple_table"), filepath.Join(imports, "link")); err != nil {
 		t.Fatal(err)
 	}

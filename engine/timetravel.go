@@ -269,25 +269,18 @@ func (e *Engine) snapshotRelation(ctx context.Context, dir string, snap *delta.S
 // parquetColumns returns the lower-cased column names the files of scan
 // have between them.
 func (e *Engine) parquetColumns(ctx context.Context, scan string) (map[string]bool, error) {
-	rows, err := e.db.QueryContext(ctx, "DESCRIBE SELECT * FROM "+scan)
+	rows, err := e.db.QueryContext(ctx, "SELECT column_name FROM (DESCRIBE SELECT * FROM "+scan+")")
 	if err != nil {
 		return nil, fmt.Errorf("read the Delta table's data files: %w", sqlError(err))
 	}
 	defer rows.Close()
 	out := map[string]bool{}
-	cols, _ := rows.Columns()
 	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
+		var name string
+		if err := rows.Scan(&name); err != nil {
 			return nil, err
 		}
-		if s, ok := vals[0].(string); ok {
-			out[strings.ToLower(s)] = true
-		}
+		out[strings.ToLower(name)] = true
 	}
 	return out, rows.Err()
 }

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/zbemu/zbemu/engine/delta/deltatest"
 )
 
 // TestAttackTimeTravel reads old versions, restores and imports as a
@@ -79,19 +81,25 @@ func TestAttackTimeTravel(t *testing.T) {
 
 	// Import: privileges first, then the path, then the log.
 	outside := t.TempDir()
-	copyTree(t, filepath.Join(imports, "simple_table_with_checkpoint"), filepath.Join(outside, "tbl"))
+	if err := deltatest.CopyDir(filepath.Join(imports, "simple_table_with_checkpoint"), filepath.Join(outside, "tbl")); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.Symlink(filepath.Join(outside, "tbl"), filepath.Join(imports, "escape")); err != nil {
 		t.Fatal(err)
 	}
 	evil := filepath.Join(imports, "evil")
-	copyTree(t, filepath.Join(imports, "simple_table_with_checkpoint"), evil)
+	if err := deltatest.CopyDir(filepath.Join(imports, "simple_table_with_checkpoint"), evil); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(filepath.Join(evil, "_delta_log", "00000000000000000011.json"),
 		[]byte(`{"add":{"path":"../../../etc/passwd","partitionValues":{},"size":1,"modificationTime":1,"dataChange":true}}`+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	// A data file the log names is a link to a file outside.
 	linked := filepath.Join(imports, "linked")
-	copyTree(t, filepath.Join(imports, "simple_table_with_checkpoint"), linked)
+	if err := deltatest.CopyDir(filepath.Join(imports, "simple_table_with_checkpoint"), linked); err != nil {
+		t.Fatal(err)
+	}
 	part := "part-00000-136c36f5-639d-4e95-bb0f-15cde3fb14eb-c000.snappy.parquet"
 	if err := os.Remove(filepath.Join(linked, part)); err != nil {
 		t.Fatal(err)
@@ -148,7 +156,7 @@ func TestAttackTimeTravel(t *testing.T) {
 			t.Errorf("a refused import left %s behind", table)
 		}
 	}
-	if got := flat(s.sql("SELECT id, name, p FROM main.default.t ORDER BY id")); got != "1|x|a" {
+	if got := s.cells("SELECT id, name, p FROM main.default.t ORDER BY id"); got != "1|x|a" {
 		t.Errorf("main.default.t after the attacks = %s, want 1|x|a", got)
 	}
 	if s.count("main.default.other") != 0 {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -25,7 +24,9 @@ func timeTravelServer(t *testing.T) (s *server, imports string) {
 	t.Helper()
 	imports = t.TempDir()
 	for _, name := range []string{"simple_table_with_checkpoint", "delta-0.8.0-partitioned", "table_with_column_mapping", "table-with-dv-small"} {
-		copyTree(t, filepath.Join("..", "..", "engine", "delta", "testdata", name), filepath.Join(imports, name))
+		if err := deltatest.CopyDir(filepath.Join("..", "..", "engine", "delta", "testdata", name), filepath.Join(imports, name)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	s = startServer(t, "", "--import-dir", imports)
 	s.sql("CREATE TABLE main.default.t (id BIGINT, name STRING, p STRING) PARTITIONED BY (p)")
@@ -44,71 +45,32 @@ func timeTravelServer(t *testing.T) (s *server, imports string) {
 	return s, imports
 }
 
-// copyTree copies the folder src to dst.
-func copyTree(t *testing.T, src, dst string) {
-	t.Helper()
-	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-// flat renders rows as "a|b;c|d".
-func flat(rows [][]*string) string {
-	var out []string
-	for _, r := range rows {
-		var cells []string
-		for _, c := range r {
-			if c == nil {
-				cells = append(cells, "NULL")
-			} else {
-				cells = append(cells, *c)
-			}
-		}
-		out = append(out, strings.Join(cells, "|"))
-	}
-	return strings.Join(out, ";")
-}
-
 func TestTimeTravelStatementAPI(t *testing.T) {
 	s, _ := timeTravelServer(t)
 	hist := s.sql("DESCRIBE HISTORY main.default.t")
 	if len(hist) != 3 || *hist[0][0] != "2" || *hist[0][4] != "DELETE" || *hist[2][4] != "CREATE TABLE" {
-		t.Fatalf("DESCRIBE HISTORY = %s", flat(hist))
+		t.Fatalf("DESCRIBE HISTORY = %v", hist)
 	}
 	v1Time := *hist[1][1] // 2026-...T...Z
 	cases := []struct{ sql, want string }{
 		{"SELECT count(*) FROM main.default.t VERSION AS OF 0", "0"},
-		{"SELECT id, name, p FROM main.default.t VERSION AS OF 1 ORDER BY id", "1|x|a;2|NULL|NULL"},
+		{"SELECT id, name, p FROM main.default.t VERSION AS OF 1 ORDER BY id", "1|x|a\n2|NULL|NULL"},
 		{"SELECT id FROM main.default.t@v2", "1"},
-		{"SELECT id FROM main.default.t TIMESTAMP AS OF '" + v1Time + "' ORDER BY id", "1;2"},
-		{"SELECT old.id, cur.id FROM main.default.t VERSION AS OF 1 old LEFT JOIN main.default.t cur USING (id) ORDER BY old.id", "1|1;2|NULL"},
+		{"SELECT id FROM main.default.t TIMESTAMP AS OF '" + v1Time + "' ORDER BY id", "1\n2"},
+		{"SELECT old.id, cur.id FROM main.default.t VERSION AS OF 1 old LEFT JOIN main.default.t cur USING (id) ORDER BY old.id", "1|1\n2|NULL"},
 		{"SELECT count(*) FROM main.default.t WHERE id IN (SELECT id FROM main.default.t VERSION AS OF 1)", "1"},
 	}
 	for _, c := range cases {
-		if got := flat(s.sql(c.sql)); got != c.want {
+		if got := s.cells(c.sql); got != c.want {
 			t.Errorf("%s = %q, want %q", c.sql, got, c.want)
 		}
 	}
 	// Version 2 has one file, version 1 two others: 2 files after, 1
 	// removed, 2 restored.
-	if got := flat(s.sql("RESTORE TABLE main.default.t TO VERSION AS OF 1")); strings.Join(strings.Split(got, "|")[1:4], "|") != "2|1|2" {
+	if got := s.cells("RESTORE TABLE main.default.t TO VERSION AS OF 1"); strings.Join(strings.Split(got, "|")[1:4], "|") != "2|1|2" {
 		t.Errorf("RESTORE metrics = %s, want 2 files after, 1 removed, 2 restored", got)
 	}
-	if got := flat(s.sql("SELECT id, name FROM main.default.t ORDER BY id")); got != "1|x;2|NULL" {
+	if got := s.cells("SELECT id, name FROM main.default.t ORDER BY id"); got != "1|x\n2|NULL" {
 		t.Errorf("rows after RESTORE = %s", got)
 	}
 }
@@ -124,7 +86,7 @@ func TestImportCLI(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "Company Very Short -> Company_Very_Short") {
 		t.Fatalf("zbemu import of a column-mapped table: code %d\n%s\n%s", code, out, errOut)
 	}
-	if got := flat(s.sql("SELECT year, count(*) FROM main.default.part GROUP BY year ORDER BY year")); got != "2020|3;2021|4" {
+	if got := s.cells("SELECT year, count(*) FROM main.default.part GROUP BY year ORDER BY year"); got != "2020|3\n2021|4" {
 		t.Errorf("imported partitioned rows = %s", got)
 	}
 	out, errOut, code = execCLI(t, 2*time.Minute, env, "", "sql", "SELECT count(*) FROM main.default.t VERSION AS OF 1")

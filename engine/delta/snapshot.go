@@ -1,8 +1,6 @@
 package delta
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -114,7 +112,7 @@ func Load(dir string, v int64) (*Snapshot, error) {
 	if s.Protocol.MinReaderVersion == 0 || s.Metadata.SchemaString == "" {
 		return nil, fmt.Errorf("%w: %s has no protocol or metaData action up to version %d", ErrCorruptLog, dir, v)
 	}
-	if err := checkProtocol(s.Protocol, s.Metadata); err != nil {
+	if err := checkProtocol(s.Protocol); err != nil {
 		return nil, err
 	}
 	s.Files = make([]File, 0, len(live))
@@ -130,7 +128,7 @@ func (s *Snapshot) apply(a logLine, live map[string]File) error {
 	switch {
 	case a.Protocol != nil:
 		s.Protocol = *a.Protocol
-		if err := checkProtocol(s.Protocol, Metadata{}); err != nil {
+		if err := checkProtocol(s.Protocol); err != nil {
 			return err
 		}
 	case a.MetaData != nil:
@@ -155,8 +153,8 @@ func (s *Snapshot) apply(a logLine, live map[string]File) error {
 }
 
 // checkProtocol refuses tables zbemu cannot read correctly, naming what
-// is missing. m is checked too when it is set (column mapping's mode).
-func checkProtocol(p Protocol, m Metadata) error {
+// is missing.
+func checkProtocol(p Protocol) error {
 	if p.MinReaderVersion > maxReaderVersion {
 		return &FeatureError{Feature: "minReaderVersion " + strconv.Itoa(p.MinReaderVersion)}
 	}
@@ -193,21 +191,11 @@ func readCommitLines(dir string, n int64) ([]logLine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: read version %d: %v", ErrCorruptLog, n, err)
 	}
-	var out []logLine
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 64<<10), len(data)+1)
-	for line := 1; sc.Scan(); line++ {
-		b := bytes.TrimSpace(sc.Bytes())
-		if len(b) == 0 {
-			continue
-		}
-		var a logLine
-		if err := json.Unmarshal(b, &a); err != nil {
-			return nil, fmt.Errorf("%w: version %d line %d: %v", ErrCorruptLog, n, line, err)
-		}
-		out = append(out, a)
+	lines, err := decodeLines[logLine](data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: version %d %v", ErrCorruptLog, n, err)
 	}
-	return out, sc.Err()
+	return lines, nil
 }
 
 // commitTimestamp is the time of a commit from its commitInfo: the

@@ -91,3 +91,24 @@ func (t *Table) commit(ts int64, op string, actions []delta.Action) error {
 
 // Str returns a pointer to s, for Row.Name.
 func Str(s string) *string { return &s }
+
+// CopyDir copies the folder src (a test table) to dst.
+func CopyDir(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	})
+}
