@@ -138,6 +138,9 @@ func (e *Engine) authorizeStatement(z *Authorizer, req *StatementRequest, st dia
 	case *dialect.Optimize:
 		// Databricks asks MODIFY, as of other writes to the table.
 		return ifExists(z.Require(identity.TypeTable, qualify(req, s.Name), "MODIFY"))
+	case *dialect.RestoreTable:
+		// RESTORE replaces the table's rows: MODIFY, as Databricks asks.
+		return ifExists(z.Require(identity.TypeTable, qualify(req, s.Name), "MODIFY"))
 	case *dialect.CreateTable:
 		full := qualify(req, s.Name)
 		if s.OrReplace {

@@ -48,7 +48,7 @@ func (e *Engine) createTableAsSelect(ctx context.Context, req *StatementRequest,
 		return nil, err
 	}
 	defer conn.Close()
-	if err := e.checkSealed(ctx, conn, s.AsQuery, translated, args); err != nil {
+	if err := e.checkSealed(ctx, conn, s.AsQuery, translated, args, req.timeTravels > 0); err != nil {
 		return nil, err
 	}
 	cols, err := queryColumns(ctx, conn, translated, args, s.Columns)

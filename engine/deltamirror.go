@@ -105,23 +105,37 @@ func newMirrorTable(dir string) *mirrorTable {
 	return &mirrorTable{dir: dir, version: -1, files: map[string]delta.Add{}, removed: map[string]delta.Remove{}, txn: map[string]int64{}}
 }
 
-// deltaRoot is the folder that holds the Delta tables ("" when the mirror
-// is off).
+// deltaRoot is the folder that holds the Delta tables of the data
+// directory, one per table at delta.TableDir(deltaRoot, c, s, t), whether
+// the mirror is on or not (DuckDB's allowed directories name it at Open);
+// "" in memory.
 func (e *Engine) deltaRoot() string {
-	if e.delta == nil {
+	if e.opts.Memory || e.opts.DataDir == "" {
 		return ""
 	}
-	return e.delta.root
+	return filepath.Join(e.opts.DataDir, "delta")
 }
 
-// DeltaRoot is the folder of the Delta tables, "" when the mirror is off.
-func (e *Engine) DeltaRoot() string { return e.deltaRoot() }
-
 // syncDelta brings the Delta table of catalog.schema.table up to date with
-// every row acknowledged so far and returns its latest version.
+// every row acknowledged so far and returns its latest version. With the
+// mirror off nothing is written: it reports the latest version of whatever
+// log is there (one written while the mirror was on, or copied in), and
+// delta.ErrNotTable when there is none.
 func (e *Engine) syncDelta(ctx context.Context, catalog, schema, table string) (int64, error) {
 	if e.delta == nil {
-		return -1, ErrDeltaOff
+		root := e.deltaRoot()
+		if root == "" {
+			return -1, fmt.Errorf("%w: an in-memory zbemu keeps no Delta tables", delta.ErrNotTable)
+		}
+		dir := delta.TableDir(root, catalog, schema, table)
+		vs, err := delta.Versions(dir)
+		if err != nil {
+			return -1, err
+		}
+		if len(vs) == 0 {
+			return -1, &delta.NotTableError{Dir: dir}
+		}
+		return vs[len(vs)-1], nil
 	}
 	_, t, err := e.resolveTable(catalog + "." + schema + "." + table)
 	if err != nil {
@@ -141,7 +155,7 @@ func (e *Engine) syncDelta(ctx context.Context, catalog, schema, table string) (
 }
 
 func openDeltaMirror(ctx context.Context, e *Engine) (*deltaMirror, error) {
-	d := &deltaMirror{e: e, root: filepath.Join(e.opts.DataDir, "delta"), tables: map[string]*mirrorTable{}, wake: make(chan struct{}, 1)}
+	d := &deltaMirror{e: e, root: e.deltaRoot(), tables: map[string]*mirrorTable{}, wake: make(chan struct{}, 1)}
 	if err := os.MkdirAll(d.root, 0o755); err != nil {
 		return nil, fmt.Errorf("create Delta folder: %w", err)
 	}

@@ -57,6 +57,15 @@
 // the hidden schemas or DuckDB's own databases, and to have only allowed
 // table functions and zbemu's tables in DuckDB's plan (seal.go).
 //
+// Time travel: a table reference VERSION AS OF, TIMESTAMP AS OF or @v is
+// replaced, at translation, by a read_parquet subquery over the files of
+// that version of the table's Delta log (package delta, timetravel.go),
+// after SELECT on the table is checked; DESCRIBE HISTORY of a table with a
+// log answers from it, and RESTORE and ImportDelta write a snapshot's rows
+// through the DML path. The plan check lets read_parquet through only in
+// statements the engine rewrote that way; imports read only below
+// Options.ImportDirs.
+//
 // Concurrency: Engine is safe for concurrent use. Engine.mu guards the
 // metadata cache; table versions are immutable and swapped atomically, so
 // the ingest path reads them without locks. The materialiser is the only

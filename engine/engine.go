@@ -97,6 +97,11 @@ type Options struct {
 	// (default DefaultDeltaInterval): the bound on how long a
 	// materialised row takes to reach the Delta table, plus its write.
 	DeltaInterval time.Duration
+	// ImportDirs are the directories whose Delta tables ImportDelta may
+	// read (zbemu serve --import-dir); none disables import. They are
+	// resolved to absolute paths without symbolic links at Open and added
+	// to DuckDB's allowed directories, which are fixed from then on.
+	ImportDirs []string
 	// NoSync skips fsync of the ingest log. Acks then no longer mean durable;
 	// only for benchmarks that measure everything but the disk.
 	NoSync bool
@@ -240,6 +245,13 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		}
 		opts.DataDir = abs
 	}
+	for i, d := range opts.ImportDirs {
+		abs, err := resolveDir(d)
+		if err != nil {
+			return nil, fmt.Errorf("import directory %s: %w", d, err)
+		}
+		opts.ImportDirs[i] = abs
+	}
 	e := &Engine{opts: opts, log: opts.Logger, catalogs: map[string]*catalogState{}}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	if !opts.Memory {
@@ -352,19 +364,17 @@ func (e *Engine) duckSettings() []string {
 		"SET autoinstall_known_extensions = false",
 		"SET autoload_known_extensions = false",
 	}
+	var dirs []string
 	if !e.opts.Memory {
 		catalogs, spill := e.duckDirs()
-		dirs := []string{catalogs, spill}
-		if e.opts.Delta {
-			// The Delta mirror's Parquet files and checkpoints.
-			dirs = append(dirs, filepath.Join(e.opts.DataDir, "delta"))
-		}
-		quoted := make([]string, len(dirs))
+		qs = append(qs, "SET temp_directory = "+quoteString(spill))
+		dirs = append(dirs, catalogs, spill, e.deltaRoot())
+	}
+	if dirs = append(dirs, e.opts.ImportDirs...); len(dirs) > 0 {
 		for i, d := range dirs {
-			quoted[i] = quoteString(d + string(filepath.Separator))
+			dirs[i] = quoteString(d + string(filepath.Separator))
 		}
-		qs = append(qs, "SET temp_directory = "+quoteString(spill),
-			"SET allowed_directories = ["+strings.Join(quoted, ", ")+"]")
+		qs = append(qs, "SET allowed_directories = ["+strings.Join(dirs, ", ")+"]")
 	}
 	return append(qs,
 		"SET enable_external_access = false",

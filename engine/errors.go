@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
+	"github.com/zbemu/zbemu/engine/delta"
 	"github.com/zbemu/zbemu/engine/identity"
 )
 
@@ -60,6 +61,15 @@ var (
 	// request; clients retry it later with backoff (429, RESOURCE_EXHAUSTED).
 	ErrRateLimited = errors.New("request limit exceeded")
 	ErrSQL         = errors.New("SQL execution failed")
+
+	// Errors of reading a Delta log (package delta), re-exported: a
+	// version or time outside the log, a reader feature zbemu lacks, a
+	// folder that is not a Delta table, a log that breaks the protocol.
+	ErrDeltaVersionNotFound = delta.ErrVersionNotFound
+	ErrDeltaTimestamp       = delta.ErrTimestampOutOfRange
+	ErrDeltaFeature         = delta.ErrUnsupportedFeature
+	ErrNotDeltaTable        = delta.ErrNotTable
+	ErrDeltaLog             = delta.ErrCorruptLog
 )
 
 // RecordError reports a rejected record with its position in the request.
@@ -157,6 +167,13 @@ var Categories = []Category{
 	{ErrStatementNotFound, "RESOURCE_DOES_NOT_EXIST", "42704", "NOT_FOUND", ""}, // undefined object
 	{ErrAlreadyExists, "RESOURCE_ALREADY_EXISTS", "42P07", "BAD_REQUEST", "TABLE_OR_VIEW_ALREADY_EXISTS"},
 	{ErrNotEmpty, "INVALID_STATE", "2BP01", "BAD_REQUEST", "SCHEMA_NOT_EMPTY"},
+	// Reading Delta logs (time travel, RESTORE, import); the classes are
+	// Delta's (delta-error-classes.json in github.com/delta-io/delta).
+	{ErrDeltaVersionNotFound, "INVALID_PARAMETER_VALUE", "22003", "BAD_REQUEST", "DELTA_VERSION_NOT_FOUND"},
+	{ErrDeltaTimestamp, "INVALID_PARAMETER_VALUE", "42816", "BAD_REQUEST", "DELTA_TIMESTAMP_GREATER_THAN_COMMIT"},
+	{ErrDeltaFeature, "NOT_IMPLEMENTED", "56038", "BAD_REQUEST", "DELTA_UNSUPPORTED_FEATURES_FOR_READ"},
+	{ErrNotDeltaTable, "INVALID_PARAMETER_VALUE", "42K03", "BAD_REQUEST", "DELTA_PATH_DOES_NOT_EXIST"},
+	{ErrDeltaLog, "INVALID_STATE", "55000", "BAD_REQUEST", ""},                // object not in prerequisite state
 	{ErrInvalidRecord, "INVALID_PARAMETER_VALUE", "22000", "BAD_REQUEST", ""}, // data exception
 	{ErrBadOffset, "INVALID_PARAMETER_VALUE", "22023", "BAD_REQUEST", ""},     // invalid parameter value
 	{ErrInvalidArgument, "INVALID_PARAMETER_VALUE", "22023", "BAD_REQUEST", ""},

@@ -274,7 +274,7 @@ func (e *Engine) CheckSealed(ctx context.Context, names []*dialect.Query, transl
 	if allowedStatementTypes[typ] != "SELECT" {
 		return sealError("a dataset's query must be a SELECT")
 	}
-	return checkPlan(ctx, conn, translated, nil)
+	return checkPlan(ctx, conn, translated, nil, false)
 }
 
 // PrincipalIdentity is the identity a pipeline's update runs as: its

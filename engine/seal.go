@@ -109,8 +109,11 @@ func checkNames(q *dialect.Query) error {
 }
 
 // checkSealed runs on the connection that will run translated, after the
-// connection is pointed at the current catalog and schema.
-func (e *Engine) checkSealed(ctx context.Context, conn *sql.Conn, q *dialect.Query, translated string, args []any) error {
+// connection is pointed at the current catalog and schema. deltaFiles is
+// set when the engine replaced time travel references of the statement
+// by reads of Delta data files (timetravel.go): only then may the plan
+// call read_parquet, which no user may name (checkNames).
+func (e *Engine) checkSealed(ctx context.Context, conn *sql.Conn, q *dialect.Query, translated string, args []any, deltaFiles bool) error {
 	if err := checkNames(q); err != nil {
 		return err
 	}
@@ -138,7 +141,7 @@ func (e *Engine) checkSealed(ctx context.Context, conn *sql.Conn, q *dialect.Que
 			return sealError("EXPLAIN of a statement of type %d", typ)
 		}
 	}
-	return checkPlan(ctx, conn, inner, args)
+	return checkPlan(ctx, conn, inner, args, deltaFiles)
 }
 
 // statementType prepares text with DuckDB's own parser and returns its
@@ -172,13 +175,13 @@ type planNode struct {
 // checkPlan walks DuckDB's physical plan of text: every table function
 // must be allowed and every base table must live in one of zbemu's
 // catalogs, outside the hidden __zbemu schema.
-func checkPlan(ctx context.Context, conn *sql.Conn, text string, args []any) error {
+func checkPlan(ctx context.Context, conn *sql.Conn, text string, args []any, deltaFiles bool) error {
 	plans, err := explainPlans(ctx, conn, text, args)
 	if err != nil {
 		return err
 	}
 	for _, nodes := range plans {
-		if err := walkPlan(nodes); err != nil {
+		if err := walkPlan(nodes, deltaFiles); err != nil {
 			return err
 		}
 	}
@@ -216,9 +219,9 @@ func explainPlans(ctx context.Context, conn queryer, text string, args []any) ([
 	return plans, nil
 }
 
-func walkPlan(nodes []planNode) error {
+func walkPlan(nodes []planNode, deltaFiles bool) error {
 	for _, n := range nodes {
-		if f, ok := n.ExtraInfo["Function"].(string); ok && !allowedTableFunctions[strings.ToUpper(f)] {
+		if f, ok := n.ExtraInfo["Function"].(string); ok && !allowedTableFunctions[strings.ToUpper(f)] && !(deltaFiles && strings.EqualFold(f, "READ_PARQUET")) {
 			return sealError("table function %s is not allowed (only range, generate_series and unnest; tables are read by name)", strings.ToLower(f))
 		}
 		if t, ok := n.ExtraInfo["Table"].(string); ok {
@@ -226,7 +229,7 @@ func walkPlan(nodes []planNode) error {
 				return err
 			}
 		}
-		if err := walkPlan(n.Children); err != nil {
+		if err := walkPlan(n.Children, deltaFiles); err != nil {
 			return err
 		}
 	}

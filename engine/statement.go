@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/zbemu/zbemu/engine/delta"
 	"github.com/zbemu/zbemu/engine/dialect"
 	"github.com/zbemu/zbemu/engine/identity"
 )
@@ -42,6 +43,9 @@ type StatementRequest struct {
 	catalogGiven, schemaGiven bool
 	// text is the statement being run, as typed.
 	text string
+	// timeTravels counts the time travel references of the statement
+	// being run that the engine replaced by reads of Delta data files.
+	timeTravels int
 }
 
 // Param is a named parameter (:name in the statement). A nil Value is NULL.
@@ -111,6 +115,8 @@ func (e *Engine) Execute(ctx context.Context, req StatementRequest) (*Result, er
 	var res *Result
 	for _, text := range stmts {
 		opts := e.TranslateOptions(ctx, req.Identity)
+		req.timeTravels = 0
+		opts.TimeTravel = e.timeTravelHook(ctx, &req)
 		opts.Session = &dialect.Session{Catalog: req.Catalog, Schema: req.Schema, User: req.Identity.ClientID,
 			Metastore: Metastore, Version: SQLVersion}
 		st, err := dialect.ParseWith(text, opts)
@@ -301,6 +307,8 @@ func (e *Engine) execOne(ctx context.Context, req *StatementRequest, st dialect.
 		return e.describeHistory(ctx, qualify(req, s.Name), s.Limit)
 	case *dialect.Optimize:
 		return e.optimize(ctx, qualify(req, s.Name))
+	case *dialect.RestoreTable:
+		return e.restoreTable(ctx, req, s)
 	case *dialect.CreateView:
 		return e.createView(ctx, req, s, text)
 	case *dialect.AlterViewAs:
@@ -460,6 +468,17 @@ func (e *Engine) describe(ctx context.Context, full string, extended bool) (*Res
 }
 
 func (e *Engine) describeHistory(ctx context.Context, full string, limit int) (*Result, error) {
+	// A table with a Delta log answers from it, so versions agree with
+	// time travel's (restore.go).
+	if info, err := e.GetTable(ctx, full); err == nil && info.TableType != "VIEW" {
+		dir, err := e.deltaTable(ctx, info)
+		if err == nil {
+			return deltaHistory(dir, limit)
+		}
+		if !errors.Is(err, delta.ErrNotTable) {
+			return nil, err
+		}
+	}
 	hs, err := e.History(ctx, full)
 	if err != nil {
 		return nil, err
@@ -519,7 +538,7 @@ func (e *Engine) query(ctx context.Context, req *StatementRequest, q *dialect.Qu
 		return nil, err
 	}
 	defer conn.Close()
-	if err := e.checkSealed(ctx, conn, q, translated, args); err != nil {
+	if err := e.checkSealed(ctx, conn, q, translated, args, req.timeTravels > 0); err != nil {
 		return nil, err
 	}
 	if _, ok := dmlKinds[q.Kind]; ok {

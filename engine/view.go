@@ -176,7 +176,7 @@ func (e *Engine) defineView(ctx context.Context, req *StatementRequest, full str
 		return err
 	}
 	defer conn.Close()
-	if err := e.checkSealed(ctx, conn, q, q.SQL, nil); err != nil {
+	if err := e.checkSealed(ctx, conn, q, q.SQL, nil, false); err != nil {
 		return err
 	}
 	body, deps, err := qualifyTables(ctx, conn, q.SQL, req)

@@ -8,13 +8,15 @@ import (
 	"github.com/zbemu/zbemu/engine"
 )
 
-// The Delta export API: GET /zbemu/v1/tables/{table}/delta answers a tar
+// The Delta API: POST /zbemu/v1/delta/import loads a Delta table
+// (importDelta), and GET /zbemu/v1/tables/{table}/delta answers a tar
 // archive of a one-off Delta Lake table of the table's current rows
 // (`zbemu export c.s.t DIR` unpacks it). zbemu's own API, not Databricks';
 // reading the rows asks SELECT, as a query would.
 
 func (s *Server) deltaRoutes(r *mux.Router) {
 	r.HandleFunc("/zbemu/v1/tables/{table}/delta", s.handle(s.authed(s.exportDelta))).Methods(http.MethodGet)
+	r.HandleFunc("/zbemu/v1/delta/import", s.handle(s.authed(s.importDelta))).Methods(http.MethodPost)
 }
 
 func (s *Server) exportDelta(w http.ResponseWriter, r *http.Request, id *engine.Identity) error {

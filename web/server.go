@@ -27,9 +27,9 @@ import (
 	"github.com/zbemu/zbemu/engine/fault"
 	"github.com/zbemu/zbemu/engine/lakeview"
 	"github.com/zbemu/zbemu/engine/sqlalert"
+	"github.com/zbemu/zbemu/web/flight"
 	"github.com/zbemu/zbemu/web/metrics"
 	"github.com/zbemu/zbemu/web/otlp"
-	"github.com/zbemu/zbemu/web/flight"
 	"github.com/zbemu/zbemu/web/zerobuspb"
 )
 

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -69,6 +70,9 @@ type Config struct {
 	// <data>/delta, written every DeltaInterval (engine.Options.Delta).
 	Delta         bool
 	DeltaInterval time.Duration
+	// ImportDirs are the directories zbemu import may read Delta tables
+	// from (engine.Options.ImportDirs).
+	ImportDirs []string
 }
 
 // DefaultConfig is what a learner gets with no flags.
@@ -210,6 +214,9 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	if c.DeltaInterval, err = envDuration(getenv, "ZBEMU_DELTA_INTERVAL", c.DeltaInterval); err != nil {
 		return c, err
 	}
+	if v := getenv("ZBEMU_IMPORT_DIRS"); v != "" {
+		c.ImportDirs = filepath.SplitList(v)
+	}
 	c.AccountID = envString(getenv, "ZBEMU_ACCOUNT_ID", c.AccountID)
 	c.WorkspaceID = envString(getenv, "ZBEMU_WORKSPACE_ID", c.WorkspaceID)
 	fs := flag.NewFlagSet("zbemu serve", flag.ContinueOnError)
@@ -246,6 +253,14 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.BoolVar(&c.StrictTimestamps, "strict-timestamps", c.StrictTimestamps, "refuse integer timestamps that look like seconds or milliseconds instead of accepting them with a warning, as the real service does (env ZBEMU_STRICT_TIMESTAMPS)")
 	fs.BoolVar(&c.Delta, "delta", c.Delta, "keep every table also as a Delta Lake table under <data>/delta, readable by DuckDB, Spark and delta-rs while zbemu runs (env ZBEMU_DELTA)")
 	fs.DurationVar(&c.DeltaInterval, "delta-interval", c.DeltaInterval, "how often changed rows are written to the Delta tables, at most 5s (env ZBEMU_DELTA_INTERVAL)")
+	fromEnv := true
+	fs.Func("import-dir", "a directory whose Delta tables zbemu import may load; repeat for several (env ZBEMU_IMPORT_DIRS, "+string(filepath.ListSeparator)+"-separated)", func(d string) error {
+		if fromEnv {
+			c.ImportDirs, fromEnv = nil, false
+		}
+		c.ImportDirs = append(c.ImportDirs, d)
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return c, usageError{err}
 	}

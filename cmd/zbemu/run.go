@@ -27,6 +27,7 @@ Usage:
   zbemu otel create-tables C.S.PREFIX
                                     create the OpenTelemetry v2 tables <prefix>_otel_spans, _logs, _metrics (--print: DDL only)
   zbemu bench [flags]               measure ingest throughput and latency
+  zbemu import DIR C.S.T            load a Delta table (Databricks, Spark, delta-rs) into a table; the server must allow DIR (--import-dir)
   zbemu version
 `
 
@@ -70,6 +71,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runOtel(ctx, args[1:], stdout, stderr)
 	case "bench":
 		return runBench(ctx, args[1:], stdout, stderr)
+	case "import":
+		return runImport(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "zbemu", version)
 		return nil

@@ -54,7 +54,8 @@ func openStack(ctx context.Context, cfg Config, log *slog.Logger) (_ *stack, err
 	eopts := engine.Options{DataDir: cfg.DataDir, Memory: cfg.Memory, Logger: log, Observer: s.metrics,
 		DevClientID: cfg.ClientID, DevClientSecret: cfg.ClientSecret, DevToken: cfg.DevToken, FlushInterval: cfg.FlushInterval,
 		MaxBacklogBytes: cfg.MaxBacklogBytes, MaxBacklogRecords: cfg.MaxBacklogRecords, MemoryLimit: cfg.DuckDBMemory, Threads: cfg.DuckDBThreads,
-		BackgroundNice: backgroundNice(cfg.BackgroundNice), StrictTimestamps: cfg.StrictTimestamps, Delta: cfg.Delta, DeltaInterval: cfg.DeltaInterval}
+		BackgroundNice: backgroundNice(cfg.BackgroundNice), StrictTimestamps: cfg.StrictTimestamps, Delta: cfg.Delta, DeltaInterval: cfg.DeltaInterval,
+		ImportDirs: cfg.ImportDirs}
 	var ackDelay func() time.Duration
 	if cfg.Latency == latencyRealistic {
 		ackDelay, eopts.VisibilityDelay = realisticLatency()

@@ -116,7 +116,16 @@ func EncodeActions(actions []Action) ([]byte, error) {
 // (cdc, domainMetadata, ...) decode to an Action with no field set, which
 // callers skip, as the protocol asks of readers.
 func DecodeActions(data []byte) ([]Action, error) {
-	var out []Action
+	out, err := decodeLines[Action](data)
+	if err != nil {
+		return nil, fmt.Errorf("delta: commit %w", err)
+	}
+	return out, nil
+}
+
+// decodeLines parses newline-delimited JSON objects, skipping blank lines.
+func decodeLines[T any](data []byte) ([]T, error) {
+	var out []T
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 0, 64<<10), len(data)+1)
 	for line := 1; sc.Scan(); line++ {
@@ -124,9 +133,9 @@ func DecodeActions(data []byte) ([]Action, error) {
 		if len(b) == 0 {
 			continue
 		}
-		var a Action
+		var a T
 		if err := json.Unmarshal(b, &a); err != nil {
-			return nil, fmt.Errorf("delta: commit line %d: %w", line, err)
+			return nil, fmt.Errorf("line %d: %w", line, err)
 		}
 		out = append(out, a)
 	}

@@ -12,4 +12,13 @@
 //     a log store). A reader never sees a partial version.
 //   - Versions are dense from 0; the log is only appended to.
 //   - A table lives at TableDir(root, catalog, schema, table).
+//   - Reading (Load, History, VersionAtTimestamp) follows the protocol's
+//     reader requirements: a snapshot is the newest complete checkpoint at
+//     or before the version (classic or multi-part Parquet, read with
+//     parquet-go) plus the JSON commits after it; a multi-part checkpoint
+//     with a missing part is ignored. Anything zbemu cannot read correctly
+//     (deletion vectors, reader features it lacks, V2 checkpoints) fails
+//     with a *FeatureError naming it, never with wrong rows.
+//   - A snapshot's file paths never leave the table folder: absolute URIs
+//     and paths with .. are refused as a malformed log.
 package delta

@@ -235,6 +235,8 @@ func (p *parser) statement() (Statement, error) {
 		return p.merge()
 	case "OPTIMIZE":
 		return p.optimize()
+	case "RESTORE":
+		return p.restore()
 	}
 	if queryKinds[kw] {
 		return p.query()
@@ -264,7 +266,7 @@ var unsupportedStatements = map[string]string{
 	"VACUUM": "", "COPY": "COPY INTO",
 	"REFRESH": "", "MSCK": "MSCK REPAIR TABLE", "REPAIR": "REPAIR TABLE",
 	"SET": "", "RESET": "", "CACHE": "", "UNCACHE": "", "CLEAR": "CLEAR CACHE",
-	"ANALYZE": "ANALYZE TABLE", "RESTORE": "RESTORE TABLE", "FSCK": "FSCK REPAIR TABLE",
+	"ANALYZE": "ANALYZE TABLE", "FSCK": "FSCK REPAIR TABLE",
 	"CONVERT": "CONVERT TO DELTA", "ADD": "", "LIST": "", "GET": "", "PUT": "",
 	"REMOVE": "", "TRUNCATE": "TRUNCATE TABLE", "SYNC": "", "CALL": "",
 	"DECLARE": "", "EXECUTE": "EXECUTE IMMEDIATE", "BEGIN": "", "COMMIT": "",

@@ -20,6 +20,11 @@ type TranslateOptions struct {
 	// position; an error fails the translation (unknown pipeline, no
 	// permission). Nil makes event_log an unsupported function.
 	EventLog func(ref EventLogRef) (string, error)
+	// TimeTravel returns the relation SQL (a parenthesised subquery) that
+	// replaces a table reference with a time travel clause (VERSION AS
+	// OF, TIMESTAMP AS OF, @v<n>); an error fails the translation. Nil
+	// makes time travel unsupported.
+	TimeTravel func(ref TimeTravelRef) (string, error)
 	// Session answers the session functions (current_catalog(),
 	// current_user(), ...); nil leaves them as typed.
 	Session *Session
@@ -167,6 +172,9 @@ func (tr *translator) renderOne(o *output, toks []token, i int) (int, error) {
 		if isOpAt(toks, prevSig(toks, i), ".") {
 			o.write(identText(t))
 			return i, nil
+		}
+		if last, ok, err := tr.timeTravel(o, toks, i); ok || err != nil {
+			return last, err
 		}
 		if t.kind == tokIdent {
 			if last, ok, err := tr.special(o, toks, i); ok || err != nil {
