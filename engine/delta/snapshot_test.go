@@ -19,7 +19,7 @@ func TestLoadFixtures(t *testing.T) {
 		dir       string
 		version   int64
 		files     int
-		columns []SnapshotColumn
+		columns   []SnapshotColumn
 		partition map[string]string // one file's partition values
 	}{
 		{dir: "simple_table", version: -1, files: 5,
