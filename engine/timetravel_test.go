@@ -47,7 +47,7 @@ func TestTimeTravelQueries(t *testing.T) {
 		{"SELECT id FROM t@19700101000002000 ORDER BY id", "1;2"},
 		{"SELECT a.id, b.id FROM t VERSION AS OF 1 a LEFT JOIN t VERSION AS OF 2 b ON a.id = b.id ORDER BY a.id", "1|1;2|NULL"},
 		{"SELECT count(*) FROM (SELECT id FROM t VERSION AS OF 1 WHERE id IN (SELECT id FROM t@v2))", "1"},
-		{"SELECT typeof(id), typeof(p) FROM t VERSION AS OF 2", "BIGINT|VARCHAR"},
+		{"SELECT typeof(id), typeof(p) FROM t VERSION AS OF 2", "bigint|string"},
 	}
 	for _, c := range cases {
 		if got := strings.Join(rowsText(exec(t, e, c.sql)), ";"); got != c.want {

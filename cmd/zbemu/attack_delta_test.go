@@ -13,7 +13,7 @@ import (
 // of the refused tables leaks.
 func TestAttackDeltaExportOptimize(t *testing.T) {
 	t.Parallel()
-	s := startServer(t, "")
+	s := startServer(t, "", "--delta")
 	seedSecret(s)
 	s.sql("CREATE TABLE main.default.other (id INT, note STRING)")
 	s.sql("INSERT INTO main.default.other VALUES (1, 'hidden')")

@@ -177,16 +177,16 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			verdicts(w.name, map[string]float64{figRatio: median(ratios), figCPU: median(cpus)}))
 	}
 	toggles := []struct {
-		name string
-		off  func(*Config)
+		name    string
+		on, off func(*Config)
 	}{
-		{"system tables", noSysTables},
-		{"Delta mirror", func(c *Config) { c.Delta = false }},
+		{"system tables", nil, noSysTables},
+		{"Delta mirror", func(c *Config) { c.Delta = true }, func(c *Config) { c.Delta = false }},
 	}
 	for _, tg := range toggles {
 		for _, w := range workloads {
 			if name := tg.name + " on/off, " + w.name; (w.name == "grpc json batch=100" || strings.HasPrefix(w.name, "rest")) && (cfg.only == "" || strings.Contains(name, cfg.only)) {
-				if err := benchToggle(ctx, stdout, dir, name, tg.off, cfg.pairs, func(b *benchEnv) (benchFigures, error) { return w.run(ctx, b, cfg.records) }); err != nil {
+				if err := benchToggle(ctx, stdout, dir, name, tg.on, tg.off, cfg.pairs, func(b *benchEnv) (benchFigures, error) { return w.run(ctx, b, cfg.records) }); err != nil {
 					return err
 				}
 			}
@@ -457,15 +457,15 @@ func noSysTables(c *Config) { c.SysTables = false }
 // drift of the machine hits both sides, and prints both rates, ack p99s
 // and (for the Delta mirror) how long acknowledged rows took to reach a
 // Delta version.
-func benchToggle(ctx context.Context, stdout io.Writer, dir, name string, off func(*Config), pairs int, f func(*benchEnv) (benchFigures, error)) error {
-	var on, offR, ratios, cpuOn, cpuOff, p99On, p99Off []float64
+func benchToggle(ctx context.Context, stdout io.Writer, dir, name string, on, off func(*Config), pairs int, f func(*benchEnv) (benchFigures, error)) error {
+	var onR, offR, ratios, cpuOn, cpuOff, p99On, p99Off []float64
 	var mirrorLags []time.Duration
 	for p := 0; p < pairs; p++ {
 		var figs [2]benchFigures
-		for i, tweak := range []func(*Config){off, nil} {
+		for i, tweak := range []func(*Config){off, on} {
 			fig, _, err := withBenchEnvLag(ctx, dir, tweak, func(b *benchEnv) (benchFigures, error) {
 				fig, err := f(b)
-				if err == nil && tweak == nil {
+				if err == nil && i == 1 {
 					// The versions written during the run.
 					mirrorLags = append(mirrorLags, b.e.DeltaLags()...)
 				}
@@ -476,13 +476,13 @@ func benchToggle(ctx context.Context, stdout io.Writer, dir, name string, off fu
 			}
 			figs[i] = fig
 		}
-		offR, on, ratios = append(offR, figs[0].rate()), append(on, figs[1].rate()), append(ratios, figs[1].rate()/figs[0].rate())
+		offR, onR, ratios = append(offR, figs[0].rate()), append(onR, figs[1].rate()), append(ratios, figs[1].rate()/figs[0].rate())
 		cpuOff, cpuOn = append(cpuOff, figs[0].cpuPerRecord()), append(cpuOn, figs[1].cpuPerRecord())
 		p99Off, p99On = append(p99Off, msFloat(percentile(figs[0].lats, 0.99))), append(p99On, msFloat(percentile(figs[1].lats, 0.99)))
 	}
 	// CPU per record is the steadier figure when other work shares the machine.
 	fmt.Fprintf(stdout, "%s: %.0f records/s on, %.0f off, on/off %.3f [%.3f-%.3f]; CPU µs/rec on %.2f, off %.2f; ack p99 on %.2f, off %.2f ms",
-		name, median(on), median(offR), median(ratios), minOf(ratios), maxOf(ratios), median(cpuOn), median(cpuOff), median(p99On), median(p99Off))
+		name, median(onR), median(offR), median(ratios), minOf(ratios), maxOf(ratios), median(cpuOn), median(cpuOff), median(p99On), median(p99Off))
 	if len(mirrorLags) > 0 {
 		fmt.Fprintf(stdout, "; ack→Delta version p50 %s p99 %s ms", ms(percentile(mirrorLags, 0.5)), ms(percentile(mirrorLags, 0.99)))
 	}

@@ -83,7 +83,7 @@ func DefaultConfig() Config {
 		BodyTimeout: web.DefaultTimeouts.Body, IdleTimeout: web.DefaultTimeouts.Idle,
 		MaxBacklogBytes: engine.DefaultMaxBacklogBytes, MaxBacklogRecords: engine.DefaultMaxBacklogRecords,
 		DuckDBMemory: engine.DefaultMemoryLimit, DuckDBThreads: engine.DefaultThreads(), BackgroundNice: engine.DefaultBackgroundNice, QuotaLimits: web.DefaultQuotas, Latency: latencyInstant,
-		StatsInterval: metrics.DefaultInterval, Delta: true, DeltaInterval: engine.DefaultDeltaInterval}
+		StatsInterval: metrics.DefaultInterval, DeltaInterval: engine.DefaultDeltaInterval}
 }
 
 // usageError marks errors in how zbemu was called (exit code 2).
@@ -251,7 +251,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.IntVar(&c.QuotaLimits.MessageBytes, "quota-message-bytes", c.QuotaLimits.MessageBytes, "with --quotas: largest gRPC message or REST body, at most 10 MB")
 	fs.StringVar(&c.Latency, "latency", c.Latency, "instant, or realistic: acks after ~150 ms and rows queryable after ~5 s, as the real service (env ZBEMU_LATENCY)")
 	fs.BoolVar(&c.StrictTimestamps, "strict-timestamps", c.StrictTimestamps, "refuse integer timestamps that look like seconds or milliseconds instead of accepting them with a warning, as the real service does (env ZBEMU_STRICT_TIMESTAMPS)")
-	fs.BoolVar(&c.Delta, "delta", c.Delta, "keep every table also as a Delta Lake table under <data>/delta, readable by DuckDB, Spark and delta-rs while zbemu runs (env ZBEMU_DELTA)")
+	fs.BoolVar(&c.Delta, "delta", c.Delta, "keep every table also as a Delta Lake table under <data>/delta, readable by DuckDB, Spark and delta-rs while zbemu runs; off by default for now, see the README (env ZBEMU_DELTA)")
 	fs.DurationVar(&c.DeltaInterval, "delta-interval", c.DeltaInterval, "how often changed rows are written to the Delta tables, at most 5s (env ZBEMU_DELTA_INTERVAL)")
 	fromEnv := true
 	fs.Func("import-dir", "a directory whose Delta tables zbemu import may load; repeat for several (env ZBEMU_IMPORT_DIRS, "+string(filepath.ListSeparator)+"-separated)", func(d string) error {

@@ -24,7 +24,7 @@ import (
 func TestDeltaMirrorSurvivesKill9(t *testing.T) {
 	t.Parallel()
 	data := t.TempDir()
-	s := startServer(t, data, "--delta-interval", "100ms")
+	s := startServer(t, data, "--delta", "--delta-interval", "100ms")
 	s.sql("CREATE TABLE main.default.ev (id BIGINT, name STRING)")
 	dir := filepath.Join(data, "delta", "main", "default", "ev")
 	stop, done := make(chan struct{}), make(chan struct{})
@@ -67,7 +67,7 @@ func TestDeltaMirrorSurvivesKill9(t *testing.T) {
 	for _, v := range vs {
 		deltatest.Replay(t, dir, v, -1).Rows(t, dir)
 	}
-	s = startServer(t, data, "--delta-interval", "100ms")
+	s = startServer(t, data, "--delta", "--delta-interval", "100ms")
 	var want, got []string
 	waitFor(t, 60*time.Second, "the latest version to equal the table", func() bool {
 		want = want[:0]

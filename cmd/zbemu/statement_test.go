@@ -170,7 +170,7 @@ func TestStatementAPI(t *testing.T) {
 		tr := newTranscript(t, s)
 		tests := []struct{ stmt, code, contains string }{
 			{"SELECT * FROM main.types.missing", "BAD_REQUEST", "[TABLE_OR_VIEW_NOT_FOUND] The table or view `main`.`types`.`missing` cannot be found."},
-			{"OPTIMIZE main.types.all_types", "BAD_REQUEST", "[UNSUPPORTED_FEATURE] unsupported statement: OPTIMIZE"},
+			{"VACUUM main.types.all_types", "BAD_REQUEST", "[UNSUPPORTED_FEATURE] unsupported statement: VACUUM"},
 			{"CREATE TABLE main.types.all_types (a INT)", "BAD_REQUEST", "[TABLE_OR_VIEW_ALREADY_EXISTS] Table 'main.types.all_types' already exists"},
 			{"USE CATALOG nope", "BAD_REQUEST", "[CATALOG_NOT_FOUND] Catalog 'nope' does not exist"},
 			{"SELECT 1/0", "BAD_REQUEST", "[DIVIDE_BY_ZERO] Division by zero."},
