@@ -125,7 +125,7 @@ func TestStatementErrors(t *testing.T) {
 		{"unknown type", "CREATE TABLE main.default.x (a INTEGR)", "BAD_REQUEST", "column a"},
 		{"unsupported type", "CREATE TABLE main.default.x (a INTERVAL DAY)", "BAD_REQUEST", "INTERVAL"},
 		{"duplicate table", "CREATE TABLE main.default.dup (a INT)", "BAD_REQUEST", "[TABLE_OR_VIEW_ALREADY_EXISTS] Table 'main.default.dup' already exists"},
-		{"unsupported statement", "OPTIMIZE main.default.dup", "BAD_REQUEST", "[UNSUPPORTED_FEATURE] unsupported statement: OPTIMIZE"},
+		{"unsupported statement", "VACUUM main.default.dup", "BAD_REQUEST", "[UNSUPPORTED_FEATURE] unsupported statement: VACUUM"},
 	}
 	s.sql("CREATE TABLE main.default.dup (a INT)")
 	for _, tc := range tests {

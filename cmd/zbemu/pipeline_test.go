@@ -273,7 +273,10 @@ func TestPipelineContinuousWithSDK(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		for ctx.Err() == nil {
-			if s.intSQL("SELECT count(*) FROM main.iot.silver_readings") >= want {
+			// The update that creates silver runs in the background (at a
+			// lower CPU priority): until it has, the table is not found.
+			r := s.sqlResult("SELECT count(*) FROM main.iot.silver_readings")
+			if r.Status.State == "SUCCEEDED" && s.intSQL("SELECT count(*) FROM main.iot.silver_readings") >= want {
 				break
 			}
 			time.Sleep(100 * time.Millisecond)
