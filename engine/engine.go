@@ -288,7 +288,8 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 			return nil, err
 		}
 		e.wg.Add(1)
-		go func() { defer e.wg.Done(); e.delta.run(e.ctx) }()
+		// Like the materialiser, the mirror gives the ack path the CPU first.
+		e.Background(func() { defer e.wg.Done(); e.delta.run(e.ctx) })
 	}
 	e.wg.Add(2)
 	go func() { defer e.wg.Done(); e.ilog.run(e.ctx) }()
