@@ -10,6 +10,7 @@ import (
 	osexec "os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -472,7 +473,8 @@ func TestReplayLargeBacklogInBackground(t *testing.T) {
 		t.Fatal(err)
 	}
 	for start := 0; start < 2; start++ {
-		var logged bytes.Buffer
+		// The materialiser logs from its own goroutine while the test reads.
+		var logged lockedLog
 		opts.Logger = slog.New(slog.NewTextHandler(&logged, nil))
 		e2, err := engine.Open(ctx, opts)
 		if err != nil {
@@ -498,4 +500,22 @@ func TestReplayLargeBacklogInBackground(t *testing.T) {
 		}
 		e2.Close(ctx)
 	}
+}
+
+// lockedLog is a log sink that goroutines write while a test reads it.
+type lockedLog struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
