@@ -112,26 +112,19 @@ func (w *row) optF64(k string, ok bool, v float64) {
 
 func (w *row) boolean(k string, v bool) { w.key(k); w.b = strconv.AppendBool(w.b, v) }
 
-// id writes a trace or span id as lowercase hex, "" when empty (all zero).
-func (w *row) traceID(k string, id pcommon.TraceID) {
-	w.key(k)
-	if id.IsEmpty() {
-		w.b = append(w.b, `""`...)
-		return
-	}
-	w.b = append(w.b, '"')
-	w.b = appendHex(w.b, id[:])
-	w.b = append(w.b, '"')
-}
+// traceID and spanID write an id as lowercase hex, "" when empty (all zero).
+func (w *row) traceID(k string, id pcommon.TraceID) { w.hexID(k, id[:], id.IsEmpty()) }
 
-func (w *row) spanID(k string, id pcommon.SpanID) {
+func (w *row) spanID(k string, id pcommon.SpanID) { w.hexID(k, id[:], id.IsEmpty()) }
+
+func (w *row) hexID(k string, id []byte, empty bool) {
 	w.key(k)
-	if id.IsEmpty() {
+	if empty {
 		w.b = append(w.b, `""`...)
 		return
 	}
 	w.b = append(w.b, '"')
-	w.b = appendHex(w.b, id[:])
+	w.b = appendHex(w.b, id)
 	w.b = append(w.b, '"')
 }
 
